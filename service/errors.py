@@ -1,0 +1,43 @@
+"""Domain exceptions: every failure a caller can see, with a hint and whether a retry may help.
+
+The CLI prints `str(error)` as one line; the gRPC layer maps each class to a status code.
+Nothing here knows about gRPC or the CLI.
+"""
+
+
+class FinxError(Exception):
+    """Base of every error finx reports to a caller."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InvalidDocument(FinxError):
+    """The document cannot be extracted from: empty, binary, not decodable, too long."""
+
+
+class InvalidSchema(FinxError):
+    """A caller-supplied JSON Schema is malformed or uses an unsupported keyword."""
+
+
+class UnknownSchema(FinxError):
+    """No built-in schema has this name."""
+
+
+class UnknownEngine(FinxError):
+    """No engine has this name."""
+
+
+class AdapterNotFound(FinxError):
+    """The requested LoRA adapter does not exist or is not a PEFT adapter folder."""
+
+
+class ModelNotAvailable(FinxError):
+    """The base model is not fetched or the configured model folder is not usable."""

@@ -1,0 +1,53 @@
+"""`ExtractionResult`: what one extraction returns to every caller (CLI, gRPC, batch)."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.grounding import ValueSource
+
+Status = Literal["ok", "truncated", "invalid"]
+
+
+class Timings(BaseModel):
+    """Seconds spent in each step of one extraction."""
+
+    prepare_s: float
+    """Prompt building and tokenization."""
+    generate_s: float
+    """Engine time, queueing included."""
+    finish_s: float
+    """Validation and grounding."""
+    total_s: float
+
+
+class ExtractionResult(BaseModel):
+    """A validated object with the source of every value, or a status that says why there is none.
+
+    `status` is `ok` only when the output is complete JSON that validates against the schema.
+    `truncated` means generation hit the token limit: `data` is then None and `raw` holds the
+    partial text, for inspection only.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    schema_name: str
+    schema_version: str
+    status: Status
+    data: dict[str, Any] | None
+    sources: list[ValueSource]
+    error: str | None = None
+    truncated: bool
+    raw: str
+    engine: str
+    model: str
+    adapter: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    timings: Timings
+    value: Any = Field(default=None, exclude=True)
+    """The validated pydantic object (not serialised)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

@@ -1,0 +1,74 @@
+"""Schema registry: built-in extraction schemas by name, and caller-supplied JSON Schemas.
+
+Names: `entities`, `receipt`, `nda`, `invoice`; `entities:ORG,PERSON` restricts `entities` to
+some types. `load_schema` also accepts a path to a `.json` file holding a JSON Schema.
+"""
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from service.errors import InvalidSchema, UnknownSchema
+from service.schemas import entities, invoice, nda, receipt
+from service.schemas.base import SchemaSpec
+from service.schemas.compile import compile_schema, schema_hash
+from service.schemas.models import model_from_schema
+
+BUILTINS: dict[str, Callable[[], SchemaSpec]] = {
+    "entities": lambda: SchemaSpec("entities", entities.VERSION, entities.DESCRIPTION, entities.Entities),
+    "receipt": lambda: SchemaSpec("receipt", receipt.VERSION, receipt.DESCRIPTION, receipt.Receipt),
+    "nda": lambda: SchemaSpec("nda", nda.VERSION, nda.DESCRIPTION, nda.Nda),
+    "invoice": lambda: SchemaSpec("invoice", invoice.VERSION, invoice.DESCRIPTION, invoice.Invoice),
+}
+
+
+def list_schemas() -> list[SchemaSpec]:
+    """Every built-in schema, in name order."""
+    return [get_schema(name) for name in sorted(BUILTINS)]
+
+
+@cache
+def get_schema(name: str) -> SchemaSpec:
+    """A built-in schema by name (`entities:ORG,PERSON` for a restricted entities schema)."""
+    base, _, argument = name.partition(":")
+    if base not in BUILTINS:
+        raise UnknownSchema(f"unknown schema {name!r}", hint="known: " + ", ".join(sorted(BUILTINS)))
+    if not argument:
+        return BUILTINS[base]()
+    if base != "entities":
+        raise UnknownSchema(f"schema {base!r} takes no ':' argument")
+    types = tuple(part.strip().upper() for part in argument.split(",") if part.strip())
+    try:
+        model = entities.entities_model(types)
+    except ValueError as error:
+        raise UnknownSchema(str(error)) from None
+    canonical = ",".join(t for t in entities.ENTITY_TYPES if t in types)
+    return SchemaSpec(f"entities:{canonical}", entities.VERSION, entities.DESCRIPTION, model)
+
+
+def custom_schema(schema: Any) -> SchemaSpec:
+    """A caller's own JSON Schema, checked against the supported subset and bounded."""
+    compiled = compile_schema(schema)
+    version = schema_hash(compiled)[:12]
+    description = str(schema.get("description", "")) if isinstance(schema, dict) else ""
+    model = model_from_schema(compiled, name=f"Custom_{version}")
+    return SchemaSpec("custom", version, description, model, source_schema=schema)
+
+
+def load_schema(reference: str) -> SchemaSpec:
+    """A built-in name, or the path of a `.json` file holding a JSON Schema."""
+    if reference.endswith(".json") or "/" in reference:
+        path = Path(reference)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidSchema(f"schema file not found: {path}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidSchema(f"cannot read schema file {path}: {error}") from None
+        return custom_schema(data)
+    return get_schema(reference)
+
+
+__all__ = ["SchemaSpec", "custom_schema", "get_schema", "list_schemas", "load_schema"]

@@ -1,0 +1,52 @@
+"""`SchemaSpec`: one extraction schema as the rest of finx sees it.
+
+A spec pairs a pydantic model (what a result is validated against) with its compiled JSON Schema
+(what constrained decoding enforces) and a short description that goes into the prompt.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from service.schemas.compile import JsonSchema, compile_schema, schema_hash
+
+
+@dataclass(frozen=True)
+class SchemaSpec:
+    """A named, versioned extraction schema."""
+
+    name: str
+    version: str
+    description: str
+    model: type[BaseModel]
+    source_schema: JsonSchema = field(default_factory=dict, compare=False)
+    """The schema as given (for custom schemas); built-ins derive it from `model`."""
+
+    @cached_property
+    def json_schema(self) -> JsonSchema:
+        """The compiled, bounded JSON Schema enforced during generation."""
+        source = self.source_schema or self.model.model_json_schema()
+        return compile_schema(source)
+
+    @cached_property
+    def key(self) -> str:
+        """Hash of the compiled schema: the cache key of its constraint."""
+        return schema_hash(self.json_schema)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def validate_json(self, text: str) -> BaseModel:
+        """Parse and validate generated JSON; raises `pydantic.ValidationError` or `ValueError`."""
+        return self.model.model_validate(json.loads(text))
+
+    def dump(self, value: BaseModel) -> dict[str, Any]:
+        """The validated object as plain JSON data, keyed by the schema's property names."""
+        return value.model_dump(mode="json", by_alias=True)
+
+
+__all__ = ["SchemaSpec", "ValidationError"]

@@ -1,0 +1,249 @@
+"""Compile a JSON Schema into the bounded, normalised form that constrained decoding uses.
+
+finx accepts a documented subset of JSON Schema (see `SUPPORTED_KEYWORDS`). Compiling:
+- rejects any other keyword with an error that names it and where it is;
+- inlines `$ref`s into `$defs` (pydantic emits them for nested models; recursion is rejected);
+- makes every property required, and an optional property nullable instead, so the model always
+  writes every key (absent values are `null`) and the constraint stays a simple sequence;
+- closes every object (`additionalProperties: false`);
+- bounds every string (`maxLength`) and array (`maxItems`) so constrained generation terminates;
+- drops titles and other annotations that do not change what is valid.
+The result is deterministic, so its hash identifies the constraint for caching.
+"""
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from service.errors import InvalidSchema
+
+DEFAULT_MAX_STRING = 256
+DEFAULT_MAX_ITEMS = 32
+MAX_DEPTH = 8
+MAX_PROPERTIES = 64
+
+SUPPORTED_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "items",
+        "enum",
+        "anyOf",
+        "additionalProperties",
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minItems",
+        "minimum",
+        "maximum",
+        "description",
+        "title",
+        "$schema",
+        "$defs",
+        "$ref",
+        "default",
+    }
+)
+SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
+ANNOTATIONS = frozenset({"title", "$schema", "default"})
+
+JsonSchema = dict[str, Any]
+
+
+def compile_schema(schema: Any) -> JsonSchema:
+    """Validate `schema` against the supported subset and return its bounded normal form."""
+    if not isinstance(schema, dict):
+        raise InvalidSchema("a schema must be a JSON object")
+    defs = schema.get("$defs", {})
+    if not isinstance(defs, dict):
+        raise InvalidSchema("$defs must be an object")
+    root = _normalise(schema, path="#", defs=defs, depth=0, resolving=())
+    if root.get("type") != "object":
+        raise InvalidSchema("the top level of a schema must be an object with properties", hint="#/type")
+    return root
+
+
+def schema_hash(compiled: JsonSchema) -> str:
+    """Stable hash of a compiled schema (the cache key of its constraint)."""
+    canonical = json.dumps(compiled, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _normalise(node: Any, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]) -> JsonSchema:
+    if depth > MAX_DEPTH:
+        raise InvalidSchema(f"schema nests deeper than {MAX_DEPTH} levels", hint=path)
+    if not isinstance(node, dict):
+        raise InvalidSchema(f"expected a schema object at {path}")
+    unsupported = sorted(set(node) - SUPPORTED_KEYWORDS)
+    if unsupported:
+        raise InvalidSchema(
+            f"unsupported JSON Schema keyword '{unsupported[0]}' at {path}",
+            hint="supported: " + ", ".join(sorted(SUPPORTED_KEYWORDS)),
+        )
+    if "$ref" in node:
+        return _resolve_ref(node, path, defs, depth, resolving)
+    if "anyOf" in node:
+        return _normalise_any_of(node, path, defs, depth, resolving)
+    if "enum" in node:
+        return _normalise_enum(node, path)
+
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return _normalise_type_list(node, kind, path, defs, depth, resolving)
+    out: JsonSchema = {}
+    if "description" in node:
+        out["description"] = str(node["description"])
+    if kind == "object":
+        out.update(_normalise_object(node, path, defs, depth, resolving))
+    elif kind == "array":
+        out.update(_normalise_array(node, path, defs, depth, resolving))
+    elif kind == "string":
+        out["type"] = "string"
+        out["maxLength"] = _bounded_int(node, "maxLength", path, DEFAULT_MAX_STRING)
+        if "minLength" in node:
+            out["minLength"] = _bounded_int(node, "minLength", path, 0)
+    elif kind in ("number", "integer"):
+        out["type"] = kind
+        for key in ("minimum", "maximum"):
+            if key in node:
+                if not isinstance(node[key], int | float) or isinstance(node[key], bool):
+                    raise InvalidSchema(f"{key} must be a number", hint=f"{path}/{key}")
+                out[key] = node[key]
+    elif kind in ("boolean", "null"):
+        out["type"] = kind
+    elif kind is None:
+        raise InvalidSchema(f"missing 'type' at {path}", hint="every schema node needs a type, enum or anyOf")
+    else:
+        raise InvalidSchema(f"unsupported type {kind!r} at {path}")
+    return out
+
+
+def _normalise_object(
+    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+) -> JsonSchema:
+    properties = node.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        raise InvalidSchema(
+            f"an object needs at least one property at {path}", hint="free-form objects are not supported"
+        )
+    if len(properties) > MAX_PROPERTIES:
+        raise InvalidSchema(f"an object has more than {MAX_PROPERTIES} properties at {path}")
+    if node.get("additionalProperties", False) is not False:
+        raise InvalidSchema(f"additionalProperties must be false at {path}", hint="finx only produces closed objects")
+    required = node.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        raise InvalidSchema(f"required must be a list of property names at {path}")
+    unknown = sorted(set(required) - set(properties))
+    if unknown:
+        raise InvalidSchema(f"required names unknown property '{unknown[0]}' at {path}")
+    normalised: dict[str, JsonSchema] = {}
+    for name, child in properties.items():
+        child_schema = _normalise(child, f"{path}/properties/{name}", defs, depth + 1, resolving)
+        normalised[name] = child_schema if name in required else _nullable(child_schema)
+    return {
+        "type": "object",
+        "properties": normalised,
+        "required": list(normalised),
+        "additionalProperties": False,
+    }
+
+
+def _normalise_array(
+    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+) -> JsonSchema:
+    if "items" not in node:
+        raise InvalidSchema(f"an array needs 'items' at {path}")
+    out: JsonSchema = {
+        "type": "array",
+        "items": _normalise(node["items"], f"{path}/items", defs, depth + 1, resolving),
+        "maxItems": _bounded_int(node, "maxItems", path, DEFAULT_MAX_ITEMS),
+    }
+    if "minItems" in node:
+        out["minItems"] = _bounded_int(node, "minItems", path, 0)
+    return out
+
+
+def _normalise_any_of(
+    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+) -> JsonSchema:
+    options = node["anyOf"]
+    if not isinstance(options, list) or not options:
+        raise InvalidSchema(f"anyOf must be a non-empty list at {path}")
+    non_null = [option for option in options if option != {"type": "null"}]
+    if len(non_null) != 1 or len(options) > 2:
+        raise InvalidSchema(
+            f"anyOf is supported only as [schema, {{'type': 'null'}}] at {path}",
+            hint="use a nullable field instead of a union",
+        )
+    inner = _normalise(non_null[0], f"{path}/anyOf/0", defs, depth, resolving)
+    if "description" in node:
+        inner = {"description": str(node["description"]), **inner}
+    return _nullable(inner) if len(options) == 2 else inner
+
+
+def _normalise_type_list(
+    node: JsonSchema,
+    kinds: list[Any],
+    path: str,
+    defs: dict[str, Any],
+    depth: int,
+    resolving: tuple[str, ...],
+) -> JsonSchema:
+    non_null = [kind for kind in kinds if kind != "null"]
+    if len(non_null) != 1 or len(kinds) > 2:
+        raise InvalidSchema(f"a type list is supported only as [type, 'null'] at {path}")
+    inner = _normalise({**node, "type": non_null[0]}, path, defs, depth, resolving)
+    return _nullable(inner) if len(kinds) == 2 else inner
+
+
+def _normalise_enum(node: JsonSchema, path: str) -> JsonSchema:
+    values = node["enum"]
+    if not isinstance(values, list) or not values or len(values) > 256:
+        raise InvalidSchema(f"enum must be a list of 1 to 256 values at {path}")
+    if not all(value is None or isinstance(value, str | int | float | bool) for value in values):
+        raise InvalidSchema(f"enum values must be strings, numbers, booleans or null at {path}")
+    out: JsonSchema = {"enum": list(values)}
+    if "description" in node:
+        out = {"description": str(node["description"]), **out}
+    return out
+
+
+def _resolve_ref(
+    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+) -> JsonSchema:
+    ref = node["$ref"]
+    prefix = "#/$defs/"
+    if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix) :] not in defs:
+        raise InvalidSchema(f"unresolvable $ref {ref!r} at {path}", hint="only local #/$defs/NAME references")
+    name = ref[len(prefix) :]
+    if name in resolving:
+        raise InvalidSchema(f"recursive $ref {ref!r} at {path}", hint="recursive schemas cannot be bounded")
+    target = copy.deepcopy(defs[name])
+    if "description" in node:
+        target["description"] = node["description"]
+    return _normalise(target, f"{path}($ref {name})", defs, depth, (*resolving, name))
+
+
+def _nullable(schema: JsonSchema) -> JsonSchema:
+    if schema.get("type") == "null" or _is_nullable(schema):
+        return schema
+    description = schema.get("description")
+    inner = {key: value for key, value in schema.items() if key != "description"}
+    out: JsonSchema = {"anyOf": [inner, {"type": "null"}]}
+    return {"description": description, **out} if description else out
+
+
+def _is_nullable(schema: JsonSchema) -> bool:
+    return {"type": "null"} in schema.get("anyOf", []) or None in schema.get("enum", [1])
+
+
+def _bounded_int(node: JsonSchema, key: str, path: str, default: int) -> int:
+    value = node.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidSchema(f"{key} must be a non-negative integer", hint=f"{path}/{key}")
+    limit = 4096 if key.endswith("Length") else 256
+    if value > limit:
+        raise InvalidSchema(f"{key} {value} is over finx's limit of {limit}", hint=f"{path}/{key}")
+    return value
