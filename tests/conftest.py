@@ -1,0 +1,86 @@
+"""Shared fixtures: the real model, one engine of each kind per test session, the fixture corpus."""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from service.config import EngineConfig, configured_model_dir
+from service.errors import FinxError
+from service.extractor import ExtractionTask, Extractor
+from service.result import ExtractionResult
+from service.schemas import load_schema
+from service.schemas.base import SchemaSpec
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCUMENTS = FIXTURES / "documents"
+CORPUS_MAX_TOKENS = 160
+"""Cap on generated tokens for the corpus: keeps the suite bounded on a 2-core CPU."""
+
+os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class CorpusDocument:
+    id: str
+    text: str
+    schema: SchemaSpec
+
+
+def load_corpus() -> list[CorpusDocument]:
+    """The hand-written messy documents of `tests/fixtures/documents`, each with its schema."""
+    manifest = json.loads((DOCUMENTS / "manifest.json").read_text())
+    corpus = []
+    for key, schema_ref in manifest.items():
+        file_name = key.split("#")[0]
+        ref = str(DOCUMENTS / schema_ref) if schema_ref.endswith(".json") else schema_ref
+        corpus.append(CorpusDocument(key, (DOCUMENTS / file_name).read_text(encoding="utf-8"), load_schema(ref)))
+    return corpus
+
+
+def require_model() -> None:
+    if not (configured_model_dir() / "config.json").is_file():
+        pytest.fail(f"no model at {configured_model_dir()}: run `make test` (it runs `finx model fetch`)")
+
+
+def start_engine(name: str):
+    from service.engines import create_engine
+
+    require_model()
+    return create_engine(EngineConfig(engine=name, max_lora_rank=16))
+
+
+@pytest.fixture(scope="session")
+def vllm_engine():
+    engine = start_engine("vllm")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def transformers_engine():
+    engine = start_engine("transformers")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session", params=["vllm", "transformers"])
+def engine(request):
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+_corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
+
+
+@pytest.fixture(scope="session")
+def corpus_results(engine) -> dict[str, ExtractionResult | FinxError]:
+    """The whole corpus extracted once per engine (greedy, no adapter), keyed by document id."""
+    if engine.name not in _corpus_runs:
+        corpus = load_corpus()
+        tasks = [ExtractionTask(doc.text, doc.schema, max_tokens=CORPUS_MAX_TOKENS) for doc in corpus]
+        outcomes = Extractor(engine).extract_many(tasks)
+        _corpus_runs[engine.name] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
+    return _corpus_runs[engine.name]

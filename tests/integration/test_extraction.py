@@ -1,0 +1,114 @@
+"""Extraction with the real model on both engines: messy documents, adversarial input, truncation.
+
+Every success must validate against its schema and trace its values to the source; every failure
+must be a clear error or a result whose status says why there is no data.
+"""
+
+import asyncio
+import json
+
+import pytest
+
+from service.errors import AdapterNotFound, FinxError, InvalidDocument
+from service.extractor import ExtractionTask, Extractor
+from service.grounding import string_values
+from service.result import ExtractionResult
+from service.schemas import get_schema
+from tests.conftest import load_corpus
+
+pytestmark = pytest.mark.slow
+CORPUS = {doc.id: doc for doc in load_corpus()}
+
+
+def test_corpus_is_large_and_varied():
+    assert len(CORPUS) >= 20
+    assert {doc.schema.name for doc in CORPUS.values()} >= {"receipt", "invoice", "nda", "entities", "custom"}
+
+
+def check_result(doc, result: ExtractionResult) -> None:
+    assert result.schema_name == doc.schema.name
+    assert result.prompt_tokens > 0 and result.completion_tokens > 0
+    assert result.timings.total_s >= result.timings.generate_s > 0
+    if not result.ok:
+        assert result.data is None and result.value is None and result.sources == []
+        assert result.error, f"{doc.id}: a failed result must say why"
+        assert result.truncated == (result.status == "truncated")
+        return
+    assert not result.truncated and result.error is None
+    assert doc.schema.dump(doc.schema.model.model_validate(result.data)) == result.data
+    assert json.loads(result.raw) == result.data
+    assert result.raw == json.dumps(json.loads(result.raw), ensure_ascii=False, separators=(",", ":")), "compact JSON"
+    assert [(s.path, s.value) for s in result.sources] == list(string_values(result.data))
+    for source in result.sources:
+        if source.match == "exact":
+            assert doc.text[source.start : source.end] == source.value
+        elif source.match == "not_found":
+            assert source.start is None and source.end is None
+        else:
+            assert 0 <= source.start < source.end <= len(doc.text)
+
+
+def test_every_corpus_outcome_is_valid_or_a_clear_failure(corpus_results):
+    assert set(corpus_results) == set(CORPUS)
+    for doc_id, outcome in corpus_results.items():
+        if isinstance(outcome, FinxError):
+            pytest.fail(f"{doc_id}: every corpus document fits the window, got {outcome}")
+        check_result(CORPUS[doc_id], outcome)
+    ok = [doc_id for doc_id, outcome in corpus_results.items() if outcome.ok]
+    assert len(ok) >= len(corpus_results) // 2, f"too few valid results: {ok}"
+
+
+def test_prompt_injection_still_yields_a_schema_valid_receipt(corpus_results):
+    outcome = corpus_results["prompt_injection.txt"]
+    assert isinstance(outcome, ExtractionResult)
+    if outcome.ok:
+        assert set(outcome.data) == {"company", "date", "address", "total"}
+
+
+def test_adversarial_documents_fail_clearly_without_losing_the_rest(engine):
+    spec = get_schema("receipt")
+    tasks = [
+        ExtractionTask("", spec),
+        ExtractionTask(" \n ", spec),
+        ExtractionTask("TOTAL RM 9.00 " * 75_000, spec),  # about 1 MB
+        ExtractionTask("SHOP A\nTOTAL 1.00", spec, max_tokens=64),
+        ExtractionTask("\x01\x02\x03\x04\x05 total", spec),
+    ]
+    outcomes = Extractor(engine).extract_many(tasks)
+    assert isinstance(outcomes[0], InvalidDocument) and "empty" in str(outcomes[0])
+    assert isinstance(outcomes[1], InvalidDocument) and "empty" in str(outcomes[1])
+    assert isinstance(outcomes[2], InvalidDocument) and "too long" in str(outcomes[2])
+    assert isinstance(outcomes[3], ExtractionResult)
+    assert isinstance(outcomes[4], InvalidDocument) and "binary" in str(outcomes[4])
+
+
+def test_a_document_just_over_the_window_names_its_token_count(engine):
+    words = " ".join(f"ACME{i}" for i in range(3000))
+    with pytest.raises(InvalidDocument, match=r"the prompt has \d+ tokens"):
+        Extractor(engine).extract(ExtractionTask(words, get_schema("receipt")))
+
+
+def test_token_limit_gives_truncated_never_partial_json(engine):
+    doc = CORPUS["invoice_flattened_table.txt"]
+    result = Extractor(engine).extract(ExtractionTask(doc.text, doc.schema, max_tokens=6))
+    assert result.status == "truncated" and result.truncated
+    assert result.data is None and result.value is None
+    assert "token limit (6)" in result.error
+    assert result.completion_tokens == 6
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(result.raw)
+
+
+def test_bad_max_tokens_and_missing_adapter_are_clear_errors(engine, tmp_path):
+    extractor = Extractor(engine)
+    with pytest.raises(FinxError, match="max_tokens must be between 1 and"):
+        extractor.extract(ExtractionTask("TOTAL 1.00", get_schema("receipt"), max_tokens=10**6))
+    with pytest.raises(AdapterNotFound, match="no LoRA adapter at"):
+        extractor.extract(ExtractionTask("TOTAL 1.00", get_schema("receipt"), adapter=tmp_path))
+
+
+def test_async_extraction_matches_the_batch_path(engine, corpus_results):
+    doc = CORPUS["receipt_uk_card.txt"]
+    task = ExtractionTask(doc.text, doc.schema, max_tokens=160)
+    result = asyncio.run(Extractor(engine).aextract(task))
+    assert result.raw == corpus_results[doc.id].raw
