@@ -75,8 +75,7 @@ def engine(request):
 _corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
 
 
-@pytest.fixture(scope="session")
-def corpus_results(engine) -> dict[str, ExtractionResult | FinxError]:
+def run_corpus(engine) -> dict[str, ExtractionResult | FinxError]:
     """The whole corpus extracted once per engine (greedy, no adapter), keyed by document id."""
     if engine.name not in _corpus_runs:
         corpus = load_corpus()
@@ -84,3 +83,8 @@ def corpus_results(engine) -> dict[str, ExtractionResult | FinxError]:
         outcomes = Extractor(engine).extract_many(tasks)
         _corpus_runs[engine.name] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
     return _corpus_runs[engine.name]
+
+
+@pytest.fixture(scope="session")
+def corpus_results(engine) -> dict[str, ExtractionResult | FinxError]:
+    return run_corpus(engine)
