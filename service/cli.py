@@ -5,15 +5,24 @@ Errors print as one line on stderr with a non-zero exit code:
 3 = the model produced no valid result (truncated or invalid output).
 """
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from service.config import EngineConfig, EngineName, StructuredBackend, configured_model_dir, default_model_dir
+from service.config import (
+    EngineConfig,
+    EngineName,
+    StructuredBackend,
+    configured_model_dir,
+    default_model_dir,
+    finx_home,
+)
 from service.errors import FinxError
 
 app = typer.Typer(help="finx: strict JSON extraction from financial documents.", no_args_is_help=True)
@@ -32,15 +41,40 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def quiet_engine_logs() -> None:
-    """Keep vLLM's and transformers' start-up chatter off the terminal unless FINX_VERBOSE is set."""
+    """Keep vLLM's and transformers' start-up chatter down unless FINX_VERBOSE is set."""
     if os.environ.get("FINX_VERBOSE"):
         return
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
     import warnings
 
     warnings.filterwarnings("ignore")
+
+
+@contextlib.contextmanager
+def engine_output_to_log() -> Iterator[None]:
+    """Send everything the engine and its worker processes write to stderr into a log file.
+
+    The log is `$FINX_HOME/logs/engine.log`; with FINX_VERBOSE set, stderr is left alone.
+    finx's own one-line errors are printed after stderr is restored.
+    """
+    if os.environ.get("FINX_VERBOSE"):
+        yield
+        return
+    log_path = finx_home() / "logs" / "engine.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @model_app.command("fetch")
@@ -95,9 +129,11 @@ def extract(
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.documents import decode_text
+    from service.engines.base import check_adapter
     from service.schemas import load_schema
 
     try:
+        adapter = check_adapter(adapter) if adapter else None
         spec = load_schema(schema)
         data = sys.stdin.buffer.read() if path == "-" else read_file(Path(path))
         document = decode_text(data, name="standard input" if path == "-" else path)
@@ -107,8 +143,9 @@ def extract(
     from service.engines import create_engine
     from service.extractor import ExtractionTask, Extractor
 
+    config = EngineConfig(engine=engine, structured_backend=backend)
     try:
-        with create_engine(EngineConfig(engine=engine, structured_backend=backend)) as running:
+        with engine_output_to_log(), create_engine(config) as running:
             result = Extractor(running).extract(ExtractionTask(document, spec, adapter=adapter, max_tokens=max_tokens))
     except FinxError as error:
         fail(str(error))

@@ -5,7 +5,6 @@ the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each co
 """
 
 import itertools
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ class VllmEngine(Engine):
         return self._tokenizer
 
     async def _start(self) -> None:
-        os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
         from transformers import AutoTokenizer
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.v1.engine.async_llm import AsyncLLM

@@ -1,0 +1,85 @@
+"""The `finx` command line as a user runs it: a real process, real files, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_RECEIPT = ROOT / "examples" / "receipt.txt"
+
+
+def finx(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def one_line_error(process: subprocess.CompletedProcess) -> str:
+    lines = process.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, f"expected one error line, got {lines}"
+    assert lines[0].startswith("finx: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        pytest.param(["extract", "nope.txt", "--schema", "receipt"], None, "no such file: nope.txt", id="missing-file"),
+        pytest.param(["extract", "examples", "--schema", "receipt"], None, "is a directory", id="directory"),
+        pytest.param(["extract", "-", "--schema", "payslip"], b"x", "unknown schema 'payslip'", id="unknown-schema"),
+        pytest.param(["extract", "-", "--schema", "receipt"], b"", "standard input is empty", id="empty-stdin"),
+        pytest.param(["extract", "-", "--schema", "receipt"], b"\xff\xfe\xfa", "not valid UTF-8", id="invalid-utf8"),
+        pytest.param(["extract", "-", "--schema", "receipt"], b"\x00\x01PK", "looks binary", id="binary"),
+        pytest.param(["schemas", "show", "missing.json"], None, "schema file not found", id="missing-schema-file"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_1(args, stdin, message):
+    process = finx(*args, stdin=stdin)
+    assert process.returncode == 1
+    assert message in one_line_error(process)
+
+
+def test_unsupported_custom_schema_names_the_keyword(tmp_path):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}))
+    process = finx("extract", "-", "--schema", str(schema), stdin=b"text")
+    assert process.returncode == 1
+    assert "unsupported JSON Schema keyword 'pattern'" in one_line_error(process)
+
+
+def test_unknown_engine_is_a_usage_error():
+    process = finx("extract", "-", "--engine", "llamacpp", stdin=b"text")
+    assert process.returncode == 2
+
+
+def test_schemas_list_and_show():
+    listed = finx("schemas", "list")
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.decode().splitlines()] == [
+        "entities@1",
+        "invoice@1",
+        "nda@1",
+        "receipt@1",
+    ]
+    shown = finx("schemas", "show", "receipt")
+    assert json.loads(shown.stdout)["required"] == ["company", "date", "address", "total"]
+
+
+@pytest.mark.slow
+def test_extract_sample_receipt_on_vllm_prints_schema_valid_json_with_offsets():
+    process = finx("extract", str(SAMPLE_RECEIPT), "--schema", "receipt", "--json", timeout=600)
+    assert process.returncode == 0, process.stderr.decode()[-2000:]
+    result = json.loads(process.stdout)
+    assert result["engine"] == "vllm" and result["schema_name"] == "receipt"
+    assert result["status"] == "ok" and set(result["data"]) == {"company", "date", "address", "total"}
+    text = SAMPLE_RECEIPT.read_text()
+    for source in result["sources"]:
+        if source["match"] == "exact":
+            assert text[source["start"] : source["end"]] == source["value"]
