@@ -28,8 +28,10 @@ from service.errors import FinxError
 app = typer.Typer(help="finx: strict JSON extraction from financial documents.", no_args_is_help=True)
 model_app = typer.Typer(help="The embedded base model.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Built-in extraction schemas.", no_args_is_help=True)
+data_app = typer.Typer(help="Labeled data: import public formats.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(data_app, name="data")
 
 EXIT_ERROR = 1
 EXIT_NO_RESULT = 3
@@ -155,6 +157,43 @@ def extract(
         print_result(result)
     if not result.ok:
         fail(result.error or result.status, EXIT_NO_RESULT)
+
+
+@data_app.command("import")
+def data_import(
+    format_name: Annotated[str, typer.Argument(metavar="FORMAT", help="sroie | kleister-nda | finer-ord | conll")],
+    path: Annotated[Path, typer.Argument(help="File or folder in that format.")],
+    out: Annotated[Path, typer.Option(help="JSONL file to write (labeled-example format).")],
+) -> None:
+    """Convert a public labeled dataset into finx's JSONL labeled-example format."""
+    from finetune.examples import write_examples
+    from finetune.importers import import_examples
+
+    try:
+        report = import_examples(format_name, path)
+    except FinxError as error:
+        fail(str(error))
+    count = write_examples(report.examples, out)
+    for message in report.errors:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    typer.echo(f"{count} examples written to {out}; {len(report.errors)} skipped")
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Training config (YAML).")],
+    output_dir: Annotated[Path | None, typer.Option(help="Override the config's output_dir.")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many optimizer steps.")] = None,
+) -> None:
+    """Fine-tune a LoRA adapter with TRL (resumes from the latest checkpoint in output_dir)."""
+    quiet_engine_logs()
+    from finetune.train import TrainConfig, main
+
+    try:
+        adapter = main(TrainConfig.from_yaml(config, output_dir=output_dir, max_steps=max_steps))
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"adapter written to {adapter}")
 
 
 def read_file(path: Path) -> bytes:

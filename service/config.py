@@ -43,6 +43,12 @@ class EngineConfig:
     """Constrained-decoding backend: `guidance` (default, no compile step), `outlines`, `xgrammar`."""
     max_model_len: int = 4096
     """Context window (prompt + answer) in tokens; longer documents are rejected."""
+    chunk_tokens: int = 768
+    """Documents longer than this many tokens are split into chunks of this size (training too)."""
+    chunk_overlap_tokens: int = 64
+    """Tokens shared by consecutive chunks, so no value is cut in half at a boundary."""
+    max_chunks: int = 64
+    """Longer documents are rejected rather than run as more chunks than this."""
     max_tokens: int = 512
     """Default cap on generated tokens per request; hitting it marks the result `truncated`."""
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"

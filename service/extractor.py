@@ -1,8 +1,11 @@
-"""The extraction path: document text -> prompt -> engine -> JSON -> validation -> grounding.
+"""The extraction path: document text -> chunks -> prompts -> engine -> JSON -> validation ->
+merge -> grounding -> result.
 
 `Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI.
 Preparation failures (bad document, too long, missing adapter) raise `FinxError`s; a generation
 that stops at the token limit or fails validation comes back as a result whose status says so.
+A document longer than one chunk is extracted chunk by chunk (all chunks go to the engine at
+once) and the chunk results are merged (`chunking.py`).
 """
 
 import asyncio
@@ -11,14 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from service.chunking import Chunk, chunk_document, merge_results
 from service.documents import check_text
 from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
 from service.errors import FinxError, InvalidDocument
 from service.grounding import ground
 from service.prompt import build_messages, prompt_token_ids
-from service.result import ExtractionResult, Timings
+from service.result import ExtractionResult, Status, Timings
 from service.schemas.base import SchemaSpec
 
 CHARS_PER_TOKEN_CEILING = 8
@@ -39,10 +43,20 @@ class ExtractionTask:
 
 @dataclass(frozen=True)
 class Prepared:
+    """A task turned into one engine request per chunk."""
+
     task: ExtractionTask
-    request: GenerationRequest
+    chunks: list[Chunk]
+    requests: list[GenerationRequest]
     started: float
     prepare_s: float
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    status: Status
+    value: BaseModel | None
+    error: str | None
 
 
 class Extractor:
@@ -60,7 +74,7 @@ class Extractor:
         return outcome
 
     def extract_many(self, tasks: Sequence[ExtractionTask]) -> list[ExtractionResult | FinxError]:
-        """Many tasks at once (the engine batches them); a failure stays with its own task."""
+        """Many tasks at once (the engine batches all their chunks); a failure stays with its task."""
         prepared: list[Prepared | FinxError] = []
         for task in tasks:
             try:
@@ -68,7 +82,9 @@ class Extractor:
             except FinxError as error:
                 prepared.append(error)
         futures = {
-            index: self.engine.submit(item.request) for index, item in enumerate(prepared) if isinstance(item, Prepared)
+            index: [self.engine.submit(request) for request in item.requests]
+            for index, item in enumerate(prepared)
+            if isinstance(item, Prepared)
         }
         outcomes: list[ExtractionResult | FinxError] = []
         for index, item in enumerate(prepared):
@@ -76,63 +92,79 @@ class Extractor:
                 outcomes.append(item)
                 continue
             try:
-                outcomes.append(self.finish(item, futures[index].result()))
+                outcomes.append(self.finish(item, [future.result() for future in futures[index]]))
             except FinxError as error:
                 outcomes.append(error)
         return outcomes
 
     async def aextract(self, task: ExtractionTask) -> ExtractionResult:
-        """One task from an asyncio caller; cancelling it aborts the engine request."""
+        """One task from an asyncio caller; cancelling it aborts its engine requests."""
         prepared = await asyncio.to_thread(self.prepare, task)
-        generation = await self.engine.agenerate(prepared.request)
-        return self.finish(prepared, generation)
+        generations = await asyncio.gather(*(self.engine.agenerate(request) for request in prepared.requests))
+        return self.finish(prepared, list(generations))
 
     def prepare(self, task: ExtractionTask) -> Prepared:
-        """Check the document, build and tokenize the prompt, check it fits the window."""
+        """Check the document, split it into chunks, build and tokenize one prompt per chunk."""
         started = time.perf_counter()
         check_text(task.document)
         config = self.engine.config
         max_tokens = task.max_tokens or config.max_tokens
         if max_tokens < 1 or max_tokens >= config.max_model_len:
             raise FinxError(f"max_tokens must be between 1 and {config.max_model_len - 1}, got {max_tokens}")
-        window = config.max_model_len - max_tokens
         too_long = InvalidDocument(
-            f"document is too long for the model window ({config.max_model_len} tokens, "
-            f"{max_tokens} of them kept for the answer)",
-            hint="split the document into smaller parts",
+            f"document is too long: more than {config.max_chunks} chunks of {config.chunk_tokens} tokens",
+            hint="split it into smaller documents",
         )
-        if len(task.document) > window * CHARS_PER_TOKEN_CEILING:
+        if len(task.document) > config.max_chunks * config.chunk_tokens * CHARS_PER_TOKEN_CEILING:
             raise too_long
-        messages = build_messages(task.schema, task.document, task.references)
-        prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
-        if len(prompt_ids) > window:
-            raise InvalidDocument(f"{too_long.message}: the prompt has {len(prompt_ids)} tokens", too_long.hint)
+        chunks = chunk_document(task.document, self.engine.tokenizer, config.chunk_tokens, config.chunk_overlap_tokens)
+        if len(chunks) > config.max_chunks:
+            raise too_long
         adapter = task.adapter or self.default_adapter
-        request = GenerationRequest(
-            prompt_ids=prompt_ids,
-            json_schema=task.schema.json_schema,
-            schema_key=task.schema.key,
-            max_tokens=max_tokens,
-            adapter=check_adapter(adapter) if adapter else None,
-        )
-        return Prepared(task, request, started, time.perf_counter() - started)
+        adapter = check_adapter(adapter) if adapter else None
+        requests = []
+        for chunk in chunks:
+            prompt_ids = prompt_token_ids(
+                self.engine.tokenizer, build_messages(task.schema, chunk.text, task.references)
+            )
+            if len(prompt_ids) + max_tokens > config.max_model_len:
+                raise InvalidDocument(
+                    f"the prompt has {len(prompt_ids)} tokens: with {max_tokens} for the answer it does not "
+                    f"fit the model window of {config.max_model_len}",
+                    hint="lower max_tokens or use shorter reference context",
+                )
+            requests.append(
+                GenerationRequest(
+                    prompt_ids=prompt_ids,
+                    json_schema=task.schema.json_schema,
+                    schema_key=task.schema.key,
+                    max_tokens=max_tokens,
+                    adapter=adapter,
+                )
+            )
+        return Prepared(task, chunks, requests, started, time.perf_counter() - started)
 
-    def finish(self, prepared: Prepared, generation: Generation) -> ExtractionResult:
-        """Validate and ground what the engine produced."""
+    def finish(self, prepared: Prepared, generations: list[Generation]) -> ExtractionResult:
+        """Validate each chunk's output, merge the good ones, ground the values in the document."""
         finish_started = time.perf_counter()
         spec = prepared.task.schema
-        status, value, data, error = "ok", None, None, None
-        if not generation.finished:
-            status = "truncated"
-            error = f"generation hit the token limit ({prepared.request.max_tokens}) before the JSON was complete"
+        outcomes = [self._check(spec, generation, prepared.requests[0].max_tokens) for generation in generations]
+        good = [outcome.value for outcome in outcomes if outcome.value is not None]
+        value, data = None, None
+        if len(outcomes) == 1:
+            status, error = outcomes[0].status, outcomes[0].error
         else:
-            try:
-                value = spec.validate_json(generation.text)
-                data = spec.dump(value)
-            except (ValueError, ValidationError) as invalid:
-                status, error = "invalid", f"output does not validate against {spec.label}: {invalid}"
+            failed = [f"chunk {i}: {o.error}" for i, o in enumerate(outcomes) if o.status != "ok"]
+            status = "ok" if not failed else "partial" if good else outcomes[0].status
+            error = "; ".join(failed) or None
+        if good:
+            parts = [spec.dump(part) for part in good]
+            merged = parts[0] if len(parts) == 1 else merge_results(spec.json_schema, prepared.task.document, parts)
+            value = spec.model.model_validate(merged)
+            data = spec.dump(value)
         sources = ground(prepared.task.document, data) if data is not None and prepared.task.grounding else []
         ended = time.perf_counter()
+        adapter = prepared.requests[0].adapter
         return ExtractionResult(
             schema_name=spec.name,
             schema_version=spec.version,
@@ -140,18 +172,32 @@ class Extractor:
             data=data,
             sources=sources,
             error=error,
-            truncated=status == "truncated",
-            raw=generation.text,
+            truncated=any(outcome.status == "truncated" for outcome in outcomes),
+            raw=generations[0].text if len(generations) == 1 else "\n".join(g.text for g in generations),
+            chunks=len(generations),
             engine=self.engine.name,
             model=self.engine.model_dir.name,
-            adapter=str(prepared.request.adapter) if prepared.request.adapter else None,
-            prompt_tokens=generation.prompt_tokens,
-            completion_tokens=generation.completion_tokens,
+            adapter=str(adapter) if adapter else None,
+            prompt_tokens=sum(generation.prompt_tokens for generation in generations),
+            completion_tokens=sum(generation.completion_tokens for generation in generations),
             timings=Timings(
                 prepare_s=round(prepared.prepare_s, 4),
-                generate_s=round(generation.seconds, 4),
+                generate_s=round(max(generation.seconds for generation in generations), 4),
                 finish_s=round(ended - finish_started, 4),
                 total_s=round(ended - prepared.started, 4),
             ),
             value=value,
         )
+
+    @staticmethod
+    def _check(spec: SchemaSpec, generation: Generation, max_tokens: int) -> ChunkOutcome:
+        if not generation.finished:
+            error = f"generation hit the token limit ({max_tokens}) before the JSON was complete"
+            return ChunkOutcome("truncated", None, error)
+        try:
+            return ChunkOutcome("ok", spec.validate_json(generation.text), None)
+        except (ValueError, ValidationError) as invalid:
+            return ChunkOutcome("invalid", None, f"output does not validate against {spec.label}: {invalid}")
+
+
+__all__ = ["ExtractionTask", "Extractor", "Prepared"]

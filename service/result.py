@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.grounding import ValueSource
 
-Status = Literal["ok", "truncated", "invalid"]
+Status = Literal["ok", "partial", "truncated", "invalid"]
 
 
 class Timings(BaseModel):
@@ -24,9 +24,11 @@ class Timings(BaseModel):
 class ExtractionResult(BaseModel):
     """A validated object with the source of every value, or a status that says why there is none.
 
-    `status` is `ok` only when the output is complete JSON that validates against the schema.
-    `truncated` means generation hit the token limit: `data` is then None and `raw` holds the
-    partial text, for inspection only.
+    `status` is `ok` only when the output is complete JSON that validates against the schema
+    (for a chunked document: every chunk's output). `truncated` means generation hit the token
+    limit and `invalid` that the output did not validate: `data` is then None and `raw` holds the
+    text, for inspection only. `partial` (chunked documents only) means some chunks failed, as
+    `error` lists; `data` merges the chunks that succeeded.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -39,6 +41,8 @@ class ExtractionResult(BaseModel):
     error: str | None = None
     truncated: bool
     raw: str
+    chunks: int = 1
+    """How many chunks the document was split into."""
     engine: str
     model: str
     adapter: str | None

@@ -5,6 +5,7 @@ the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each co
 """
 
 import itertools
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ class VllmEngine(Engine):
         return self._tokenizer
 
     async def _start(self) -> None:
+        # vLLM logs to stdout by default; stdout belongs to finx's own output (results, JSON).
+        os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
         from transformers import AutoTokenizer
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.v1.engine.async_llm import AsyncLLM

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from service.schemas.fields import Amount, Currency, ShortText
 
-MAX_PER_TYPE = 24
+MAX_PER_TYPE = 64
 VERSION = "1"
 DESCRIPTION = (
     "Named entities, each list in order of appearance, text copied exactly as written: "

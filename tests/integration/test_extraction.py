@@ -82,10 +82,19 @@ def test_adversarial_documents_fail_clearly_without_losing_the_rest(engine):
     assert isinstance(outcomes[4], InvalidDocument) and "binary" in str(outcomes[4])
 
 
-def test_a_document_just_over_the_window_names_its_token_count(engine):
-    words = " ".join(f"ACME{i}" for i in range(3000))
-    with pytest.raises(InvalidDocument, match=r"the prompt has \d+ tokens"):
-        Extractor(engine).extract(ExtractionTask(words, get_schema("receipt")))
+def test_a_long_document_is_extracted_in_chunks_and_merged(engine):
+    filler = "\n".join(f"Line {i}: transfer reference {i * 7919} settled." for i in range(400))
+    document = f"Vodafone Group Plc agreed terms with Barclays.\n{filler}\nDeutsche Bank AG will advise.\n"
+    result = Extractor(engine).extract(ExtractionTask(document, get_schema("entities:ORG"), max_tokens=48))
+    assert result.chunks >= 4
+    assert result.prompt_tokens > result.chunks * 100
+    if result.data is not None:
+        get_schema("entities:ORG").model.model_validate(result.data)
+        for source in result.sources:
+            if source.match == "exact":
+                assert document[source.start : source.end] == source.value
+    else:
+        assert result.status in ("truncated", "invalid") and result.error
 
 
 def test_token_limit_gives_truncated_never_partial_json(engine):

@@ -1,0 +1,41 @@
+"""CoNLL NER files (`token POS chunk tag` per line, blank line between sentences, `-DOCSTART-`
+between documents; IO or IOB tags with types PER, LOC, ORG, MISC) -> `entities:ORG,PERSON,LOCATION`
+examples, one per document. MISC is not an `entities` type and is left out.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from finetune.examples import RawExample
+from finetune.importers.tokens import TaggedToken, build_document
+from service.schemas import get_schema
+
+
+def parse_tag(tag: str) -> tuple[str, bool]:
+    if tag == "O" or "-" not in tag:
+        return "", False
+    prefix, _, kind = tag.partition("-")
+    return kind, prefix == "B"
+
+
+def read(path: Path) -> Iterator[RawExample]:
+    spec = get_schema("entities:ORG,PERSON,LOCATION")
+    documents: list[list[list[TaggedToken]]] = []
+    sentence: list[TaggedToken] = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split()
+        if not parts:
+            if sentence and documents:
+                documents[-1].append(sentence)
+            sentence = []
+        elif parts[0] == "-DOCSTART-":
+            documents.append([])
+        else:
+            kind, begins = parse_tag(parts[-1])
+            sentence.append(TaggedToken(parts[0], kind, begins))
+    if sentence and documents:
+        documents[-1].append(sentence)
+    for index, sentences in enumerate(documents):
+        if sentences:
+            text, entities = build_document(sentences)
+            yield RawExample(f"conll/{path.stem}/{index}", spec, text, entities, source=path.stem)

@@ -1,0 +1,31 @@
+"""FiNER-ORD token CSV (`gold_label,gold_token,doc_idx,sent_idx`; labels 0=O 1=B-PER 2=I-PER
+3=B-LOC 4=I-LOC 5=B-ORG 6=I-ORG) -> `entities:ORG,PERSON,LOCATION` examples, one per article.
+"""
+
+import csv
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+
+from finetune.examples import RawExample
+from finetune.importers.tokens import TaggedToken, build_document
+from service.schemas import get_schema
+
+LABELS = {0: ("", False), 1: ("PER", True), 2: ("PER", False), 3: ("LOC", True), 4: ("LOC", False)}
+LABELS |= {5: ("ORG", True), 6: ("ORG", False)}
+
+
+def read(path: Path) -> Iterator[RawExample]:
+    spec = get_schema("entities:ORG,PERSON,LOCATION")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for doc_idx, doc_rows in groupby(rows, key=lambda row: row["doc_idx"]):
+        sentences = []
+        for _, sentence_rows in groupby(doc_rows, key=lambda row: row["sent_idx"]):
+            sentence = []
+            for row in sentence_rows:
+                tag, begins = LABELS[int(float(row["gold_label"]))]
+                sentence.append(TaggedToken(row["gold_token"], tag, begins))
+            sentences.append(sentence)
+        text, entities = build_document(sentences)
+        yield RawExample(f"finer-ord/{path.stem}/{doc_idx}", spec, text, entities, source="finer-ord")

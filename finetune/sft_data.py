@@ -1,0 +1,135 @@
+"""Training records from labeled examples, built with the serving code so train = serve.
+
+Each example is split with the serving chunker; each chunk becomes one record whose prompt is
+`prompt.build_messages` rendered by `prompt.prompt_token_ids` (exactly what the engines get) and
+whose completion is the chunk's target as compact JSON followed by the end-of-turn token. Loss is
+on the completion only. A chunk's target keeps only the values that occur in that chunk
+(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise.
+"""
+
+import random
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from finetune.examples import Example
+from service.chunking import chunk_document
+from service.grounding import ground
+from service.prompt import build_messages, prompt_token_ids, target_json
+
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    chunk_tokens: int
+    overlap_tokens: int
+    empty_chunk_fraction: float = 0.25
+    """Share of chunks with nothing to extract that are kept (they teach null and [])."""
+
+
+def value_in_text(value: Any, text: str) -> bool:
+    """Whether a target value occurs in `text`: grounded, or an ISO date / a duration written out."""
+    if isinstance(value, dict):
+        return all(value_in_text(item, text) for item in value.values() if isinstance(item, str) and item.strip())
+    if not isinstance(value, str):
+        return True
+    if any(source.match != "not_found" for source in ground(text, {"v": value})):
+        return True
+    return date_in_text(value, text) or duration_in_text(value, text)
+
+
+def date_in_text(value: str, text: str) -> bool:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    month = MONTHS[day.month - 1]
+    lowered = text.lower()
+    numeric = rf"\b0?{day.month}[/.-]0?{day.day}[/.-]({day.year}|{day.year % 100:02d})\b"
+    numeric_dmy = rf"\b0?{day.day}[/.-]0?{day.month}[/.-]({day.year}|{day.year % 100:02d})\b"
+    worded = rf"\b({month}|{month[:3]}\.?)\s+{day.day}(st|nd|rd|th)?\s*,?\s*{day.year}\b"
+    worded_dmy = rf"\b{day.day}(st|nd|rd|th)?\s+(day\s+of\s+)?({month}|{month[:3]}\.?)\s*,?\s*{day.year}\b"
+    return any(re.search(pattern, lowered) for pattern in (numeric, numeric_dmy, worded, worded_dmy))
+
+
+def duration_in_text(value: str, text: str) -> bool:
+    match = re.fullmatch(r"(\d+)\s+(year|month|day|week)s?", value.strip().lower())
+    if not match:
+        return False
+    number, unit = int(match.group(1)), match.group(2)
+    spelled = NUMBER_WORDS[number] if number < len(NUMBER_WORDS) else str(number)
+    pattern = rf"\b({number}|{spelled})\b\s*(\(\s*\d+\s*\)\s*)?(-\s*)?{unit}"
+    return re.search(pattern, text.lower()) is not None
+
+
+def chunk_target(schema: dict[str, Any], target: dict[str, Any], text: str) -> dict[str, Any]:
+    """The part of `target` that occurs in one chunk's `text`."""
+    kept: dict[str, Any] = {}
+    for name, child in schema["properties"].items():
+        value = target.get(name)
+        if child.get("type") == "array":
+            kept[name] = [item for item in value or [] if value_in_text(item, text)]
+        else:
+            kept[name] = value if value is not None and value_in_text(value, text) else None
+    return kept
+
+
+def is_empty(target: dict[str, Any]) -> bool:
+    return all(value in (None, []) for value in target.values())
+
+
+def build_records(
+    examples: list[Example], tokenizer: Any, settings: ChunkSettings, seed: int = 0
+) -> list[dict[str, list[int]]]:
+    """Tokenized prompt + completion records (`input_ids`, `completion_mask`) for TRL."""
+    rng = random.Random(seed)
+    end_of_turn = tokenizer.eos_token
+    records = []
+    for example in examples:
+        chunks = chunk_document(example.text, tokenizer, settings.chunk_tokens, settings.overlap_tokens)
+        for chunk in chunks:
+            if len(chunks) == 1:
+                target = example.target
+            else:
+                target = chunk_target(example.schema.json_schema, example.target, chunk.text)
+                if is_empty(target) and rng.random() >= settings.empty_chunk_fraction:
+                    continue
+            prompt_ids = prompt_token_ids(tokenizer, build_messages(example.schema, chunk.text))
+            completion_ids = tokenizer(target_json(target) + end_of_turn, add_special_tokens=False)["input_ids"]
+            records.append(
+                {
+                    "input_ids": prompt_ids + completion_ids,
+                    "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids),
+                }
+            )
+    return records

@@ -1,0 +1,187 @@
+"""`finx train`: LoRA fine-tuning with TRL's SFTTrainer on the project's labeled data.
+
+    finx train --config finetune/configs/default.yaml
+    finx train --config finetune/configs/default.yaml --max-steps 3 --output-dir /tmp/run   # smoke run
+
+Records come from `sft_data.build_records` (serving chunker + serving prompt builder), loss is on
+the completion only, LoRA via PEFT. CPU-safe defaults (float32, no bf16); the same command uses a
+GPU when one is present. Checkpoints go to `<output_dir>/checkpoints` and a rerun resumes from the
+latest; the final adapter is written to `<output_dir>/adapter` with `training.json` (data counts
+and hashes, steps, losses, time).
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from finetune.data import DataSource, read_source
+from finetune.examples import Example
+from service.config import EngineConfig, configured_model_dir
+from service.errors import FinxError
+
+
+@dataclass
+class LoraSettings:
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; loaded from YAML, each key documented in configs/default.yaml."""
+
+    output_dir: Path
+    sources: list[DataSource]
+    base_model: Path | None = None
+    init_adapter: Path | None = None
+    """Start from this adapter instead of a fresh LoRA (retraining)."""
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    max_length: int = 1280
+    batch_size: int = 4
+    gradient_accumulation_steps: int = 2
+    learning_rate: float = 2e-4
+    epochs: float = 1.0
+    max_steps: int = -1
+    warmup_ratio: float = 0.03
+    logging_steps: int = 5
+    save_steps: int = 25
+    seed: int = 0
+    empty_chunk_fraction: float = 0.25
+
+    @classmethod
+    def from_yaml(cls, path: Path, **overrides: Any) -> "TrainConfig":
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise FinxError(f"cannot read training config {path}: {error}") from None
+        raw.update({key: value for key, value in overrides.items() if value is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise FinxError(f"unknown key '{unknown[0]}' in {path}", hint="known: " + ", ".join(sorted(known)))
+        try:
+            raw["sources"] = [DataSource(**{**s, "path": Path(s["path"])}) for s in raw.get("sources", [])]
+            raw["lora"] = LoraSettings(**raw.get("lora", {}))
+        except (TypeError, KeyError) as error:
+            raise FinxError(f"bad data source or lora settings in {path}: {error}") from None
+        for key in ("output_dir", "base_model", "init_adapter"):
+            if raw.get(key) is not None:
+                raw[key] = Path(raw[key])
+        if "output_dir" not in raw or not raw["sources"]:
+            raise FinxError(f"{path} needs output_dir and at least one source")
+        return cls(**raw)
+
+
+def load_training_examples(config: TrainConfig) -> tuple[list[Example], list[str]]:
+    examples: list[Example] = []
+    errors: list[str] = []
+    for source in config.sources:
+        report = read_source(source)
+        examples.extend(report.examples)
+        errors.extend(report.errors)
+    return examples, errors
+
+
+def examples_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for content_hash in sorted(example.content_hash for example in examples):
+        digest.update(content_hash.encode())
+    return digest.hexdigest()
+
+
+def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
+    """Train and return the adapter folder. `examples` overrides the config's sources."""
+    import torch
+    from peft import LoraConfig, PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from datasets import Dataset
+    from finetune.sft_data import ChunkSettings, build_records
+
+    started = time.time()
+    errors: list[str] = []
+    if examples is None:
+        examples, errors = load_training_examples(config)
+    if not examples:
+        raise FinxError("no training examples", hint="check the sources in the config")
+    model_dir = config.base_model or configured_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    serving = EngineConfig()
+    settings = ChunkSettings(serving.chunk_tokens, serving.chunk_overlap_tokens, config.empty_chunk_fraction)
+    records = build_records(examples, tokenizer, settings, seed=config.seed)
+    records = [record for record in records if len(record["input_ids"]) <= config.max_length]
+    dataset = Dataset.from_list(records).shuffle(seed=config.seed)
+
+    gpu = torch.cuda.is_available()
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if gpu else torch.float32)
+    peft_config = None
+    if config.init_adapter is not None:
+        model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
+    else:
+        peft_config = LoraConfig(
+            r=config.lora.r,
+            lora_alpha=config.lora.alpha,
+            lora_dropout=config.lora.dropout,
+            target_modules=config.lora.target_modules,
+            task_type="CAUSAL_LM",
+        )
+    checkpoints = config.output_dir / "checkpoints"
+    args = SFTConfig(
+        output_dir=str(checkpoints),
+        completion_only_loss=True,
+        max_length=config.max_length,
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        learning_rate=config.learning_rate,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        warmup_steps=config.warmup_ratio,  # a float below 1 is a fraction of the run
+        lr_scheduler_type="cosine",
+        logging_steps=config.logging_steps,
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        seed=config.seed,
+        bf16=gpu,
+        use_cpu=not gpu,
+        report_to=[],
+        dataloader_num_workers=0,
+    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, peft_config=peft_config)
+    resume = any(checkpoints.glob("checkpoint-*"))
+    result = trainer.train(resume_from_checkpoint=resume or None)
+    adapter_dir = config.output_dir / "adapter"
+    trainer.model.save_pretrained(adapter_dir)
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    summary = {
+        "examples": len(examples),
+        "examples_by_source": count_by_source(examples),
+        "skipped_lines": errors,
+        "records": len(records),
+        "examples_sha256": examples_hash(examples),
+        "base_model": str(model_dir),
+        "init_adapter": str(config.init_adapter) if config.init_adapter else None,
+        "steps": trainer.state.global_step,
+        "train_loss": result.training_loss,
+        "losses": losses,
+        "seconds": round(time.time() - started, 1),
+        "seconds_per_step": round(result.metrics.get("train_runtime", 0) / max(trainer.state.global_step, 1), 2),
+        "device": "cuda" if gpu else "cpu",
+        "config": json.loads(json.dumps(asdict(config), default=str)),
+    }
+    (adapter_dir / "training.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return adapter_dir
+
+
+def count_by_source(examples: list[Example]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for example in examples:
+        counts[example.source or "jsonl"] = counts.get(example.source or "jsonl", 0) + 1
+    return counts
