@@ -12,6 +12,7 @@ and hashes, steps, losses, time).
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -153,6 +154,7 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         use_cpu=not gpu,
         report_to=[],
         dataloader_num_workers=0,
+        disable_tqdm=not sys.stderr.isatty(),  # plain log lines (step, loss) when not on a terminal
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, peft_config=peft_config)
     resume = any(checkpoints.glob("checkpoint-*"))

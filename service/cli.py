@@ -164,13 +164,19 @@ def data_import(
     format_name: Annotated[str, typer.Argument(metavar="FORMAT", help="sroie | kleister-nda | finer-ord | conll")],
     path: Annotated[Path, typer.Argument(help="File or folder in that format.")],
     out: Annotated[Path, typer.Option(help="JSONL file to write (labeled-example format).")],
+    split: Annotated[str, typer.Option(help="train | dev | all (fixed split by id hash)")] = "all",
+    dev_fraction: Annotated[float, typer.Option(help="Share of examples in the dev split.")] = 0.1,
+    max_examples: Annotated[int | None, typer.Option(help="Keep at most this many (stable choice).")] = None,
 ) -> None:
     """Convert a public labeled dataset into finx's JSONL labeled-example format."""
+    from finetune.data import DataSource, read_source
     from finetune.examples import write_examples
-    from finetune.importers import import_examples
 
+    if split not in ("train", "dev", "all"):
+        fail(f"--split must be train, dev or all, not {split!r}", code=2)
     try:
-        report = import_examples(format_name, path)
+        source = DataSource(format_name, path, split, dev_fraction, max_examples)  # type: ignore[arg-type]
+        report = read_source(source)
     except FinxError as error:
         fail(str(error))
     count = write_examples(report.examples, out)
@@ -194,6 +200,51 @@ def train(
     except FinxError as error:
         fail(str(error))
     typer.echo(f"adapter written to {adapter}")
+
+
+@app.command("eval")
+def evaluate_command(
+    data: Annotated[list[Path], typer.Option(help="Labeled JSONL file(s) to score on.")],
+    adapter: Annotated[Path | None, typer.Option(help="LoRA adapter folder; none = base model.")] = None,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
+) -> None:
+    """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
+    from finetune.evaluate import evaluate, headline
+    from finetune.examples import load_examples
+    from service.engines.base import check_adapter
+
+    examples = []
+    try:
+        adapter = check_adapter(adapter) if adapter else None
+        for path in data:
+            loaded = load_examples(path)
+            examples.extend(loaded.examples)
+            for message in loaded.errors:
+                typer.echo(f"finx: skipped: {message}", err=True)
+    except FinxError as error:
+        fail(str(error))
+    if not examples:
+        fail("no valid examples to evaluate")
+    quiet_engine_logs()
+    from service.engines import create_engine
+
+    try:
+        with engine_output_to_log(), create_engine(EngineConfig(engine=engine)) as running:
+            scores = evaluate(running, examples, adapter=adapter, max_tokens=max_tokens)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")
+    for key, group in scores["groups"].items():
+        typer.echo(
+            f"{key:40} {group['documents']:>5} {headline(group):>6.3f} "
+            f"{group['schema_valid_rate']:>6.2f} {group['truncation_rate']:>6.2f}"
+        )
+    typer.echo(f"{scores['documents']} documents in {scores['seconds']} s ({scores['documents_per_s']} documents/s)")
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(scores, indent=2) + "\n")
 
 
 def read_file(path: Path) -> bytes:

@@ -1,0 +1,56 @@
+"""`finx eval`: run the extractor over labeled examples and score it (`metrics.py`).
+
+    finx data import sroie ../shared/data/sroie-train --split dev --out runs/dev/sroie.jsonl
+    finx eval --data runs/dev/sroie.jsonl [--adapter PATH] [--engine vllm] --report runs/eval.json
+
+Prints one table row per dataset and schema and writes the full JSON report (per field
+precision/recall/F1, entity-level F1 for entities, schema-validity and truncation rates, documents/s).
+"""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from finetune.examples import Example
+from finetune.metrics import GroupScores
+from service.engines.base import Engine
+from service.errors import FinxError
+from service.extractor import ExtractionTask, Extractor
+from service.result import ExtractionResult
+
+
+def evaluate(
+    engine: Engine, examples: list[Example], adapter: Path | None = None, max_tokens: int | None = None
+) -> dict[str, Any]:
+    """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and schema."""
+    tasks = [
+        ExtractionTask(example.text, example.schema, adapter=adapter, max_tokens=max_tokens) for example in examples
+    ]
+    started = time.perf_counter()
+    outcomes = Extractor(engine).extract_many(tasks)
+    seconds = time.perf_counter() - started
+    groups: dict[str, GroupScores] = {}
+    errors: list[str] = []
+    for example, outcome in zip(examples, outcomes, strict=True):
+        key = f"{example.source or 'jsonl'}/{example.schema.name}"
+        predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
+        truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
+        if isinstance(outcome, FinxError):
+            errors.append(f"{example.id}: {outcome}")
+        is_entities = example.schema.name.startswith("entities")
+        groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
+    return {
+        "engine": engine.name,
+        "model": engine.model_dir.name,
+        "adapter": str(adapter) if adapter else None,
+        "documents": len(examples),
+        "seconds": round(seconds, 1),
+        "documents_per_s": round(len(examples) / seconds, 3) if seconds else 0.0,
+        "errors": errors,
+        "groups": {key: scores.as_dict() for key, scores in sorted(groups.items())},
+    }
+
+
+def headline(group: dict[str, Any]) -> float:
+    """The number a dataset is judged by: entity F1 for entities, micro field F1 otherwise."""
+    return (group["entity_f1"] or group["field_f1_micro"])["f1"]

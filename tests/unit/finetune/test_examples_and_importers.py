@@ -1,0 +1,128 @@
+"""Labeled-example loading and the importers, on small hand-made files in each format."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from finetune.data import DataSource, in_dev_split, read_source
+from finetune.examples import load_examples, write_examples
+from finetune.importers import import_examples
+from service.errors import FinxError
+
+FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
+
+
+def test_loader_keeps_good_lines_and_names_line_and_field_of_bad_ones():
+    report = load_examples(FORMATS / "examples.jsonl")
+    assert [example.id for example in report.examples] == ["ok-1", "ok-2"]
+    assert report.examples[1].schema.name == "custom"
+    messages = "\n".join(report.errors)
+    assert len(report.errors) == 5
+    assert "examples.jsonl:2: line: Invalid JSON" in messages
+    assert (
+        "examples.jsonl:3: bad-field: target does not match receipt@1: tip: Extra inputs are not permitted" in messages
+    )
+    assert "examples.jsonl:4: schema: unknown schema 'payslip'" in messages
+    assert "examples.jsonl:5: text: Field required" in messages
+    assert (
+        "examples.jsonl:8: too-long: target does not match receipt@1: total: String should have at most 40" in messages
+    )
+
+
+def test_write_then_load_round_trips(tmp_path):
+    examples = load_examples(FORMATS / "examples.jsonl").examples
+    path = tmp_path / "out.jsonl"
+    assert write_examples(examples, path) == 2
+    again = load_examples(path)
+    assert again.errors == []
+    assert [e.content_hash for e in again.examples] == [e.content_hash for e in examples]
+
+
+def test_sroie_importer_joins_box_lines_and_skips_unlabelled_receipts():
+    report = import_examples("sroie", FORMATS / "sroie")
+    (example,) = report.examples
+    assert example.id == "sroie/R001" and example.schema.name == "receipt"
+    assert example.text.splitlines() == [
+        "KEDAI RUNCIT MAJU JAYA",
+        "NO 8, JALAN MERANTI 2,",
+        "31400 IPOH, PERAK",
+        "DATE: 03/04/2019",
+        "TOTAL: 12.40",
+    ]
+    assert example.target == {
+        "company": "KEDAI RUNCIT MAJU JAYA",
+        "date": "03/04/2019",
+        "address": "NO 8, JALAN MERANTI 2, 31400 IPOH, PERAK",
+        "total": "12.40",
+    }
+
+
+def test_kleister_importer_unescapes_text_and_spaces_values():
+    first, second = import_examples("kleister-nda", FORMATS / "kleister").examples
+    assert first.id == "kleister-nda/a1"
+    assert first.text.splitlines()[2] == "Term: two (2) years."
+    assert first.target == {
+        "parties": ["Bluefin Robotics Corp", "Oceanic Data LLC"],
+        "jurisdiction": "New York",
+        "effective_date": "2021-03-01",
+        "term": "2 years",
+    }
+    assert second.target["jurisdiction"] is None and second.target["term"] is None
+
+
+def test_finer_importer_rebuilds_text_with_exact_entity_strings():
+    first, second = import_examples("finer-ord", FORMATS / "finer.csv").examples
+    assert first.schema.name == "entities:ORG,PERSON,LOCATION"
+    assert first.text == "Goldman Sachs hired Jane Doe in New York, says Reuters.\nDoe left Morgan Stanley (MS)."
+    assert first.target == {
+        "org": ["Goldman Sachs", "Reuters", "Morgan Stanley", "MS"],
+        "person": ["Jane Doe", "Doe"],
+        "location": ["New York"],
+    }
+    assert second.target == {"org": [], "person": ["Li"], "location": ["Paris"]}
+    for name, items in first.target.items():
+        assert all(item in first.text for item in items), name
+
+
+def test_conll_importer_groups_io_tags_and_drops_misc():
+    (example,) = import_examples("conll", FORMATS / "fin.conll").examples
+    assert (
+        example.text
+        == "This LOAN between SILICON VALLEY BANK and John Smith of Santa Clara, Inc\nSigned by John Smith."
+    )
+    assert example.target == {"org": ["SILICON VALLEY BANK"], "person": ["John Smith"], "location": ["Santa Clara"]}
+
+
+def test_importer_errors_are_clear():
+    with pytest.raises(FinxError, match="unknown format 'xlsx'"):
+        import_examples("xlsx", FORMATS)
+    with pytest.raises(FinxError, match="no such file or folder"):
+        import_examples("sroie", FORMATS / "absent")
+
+
+def test_dev_split_is_stable_disjoint_and_about_the_requested_size():
+    ids = [f"doc-{i}" for i in range(2000)]
+    dev = [i for i in ids if in_dev_split(i, 0.1)]
+    assert 150 < len(dev) < 250
+    assert dev == [i for i in ids if in_dev_split(i, 0.1)]
+    source = FORMATS / "examples.jsonl"
+    train = read_source(DataSource("jsonl", source, "train", dev_fraction=0.5)).examples
+    held_out = read_source(DataSource("jsonl", source, "dev", dev_fraction=0.5)).examples
+    assert {e.id for e in train} | {e.id for e in held_out} == {"ok-1", "ok-2"}
+    assert not {e.id for e in train} & {e.id for e in held_out}
+
+
+def test_data_import_cli_writes_jsonl(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "sroie.jsonl"
+    process = subprocess.run(
+        [sys.executable, "-m", "service.cli", "data", "import", "sroie", str(FORMATS / "sroie"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "1 examples written" in process.stdout
+    assert json.loads(out.read_text())["id"] == "sroie/R001"

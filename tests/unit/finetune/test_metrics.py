@@ -1,0 +1,51 @@
+"""Metrics against hand-computed cases."""
+
+import pytest
+
+from finetune.metrics import Counts, GroupScores, entity_counts, field_counts
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "expected"),
+    [
+        pytest.param("9.00", "9.00", (1, 0, 0), id="scalar-equal"),
+        pytest.param("ACME  Sdn Bhd", "acme sdn bhd", (1, 0, 0), id="scalar-normalised"),
+        pytest.param("9.00", "9.50", (0, 1, 1), id="scalar-wrong"),
+        pytest.param("9.00", None, (0, 0, 1), id="scalar-missed"),
+        pytest.param(None, "9.00", (0, 1, 0), id="scalar-invented"),
+        pytest.param(None, None, (0, 0, 0), id="scalar-both-null"),
+        pytest.param(["A", "B", "C"], ["a", "B", "D", "E"], (2, 2, 1), id="list"),
+        pytest.param(["A"], None, (0, 0, 1), id="list-failed-extraction"),
+        pytest.param([{"amount": "5", "currency": "$"}], [{"amount": "5", "currency": "$ "}], (1, 0, 0), id="objects"),
+    ],
+)
+def test_field_counts(gold, predicted, expected):
+    counts = field_counts(gold, predicted)
+    assert (counts.tp, counts.fp, counts.fn) == expected
+
+
+def test_precision_recall_f1_by_hand():
+    counts = Counts(tp=3, fp=1, fn=2)
+    assert counts.precision == pytest.approx(0.75)
+    assert counts.recall == pytest.approx(0.6)
+    assert counts.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert Counts().f1 == 1.0  # nothing to find and nothing found
+
+
+def test_entity_counts_need_type_and_text():
+    gold = {"org": ["Apple", "IBM"], "person": ["Tim Cook"]}
+    predicted = {"org": ["apple", "Tim Cook"], "person": []}
+    counts = entity_counts(gold, predicted)
+    assert (counts.tp, counts.fp, counts.fn) == (1, 1, 2)
+
+
+def test_group_scores_micro_validity_and_truncation():
+    group = GroupScores()
+    gold = {"company": "A", "total": "1"}
+    group.add(gold, {"company": "A", "total": "2"}, truncated=False, is_entities=False)
+    group.add(gold, None, truncated=True, is_entities=False)
+    report = group.as_dict()
+    assert report["documents"] == 2 and report["schema_valid_rate"] == 0.5 and report["truncation_rate"] == 0.5
+    micro = report["field_f1_micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 1, 3)
+    assert report["entity_f1"] is None

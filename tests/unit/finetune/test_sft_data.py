@@ -1,0 +1,109 @@
+"""Training records: chunk targets keep what occurs in the chunk; prompt tokens masked, answer trained."""
+
+import pytest
+
+from finetune.examples import make_example
+from finetune.sft_data import ChunkSettings, build_records, chunk_target, date_in_text, duration_in_text
+from service.schemas import get_schema
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "found"),
+    [
+        ("2021-03-01", "entered into as of March 1, 2021 by", True),
+        ("2021-03-01", "made this 1st day of March, 2021", True),
+        ("2021-03-01", "dated 03/01/2021", True),
+        ("2021-03-01", "dated 1 Mar. 2021", True),
+        ("2021-03-01", "dated March 2, 2021", False),
+        ("not a date", "March 1, 2021", False),
+    ],
+)
+def test_date_in_text(value, text, found):
+    assert date_in_text(value, text) is found
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "found"),
+    [
+        ("2 years", "for a period of two (2) years from", True),
+        ("3 years", "survive for 3 years.", True),
+        ("18 months", "an eighteen month term", False),
+        ("2 years", "for 5 years", False),
+    ],
+)
+def test_duration_in_text(value, text, found):
+    assert duration_in_text(value, text) is found
+
+
+def test_chunk_target_keeps_only_values_seen_in_the_chunk():
+    schema = get_schema("nda").json_schema
+    target = {
+        "parties": ["Bluefin Corp", "Oceanic LLC"],
+        "jurisdiction": "New York",
+        "effective_date": "2021-03-01",
+        "term": "2 years",
+    }
+    chunk = "between Bluefin Corp and others, effective March 1, 2021."
+    assert chunk_target(schema, target, chunk) == {
+        "parties": ["Bluefin Corp"],
+        "jurisdiction": None,
+        "effective_date": "2021-03-01",
+        "term": None,
+    }
+
+
+class WordTokenizer:
+    """Whitespace tokens with offsets; a chat template that is easy to see in ids."""
+
+    eos_token = "<eos>"
+
+    def __init__(self):
+        self.vocab: dict[str, int] = {}
+
+    def _id(self, word):
+        return self.vocab.setdefault(word, len(self.vocab) + 1)
+
+    def __call__(self, text, add_special_tokens=False, return_offsets_mapping=False):
+        import re
+
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+        out = {"input_ids": [self._id(text[s:e]) for s, e in spans]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = spans
+        return out
+
+    def apply_chat_template(self, messages, add_generation_prompt, tokenize):
+        text = " ".join(m["role"] + ": " + m["content"] for m in messages) + " assistant:"
+        return self(text)["input_ids"]
+
+
+def test_records_mask_the_prompt_and_train_the_answer_with_end_of_turn():
+    tokenizer = WordTokenizer()
+    example = make_example(
+        "x",
+        get_schema("receipt"),
+        "SHOP A TOTAL 9.00",
+        {"company": "SHOP A", "date": None, "address": None, "total": "9.00"},
+    )
+    (record,) = build_records([example], tokenizer, ChunkSettings(chunk_tokens=100, overlap_tokens=10))
+    mask = record["completion_mask"]
+    assert len(mask) == len(record["input_ids"])
+    answer = mask.index(1)
+    assert set(mask[:answer]) == {0} and set(mask[answer:]) == {1}
+    words = {token_id: word for word, token_id in tokenizer.vocab.items()}
+    answer_text = " ".join(words[token_id] for token_id in record["input_ids"][answer:])
+    assert answer_text == '{"company":"SHOP A","date":null,"address":null,"total":"9.00"}<eos>'
+    assert words[record["input_ids"][answer - 1]] == "assistant:"
+
+
+def test_long_examples_become_chunk_records_with_chunk_targets():
+    tokenizer = WordTokenizer()
+    text = " ".join(["filler"] * 150) + " Bluefin Corp signs. " + " ".join(["filler"] * 150)
+    target = {"parties": ["Bluefin Corp"], "jurisdiction": None, "effective_date": None, "term": None}
+    example = make_example("long", get_schema("nda"), text, target)
+    records = build_records(
+        [example], tokenizer, ChunkSettings(chunk_tokens=100, overlap_tokens=10, empty_chunk_fraction=1.0)
+    )
+    assert len(records) == 4
+    with_party = [r for r in records if tokenizer.vocab.get('{"parties":["Bluefin') in r["input_ids"]]
+    assert len(with_party) == 1
