@@ -75,8 +75,8 @@ class TrainConfig:
         for key in ("output_dir", "base_model", "init_adapter"):
             if raw.get(key) is not None:
                 raw[key] = Path(raw[key])
-        if "output_dir" not in raw or not raw["sources"]:
-            raise FinxError(f"{path} needs output_dir and at least one source")
+        if "output_dir" not in raw:
+            raise FinxError(f"{path} needs an output_dir")
         return cls(**raw)
 
 

@@ -29,6 +29,8 @@ app = typer.Typer(help="finx: strict JSON extraction from financial documents.",
 model_app = typer.Typer(help="The embedded base model.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Built-in extraction schemas.", no_args_is_help=True)
 data_app = typer.Typer(help="Labeled data: import public formats.", no_args_is_help=True)
+adapters_app = typer.Typer(help="The adapter registry: list, promote, roll back.", no_args_is_help=True)
+app.add_typer(adapters_app, name="adapters")
 app.add_typer(model_app, name="model")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(data_app, name="data")
@@ -245,6 +247,78 @@ def evaluate_command(
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(scores, indent=2) + "\n")
+
+
+@adapters_app.command("list")
+def adapters_list() -> None:
+    """List adapter versions; the current one is marked with *."""
+    from finetune.registry import AdapterRegistry
+
+    registry = AdapterRegistry()
+    current = registry.current_version()
+    for manifest in registry.list():
+        mark = "*" if manifest.version == current else " "
+        scores = ", ".join(f"{k}={v:.3f}" for k, v in manifest.scores.get("dev", {}).items())
+        typer.echo(f"{mark} {manifest.version}  parent={manifest.parent or '-'}  {manifest.created_at}  {scores}")
+
+
+@adapters_app.command("promote")
+def adapters_promote(version: str) -> None:
+    """Make VERSION the current adapter (a running server picks it up on ReloadAdapters)."""
+    from finetune.registry import AdapterRegistry
+
+    try:
+        AdapterRegistry().promote(version)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"current adapter: {version}")
+
+
+@adapters_app.command("rollback")
+def adapters_rollback() -> None:
+    """Make the previously current adapter current again."""
+    from finetune.registry import AdapterRegistry
+
+    try:
+        version = AdapterRegistry().rollback()
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"current adapter: {version}")
+
+
+@app.command()
+def retrain(
+    examples: Annotated[Path, typer.Option(help="New labeled examples (JSONL).")],
+    from_scratch: Annotated[bool, typer.Option(help="Train a fresh adapter over all data.")] = False,
+    tolerance: Annotated[float, typer.Option(help="Largest allowed drop of a dev score.")] = 0.01,
+    dev: Annotated[Path | None, typer.Option(help="Fixed dev set (folder of JSONL or a file).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Training hyperparameters (YAML).")] = None,
+) -> None:
+    """Train on new examples; promote the result only if it is not worse on the fixed dev set."""
+    quiet_engine_logs()
+    from finetune.registry import AdapterRegistry
+    from finetune.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
+    from finetune.retrain import retrain as run_retrain
+
+    try:
+        with engine_output_to_log():
+            outcome = run_retrain(
+                examples,
+                AdapterRegistry(),
+                config_path=config or DEFAULT_RETRAIN_CONFIG,
+                dev=dev or DEFAULT_DEV,
+                from_scratch=from_scratch,
+                tolerance=tolerance,
+            )
+    except FinxError as error:
+        fail(str(error))
+    for message in outcome.bad_lines:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    typer.echo(f"{outcome.new_examples} new examples, {outcome.duplicates} already used, {len(outcome.bad_lines)} bad")
+    for key, score in outcome.candidate_scores.items():
+        typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
+    verdict = "promoted" if outcome.promoted else "not promoted"
+    typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
 
 
 def read_file(path: Path) -> bytes:

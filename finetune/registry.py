@@ -1,0 +1,161 @@
+"""The adapter registry: versioned LoRA adapters, one of them current, switched atomically.
+
+Layout under the registry root (`FINX_ADAPTERS`, default `$FINX_HOME/adapters`):
+
+    versions/v0001/            adapter files + manifest.json
+    versions/v0002/ ...
+    current.json               {"version": "v0002", "history": ["v0001"]}
+
+A version folder is complete before it appears (written to a temporary folder, then renamed), and
+`current.json` is replaced with an atomic rename, so a crash at any point leaves the previous
+current adapter serving. The manifest holds parent, data hashes, scores, command and creation time.
+An empty registry is seeded with the adapter shipped in the repository (`adapters/finx-lora-v1`).
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.config import finx_home
+from service.errors import AdapterNotFound, FinxError
+
+SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "adapters" / "finx-lora-v1"
+
+
+def default_registry_root() -> Path:
+    return Path(os.environ.get("FINX_ADAPTERS") or finx_home() / "adapters").expanduser()
+
+
+@dataclass
+class Manifest:
+    version: str
+    parent: str | None
+    created_at: str
+    command: str
+    data: dict[str, Any] = field(default_factory=dict)
+    """Hashes and counts of the training data (`examples_sha256`, per-source counts)."""
+    scores: dict[str, Any] = field(default_factory=dict)
+    """Headline scores per dev dataset at registration."""
+    notes: str = ""
+
+
+class AdapterRegistry:
+    def __init__(self, root: Path | None = None, seed: Path | None = SHIPPED_ADAPTER) -> None:
+        self.root = root or default_registry_root()
+        self.versions = self.root / "versions"
+        self._seed = seed
+
+    # reading ------------------------------------------------------------------------------
+    def list(self) -> list[Manifest]:
+        self._ensure_seeded()
+        manifests = []
+        for folder in sorted(self.versions.glob("v*")):
+            manifest = folder / "manifest.json"
+            if manifest.is_file():
+                manifests.append(Manifest(**json.loads(manifest.read_text())))
+        return manifests
+
+    def current_version(self) -> str | None:
+        self._ensure_seeded()
+        state = self._state()
+        return state.get("version")
+
+    def current_path(self) -> Path | None:
+        """Folder of the current adapter, or None when the registry is empty."""
+        version = self.current_version()
+        return self.path(version) if version else None
+
+    def path(self, version: str) -> Path:
+        folder = self.versions / version
+        if not (folder / "manifest.json").is_file():
+            raise AdapterNotFound(f"no adapter version {version!r} in {self.root}")
+        return folder
+
+    def manifest(self, version: str) -> Manifest:
+        return Manifest(**json.loads((self.path(version) / "manifest.json").read_text()))
+
+    # writing ------------------------------------------------------------------------------
+    def register(self, adapter_dir: Path, parent: str | None, command: str, data: dict, scores: dict) -> Manifest:
+        """Copy a trained adapter in as a new version (not yet current)."""
+        self._ensure_seeded()
+        return self._register(adapter_dir, parent, command, data, scores)
+
+    def _register(self, adapter_dir: Path, parent: str | None, command: str, data: dict, scores: dict) -> Manifest:
+        if not (adapter_dir / "adapter_config.json").is_file():
+            raise AdapterNotFound(f"no LoRA adapter at {adapter_dir}")
+        self.versions.mkdir(parents=True, exist_ok=True)
+        version = self._next_version()
+        manifest = Manifest(
+            version=version,
+            parent=parent,
+            created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            command=command,
+            data=data,
+            scores=scores,
+        )
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.versions))
+        try:
+            for item in adapter_dir.iterdir():
+                if item.is_file():
+                    shutil.copy2(item, staging / item.name)
+            (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+            staging.rename(self.versions / version)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return manifest
+
+    def promote(self, version: str) -> None:
+        """Make `version` current (atomically); the previous one goes on the rollback history."""
+        self._ensure_seeded()
+        self.path(version)
+        state = self._state()
+        if state.get("version") == version:
+            return
+        history = [*state.get("history", []), state["version"]] if state.get("version") else []
+        self._write_state({"version": version, "history": history})
+
+    def rollback(self) -> str:
+        """Make the previous current version current again; returns it."""
+        state = self._state()
+        history = state.get("history", [])
+        if not history:
+            raise FinxError("nothing to roll back to", hint="only one version has ever been current")
+        self._write_state({"version": history[-1], "history": history[:-1]})
+        return history[-1]
+
+    # internals ----------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        path = self.root / "current.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f".current.json.{os.getpid()}"
+        staging.write_text(json.dumps(state) + "\n")
+        staging.replace(self.root / "current.json")
+
+    def _next_version(self) -> str:
+        numbers = [int(p.name[1:]) for p in self.versions.glob("v[0-9]*") if p.name[1:].isdigit()]
+        return f"v{max(numbers, default=0) + 1:04d}"
+
+    def _ensure_seeded(self) -> None:
+        if self._state() or self._seed is None or not (self._seed / "adapter_config.json").is_file():
+            return
+        if any(self.versions.glob("v[0-9]*")):
+            return
+        shipped = (
+            json.loads((self._seed / "manifest.json").read_text()) if (self._seed / "manifest.json").is_file() else {}
+        )
+        manifest = self._register(
+            self._seed,
+            parent=None,
+            command=shipped.get("command", "finx train --config finetune/configs/default.yaml"),
+            data=shipped.get("data", {}),
+            scores=shipped.get("scores", {}),
+        )
+        self.promote(manifest.version)

@@ -1,0 +1,144 @@
+"""`finx retrain`: train on new labeled examples, evaluate against the current adapter, promote
+only when the candidate is not worse.
+
+    finx retrain --examples new.jsonl [--from-scratch] [--tolerance 0.01] [--dev datasets/dev]
+
+Steps: validate the new examples (bad lines are reported and left out); drop the ones already used
+by the current adapter's lineage (content hashes); train from the current adapter, or from scratch
+over all data the lineage used plus the new examples; evaluate current and candidate on the fixed
+dev set with the same engine and decoding; register the candidate as a new version; promote it
+only if no dev dataset's headline score drops by more than the tolerance. Nothing touches the
+registry until training and evaluation have finished, so a crash leaves the current adapter serving.
+"""
+
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from finetune.evaluate import evaluate, headline
+from finetune.examples import Example, load_examples, write_examples
+from finetune.registry import AdapterRegistry
+from finetune.train import TrainConfig, examples_hash
+from finetune.train import main as train_main
+from service.config import EngineConfig
+from service.errors import FinxError
+
+DEFAULT_RETRAIN_CONFIG = Path(__file__).resolve().parent / "configs" / "retrain.yaml"
+DEFAULT_DEV = Path(__file__).resolve().parents[1] / "datasets" / "dev"
+HASHES_FILE = "examples.sha256"
+EXAMPLES_FILE = "examples.jsonl"
+
+
+@dataclass
+class RetrainOutcome:
+    promoted: bool
+    reason: str
+    version: str | None = None
+    new_examples: int = 0
+    duplicates: int = 0
+    bad_lines: list[str] = field(default_factory=list)
+    current_scores: dict[str, float] = field(default_factory=dict)
+    candidate_scores: dict[str, float] = field(default_factory=dict)
+
+
+def should_promote(current: dict[str, float], candidate: dict[str, float], tolerance: float) -> tuple[bool, str]:
+    """Promote unless some dataset's headline score drops by more than `tolerance`."""
+    drops = {key: current[key] - candidate.get(key, 0.0) for key in current}
+    worst = max(drops, key=lambda key: drops[key], default=None)
+    if worst is not None and drops[worst] > tolerance:
+        return False, f"{worst} drops {current[worst]:.3f} -> {candidate.get(worst, 0.0):.3f} (tolerance {tolerance})"
+    return True, "no dev dataset worse beyond the tolerance"
+
+
+def lineage_hashes(registry: AdapterRegistry, version: str | None) -> set[str]:
+    hashes: set[str] = set()
+    while version:
+        folder = registry.path(version)
+        if (folder / HASHES_FILE).is_file():
+            hashes.update((folder / HASHES_FILE).read_text().split())
+        version = registry.manifest(version).parent
+    return hashes
+
+
+def lineage_examples(registry: AdapterRegistry, version: str | None) -> list[Example]:
+    examples: list[Example] = []
+    while version:
+        path = registry.path(version) / EXAMPLES_FILE
+        if path.is_file():
+            examples.extend(load_examples(path).examples)
+        version = registry.manifest(version).parent
+    return examples
+
+
+def load_dev(dev: Path) -> list[Example]:
+    files = sorted(dev.glob("*.jsonl")) if dev.is_dir() else [dev]
+    examples = [example for path in files for example in load_examples(path).examples]
+    if not examples:
+        raise FinxError(f"no dev examples in {dev}")
+    return examples
+
+
+def retrain(
+    examples_path: Path,
+    registry: AdapterRegistry,
+    config_path: Path = DEFAULT_RETRAIN_CONFIG,
+    dev: Path = DEFAULT_DEV,
+    from_scratch: bool = False,
+    tolerance: float = 0.01,
+    engine_name: str = "vllm",
+) -> RetrainOutcome:
+    report = load_examples(examples_path)
+    current = registry.current_version()
+    known = lineage_hashes(registry, current)
+    new = [example for example in report.examples if example.content_hash not in known]
+    outcome = RetrainOutcome(False, "", new_examples=len(new), bad_lines=report.errors)
+    outcome.duplicates = len(report.examples) - len(new)
+    if not new:
+        outcome.reason = "no new examples to train on"
+        return outcome
+    dev_examples = load_dev(dev)
+
+    run_dir = Path(tempfile.mkdtemp(prefix="retrain-", dir=registry.root if registry.root.exists() else None))
+    config = TrainConfig.from_yaml(config_path, output_dir=str(run_dir))
+    if from_scratch or current is None:
+        training = [*training_examples_of(config), *lineage_examples(registry, current), *new]
+        config = replace(config, init_adapter=None)
+    else:
+        training = new
+        config = replace(config, init_adapter=registry.current_path())
+    adapter_dir = train_main(config, examples=training)
+    write_examples(new, adapter_dir / EXAMPLES_FILE)
+    (adapter_dir / HASHES_FILE).write_text("\n".join(sorted(known | {e.content_hash for e in new})) + "\n")
+
+    from service.engines import create_engine
+
+    with create_engine(EngineConfig(engine=engine_name)) as engine:  # type: ignore[arg-type]
+        current_report = evaluate(engine, dev_examples, adapter=registry.current_path())
+        candidate_report = evaluate(engine, dev_examples, adapter=adapter_dir)
+    outcome.current_scores = headlines(current_report)
+    outcome.candidate_scores = headlines(candidate_report)
+    promote, reason = should_promote(outcome.current_scores, outcome.candidate_scores, tolerance)
+    manifest = registry.register(
+        adapter_dir,
+        parent=current,
+        command=shlex.join(["finx", *sys.argv[1:]]) if sys.argv else "finx retrain",
+        data={"examples_sha256": examples_hash(training), "new_examples": len(new), "from_scratch": from_scratch},
+        scores={"dev": outcome.candidate_scores, "current_on_dev": outcome.current_scores},
+    )
+    if promote:
+        registry.promote(manifest.version)
+    outcome.promoted, outcome.reason, outcome.version = promote, reason, manifest.version
+    return outcome
+
+
+def training_examples_of(config: TrainConfig) -> list[Example]:
+    from finetune.train import load_training_examples
+
+    return load_training_examples(config)[0] if config.sources else []
+
+
+def headlines(report: dict[str, Any]) -> dict[str, float]:
+    return {key: headline(group) for key, group in report["groups"].items()}

@@ -1,0 +1,119 @@
+"""Adapter registry on real folders, and the retrain gate with training and evaluation isolated."""
+
+import json
+
+import pytest
+
+import finetune.retrain as retrain_module
+from finetune.registry import AdapterRegistry
+from finetune.retrain import retrain, should_promote
+from service.errors import AdapterNotFound, FinxError
+from tests.unit.finetune.test_examples_and_importers import FORMATS
+
+
+def make_adapter(folder, tag):
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text(json.dumps({"tag": tag}))
+    (folder / "adapter_model.safetensors").write_bytes(tag.encode())
+    return folder
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return AdapterRegistry(tmp_path / "registry", seed=make_adapter(tmp_path / "shipped", "shipped"))
+
+
+def test_empty_registry_is_seeded_with_the_shipped_adapter(registry):
+    assert registry.current_version() == "v0001"
+    assert (registry.current_path() / "adapter_model.safetensors").read_bytes() == b"shipped"
+    assert [m.version for m in registry.list()] == ["v0001"]
+
+
+def test_register_promote_rollback(registry, tmp_path):
+    manifest = registry.register(
+        make_adapter(tmp_path / "new", "new"), "v0001", "finx retrain", {"n": 1}, {"dev": {"a": 0.5}}
+    )
+    assert manifest.version == "v0002" and registry.current_version() == "v0001"
+    assert registry.manifest("v0002").parent == "v0001"
+    registry.promote("v0002")
+    assert registry.current_version() == "v0002"
+    assert registry.rollback() == "v0001" and registry.current_version() == "v0001"
+    with pytest.raises(FinxError, match="nothing to roll back to"):
+        registry.rollback()
+    with pytest.raises(AdapterNotFound):
+        registry.promote("v0042")
+
+
+def test_no_seed_means_no_current_adapter(tmp_path):
+    registry = AdapterRegistry(tmp_path / "empty", seed=None)
+    assert registry.current_version() is None and registry.current_path() is None
+
+
+@pytest.mark.parametrize(
+    ("current", "candidate", "tolerance", "promote"),
+    [
+        pytest.param({"a": 0.80, "b": 0.60}, {"a": 0.85, "b": 0.60}, 0.01, True, id="better"),
+        pytest.param({"a": 0.80}, {"a": 0.795}, 0.01, True, id="within-tolerance"),
+        pytest.param({"a": 0.80, "b": 0.60}, {"a": 0.90, "b": 0.50}, 0.01, False, id="one-dataset-worse"),
+        pytest.param({"a": 0.80}, {}, 0.01, False, id="missing-dataset"),
+    ],
+)
+def test_promotion_gate(current, candidate, tolerance, promote):
+    assert should_promote(current, candidate, tolerance)[0] is promote
+
+
+class FakeEngine:
+    name = "fake"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Training writes a dummy adapter; evaluation returns preset scores per adapter tag."""
+    scores = {"shipped": 0.70, "candidate": 0.70}
+
+    def fake_train(config, examples):
+        adapter = make_adapter(config.output_dir / "adapter", "candidate")
+        return adapter
+
+    def fake_evaluate(engine, examples, adapter=None, max_tokens=None):
+        tag = json.loads((adapter / "adapter_config.json").read_text())["tag"]
+        return {"groups": {"finx-dev/invoice": {"entity_f1": None, "field_f1_micro": {"f1": scores[tag]}}}}
+
+    monkeypatch.setattr(retrain_module, "train_main", fake_train)
+    monkeypatch.setattr(retrain_module, "evaluate", fake_evaluate)
+    monkeypatch.setattr("service.engines.create_engine", lambda config: FakeEngine())
+    return scores
+
+
+def test_worse_candidate_is_registered_but_not_promoted(registry, isolated):
+    isolated["candidate"] = 0.60
+    outcome = retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert not outcome.promoted and "drops 0.700 -> 0.600" in outcome.reason
+    assert outcome.version == "v0002" and registry.current_version() == "v0001"
+    assert len(outcome.bad_lines) == 5 and outcome.new_examples == 2
+
+
+def test_good_candidate_is_promoted_and_its_examples_are_not_used_twice(registry, isolated):
+    outcome = retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert outcome.promoted and registry.current_version() == "v0002"
+    again = retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert again.new_examples == 0 and again.duplicates == 2 and again.reason == "no new examples to train on"
+    assert registry.current_version() == "v0002"
+
+
+def test_crash_during_training_leaves_the_registry_unchanged(registry, isolated, monkeypatch):
+    def crash(config, examples):
+        raise RuntimeError("killed mid-training")
+
+    monkeypatch.setattr(retrain_module, "train_main", crash)
+    before = (registry.root / "current.json").read_text() if registry.current_version() else None
+    with pytest.raises(RuntimeError, match="killed mid-training"):
+        retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert (registry.root / "current.json").read_text() == before
+    assert [m.version for m in registry.list()] == ["v0001"]
