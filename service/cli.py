@@ -127,7 +127,10 @@ def extract(
     schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
-    adapter: Annotated[Path | None, typer.Option(help="LoRA adapter folder (PEFT format).")] = None,
+    adapter: Annotated[
+        Path | None, typer.Option(help="LoRA adapter folder (PEFT format); default: the registry's current one.")
+    ] = None,
+    base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
 ) -> None:
@@ -137,7 +140,7 @@ def extract(
     from service.schemas import load_schema
 
     try:
-        adapter = check_adapter(adapter) if adapter else None
+        adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
         spec = load_schema(schema)
         data = sys.stdin.buffer.read() if path == "-" else read_file(Path(path))
         document = decode_text(data, name="standard input" if path == "-" else path)
@@ -319,6 +322,13 @@ def retrain(
         typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
     verdict = "promoted" if outcome.promoted else "not promoted"
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
+
+
+def current_adapter() -> Path | None:
+    """The registry's current adapter (seeded with the shipped one), or None if there is none."""
+    from finetune.registry import AdapterRegistry
+
+    return AdapterRegistry().current_path()
 
 
 def read_file(path: Path) -> bytes:
