@@ -1,7 +1,8 @@
 """Data sources for training and evaluation: a format, a path, a split and an optional cap.
 
-`format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`) or `jsonl` for the
-project's labeled-example format. The dev split is a fixed, content-independent hash of each
+`format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`), `jsonl` for the
+project's labeled-example format, or `synthetic` (the generator; `path` is ignored, `max_examples`
+is the count, `seed` the seed). The dev split is a fixed, content-independent hash of each
 example's id, so the same example always lands on the same side, whatever else changes.
 """
 
@@ -25,6 +26,8 @@ class DataSource:
     """Share of examples in the dev split (by id hash)."""
     max_examples: int | None = None
     """Cap after splitting (the first ones in id-hash order, so caps are stable too)."""
+    seed: int = 0
+    """Seed of the `synthetic` source."""
 
 
 def in_dev_split(example_id: str, dev_fraction: float) -> bool:
@@ -34,6 +37,10 @@ def in_dev_split(example_id: str, dev_fraction: float) -> bool:
 
 def read_source(source: DataSource) -> LoadReport:
     """The examples of one source, split and capped, with the loader's error messages."""
+    if source.format == "synthetic":
+        from finetune.synthetic import generate
+
+        return LoadReport(generate(source.max_examples or 100, source.seed), [])
     report = load_examples(source.path) if source.format == "jsonl" else import_examples(source.format, source.path)
     examples: list[Example] = report.examples
     if source.split != "all":

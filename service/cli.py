@@ -190,6 +190,20 @@ def data_import(
     typer.echo(f"{count} examples written to {out}; {len(report.errors)} skipped")
 
 
+@data_app.command("synth")
+def data_synth(
+    out: Annotated[Path, typer.Option(help="JSONL file to write.")],
+    count: Annotated[int, typer.Option(help="How many documents.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same documents).")] = 0,
+) -> None:
+    """Generate messy synthetic financial documents with exact labels (invoices, statements, news)."""
+    from finetune.examples import write_examples
+    from finetune.synthetic import generate
+
+    written = write_examples(generate(count, seed), out)
+    typer.echo(f"{written} examples written to {out}")
+
+
 @app.command()
 def train(
     config: Annotated[Path, typer.Option(help="Training config (YAML).")],
