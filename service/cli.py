@@ -133,6 +133,7 @@ def extract(
     base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.documents import decode_text
@@ -146,22 +147,64 @@ def extract(
         document = decode_text(data, name="standard input" if path == "-" else path)
     except FinxError as error:
         fail(str(error))
-    quiet_engine_logs()
-    from service.engines import create_engine
-    from service.extractor import ExtractionTask, Extractor
+    if server:
+        result = extract_via_server(server, document, schema, adapter, base, max_tokens)
+    else:
+        quiet_engine_logs()
+        from service.engines import create_engine
+        from service.extractor import ExtractionTask, Extractor
 
-    config = EngineConfig(engine=engine, structured_backend=backend)
-    try:
-        with engine_output_to_log(), create_engine(config) as running:
-            result = Extractor(running).extract(ExtractionTask(document, spec, adapter=adapter, max_tokens=max_tokens))
-    except FinxError as error:
-        fail(str(error))
+        config = EngineConfig(engine=engine, structured_backend=backend)
+        task = ExtractionTask(document, spec, adapter=adapter, max_tokens=max_tokens)
+        try:
+            with engine_output_to_log(), create_engine(config) as running:
+                result = Extractor(running).extract(task)
+        except FinxError as error:
+            fail(str(error))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
         print_result(result)
     if not result.ok:
         fail(result.error or result.status, EXIT_NO_RESULT)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="gRPC port.")] = 50051,
+    metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = 9464,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    max_inflight: Annotated[int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")] = 64,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key for TLS.")] = None,
+) -> None:
+    """Run the gRPC service (finx.v1.Extraction + health + reflection) until SIGTERM."""
+    import asyncio
+    import logging
+
+    from service.server import ServerConfig
+    from service.server import serve as run_server
+
+    quiet_engine_logs()
+    logging.basicConfig(
+        level=logging.INFO,
+        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","message":"%(message)s"}',
+    )
+    config = ServerConfig(
+        host=host,
+        port=port,
+        metrics_port=metrics_port,
+        max_inflight=max_inflight,
+        auth_token=os.environ.get("FINX_AUTH_TOKEN") or None,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        engine=EngineConfig(engine=engine),
+    )
+    try:
+        asyncio.run(run_server(config))
+    except FinxError as error:
+        fail(str(error))
 
 
 @data_app.command("import")
@@ -336,6 +379,22 @@ def retrain(
         typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
     verdict = "promoted" if outcome.promoted else "not promoted"
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
+
+
+def extract_via_server(
+    server: str, document: str, schema: str, adapter: Path | None, base: bool, max_tokens: int | None
+) -> "ExtractionResult":  # noqa: F821 (imported lazily)
+    import grpc
+
+    from service.client import FinxClient
+
+    schema_ref: str | dict = json.loads(Path(schema).read_text()) if schema.endswith(".json") else schema
+    adapter_name = "base" if base else adapter.name if adapter else ""
+    try:
+        with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
+            return client.extract(document, schema_ref, adapter=adapter_name, max_tokens=max_tokens or 0)
+    except grpc.RpcError as error:
+        fail(f"{error.code().name}: {error.details()}")
 
 
 def current_adapter() -> Path | None:

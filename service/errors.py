@@ -41,3 +41,19 @@ class AdapterNotFound(FinxError):
 
 class ModelNotAvailable(FinxError):
     """The base model is not fetched or the configured model folder is not usable."""
+
+
+class UnsupportedMediaType(InvalidDocument):
+    """The document's media type has no reader."""
+
+
+class NotReady(FinxError):
+    """The service is still loading its model, or is shutting down."""
+
+    retryable = True
+
+
+class Overloaded(FinxError):
+    """Too many requests are in flight; retry later."""
+
+    retryable = True

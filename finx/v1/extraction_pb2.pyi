@@ -1,0 +1,209 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ResultStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESULT_STATUS_UNSPECIFIED: _ClassVar[ResultStatus]
+    RESULT_STATUS_OK: _ClassVar[ResultStatus]
+    RESULT_STATUS_PARTIAL: _ClassVar[ResultStatus]
+    RESULT_STATUS_TRUNCATED: _ClassVar[ResultStatus]
+    RESULT_STATUS_INVALID: _ClassVar[ResultStatus]
+    RESULT_STATUS_ERROR: _ClassVar[ResultStatus]
+
+class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATCH_KIND_UNSPECIFIED: _ClassVar[MatchKind]
+    MATCH_KIND_EXACT: _ClassVar[MatchKind]
+    MATCH_KIND_CASE_INSENSITIVE: _ClassVar[MatchKind]
+    MATCH_KIND_WHITESPACE: _ClassVar[MatchKind]
+    MATCH_KIND_FUZZY: _ClassVar[MatchKind]
+    MATCH_KIND_NOT_FOUND: _ClassVar[MatchKind]
+RESULT_STATUS_UNSPECIFIED: ResultStatus
+RESULT_STATUS_OK: ResultStatus
+RESULT_STATUS_PARTIAL: ResultStatus
+RESULT_STATUS_TRUNCATED: ResultStatus
+RESULT_STATUS_INVALID: ResultStatus
+RESULT_STATUS_ERROR: ResultStatus
+MATCH_KIND_UNSPECIFIED: MatchKind
+MATCH_KIND_EXACT: MatchKind
+MATCH_KIND_CASE_INSENSITIVE: MatchKind
+MATCH_KIND_WHITESPACE: MatchKind
+MATCH_KIND_FUZZY: MatchKind
+MATCH_KIND_NOT_FOUND: MatchKind
+
+class ExtractRequest(_message.Message):
+    __slots__ = ("request_id", "text", "data", "media_type", "schema_name", "schema_json", "adapter", "options")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_JSON_FIELD_NUMBER: _ClassVar[int]
+    ADAPTER_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    text: str
+    data: bytes
+    media_type: str
+    schema_name: str
+    schema_json: str
+    adapter: str
+    options: ExtractOptions
+    def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_json: _Optional[str] = ..., adapter: _Optional[str] = ..., options: _Optional[_Union[ExtractOptions, _Mapping]] = ...) -> None: ...
+
+class ExtractOptions(_message.Message):
+    __slots__ = ("max_tokens", "disable_grounding", "enable_retrieval")
+    MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    DISABLE_GROUNDING_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_RETRIEVAL_FIELD_NUMBER: _ClassVar[int]
+    max_tokens: int
+    disable_grounding: bool
+    enable_retrieval: bool
+    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., enable_retrieval: _Optional[bool] = ...) -> None: ...
+
+class ValueSource(_message.Message):
+    __slots__ = ("path", "value", "start", "end", "match", "score")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    value: str
+    start: int
+    end: int
+    match: MatchKind
+    score: float
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ...) -> None: ...
+
+class Timings(_message.Message):
+    __slots__ = ("prepare_s", "generate_s", "finish_s", "total_s")
+    PREPARE_S_FIELD_NUMBER: _ClassVar[int]
+    GENERATE_S_FIELD_NUMBER: _ClassVar[int]
+    FINISH_S_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_S_FIELD_NUMBER: _ClassVar[int]
+    prepare_s: float
+    generate_s: float
+    finish_s: float
+    total_s: float
+    def __init__(self, prepare_s: _Optional[float] = ..., generate_s: _Optional[float] = ..., finish_s: _Optional[float] = ..., total_s: _Optional[float] = ...) -> None: ...
+
+class ExtractResponse(_message.Message):
+    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ADAPTER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    status: ResultStatus
+    json: str
+    sources: _containers.RepeatedCompositeFieldContainer[ValueSource]
+    truncated: bool
+    error: str
+    error_code: str
+    schema_name: str
+    schema_version: str
+    adapter: str
+    model: str
+    engine: str
+    prompt_tokens: int
+    completion_tokens: int
+    chunks: int
+    timings: Timings
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ...) -> None: ...
+
+class ListSchemasRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SchemaInfo(_message.Message):
+    __slots__ = ("name", "version", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    description: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ListSchemasResponse(_message.Message):
+    __slots__ = ("schemas",)
+    SCHEMAS_FIELD_NUMBER: _ClassVar[int]
+    schemas: _containers.RepeatedCompositeFieldContainer[SchemaInfo]
+    def __init__(self, schemas: _Optional[_Iterable[_Union[SchemaInfo, _Mapping]]] = ...) -> None: ...
+
+class GetSchemaRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetSchemaResponse(_message.Message):
+    __slots__ = ("schema", "json_schema")
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    schema: SchemaInfo
+    json_schema: str
+    def __init__(self, schema: _Optional[_Union[SchemaInfo, _Mapping]] = ..., json_schema: _Optional[str] = ...) -> None: ...
+
+class ListAdaptersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AdapterInfo(_message.Message):
+    __slots__ = ("version", "parent", "created_at", "current", "scores")
+    class ScoresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    parent: str
+    created_at: str
+    current: bool
+    scores: _containers.ScalarMap[str, float]
+    def __init__(self, version: _Optional[str] = ..., parent: _Optional[str] = ..., created_at: _Optional[str] = ..., current: _Optional[bool] = ..., scores: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class ListAdaptersResponse(_message.Message):
+    __slots__ = ("adapters", "current")
+    ADAPTERS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    adapters: _containers.RepeatedCompositeFieldContainer[AdapterInfo]
+    current: str
+    def __init__(self, adapters: _Optional[_Iterable[_Union[AdapterInfo, _Mapping]]] = ..., current: _Optional[str] = ...) -> None: ...
+
+class ReloadAdaptersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReloadAdaptersResponse(_message.Message):
+    __slots__ = ("current",)
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    current: str
+    def __init__(self, current: _Optional[str] = ...) -> None: ...

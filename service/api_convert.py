@@ -1,0 +1,143 @@
+"""Conversion between the finx.v1 protobuf messages and the domain types (`to_pb` / `from_pb`).
+
+The only module besides the servicer and the client that knows the generated message classes.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from finx.v1 import extraction_pb2 as pb
+from service.documents import decode_text
+from service.errors import InvalidSchema, UnsupportedMediaType
+from service.grounding import ValueSource
+from service.result import ExtractionResult, Timings
+from service.schemas import custom_schema, get_schema
+from service.schemas.base import SchemaSpec
+
+TEXT_MEDIA_TYPES = {"", "text/plain", "text/plain; charset=utf-8"}
+STATUS_TO_PB = {
+    "ok": pb.RESULT_STATUS_OK,
+    "partial": pb.RESULT_STATUS_PARTIAL,
+    "truncated": pb.RESULT_STATUS_TRUNCATED,
+    "invalid": pb.RESULT_STATUS_INVALID,
+}
+STATUS_FROM_PB = {value: key for key, value in STATUS_TO_PB.items()}
+MATCH_TO_PB = {
+    "exact": pb.MATCH_KIND_EXACT,
+    "case_insensitive": pb.MATCH_KIND_CASE_INSENSITIVE,
+    "whitespace": pb.MATCH_KIND_WHITESPACE,
+    "fuzzy": pb.MATCH_KIND_FUZZY,
+    "not_found": pb.MATCH_KIND_NOT_FOUND,
+}
+MATCH_FROM_PB = {value: key for key, value in MATCH_TO_PB.items()}
+
+
+@dataclass(frozen=True)
+class DecodedRequest:
+    request_id: str
+    document: str
+    schema: SchemaSpec
+    adapter: str
+    max_tokens: int | None
+    grounding: bool
+    retrieval: bool
+
+
+def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
+    """Document text and schema of a request, or a `FinxError` saying what is wrong with it."""
+    which = request.WhichOneof("document")
+    if which == "text":
+        document = decode_text(request.text.encode("utf-8"), name="document")
+    elif which == "data":
+        if request.media_type.lower() not in TEXT_MEDIA_TYPES:
+            raise UnsupportedMediaType(
+                f"unsupported media type {request.media_type!r}", hint="send text/plain (UTF-8) or the text field"
+            )
+        document = decode_text(request.data, name="document")
+    else:
+        document = decode_text(b"", name="document")
+    return DecodedRequest(
+        request_id=request.request_id,
+        document=document,
+        schema=schema_from_pb(request),
+        adapter=request.adapter,
+        max_tokens=request.options.max_tokens or None,
+        grounding=not request.options.disable_grounding,
+        retrieval=request.options.enable_retrieval,
+    )
+
+
+def schema_from_pb(request: pb.ExtractRequest) -> SchemaSpec:
+    which = request.WhichOneof("schema")
+    if which == "schema_name":
+        return get_schema(request.schema_name)
+    if which == "schema_json":
+        try:
+            return custom_schema(json.loads(request.schema_json))
+        except json.JSONDecodeError as error:
+            raise InvalidSchema(f"schema_json is not valid JSON: {error}") from None
+    raise InvalidSchema("no schema given", hint="set schema_name or schema_json")
+
+
+def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) -> pb.ExtractResponse:
+    return pb.ExtractResponse(
+        request_id=request_id,
+        status=STATUS_TO_PB[result.status],
+        json=json.dumps(result.data, ensure_ascii=False, separators=(",", ":")) if result.data is not None else "",
+        sources=[source_to_pb(source) for source in result.sources],
+        truncated=result.truncated,
+        error=result.error or "",
+        schema_name=result.schema_name,
+        schema_version=result.schema_version,
+        adapter=adapter_label,
+        model=result.model,
+        engine=result.engine,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        chunks=result.chunks,
+        timings=pb.Timings(**result.timings.model_dump()),
+    )
+
+
+def source_to_pb(source: ValueSource) -> pb.ValueSource:
+    return pb.ValueSource(
+        path=source.path,
+        value=source.value,
+        start=-1 if source.start is None else source.start,
+        end=-1 if source.end is None else source.end,
+        match=MATCH_TO_PB[source.match],
+        score=source.score,
+    )
+
+
+def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
+    """The domain result of a response (what the in-process path would have returned)."""
+    data: dict[str, Any] | None = json.loads(response.json) if response.json else None
+    return ExtractionResult(
+        schema_name=response.schema_name,
+        schema_version=response.schema_version,
+        status=STATUS_FROM_PB[response.status],
+        data=data,
+        sources=[
+            ValueSource(
+                path=source.path,
+                value=source.value,
+                start=None if source.start < 0 else source.start,
+                end=None if source.end < 0 else source.end,
+                match=MATCH_FROM_PB[source.match],
+                score=round(source.score, 3),
+            )
+            for source in response.sources
+        ],
+        error=response.error or None,
+        truncated=response.truncated,
+        raw="",
+        chunks=response.chunks,
+        engine=response.engine,
+        model=response.model,
+        adapter=response.adapter or None,
+        prompt_tokens=response.prompt_tokens,
+        completion_tokens=response.completion_tokens,
+        timings=Timings(**{field: getattr(response.timings, field) for field in Timings.model_fields}),
+    )

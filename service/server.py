@@ -1,0 +1,391 @@
+"""The gRPC service (`finx serve`): grpc.aio on the vLLM async engine.
+
+Thin servicer: decode the request (`api_convert`), call the domain (`Extractor`), encode the
+result. One interceptor maps domain exceptions to status codes and records metrics; another
+checks the bearer token when one is configured. The engine loads in the background: health
+reports NOT_SERVING until it is ready, SERVING while ready, NOT_SERVING again while draining on
+SIGTERM/SIGINT. Concurrent requests share vLLM's continuous batching; a cancelled call or an
+expired deadline cancels its engine requests, which frees their capacity.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from finetune.registry import AdapterRegistry
+from finx.v1 import extraction_pb2 as pb
+from finx.v1 import extraction_pb2_grpc as pb_grpc
+from service import metrics
+from service.api_convert import request_from_pb, result_to_pb
+from service.config import EngineConfig
+from service.engines.base import Engine
+from service.errors import (
+    AdapterNotFound,
+    FinxError,
+    InvalidDocument,
+    InvalidSchema,
+    ModelNotAvailable,
+    NotReady,
+    Overloaded,
+    UnknownSchema,
+)
+from service.extractor import ExtractionTask, Extractor
+from service.schemas import get_schema, list_schemas
+
+log = logging.getLogger("finx.server")
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Extraction"].full_name
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+BASE_ADAPTER = "base"
+
+STATUS_CODES: list[tuple[type[FinxError], grpc.StatusCode]] = [
+    (NotReady, grpc.StatusCode.UNAVAILABLE),
+    (ModelNotAvailable, grpc.StatusCode.UNAVAILABLE),
+    (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (UnknownSchema, grpc.StatusCode.NOT_FOUND),
+    (AdapterNotFound, grpc.StatusCode.NOT_FOUND),
+    (InvalidDocument, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidSchema, grpc.StatusCode.INVALID_ARGUMENT),
+    (FinxError, grpc.StatusCode.INVALID_ARGUMENT),
+]
+
+
+def status_code_of(error: FinxError) -> grpc.StatusCode:
+    return next(code for kind, code in STATUS_CODES if isinstance(error, kind))
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How `finx serve` listens. Non-loopback binds need TLS or a bearer token."""
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    metrics_port: int = 9464
+    """Prometheus metrics over HTTP on the same host; 0 turns them off."""
+    max_inflight: int = 64
+    """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
+    max_message_bytes: int = 8 * 1024 * 1024
+    drain_seconds: float = 30.0
+    """On SIGTERM, how long in-flight calls may take to finish."""
+    auth_token: str | None = None
+    """Bearer token required in the `authorization` metadata (also from FINX_AUTH_TOKEN)."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+    def check(self) -> None:
+        if self.host not in LOOPBACK_HOSTS and not (self.auth_token or (self.tls_cert and self.tls_key)):
+            raise FinxError(
+                f"refusing to listen on {self.host} without TLS or a bearer token",
+                hint="set --tls-cert/--tls-key or FINX_AUTH_TOKEN, or bind 127.0.0.1",
+            )
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise FinxError("TLS needs both --tls-cert and --tls-key")
+
+
+class ExtractionService(pb_grpc.ExtractionServicer):
+    """The finx.v1.Extraction servicer and the state it serves from."""
+
+    def __init__(self, config: ServerConfig, registry: AdapterRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or AdapterRegistry()
+        self.health = health_aio.HealthServicer()
+        self.engine: Engine | None = None
+        self.extractor: Extractor | None = None
+        self.current_adapter: Path | None = None
+        self.current_version: str | None = None
+        self.draining = False
+        self.inflight = 0
+
+    # lifecycle ----------------------------------------------------------------------------
+    async def set_serving(self, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, status)
+
+    async def load_engine(self, engine_factory: Callable[[EngineConfig], Engine]) -> None:
+        await self.set_serving(False)
+        metrics.ENGINE_READY.set(0)
+        self.reload_adapters()
+        engine = await asyncio.to_thread(engine_factory, self.config.engine)
+        self.engine, self.extractor = engine, Extractor(engine)
+        if not self.draining:
+            await self.set_serving(True)
+            metrics.ENGINE_READY.set(1)
+        log.info("engine %s ready", engine.name)
+
+    async def drain(self) -> None:
+        self.draining = True
+        metrics.ENGINE_READY.set(0)
+        await self.set_serving(False)
+
+    def reload_adapters(self) -> str:
+        self.current_version = self.registry.current_version()
+        self.current_adapter = self.registry.current_path()
+        return self.current_version or ""
+
+    # helpers ------------------------------------------------------------------------------
+    def resolve_adapter(self, name: str) -> tuple[Path | None, str]:
+        if name == BASE_ADAPTER:
+            return None, ""
+        if not name:
+            return self.current_adapter, self.current_version or ""
+        return self.registry.path(name), name
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[Extractor]:
+        if self.draining or self.extractor is None:
+            raise NotReady("the service is not ready" if not self.draining else "the service is shutting down")
+        if self.inflight >= self.config.max_inflight:
+            raise Overloaded(f"{self.inflight} requests in flight (limit {self.config.max_inflight})", hint="retry")
+        self.inflight += 1
+        metrics.INFLIGHT.set(self.inflight)
+        try:
+            yield self.extractor
+        finally:
+            self.inflight -= 1
+            metrics.INFLIGHT.set(self.inflight)
+
+    async def extract_one(self, request: pb.ExtractRequest) -> pb.ExtractResponse:
+        decoded = request_from_pb(request)
+        adapter, label = self.resolve_adapter(decoded.adapter)
+        async with self.slot() as extractor:
+            task = ExtractionTask(
+                decoded.document, decoded.schema, adapter=adapter, max_tokens=decoded.max_tokens,
+                grounding=decoded.grounding,
+            )  # fmt: skip
+            result = await extractor.aextract(task)
+        metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
+        metrics.TOKENS.labels("completion").inc(result.completion_tokens)
+        return result_to_pb(result, decoded.request_id, label)
+
+    # rpcs ---------------------------------------------------------------------------------
+    async def Extract(self, request: pb.ExtractRequest, context: grpc.aio.ServicerContext) -> pb.ExtractResponse:
+        return await self.extract_one(request)
+
+    async def ExtractStream(
+        self, request_iterator: AsyncIterator[pb.ExtractRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExtractResponse]:
+        done: asyncio.Queue[pb.ExtractResponse | None] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def run(request: pb.ExtractRequest) -> None:
+            try:
+                response = await self.extract_one(request)
+            except FinxError as error:
+                code = status_code_of(error)
+                metrics.REQUESTS.labels("ExtractStream.item", code.name).inc()
+                response = error_response(request.request_id, code.name, str(error))
+            except Exception:
+                error_id = uuid.uuid4().hex[:12]
+                log.exception("internal error %s in stream item %s", error_id, request.request_id)
+                response = error_response(request.request_id, "INTERNAL", f"internal error (id {error_id})")
+            await done.put(response)
+
+        async def read_requests() -> None:
+            async for request in request_iterator:
+                task = asyncio.create_task(run(request))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            while tasks:
+                await asyncio.gather(*list(tasks), return_exceptions=True)
+            await done.put(None)
+
+        reader = asyncio.create_task(read_requests())
+        try:
+            while (response := await done.get()) is not None:
+                yield response
+            await reader
+        finally:
+            reader.cancel()
+            for task in list(tasks):
+                task.cancel()
+
+    async def ListSchemas(self, request: pb.ListSchemasRequest, context: Any) -> pb.ListSchemasResponse:
+        return pb.ListSchemasResponse(schemas=[schema_info(spec) for spec in list_schemas()])
+
+    async def GetSchema(self, request: pb.GetSchemaRequest, context: Any) -> pb.GetSchemaResponse:
+        spec = get_schema(request.name)
+        return pb.GetSchemaResponse(schema=schema_info(spec), json_schema=json.dumps(spec.json_schema))
+
+    async def ListAdapters(self, request: pb.ListAdaptersRequest, context: Any) -> pb.ListAdaptersResponse:
+        current = self.current_version or ""
+        adapters = [
+            pb.AdapterInfo(
+                version=manifest.version,
+                parent=manifest.parent or "",
+                created_at=manifest.created_at,
+                current=manifest.version == current,
+                scores={key: float(value) for key, value in manifest.scores.get("dev", {}).items()},
+            )
+            for manifest in self.registry.list()
+        ]
+        return pb.ListAdaptersResponse(adapters=adapters, current=current)
+
+    async def ReloadAdapters(self, request: pb.ReloadAdaptersRequest, context: Any) -> pb.ReloadAdaptersResponse:
+        return pb.ReloadAdaptersResponse(current=self.reload_adapters())
+
+
+def schema_info(spec: Any) -> pb.SchemaInfo:
+    return pb.SchemaInfo(name=spec.name, version=spec.version, description=spec.description)
+
+
+def error_response(request_id: str, code: str, message: str) -> pb.ExtractResponse:
+    return pb.ExtractResponse(request_id=request_id, status=pb.RESULT_STATUS_ERROR, error=message, error_code=code)
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
+    """Maps domain exceptions to status codes (INTERNAL with a logged id otherwise); records metrics."""
+
+    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        if handler is None or not handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
+            return handler
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                with observe(method) as outcome:
+                    try:
+                        return await inner(request, context)
+                    except FinxError as error:
+                        outcome["code"] = status_code_of(error)
+                        await context.abort(outcome["code"], str(error))
+                    except Exception as error:
+                        if isinstance(error, grpc.aio.AbortError):
+                            raise
+                        outcome["code"] = grpc.StatusCode.INTERNAL
+                        error_id = uuid.uuid4().hex[:12]
+                        log.exception("internal error %s in %s", error_id, method)
+                        await context.abort(grpc.StatusCode.INTERNAL, f"internal error (id {error_id})")
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream:
+            inner_stream = handler.stream_stream
+
+            async def stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                with observe(method):
+                    async for response in inner_stream(request_iterator, context):
+                        yield response
+
+            return grpc.stream_stream_rpc_method_handler(
+                stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):
+    """Rejects finx.v1 calls without `authorization: Bearer <token>` (health and reflection stay open)."""
+
+    def __init__(self, token: str) -> None:
+        self.expected = f"Bearer {token}"
+
+    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
+        if handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
+            metadata = dict(handler_call_details.invocation_metadata or ())
+            if metadata.get("authorization") != self.expected:
+                return unauthenticated_handler()
+        return await continuation(handler_call_details)
+
+
+def unauthenticated_handler() -> grpc.RpcMethodHandler:
+    async def deny(request: Any, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
+
+    return grpc.unary_unary_rpc_method_handler(deny)
+
+
+@contextlib.contextmanager
+def observe(method: str) -> Any:
+    outcome: dict[str, grpc.StatusCode] = {"code": grpc.StatusCode.OK}
+    started = time.perf_counter()
+    try:
+        yield outcome
+    except asyncio.CancelledError:
+        outcome["code"] = grpc.StatusCode.CANCELLED
+        raise
+    finally:
+        metrics.REQUESTS.labels(method, outcome["code"].name).inc()
+        metrics.LATENCY.labels(method).observe(time.perf_counter() - started)
+
+
+def build_server(config: ServerConfig, service: ExtractionService) -> tuple[grpc.aio.Server, int]:
+    """A grpc.aio server with the finx, health and reflection services, bound per `config`."""
+    interceptors: list[grpc.aio.ServerInterceptor] = [ErrorInterceptor()]
+    if config.auth_token:
+        interceptors.insert(0, TokenInterceptor(config.auth_token))
+    options = [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+    ]
+    server = grpc.aio.server(interceptors=interceptors, options=options)
+    pb_grpc.add_ExtractionServicer_to_server(service, server)
+    health_pb2_grpc.add_HealthServicer_to_server(service.health, server)
+    reflection.enable_server_reflection([SERVICE_NAME, "grpc.health.v1.Health", reflection.SERVICE_NAME], server)
+    address = f"{config.host}:{config.port}"
+    if config.tls_cert and config.tls_key:
+        credentials = grpc.ssl_server_credentials([(config.tls_key.read_bytes(), config.tls_cert.read_bytes())])
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
+    return server, port
+
+
+async def serve(
+    config: ServerConfig,
+    engine_factory: Callable[[EngineConfig], Engine] | None = None,
+    on_listening: Callable[[int], None] | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT, then drain in-flight calls for up to `drain_seconds`."""
+    from service.engines import create_engine
+
+    config.check()
+    if config.auth_token is None and os.environ.get("FINX_AUTH_TOKEN"):
+        config = ServerConfig(**{**config.__dict__, "auth_token": os.environ["FINX_AUTH_TOKEN"]})
+    service = ExtractionService(config)
+    server, port = build_server(config, service)
+    if config.metrics_port:
+        metrics.start_metrics_server(config.host, config.metrics_port)
+    await service.set_serving(False)
+    await server.start()
+    log.info("listening on %s:%s", config.host, port)
+    if on_listening:
+        on_listening(port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    loading = asyncio.create_task(service.load_engine(engine_factory or create_engine))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if loading.done() and loading.exception() is not None:
+        await server.stop(0)
+        raise loading.exception()  # type: ignore[misc]
+    await stopping
+    log.info("draining (up to %.0f s)", config.drain_seconds)
+    await service.drain()
+    await server.stop(config.drain_seconds)
+    loading.cancel()
+    if service.engine is not None:
+        await asyncio.to_thread(service.engine.close)
+    log.info("stopped")
