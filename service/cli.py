@@ -128,7 +128,8 @@ def extract(
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
     adapter: Annotated[
-        Path | None, typer.Option(help="LoRA adapter folder (PEFT format); default: the registry's current one.")
+        Path | None,
+        typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one."),
     ] = None,
     base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
@@ -141,14 +142,17 @@ def extract(
     from service.schemas import load_schema
 
     try:
-        adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
         spec = load_schema(schema)
         data = sys.stdin.buffer.read() if path == "-" else read_file(Path(path))
         document = decode_text(data, name="standard input" if path == "-" else path)
+        if not server:
+            adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
     except FinxError as error:
         fail(str(error))
     if server:
-        result = extract_via_server(server, document, schema, adapter, base, max_tokens)
+        # the service resolves adapters in its own registry: --adapter names a version there
+        version = "base" if base else str(adapter) if adapter else ""
+        result = extract_via_server(server, document, spec, version, max_tokens)
     else:
         quiet_engine_logs()
         from service.engines import create_engine
@@ -382,17 +386,20 @@ def retrain(
 
 
 def extract_via_server(
-    server: str, document: str, schema: str, adapter: Path | None, base: bool, max_tokens: int | None
+    server: str,
+    document: str,
+    spec: "SchemaSpec",
+    version: str,
+    max_tokens: int | None,  # noqa: F821
 ) -> "ExtractionResult":  # noqa: F821 (imported lazily)
     import grpc
 
     from service.client import FinxClient
 
-    schema_ref: str | dict = json.loads(Path(schema).read_text()) if schema.endswith(".json") else schema
-    adapter_name = "base" if base else adapter.name if adapter else ""
+    schema_ref: str | dict = spec.source_schema or spec.name
     try:
         with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
-            return client.extract(document, schema_ref, adapter=adapter_name, max_tokens=max_tokens or 0)
+            return client.extract(document, schema_ref, adapter=version, max_tokens=max_tokens or 0)
     except grpc.RpcError as error:
         fail(f"{error.code().name}: {error.details()}")
 
