@@ -9,6 +9,7 @@ once) and the chunk results are merged (`chunking.py`).
 """
 
 import asyncio
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ class Extractor:
     def __init__(self, engine: Engine, default_adapter: Path | None = None) -> None:
         self.engine = engine
         self.default_adapter = default_adapter
+        self._tokenizer_lock = threading.Lock()
+        """Fast tokenizers are not safe to call from several threads at once ("Already borrowed")."""
 
     def extract(self, task: ExtractionTask) -> ExtractionResult:
         """One task, synchronously."""
@@ -124,9 +127,9 @@ class Extractor:
         adapter = check_adapter(adapter) if adapter else None
         requests = []
         for chunk in chunks:
-            prompt_ids = prompt_token_ids(
-                self.engine.tokenizer, build_messages(task.schema, chunk.text, task.references)
-            )
+            messages = build_messages(task.schema, chunk.text, task.references)
+            with self._tokenizer_lock:
+                prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
             if len(prompt_ids) + max_tokens > config.max_model_len:
                 raise InvalidDocument(
                     f"the prompt has {len(prompt_ids)} tokens: with {max_tokens} for the answer it does not "
