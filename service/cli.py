@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -24,6 +24,10 @@ from service.config import (
     finx_home,
 )
 from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.result import ExtractionResult
+    from service.schemas.base import SchemaSpec
 
 app = typer.Typer(help="finx: strict JSON extraction from financial documents.", no_args_is_help=True)
 model_app = typer.Typer(help="The embedded base model.", no_args_is_help=True)
@@ -390,8 +394,8 @@ def extract_via_server(
     document: str,
     spec: "SchemaSpec",
     version: str,
-    max_tokens: int | None,  # noqa: F821
-) -> "ExtractionResult":  # noqa: F821 (imported lazily)
+    max_tokens: int | None,
+) -> "ExtractionResult":
     import grpc
 
     from service.client import FinxClient
@@ -422,7 +426,7 @@ def read_file(path: Path) -> bytes:
         raise FinxError(f"cannot read {path}: {error.strerror}") from None
 
 
-def print_result(result: "ExtractionResult") -> None:  # noqa: F821 (imported lazily)
+def print_result(result: "ExtractionResult") -> None:
     from rich.console import Console
     from rich.table import Table
 
