@@ -9,7 +9,9 @@ Layout under the registry root (`FINX_ADAPTERS`, default `$FINX_HOME/adapters`):
 A version folder is complete before it appears (written to a temporary folder, then renamed), and
 `current.json` is replaced with an atomic rename, so a crash at any point leaves the previous
 current adapter serving. The manifest holds parent, data hashes, scores, command and creation time.
-An empty registry is seeded with the adapter shipped in the repository (`adapters/finx-lora-v1`).
+The adapter shipped in the repository (`adapters/finx-lora-v1`) is registered on first use; when a
+new finx release ships a different adapter, it is registered too and becomes current only if the
+current version is itself a shipped one (an owner's own promotion is never overridden).
 """
 
 import json
@@ -23,6 +25,7 @@ from typing import Any
 
 from service.config import finx_home
 from service.errors import AdapterNotFound, FinxError
+from service.model_store import file_sha256
 
 SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "adapters" / "finx-lora-v1"
 
@@ -42,6 +45,8 @@ class Manifest:
     scores: dict[str, Any] = field(default_factory=dict)
     """Headline scores per dev dataset at registration."""
     notes: str = ""
+    shipped_sha256: str | None = None
+    """Hash of the shipped adapter's weights, for versions registered from the repository."""
 
 
 class AdapterRegistry:
@@ -51,14 +56,10 @@ class AdapterRegistry:
         self._seed = seed
 
     # reading ------------------------------------------------------------------------------
-    def list(self) -> list[Manifest]:
+    def manifests(self) -> list[Manifest]:
+        """Every version's manifest, oldest first."""
         self._ensure_seeded()
-        manifests = []
-        for folder in sorted(self.versions.glob("v*")):
-            manifest = folder / "manifest.json"
-            if manifest.is_file():
-                manifests.append(Manifest(**json.loads(manifest.read_text())))
-        return manifests
+        return self._read_manifests()
 
     def current_version(self) -> str | None:
         self._ensure_seeded()
@@ -85,7 +86,15 @@ class AdapterRegistry:
         self._ensure_seeded()
         return self._register(adapter_dir, parent, command, data, scores)
 
-    def _register(self, adapter_dir: Path, parent: str | None, command: str, data: dict, scores: dict) -> Manifest:
+    def _register(
+        self,
+        adapter_dir: Path,
+        parent: str | None,
+        command: str,
+        data: dict,
+        scores: dict,
+        shipped_sha256: str | None = None,
+    ) -> Manifest:
         if not (adapter_dir / "adapter_config.json").is_file():
             raise AdapterNotFound(f"no LoRA adapter at {adapter_dir}")
         self.versions.mkdir(parents=True, exist_ok=True)
@@ -97,6 +106,7 @@ class AdapterRegistry:
             command=command,
             data=data,
             scores=scores,
+            shipped_sha256=shipped_sha256,
         )
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.versions))
         try:
@@ -113,6 +123,9 @@ class AdapterRegistry:
         """Make `version` current (atomically); the previous one goes on the rollback history."""
         self._ensure_seeded()
         self.path(version)
+        self._set_current(version)
+
+    def _set_current(self, version: str) -> None:
         state = self._state()
         if state.get("version") == version:
             return
@@ -144,18 +157,30 @@ class AdapterRegistry:
         return f"v{max(numbers, default=0) + 1:04d}"
 
     def _ensure_seeded(self) -> None:
-        if self._state() or self._seed is None or not (self._seed / "adapter_config.json").is_file():
+        if self._seed is None or not (self._seed / "adapter_model.safetensors").is_file():
             return
-        if any(self.versions.glob("v[0-9]*")):
+        weights_hash = file_sha256(self._seed / "adapter_model.safetensors")
+        manifests = self._read_manifests()
+        if any(manifest.shipped_sha256 == weights_hash for manifest in manifests):
             return
-        shipped = (
-            json.loads((self._seed / "manifest.json").read_text()) if (self._seed / "manifest.json").is_file() else {}
-        )
+        shipped_manifest = self._seed / "manifest.json"
+        shipped = json.loads(shipped_manifest.read_text()) if shipped_manifest.is_file() else {}
         manifest = self._register(
             self._seed,
             parent=None,
             command=shipped.get("command", "finx train --config finetune/configs/default.yaml"),
             data=shipped.get("data", {}),
             scores=shipped.get("scores", {}),
+            shipped_sha256=weights_hash,
         )
-        self.promote(manifest.version)
+        current = self._state().get("version")
+        current_is_shipped = any(m.version == current and m.shipped_sha256 for m in manifests)
+        if current is None or current_is_shipped:
+            self._set_current(manifest.version)
+
+    def _read_manifests(self) -> list[Manifest]:
+        manifests = []
+        for folder in sorted(self.versions.glob("v[0-9]*")):
+            if (folder / "manifest.json").is_file():
+                manifests.append(Manifest(**json.loads((folder / "manifest.json").read_text())))
+        return manifests

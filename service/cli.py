@@ -324,7 +324,7 @@ def adapters_list() -> None:
 
     registry = AdapterRegistry()
     current = registry.current_version()
-    for manifest in registry.list():
+    for manifest in registry.manifests():
         mark = "*" if manifest.version == current else " "
         scores = ", ".join(f"{k}={v:.3f}" for k, v in manifest.scores.get("dev", {}).items())
         typer.echo(f"{mark} {manifest.version}  parent={manifest.parent or '-'}  {manifest.created_at}  {scores}")

@@ -231,7 +231,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
                 current=manifest.version == current,
                 scores={key: float(value) for key, value in manifest.scores.get("dev", {}).items()},
             )
-            for manifest in self.registry.list()
+            for manifest in self.registry.manifests()
         ]
         return pb.ListAdaptersResponse(adapters=adapters, current=current)
 

@@ -26,7 +26,7 @@ def registry(tmp_path):
 def test_empty_registry_is_seeded_with_the_shipped_adapter(registry):
     assert registry.current_version() == "v0001"
     assert (registry.current_path() / "adapter_model.safetensors").read_bytes() == b"shipped"
-    assert [m.version for m in registry.list()] == ["v0001"]
+    assert [m.version for m in registry.manifests()] == ["v0001"]
 
 
 def test_register_promote_rollback(registry, tmp_path):
@@ -42,6 +42,19 @@ def test_register_promote_rollback(registry, tmp_path):
         registry.rollback()
     with pytest.raises(AdapterNotFound):
         registry.promote("v0042")
+
+
+def test_a_new_shipped_adapter_replaces_a_shipped_current_one_but_never_an_owner_promotion(tmp_path):
+    shipped = make_adapter(tmp_path / "shipped", "release-1")
+    registry = AdapterRegistry(tmp_path / "registry", seed=shipped)
+    assert registry.current_version() == "v0001"
+    (shipped / "adapter_model.safetensors").write_bytes(b"release-2")  # finx upgrade ships new weights
+    assert registry.current_version() == "v0002" and registry.manifest("v0002").shipped_sha256
+    owner = registry.register(make_adapter(tmp_path / "owner", "owner"), "v0002", "finx retrain", {}, {})
+    registry.promote(owner.version)
+    (shipped / "adapter_model.safetensors").write_bytes(b"release-3")
+    assert registry.current_version() == owner.version
+    assert [m.version for m in registry.manifests()] == ["v0001", "v0002", "v0003", "v0004"]
 
 
 def test_no_seed_means_no_current_adapter(tmp_path):
@@ -116,4 +129,4 @@ def test_crash_during_training_leaves_the_registry_unchanged(registry, isolated,
     with pytest.raises(RuntimeError, match="killed mid-training"):
         retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
     assert (registry.root / "current.json").read_text() == before
-    assert [m.version for m in registry.list()] == ["v0001"]
+    assert [m.version for m in registry.manifests()] == ["v0001"]
