@@ -5,15 +5,15 @@ token counts and whether generation finished on its own or hit the token limit. 
 about documents, prompts, grounding or gRPC.
 
 Every engine runs its work on an event loop of its own in a background thread. Callers use
-`generate_many` from synchronous code or `agenerate` from any asyncio loop; cancelling an
-`agenerate` call cancels the engine request, which frees its capacity.
+`submit` (a concurrent future) from synchronous code or `agenerate` from any asyncio loop;
+cancelling either cancels the engine request, which frees its capacity.
 """
 
 import asyncio
 import concurrent.futures
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -91,17 +91,6 @@ class Engine(ABC):
     async def agenerate(self, request: GenerationRequest) -> Generation:
         """Generate from any asyncio loop; cancellation propagates to the engine."""
         return await asyncio.wrap_future(self.submit(request))
-
-    def generate_many(self, requests: Sequence[GenerationRequest]) -> list[Generation | Exception]:
-        """Run requests concurrently (batched where the engine can) and wait for all of them."""
-        futures = [self.submit(request) for request in requests]
-        results: list[Generation | Exception] = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except Exception as error:
-                results.append(error)
-        return results
 
     def close(self) -> None:
         """Stop the engine and its loop; safe to call twice."""
