@@ -53,17 +53,6 @@ class Example:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class RawExample:
-    """An example as an importer reads it, before validation."""
-
-    id: str
-    schema: SchemaSpec
-    text: str
-    target: dict[str, Any]
-    source: str | None = None
-
-
 @dataclass
 class LoadReport:
     examples: list[Example] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Importers for public labeled formats, by name. Each yields `Example`s; nothing is stored.
+"""Importers for public labeled formats, by name. Each yields unvalidated `Example`s, which
+`import_examples` validates against their schemas; nothing is stored.
 
 - `sroie`: SROIE 2019 task 3 folder (`box/*.txt` + `entities/*.json`) -> `receipt`
 - `kleister-nda`: Kleister-NDA folder (`in.tsv.xz` + `expected.tsv`) -> `nda`

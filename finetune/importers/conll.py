@@ -6,7 +6,7 @@ examples, one per document. MISC is not an `entities` type and is left out.
 from collections.abc import Iterator
 from pathlib import Path
 
-from finetune.examples import RawExample
+from finetune.examples import Example
 from finetune.importers.tokens import TaggedToken, build_document
 from service.schemas import get_schema
 
@@ -18,7 +18,7 @@ def parse_tag(tag: str) -> tuple[str, bool]:
     return kind, prefix == "B"
 
 
-def read(path: Path) -> Iterator[RawExample]:
+def read(path: Path) -> Iterator[Example]:
     spec = get_schema("entities:ORG,PERSON,LOCATION")
     documents: list[list[list[TaggedToken]]] = []
     sentence: list[TaggedToken] = []
@@ -38,4 +38,4 @@ def read(path: Path) -> Iterator[RawExample]:
     for index, sentences in enumerate(documents):
         if sentences:
             text, entities = build_document(sentences)
-            yield RawExample(f"conll/{path.stem}/{index}", spec, text, entities, source=path.stem)
+            yield Example(f"conll/{path.stem}/{index}", spec, text, entities, source=path.stem)

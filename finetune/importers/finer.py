@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
 
-from finetune.examples import RawExample
+from finetune.examples import Example
 from finetune.importers.tokens import TaggedToken, build_document
 from service.schemas import get_schema
 
@@ -15,7 +15,7 @@ LABELS = {0: ("", False), 1: ("PER", True), 2: ("PER", False), 3: ("LOC", True),
 LABELS |= {5: ("ORG", True), 6: ("ORG", False)}
 
 
-def read(path: Path) -> Iterator[RawExample]:
+def read(path: Path) -> Iterator[Example]:
     spec = get_schema("entities:ORG,PERSON,LOCATION")
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -28,4 +28,4 @@ def read(path: Path) -> Iterator[RawExample]:
                 sentence.append(TaggedToken(row["gold_token"], tag, begins))
             sentences.append(sentence)
         text, entities = build_document(sentences)
-        yield RawExample(f"finer-ord/{path.stem}/{doc_idx}", spec, text, entities, source="finer-ord")
+        yield Example(f"finer-ord/{path.stem}/{doc_idx}", spec, text, entities, source="finer-ord")

@@ -8,7 +8,7 @@ import lzma
 from collections.abc import Iterator
 from pathlib import Path
 
-from finetune.examples import RawExample
+from finetune.examples import Example
 from service.schemas import get_schema
 
 
@@ -29,7 +29,7 @@ def parse_expected(line: str) -> dict[str, object]:
     return target
 
 
-def read(folder: Path) -> Iterator[RawExample]:
+def read(folder: Path) -> Iterator[Example]:
     spec = get_schema("nda")
     header = (folder / "in-header.tsv").read_text().strip().split("\t")
     text_column = header.index("text_best")
@@ -41,4 +41,4 @@ def read(folder: Path) -> Iterator[RawExample]:
             target = parse_expected(gold)
             target["parties"] = target["parties"][:8]  # type: ignore[index]
             text = unescape(columns[text_column])
-            yield RawExample(f"kleister-nda/{name}", spec, text, target, source="kleister-nda")
+            yield Example(f"kleister-nda/{name}", spec, text, target, source="kleister-nda")

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from finetune.examples import RawExample
+from finetune.examples import Example
 from service.schemas import get_schema
 
 FIELDS = ("company", "date", "address", "total")
@@ -24,7 +24,7 @@ def box_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-def read(folder: Path) -> Iterator[RawExample]:
+def read(folder: Path) -> Iterator[Example]:
     spec = get_schema("receipt")
     for box in sorted((folder / "box").glob("*.txt")):
         labels = folder / "entities" / f"{box.stem}.json"
@@ -32,4 +32,4 @@ def read(folder: Path) -> Iterator[RawExample]:
             continue
         gold = json.loads(labels.read_text(encoding="utf-8", errors="replace"))
         target = {name: (str(gold[name]).strip() or None) if gold.get(name) else None for name in FIELDS}
-        yield RawExample(f"sroie/{box.stem}", spec, box_text(box), target, source="sroie")
+        yield Example(f"sroie/{box.stem}", spec, box_text(box), target, source="sroie")
