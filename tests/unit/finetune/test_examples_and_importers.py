@@ -58,8 +58,22 @@ def test_sroie_importer_joins_box_lines_and_skips_unlabelled_receipts():
     }
 
 
-def test_kleister_importer_unescapes_text_and_spaces_values():
-    first, second = import_examples("kleister-nda", FORMATS / "kleister").examples
+def kleister_folder(tmp_path):
+    """The Kleister-NDA layout built from hand-written fixture rows (the file names are the format's)."""
+    import lzma
+    import shutil
+
+    folder = tmp_path / "kleister"
+    folder.mkdir()
+    shutil.copy(FORMATS / "kleister-in-header.tsv", folder / "in-header.tsv")
+    shutil.copy(FORMATS / "kleister-gold.tsv", folder / "expected.tsv")
+    with lzma.open(folder / "in.tsv.xz", "wt", encoding="utf-8") as handle:
+        handle.write((FORMATS / "kleister-in.tsv").read_text(encoding="utf-8"))
+    return folder
+
+
+def test_kleister_importer_unescapes_text_and_spaces_values(tmp_path):
+    first, second = import_examples("kleister-nda", kleister_folder(tmp_path)).examples
     assert first.id == "kleister-nda/a1"
     assert first.text.splitlines()[2] == "Term: two (2) years."
     assert first.target == {
