@@ -66,3 +66,30 @@ class EngineConfig:
 
     def resolved_model_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else configured_model_dir()
+
+
+RetrieverName = Literal["sqlite", "none"]
+
+
+def default_reference_store() -> Path:
+    """Where `finx refs load` writes the reference store unless told otherwise."""
+    return finx_home() / "references" / "references.sqlite"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """The retrieval hook: which store answers lookups, and how its results are used."""
+
+    retriever: RetrieverName = "sqlite"
+    """`sqlite` (the embedded store) or `none` (no retrieval; requests asking for it get an error)."""
+    store_path: Path | None = None
+    """The store file; None means `default_reference_store()`, seeded with the shipped sample."""
+    link_threshold: float = 0.85
+    """Entities whose best reference scores below this stay unlinked."""
+    context_max_records: int = 8
+    """At most this many reference records go into a prompt."""
+    context_max_tokens: int = 256
+    """... and at most this many tokens of them."""
+
+    def resolved_store_path(self) -> Path:
+        return self.store_path if self.store_path is not None else default_reference_store()

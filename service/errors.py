@@ -47,6 +47,10 @@ class UnsupportedMediaType(InvalidDocument):
     """The document's media type has no reader."""
 
 
+class RetrievalUnavailable(FinxError):
+    """A request asked for retrieval where no reference store is configured."""
+
+
 class NotReady(FinxError):
     """The service is still loading its model, or is shutting down."""
 

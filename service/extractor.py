@@ -1,7 +1,8 @@
 """The extraction path: document text -> chunks -> prompts -> engine -> JSON -> validation ->
-merge -> grounding -> result.
+merge -> grounding -> (entity linking) -> result.
 
-`Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI.
+`Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI. With a
+`Retriever`, a task may ask for reference records in its prompt and for entity links.
 Preparation failures (bad document, too long, missing adapter) raise `FinxError`s; a generation
 that stops at the token limit or fails validation comes back as a result whose status says so.
 A document longer than one chunk is extracted chunk by chunk (all chunks go to the engine at
@@ -18,12 +19,15 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from service.chunking import Chunk, chunk_document, merge_results
+from service.config import RetrievalConfig
 from service.documents import check_text
 from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
-from service.errors import FinxError, InvalidDocument
+from service.errors import FinxError, InvalidDocument, RetrievalUnavailable
 from service.grounding import ground
 from service.prompt import build_messages, prompt_token_ids
 from service.result import ExtractionResult, Status, Timings
+from service.retrieval.base import Retriever
+from service.retrieval.linking import link_entities, reference_context
 from service.schemas.base import SchemaSpec
 
 CHARS_PER_TOKEN_CEILING = 8
@@ -39,7 +43,10 @@ class ExtractionTask:
     adapter: Path | None = None
     max_tokens: int | None = None
     grounding: bool = True
-    references: str | None = None
+    reference_context: bool = False
+    """Put reference records for the companies the document names into the prompt."""
+    link_entities: bool = False
+    """Link extracted companies and tickers to reference records."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,17 @@ class ChunkOutcome:
 class Extractor:
     """Runs extraction tasks on one engine."""
 
-    def __init__(self, engine: Engine, default_adapter: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        default_adapter: Path | None = None,
+        retriever: Retriever | None = None,
+        retrieval: RetrievalConfig | None = None,
+    ) -> None:
         self.engine = engine
         self.default_adapter = default_adapter
+        self.retriever = retriever
+        self.retrieval = retrieval or RetrievalConfig()
         self._tokenizer_lock = threading.Lock()
         """Fast tokenizers are not safe to call from several threads at once ("Already borrowed")."""
 
@@ -125,9 +140,10 @@ class Extractor:
             raise too_long
         adapter = task.adapter or self.default_adapter
         adapter = check_adapter(adapter) if adapter else None
+        references = self._reference_context(task.document) if task.reference_context else None
         requests = []
         for chunk in chunks:
-            messages = build_messages(task.schema, chunk.text, task.references)
+            messages = build_messages(task.schema, chunk.text, references)
             with self._tokenizer_lock:
                 prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
             if len(prompt_ids) + max_tokens > config.max_model_len:
@@ -166,6 +182,9 @@ class Extractor:
             value = spec.model.model_validate(merged)
             data = spec.dump(value)
         sources = ground(prepared.task.document, data) if data is not None and prepared.task.grounding else []
+        links = []
+        if data is not None and prepared.task.link_entities:
+            links = link_entities(data, self._require_retriever(), self.retrieval.link_threshold)
         ended = time.perf_counter()
         adapter = prepared.requests[0].adapter
         return ExtractionResult(
@@ -174,6 +193,7 @@ class Extractor:
             status=status,
             data=data,
             sources=sources,
+            links=links,
             error=error,
             truncated=any(outcome.status == "truncated" for outcome in outcomes),
             raw=generations[0].text if len(generations) == 1 else "\n".join(g.text for g in generations),
@@ -191,6 +211,24 @@ class Extractor:
             ),
             value=value,
         )
+
+    def _require_retriever(self) -> Retriever:
+        if self.retriever is None:
+            raise RetrievalUnavailable(
+                "retrieval is off here", hint="configure a reference store, or do not ask for it"
+            )
+        return self.retriever
+
+    def _reference_context(self, document: str) -> str | None:
+        def count_tokens(text: str) -> int:
+            with self._tokenizer_lock:
+                return len(self.engine.tokenizer.encode(text, add_special_tokens=False))
+
+        config = self.retrieval
+        return reference_context(
+            document, self._require_retriever(), config.link_threshold, config.context_max_records,
+            config.context_max_tokens, count_tokens,
+        )  # fmt: skip
 
     @staticmethod
     def _check(spec: SchemaSpec, generation: Generation, max_tokens: int) -> ChunkOutcome:

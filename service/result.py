@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.grounding import ValueSource
+from service.retrieval.linking import EntityLink
 
 Status = Literal["ok", "partial", "truncated", "invalid"]
 
@@ -38,6 +39,8 @@ class ExtractionResult(BaseModel):
     status: Status
     data: dict[str, Any] | None
     sources: list[ValueSource]
+    links: list[EntityLink] = Field(default_factory=list)
+    """Reference links of the extracted companies and tickers (when linking was asked for)."""
     error: str | None = None
     truncated: bool
     raw: str

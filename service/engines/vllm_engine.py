@@ -14,7 +14,6 @@ from service.engines.base import Engine, Generation, GenerationRequest, check_ad
 from service.engines.constraints import outlines_regex
 from service.model_store import require_model
 
-
 SMALL_MACHINE_CPUS = 4
 """Up to this many CPUs, the model's worker gets all of them rather than one fewer."""
 
