@@ -12,6 +12,8 @@ from service.documents import decode_text
 from service.errors import InvalidSchema, UnsupportedMediaType
 from service.grounding import ValueSource
 from service.result import ExtractionResult, Timings
+from service.retrieval.base import Reference
+from service.retrieval.linking import EntityLink
 from service.schemas import custom_schema, get_schema
 from service.schemas.base import SchemaSpec
 
@@ -41,7 +43,8 @@ class DecodedRequest:
     adapter: str
     max_tokens: int | None
     grounding: bool
-    retrieval: bool
+    link_entities: bool
+    reference_context: bool
 
 
 def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
@@ -64,7 +67,8 @@ def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
         adapter=request.adapter,
         max_tokens=request.options.max_tokens or None,
         grounding=not request.options.disable_grounding,
-        retrieval=request.options.enable_retrieval,
+        link_entities=request.options.link_entities,
+        reference_context=request.options.reference_context,
     )
 
 
@@ -97,6 +101,51 @@ def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) 
         completion_tokens=result.completion_tokens,
         chunks=result.chunks,
         timings=pb.Timings(**result.timings.model_dump()),
+        links=[link_to_pb(link) for link in result.links],
+    )
+
+
+def reference_to_pb(reference: Reference) -> pb.Reference:
+    return pb.Reference(
+        id=reference.id,
+        kind=reference.kind,
+        name=reference.name,
+        aliases=reference.aliases,
+        attributes_json=json.dumps(reference.attributes, ensure_ascii=False),
+        score=reference.score,
+        method=reference.method,
+    )
+
+
+def reference_from_pb(message: pb.Reference) -> Reference:
+    return Reference(
+        id=message.id,
+        kind=message.kind,
+        name=message.name,
+        aliases=list(message.aliases),
+        attributes=json.loads(message.attributes_json or "{}"),
+        score=round(message.score, 3),
+        method=message.method,  # type: ignore[arg-type]
+    )
+
+
+def link_to_pb(link: EntityLink) -> pb.EntityLink:
+    message = pb.EntityLink(
+        path=link.path, value=link.value, kind=link.kind, linked=link.linked, reason=link.reason or ""
+    )
+    if link.reference is not None:
+        message.reference.CopyFrom(reference_to_pb(link.reference))
+    return message
+
+
+def link_from_pb(message: pb.EntityLink) -> EntityLink:
+    return EntityLink(
+        path=message.path,
+        value=message.value,
+        kind=message.kind,
+        linked=message.linked,
+        reference=reference_from_pb(message.reference) if message.HasField("reference") else None,
+        reason=message.reason or None,
     )
 
 
@@ -140,4 +189,5 @@ def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
         prompt_tokens=response.prompt_tokens,
         completion_tokens=response.completion_tokens,
         timings=Timings(**{field: getattr(response.timings, field) for field in Timings.model_fields}),
+        links=[link_from_pb(link) for link in response.links],
     )

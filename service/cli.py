@@ -18,9 +18,11 @@ import typer
 from service.config import (
     EngineConfig,
     EngineName,
+    RetrievalConfig,
     StructuredBackend,
     configured_model_dir,
     default_model_dir,
+    default_reference_store,
     finx_home,
 )
 from service.errors import FinxError
@@ -38,7 +40,12 @@ app.add_typer(adapters_app, name="adapters")
 app.add_typer(model_app, name="model")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(data_app, name="data")
+refs_app = typer.Typer(help="Reference records for the retrieval hook: load, look up.", no_args_is_help=True)
+app.add_typer(refs_app, name="refs")
 
+RefsStore = Annotated[
+    Path | None, typer.Option("--refs", help="Reference store file (default: $FINX_HOME/references/references.sqlite).")
+]
 EXIT_ERROR = 1
 EXIT_NO_RESULT = 3
 
@@ -139,6 +146,11 @@ def extract(
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
+    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
+    reference_context: Annotated[
+        bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
+    ] = False,
+    refs: RefsStore = None,
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.documents import decode_text
@@ -156,17 +168,23 @@ def extract(
     if server:
         # the service resolves adapters in its own registry: --adapter names a version there
         version = "base" if base else str(adapter) if adapter else ""
-        result = extract_via_server(server, document, spec, version, max_tokens)
+        result = extract_via_server(server, document, spec, version, max_tokens, link, reference_context)
     else:
         quiet_engine_logs()
         from service.engines import create_engine
         from service.extractor import ExtractionTask, Extractor
+        from service.retrieval import create_retriever
 
         config = EngineConfig(engine=engine, structured_backend=backend)
-        task = ExtractionTask(document, spec, adapter=adapter, max_tokens=max_tokens)
+        retrieval = RetrievalConfig(store_path=refs)
+        task = ExtractionTask(
+            document, spec, adapter=adapter, max_tokens=max_tokens, link_entities=link,
+            reference_context=reference_context,
+        )  # fmt: skip
         try:
+            retriever = create_retriever(retrieval) if link or reference_context else None
             with engine_output_to_log(), create_engine(config) as running:
-                result = Extractor(running).extract(task)
+                result = Extractor(running, retriever=retriever, retrieval=retrieval).extract(task)
         except FinxError as error:
             fail(str(error))
     if as_json:
@@ -186,6 +204,8 @@ def serve(
     max_inflight: Annotated[int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")] = 64,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key for TLS.")] = None,
+    refs: RefsStore = None,
+    retrieval: Annotated[bool, typer.Option(help="Serve the retrieval hook (lookups, linking).")] = True,
 ) -> None:
     """Run the gRPC service (finx.v1.Extraction + health + reflection) until SIGTERM."""
     import asyncio
@@ -208,6 +228,7 @@ def serve(
         tls_cert=tls_cert,
         tls_key=tls_key,
         engine=EngineConfig(engine=engine),
+        retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
     )
     try:
         asyncio.run(run_server(config))
@@ -389,12 +410,70 @@ def retrain(
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
 
 
+@refs_app.command("load")
+def refs_load(
+    format_name: Annotated[str, typer.Argument(metavar="FORMAT", help="csv | jsonl | sec (company_tickers*.json)")],
+    path: Annotated[Path, typer.Argument(help="File in that format.")],
+    refs: RefsStore = None,
+) -> None:
+    """Replace the reference store with the records of PATH (atomic: running servers switch over)."""
+    import time
+
+    from service.retrieval.loaders import read_references
+    from service.retrieval.sqlite_store import build_store
+
+    started = time.perf_counter()
+    try:
+        loaded = read_references(format_name, path)
+    except FinxError as error:
+        fail(str(error))
+    for message in loaded.errors:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    if not loaded.records:
+        fail(f"{path}: no usable records; the store was left as it was")
+    info = build_store(loaded.records, refs or default_reference_store(), source=f"{format_name}:{path.name}")
+    for message in info.skipped:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    skipped = len(loaded.errors) + len(info.skipped)
+    typer.echo(
+        f"{info.records} records loaded into {info.path} in {time.perf_counter() - started:.2f}s; {skipped} skipped"
+    )
+
+
+@refs_app.command("lookup")
+def refs_lookup(
+    query: Annotated[str, typer.Argument(help="A name, alias, ticker or identifier.")],
+    kind: Annotated[str, typer.Option(help="company | ticker | another record kind | '' for any.")] = "company",
+    k: Annotated[int, typer.Option("-k", help="How many records at most.")] = 5,
+    refs: RefsStore = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")] = False,
+) -> None:
+    """Look up reference records, best first, with the score and rule of each match."""
+    from service.retrieval import create_retriever
+
+    try:
+        retriever = create_retriever(RetrievalConfig(store_path=refs))
+        assert retriever is not None
+        references = retriever.lookup(query, kind, k)
+    except FinxError as error:
+        fail(str(error))
+    for reference in references:
+        if as_json:
+            typer.echo(reference.model_dump_json())
+        else:
+            typer.echo(f"{reference.score:.3f}  {reference.method:8} {reference.id:24} {reference.name}")
+    if not references:
+        fail(f"no record matches {query!r}", EXIT_NO_RESULT)
+
+
 def extract_via_server(
     server: str,
     document: str,
     spec: "SchemaSpec",
     version: str,
     max_tokens: int | None,
+    link: bool = False,
+    reference_context: bool = False,
 ) -> "ExtractionResult":
     import grpc
 
@@ -403,7 +482,10 @@ def extract_via_server(
     schema_ref: str | dict = spec.source_schema or spec.name
     try:
         with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
-            return client.extract(document, schema_ref, adapter=version, max_tokens=max_tokens or 0)
+            return client.extract(
+                document, schema_ref, adapter=version, max_tokens=max_tokens or 0, link_entities=link,
+                reference_context=reference_context,
+            )  # fmt: skip
     except grpc.RpcError as error:
         fail(f"{error.code().name}: {error.details()}")
 
@@ -439,6 +521,13 @@ def print_result(result: "ExtractionResult") -> None:
         table.add_row(source.path, source.value, offsets, source.match)
     if result.sources:
         console.print(table)
+    if result.links:
+        links = Table("path", "value", "linked to", "score", "method", title="links")
+        for link in result.links:
+            target = f"{link.reference.name} ({link.reference.id})" if link.reference else f"- {link.reason}"
+            score = f"{link.reference.score:.2f}" if link.reference else "-"
+            links.add_row(link.path, link.value, target, score, link.reference.method if link.reference else "-")
+        console.print(links)
     console.print(
         f"[dim]{result.schema_name}@{result.schema_version} status={result.status} engine={result.engine} "
         f"adapter={result.adapter or 'none'} tokens={result.prompt_tokens}+{result.completion_tokens} "

@@ -16,8 +16,9 @@ import grpc
 
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.api_convert import result_from_pb
+from service.api_convert import reference_from_pb, result_from_pb
 from service.result import ExtractionResult
+from service.retrieval.base import Reference
 
 
 def extract_request(
@@ -27,11 +28,12 @@ def extract_request(
     adapter: str = "",
     max_tokens: int = 0,
     media_type: str = "",
+    link_entities: bool = False,
+    reference_context: bool = False,
 ) -> pb.ExtractRequest:
     """An ExtractRequest for text or bytes, with a schema name or a JSON Schema dict."""
-    request = pb.ExtractRequest(
-        request_id=request_id, adapter=adapter, media_type=media_type, options=pb.ExtractOptions(max_tokens=max_tokens)
-    )
+    options = pb.ExtractOptions(max_tokens=max_tokens, link_entities=link_entities, reference_context=reference_context)
+    request = pb.ExtractRequest(request_id=request_id, adapter=adapter, media_type=media_type, options=options)
     if isinstance(document, bytes):
         request.data = document
     else:
@@ -64,6 +66,12 @@ class FinxClient:
         return list(
             self.stub.ListSchemas(pb.ListSchemasRequest(), timeout=self.timeout, metadata=self.metadata).schemas
         )
+
+    def lookup_reference(self, query: str, kind: str = "", k: int = 5) -> list[Reference]:
+        """Reference records for `query`, best first."""
+        request = pb.LookupReferenceRequest(query=query, kind=kind, k=k)
+        response = self.stub.LookupReference(request, timeout=self.timeout, metadata=self.metadata)
+        return [reference_from_pb(reference) for reference in response.references]
 
     def close(self) -> None:
         self.channel.close()

@@ -125,6 +125,8 @@ class Extractor:
         """Check the document, split it into chunks, build and tokenize one prompt per chunk."""
         started = time.perf_counter()
         check_text(task.document)
+        if task.link_entities or task.reference_context:
+            self._require_retriever()
         config = self.engine.config
         max_tokens = task.max_tokens or config.max_tokens
         if max_tokens < 1 or max_tokens >= config.max_model_len:

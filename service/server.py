@@ -30,8 +30,8 @@ from finetune.registry import AdapterRegistry
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 from service import metrics
-from service.api_convert import request_from_pb, result_to_pb
-from service.config import EngineConfig
+from service.api_convert import reference_to_pb, request_from_pb, result_to_pb
+from service.config import EngineConfig, RetrievalConfig
 from service.engines.base import Engine
 from service.errors import (
     AdapterNotFound,
@@ -41,9 +41,11 @@ from service.errors import (
     ModelNotAvailable,
     NotReady,
     Overloaded,
+    RetrievalUnavailable,
     UnknownSchema,
 )
 from service.extractor import ExtractionTask, Extractor
+from service.retrieval import Retriever, create_retriever
 from service.schemas import get_schema, list_schemas
 
 log = logging.getLogger("finx.server")
@@ -53,6 +55,7 @@ BASE_ADAPTER = "base"
 
 STATUS_CODES: list[tuple[type[FinxError], grpc.StatusCode]] = [
     (NotReady, grpc.StatusCode.UNAVAILABLE),
+    (RetrievalUnavailable, grpc.StatusCode.FAILED_PRECONDITION),
     (ModelNotAvailable, grpc.StatusCode.UNAVAILABLE),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (UnknownSchema, grpc.StatusCode.NOT_FOUND),
@@ -85,6 +88,7 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     engine: EngineConfig = field(default_factory=EngineConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
 
     def check(self) -> None:
         if self.host not in LOOPBACK_HOSTS and not (self.auth_token or (self.tls_cert and self.tls_key)):
@@ -109,6 +113,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         self.current_version: str | None = None
         self.draining = False
         self.inflight = 0
+        self.retriever: Retriever | None = None
 
     # lifecycle ----------------------------------------------------------------------------
     async def set_serving(self, serving: bool) -> None:
@@ -120,8 +125,10 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         await self.set_serving(False)
         metrics.ENGINE_READY.set(0)
         self.reload_adapters()
+        self.retriever = await asyncio.to_thread(create_retriever, self.config.retrieval)
         engine = await asyncio.to_thread(engine_factory, self.config.engine)
-        self.engine, self.extractor = engine, Extractor(engine)
+        self.engine = engine
+        self.extractor = Extractor(engine, retriever=self.retriever, retrieval=self.config.retrieval)
         if not self.draining:
             await self.set_serving(True)
             metrics.ENGINE_READY.set(1)
@@ -165,7 +172,8 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         async with self.slot() as extractor:
             task = ExtractionTask(
                 decoded.document, decoded.schema, adapter=adapter, max_tokens=decoded.max_tokens,
-                grounding=decoded.grounding,
+                grounding=decoded.grounding, link_entities=decoded.link_entities,
+                reference_context=decoded.reference_context,
             )  # fmt: skip
             result = await extractor.aextract(task)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
@@ -237,6 +245,12 @@ class ExtractionService(pb_grpc.ExtractionServicer):
 
     async def ReloadAdapters(self, request: pb.ReloadAdaptersRequest, context: Any) -> pb.ReloadAdaptersResponse:
         return pb.ReloadAdaptersResponse(current=self.reload_adapters())
+
+    async def LookupReference(self, request: pb.LookupReferenceRequest, context: Any) -> pb.LookupReferenceResponse:
+        if self.retriever is None:
+            raise RetrievalUnavailable("this server has no reference store", hint="start it with retrieval on")
+        references = await asyncio.to_thread(self.retriever.lookup, request.query, request.kind, request.k or 5)
+        return pb.LookupReferenceResponse(references=[reference_to_pb(reference) for reference in references])
 
 
 def schema_info(spec: Any) -> pb.SchemaInfo:

@@ -58,14 +58,16 @@ class ExtractRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_json: _Optional[str] = ..., adapter: _Optional[str] = ..., options: _Optional[_Union[ExtractOptions, _Mapping]] = ...) -> None: ...
 
 class ExtractOptions(_message.Message):
-    __slots__ = ("max_tokens", "disable_grounding", "enable_retrieval")
+    __slots__ = ("max_tokens", "disable_grounding", "link_entities", "reference_context")
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     DISABLE_GROUNDING_FIELD_NUMBER: _ClassVar[int]
-    ENABLE_RETRIEVAL_FIELD_NUMBER: _ClassVar[int]
+    LINK_ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     max_tokens: int
     disable_grounding: bool
-    enable_retrieval: bool
-    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., enable_retrieval: _Optional[bool] = ...) -> None: ...
+    link_entities: bool
+    reference_context: bool
+    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ...) -> None: ...
 
 class ValueSource(_message.Message):
     __slots__ = ("path", "value", "start", "end", "match", "score")
@@ -96,7 +98,7 @@ class Timings(_message.Message):
     def __init__(self, prepare_s: _Optional[float] = ..., generate_s: _Optional[float] = ..., finish_s: _Optional[float] = ..., total_s: _Optional[float] = ...) -> None: ...
 
 class ExtractResponse(_message.Message):
-    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings")
+    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     JSON_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +115,7 @@ class ExtractResponse(_message.Message):
     COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     CHUNKS_FIELD_NUMBER: _ClassVar[int]
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     status: ResultStatus
     json: str
@@ -129,7 +132,58 @@ class ExtractResponse(_message.Message):
     completion_tokens: int
     chunks: int
     timings: Timings
-    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ...) -> None: ...
+    links: _containers.RepeatedCompositeFieldContainer[EntityLink]
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ...) -> None: ...
+
+class Reference(_message.Message):
+    __slots__ = ("id", "kind", "name", "aliases", "attributes_json", "score", "method")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: str
+    name: str
+    aliases: _containers.RepeatedScalarFieldContainer[str]
+    attributes_json: str
+    score: float
+    method: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., attributes_json: _Optional[str] = ..., score: _Optional[float] = ..., method: _Optional[str] = ...) -> None: ...
+
+class EntityLink(_message.Message):
+    __slots__ = ("path", "value", "kind", "linked", "reference", "reason")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LINKED_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    value: str
+    kind: str
+    linked: bool
+    reference: Reference
+    reason: str
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., kind: _Optional[str] = ..., linked: _Optional[bool] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class LookupReferenceRequest(_message.Message):
+    __slots__ = ("query", "kind", "k")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    kind: str
+    k: int
+    def __init__(self, query: _Optional[str] = ..., kind: _Optional[str] = ..., k: _Optional[int] = ...) -> None: ...
+
+class LookupReferenceResponse(_message.Message):
+    __slots__ = ("references",)
+    REFERENCES_FIELD_NUMBER: _ClassVar[int]
+    references: _containers.RepeatedCompositeFieldContainer[Reference]
+    def __init__(self, references: _Optional[_Iterable[_Union[Reference, _Mapping]]] = ...) -> None: ...
 
 class ListSchemasRequest(_message.Message):
     __slots__ = ()

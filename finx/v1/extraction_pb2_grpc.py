@@ -64,6 +64,11 @@ class ExtractionStub:
                 request_serializer=finx_dot_v1_dot_extraction__pb2.ReloadAdaptersRequest.SerializeToString,
                 response_deserializer=finx_dot_v1_dot_extraction__pb2.ReloadAdaptersResponse.FromString,
                 _registered_method=True)
+        self.LookupReference = channel.unary_unary(
+                '/finx.v1.Extraction/LookupReference',
+                request_serializer=finx_dot_v1_dot_extraction__pb2.LookupReferenceRequest.SerializeToString,
+                response_deserializer=finx_dot_v1_dot_extraction__pb2.LookupReferenceResponse.FromString,
+                _registered_method=True)
 
 
 class ExtractionServicer:
@@ -115,6 +120,14 @@ class ExtractionServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupReference(self, request, context):
+        """Looks up reference records (companies, tickers) in the server's reference store.
+        FAILED_PRECONDITION when the server runs without one; INVALID_ARGUMENT for an empty query.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExtractionServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -147,6 +160,11 @@ def add_ExtractionServicer_to_server(servicer, server):
                     servicer.ReloadAdapters,
                     request_deserializer=finx_dot_v1_dot_extraction__pb2.ReloadAdaptersRequest.FromString,
                     response_serializer=finx_dot_v1_dot_extraction__pb2.ReloadAdaptersResponse.SerializeToString,
+            ),
+            'LookupReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupReference,
+                    request_deserializer=finx_dot_v1_dot_extraction__pb2.LookupReferenceRequest.FromString,
+                    response_serializer=finx_dot_v1_dot_extraction__pb2.LookupReferenceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -311,6 +329,33 @@ class Extraction:
             '/finx.v1.Extraction/ReloadAdapters',
             finx_dot_v1_dot_extraction__pb2.ReloadAdaptersRequest.SerializeToString,
             finx_dot_v1_dot_extraction__pb2.ReloadAdaptersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/finx.v1.Extraction/LookupReference',
+            finx_dot_v1_dot_extraction__pb2.LookupReferenceRequest.SerializeToString,
+            finx_dot_v1_dot_extraction__pb2.LookupReferenceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,7 +2,7 @@
 
 `normalise_name` folds case and accents, turns "&" into "and", drops punctuation, SEC state
 markers ("/DE/"), parenthesised parts ("(M)"), a leading "the", and legal-form suffixes (Inc.,
-Corp, Ltd, SDN BHD, GmbH, ...) and share-class markers ("Class C") wherever they trail the name.
+Corp, Ltd, SDN BHD, GmbH, .com ...) and share-class markers ("Class C") wherever they trail the name.
 `name_keys` adds the variant without a trailing group word ("Holdings", "Group"); `acronym`
 gives the initials of a normalised name ("international business machines" -> "ibm");
 `normalise_code` canonicalises tickers and identifiers.
@@ -14,7 +14,7 @@ import unicodedata
 LEGAL_SUFFIXES: tuple[tuple[str, ...], ...] = tuple(
     tuple(suffix.split())
     for suffix in (
-        "incorporated", "inc", "corporation", "corp", "company", "co", "limited", "ltd", "llc", "llp", "lp",
+        "incorporated", "inc", "corporation", "corp", "company", "co", "com", "limited", "ltd", "llc", "llp", "lp",
         "plc", "pllc", "sdn bhd", "bhd", "berhad", "sdn", "pte ltd", "pte", "pty ltd", "pty", "gmbh", "mbh", "ag",
         "kgaa", "kg", "se", "sa", "sas", "sarl", "spa", "srl", "nv", "bv", "ab", "asa", "as", "oyj", "kk", "tbk",
         "ltda", "sab de cv", "s b",

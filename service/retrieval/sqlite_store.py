@@ -47,6 +47,10 @@ CREATE INDEX acronyms_acronym ON acronyms (acronym);
 CODE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9.\-/]{0,9}$")
 """A query that could be a ticker or identifier: upper case letters and digits, no spaces."""
 FUZZY_CANDIDATES = 64
+FUZZY_MIN_LENGTH = 6
+SHORT_FUZZY_CAP = 0.8
+"""One letter is a large share of a short name ("bofa" ~ "ofa"): fuzzy matches of names shorter
+than `FUZZY_MIN_LENGTH` score at most this, below any sensible link threshold."""
 STRONG_FUZZY = 0.9
 """Word search is tried first; trigram search (slower, typo-tolerant) only when it found nothing this good."""
 SCORES: dict[str, float] = {"code": 0.95, "exact": 1.0, "alias": 0.98, "acronym": 0.9, "acronym_shared": 0.7}
@@ -202,6 +206,8 @@ class SqliteRetriever(Retriever):
             if record in matched:
                 continue
             similarity = max(fuzz.ratio(key, candidate), fuzz.token_sort_ratio(key, candidate)) / 100
+            if min(len(key), len(candidate)) < FUZZY_MIN_LENGTH:
+                similarity = min(similarity, SHORT_FUZZY_CAP)
             offer(record, round(similarity, 3), "fuzzy")
             best = max(best, similarity)
         return best

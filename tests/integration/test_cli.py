@@ -74,7 +74,7 @@ def test_schemas_list_and_show():
 
 @pytest.mark.slow
 def test_extract_sample_receipt_on_vllm_prints_schema_valid_json_with_offsets():
-    process = finx("extract", str(SAMPLE_RECEIPT), "--schema", "receipt", "--json", timeout=600)
+    process = finx("extract", str(SAMPLE_RECEIPT), "--schema", "receipt", "--json", "--link", timeout=600)
     assert process.returncode == 0, process.stderr.decode()[-2000:]
     result = json.loads(process.stdout)
     assert result["engine"] == "vllm" and result["schema_name"] == "receipt"
@@ -83,3 +83,6 @@ def test_extract_sample_receipt_on_vllm_prints_schema_valid_json_with_offsets():
     for source in result["sources"]:
         if source["match"] == "exact":
             assert text[source["start"] : source["end"]] == source["value"]
+    (link,) = result["links"]  # --link: the company is looked up in the (sample) reference store
+    assert link["path"] == "company" and link["value"] == result["data"]["company"]
+    assert link["linked"] == (link["reference"] is not None)

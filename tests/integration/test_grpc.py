@@ -23,8 +23,10 @@ from finetune.registry import AdapterRegistry
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 from service.client import FinxClient, extract_request
-from service.config import EngineConfig
+from service.config import EngineConfig, RetrievalConfig
 from service.extractor import ExtractionTask, Extractor
+from service.grounding import string_values
+from service.retrieval import seed_default_store
 from service.schemas import get_schema
 from service.server import ExtractionService, ServerConfig, build_server
 from tests.conftest import load_corpus
@@ -34,6 +36,14 @@ ROOT = Path(__file__).resolve().parents[2]
 RECEIPT = "GARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1, 40300 SHAH ALAM\nDATE: 17/05/2018\nTOTAL RM 7.05"
 
 
+def seeded_store(folder: Path) -> Path:
+    """A reference store built from the shipped sample, private to the test."""
+    path = folder / "references.sqlite"
+    if not path.exists():
+        seed_default_store(path)
+    return path
+
+
 class RunningServer:
     """A real grpc.aio server on 127.0.0.1 (free port) in a thread; `call` runs coroutines on its loop."""
 
@@ -41,6 +51,7 @@ class RunningServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        config.setdefault("retrieval", RetrievalConfig(store_path=seeded_store(tmp_path)))
         self.config = ServerConfig(port=0, metrics_port=0, engine=EngineConfig(max_lora_rank=16), **config)
         registry = AdapterRegistry(tmp_path / "registry", seed=None)
         self.service = ExtractionService(self.config, registry)
@@ -313,3 +324,49 @@ def test_a_nodejs_grpc_js_client_calls_extract(server):
     assert response["status"] in ("RESULT_STATUS_OK", "RESULT_STATUS_TRUNCATED")
     if response["status"] == "RESULT_STATUS_OK":
         get_schema("receipt").model.model_validate(json.loads(response["json"]))
+
+
+def test_lookup_reference_rpc(client):
+    (apple, *_) = client.lookup_reference("APPLE INC", kind="company", k=3)
+    assert (apple.id, apple.method, apple.attributes["tickers"]) == ("cik:320193", "exact", ["AAPL"])
+    (ticker,) = client.lookup_reference("brk.b", kind="ticker")
+    assert ticker.id == "cik:1067983"
+    with pytest.raises(grpc.RpcError) as raised:
+        client.lookup_reference("   ")
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "empty lookup query" in raised.value.details()
+
+
+def test_linking_adds_links_and_changes_nothing_else(client):
+    document = "Apple Inc. (NASDAQ: AAPL) and Goldman Sachs agreed terms with Globex Corporation."
+    plain = client.extract(document, "entities:ORG,TICKER", max_tokens=96, adapter="base")
+    linked = client.extract(document, "entities:ORG,TICKER", max_tokens=96, adapter="base", link_entities=True)
+    assert plain.links == []
+    assert (linked.status, linked.data, linked.sources) == (plain.status, plain.data, plain.sources)
+    values = {(path, value) for path, value in string_values(linked.data or {}) if path.split("[")[0] in {"org", "ticker"}}
+    assert {(link.path, link.value) for link in linked.links} == values
+    for link in linked.links:
+        assert link.linked == (link.reference is not None) and (link.linked or link.reason)
+
+
+def test_reference_context_puts_records_into_the_prompt(client):
+    plain = client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base")
+    with_context = client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base", reference_context=True)
+    assert with_context.prompt_tokens > plain.prompt_tokens
+    if with_context.data is not None:
+        get_schema("receipt").model.model_validate(with_context.data)
+
+
+def test_retrieval_off_is_failed_precondition(vllm_engine, tmp_path):
+    running = RunningServer(vllm_engine, tmp_path, retrieval=RetrievalConfig(retriever="none"))
+    try:
+        running.wait_ready()
+        with FinxClient(running.target) as finx_client:
+            for call in (
+                lambda: finx_client.lookup_reference("Apple"),
+                lambda: finx_client.extract(RECEIPT, "receipt", max_tokens=8, link_entities=True),
+            ):
+                with pytest.raises(grpc.RpcError) as raised:
+                    call()
+                assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    finally:
+        running.stop()
