@@ -12,7 +12,7 @@ BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 
-.PHONY: install model serve test lint proto clean
+.PHONY: install model serve test lint proto clean ocr
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,16 @@ serve: model
 $(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
 	if command -v npm >/dev/null; then cd tests/node && npm ci --silent --no-audit --no-fund; fi
 
-test: model $(NODE_CLIENT)
+# OCR for scanned PDFs and images: Debian's tesseract-ocr, where the machine lets us install it
+# (root or sudo); otherwise finx reports "needs OCR" per file and the OCR tests skip.
+ocr:
+	@command -v tesseract >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends tesseract-ocr >/dev/null \
+	    || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends tesseract-ocr >/dev/null; }; \
+	  elif command -v sudo >/dev/null; then sudo -n apt-get install -y -qq --no-install-recommends tesseract-ocr >/dev/null; \
+	  fi; } || echo "tesseract-ocr could not be installed: OCR is off and its tests will skip"
+
+test: model ocr $(NODE_CLIENT)
 	$(BIN)/python -m pytest
 
 # Regenerate the committed Python bindings of the API (a test checks they are current).

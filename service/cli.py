@@ -2,7 +2,8 @@
 
 Errors print as one line on stderr with a non-zero exit code:
 1 = the request could not be served (bad input, missing model ...), 2 = usage error,
-3 = the model produced no valid result (truncated or invalid output).
+3 = the model produced no valid result (truncated or invalid output), 130 = a batch was
+interrupted (run it again with --resume).
 """
 
 import contextlib
@@ -11,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -28,6 +29,7 @@ from service.config import (
 from service.errors import FinxError
 
 if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.batch import BatchSummary
     from service.result import ExtractionResult
     from service.schemas.base import SchemaSpec
 
@@ -48,6 +50,7 @@ RefsStore = Annotated[
 ]
 EXIT_ERROR = 1
 EXIT_NO_RESULT = 3
+EXIT_INTERRUPTED = 130
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -69,14 +72,15 @@ def quiet_engine_logs() -> None:
 
 
 @contextlib.contextmanager
-def engine_output_to_log() -> Iterator[None]:
+def engine_output_to_log() -> Iterator[TextIO]:
     """Send everything the engine and its worker processes write to stderr into a log file.
 
     The log is `$FINX_HOME/logs/engine.log`; with FINX_VERBOSE set, stderr is left alone.
-    finx's own one-line errors are printed after stderr is restored.
+    Yields the terminal's stderr, for finx's own progress output meanwhile; finx's one-line
+    errors are printed after stderr is restored.
     """
     if os.environ.get("FINX_VERBOSE"):
-        yield
+        yield sys.stderr
         return
     log_path = finx_home() / "logs" / "engine.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,9 +88,11 @@ def engine_output_to_log() -> Iterator[None]:
     saved = os.dup(2)
     with log_path.open("ab") as log:
         os.dup2(log.fileno(), 2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
     try:
-        yield
+        yield terminal
     finally:
+        terminal.close()
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
@@ -408,6 +414,96 @@ def retrain(
         typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
     verdict = "promoted" if outcome.promoted else "not promoted"
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
+
+
+@app.command()
+def batch(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (searched recursively).")],
+    out: Annotated[Path, typer.Option(help="JSONL results file (one line per document).")],
+    schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
+    adapter: Annotated[
+        Path | None,
+        typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one."),
+    ] = None,
+    base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
+    server: Annotated[str | None, typer.Option(help="Send the documents to a finx service at HOST:PORT.")] = None,
+    glob: Annotated[str, typer.Option(help="Only files whose name or relative path matches, e.g. '*.pdf'.")] = "*",
+    concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 16,
+    resume: Annotated[bool, typer.Option(help="Skip documents already in --out (same path and content).")] = False,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
+    max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = 20.0,
+    follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
+    csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
+    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = "vllm",
+) -> None:
+    """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
+    import asyncio
+    import signal
+
+    from service.batch import BatchConfig, ExtractOptions, run_batch
+    from service.batch.output import read_records, write_csv
+    from service.batch.progress import progress_for
+    from service.engines.base import check_adapter
+    from service.schemas import load_schema
+
+    if concurrency < 1:
+        fail("--concurrency must be at least 1", code=2)
+    if not input_dir.is_dir():
+        fail(f"{input_dir} is not a folder")
+    try:
+        options = ExtractOptions(load_schema(schema), max_tokens=max_tokens, link_entities=link)
+        local_adapter = None if base or server else check_adapter(adapter) if adapter else current_adapter()
+    except FinxError as error:
+        fail(str(error))
+    config = BatchConfig(
+        input_dir, out, options, pattern=glob, concurrency=concurrency, resume=resume, follow_links=follow_links,
+        max_bytes=int(max_mb * 1024 * 1024),
+    )  # fmt: skip
+
+    async def main() -> "BatchSummary":
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        if server:
+            from service.batch import ServerBackend
+
+            version = "base" if base else str(adapter) if adapter else ""
+            backend: Any = ServerBackend(server, version, token=os.environ.get("FINX_AUTH_TOKEN"))
+            return await run_batch(config, backend, stop, progress)
+        from service.batch import LocalBackend
+        from service.engines import create_engine
+        from service.extractor import Extractor
+        from service.retrieval import create_retriever
+
+        retrieval = RetrievalConfig()
+        retriever = create_retriever(retrieval) if link else None
+        running = await asyncio.to_thread(create_engine, EngineConfig(engine=engine))
+        try:
+            extractor = Extractor(running, retriever=retriever, retrieval=retrieval)
+            return await run_batch(config, LocalBackend(extractor, local_adapter), stop, progress)
+        finally:
+            await asyncio.to_thread(running.close)
+
+    if not server:
+        quiet_engine_logs()
+    try:
+        with engine_output_to_log() if not server else contextlib.nullcontext(sys.stderr) as terminal:
+            progress = progress_for(terminal)
+            try:
+                summary = asyncio.run(main())
+            finally:
+                progress.close()
+    except FinxError as error:
+        fail(str(error))
+    for line in summary.lines():
+        typer.echo(line, err=True)
+    if csv is not None:
+        write_csv(read_records(out), csv)
+    if summary.interrupted:
+        typer.echo(f"finx batch: stopped; run again with --resume to carry on ({out})", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @refs_app.command("load")

@@ -1,0 +1,146 @@
+"""Where a batch's documents are extracted: in this process (`LocalBackend`, the vLLM engine's
+continuous batching) or by a running finx service (`ServerBackend`, one ExtractStream call).
+
+Both take document text and return an `ExtractionResult`; failures raise `FinxError`s whose
+`retryable` flag says whether `--resume` should try the document again.
+"""
+
+import asyncio
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from service.errors import FinxError
+from service.extractor import ExtractionTask, Extractor
+from service.result import ExtractionResult
+from service.schemas.base import SchemaSpec
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    schema: SchemaSpec
+    max_tokens: int | None = None
+    link_entities: bool = False
+
+
+class Backend(Protocol):
+    adapter_label: str
+
+    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult: ...
+
+    async def close(self) -> None: ...
+
+
+class RemoteError(FinxError):
+    """The service answered a document with an error status (or could not be reached)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.retryable = code in {"UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "INTERNAL", "CANCELLED"}
+
+
+class LocalBackend:
+    """Extraction on an engine in this process."""
+
+    def __init__(self, extractor: Extractor, adapter: Path | None) -> None:
+        self.extractor = extractor
+        self.adapter = adapter
+        self.adapter_label = str(adapter) if adapter else "base"
+
+    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
+        task = ExtractionTask(
+            text,
+            options.schema,
+            adapter=self.adapter,
+            max_tokens=options.max_tokens,
+            link_entities=options.link_entities,
+        )
+        return await self.extractor.aextract(task)
+
+    async def close(self) -> None:
+        return None
+
+
+class ServerBackend:
+    """Extraction by a finx service: every document goes over one bidirectional ExtractStream."""
+
+    def __init__(self, target: str, adapter: str, token: str | None = None) -> None:
+        import grpc
+
+        from finx.v1 import extraction_pb2_grpc as pb_grpc
+
+        self.target = target
+        self.adapter = adapter
+        self.adapter_label = adapter or "current"
+        self.channel = grpc.aio.insecure_channel(
+            target, options=[("grpc.max_send_message_length", 8 << 20), ("grpc.max_receive_message_length", 8 << 20)]
+        )
+        self.stub = pb_grpc.ExtractionStub(self.channel)
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.outgoing: asyncio.Queue[Any] = asyncio.Queue()
+        self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.ids = itertools.count()
+        self.reader: asyncio.Task[None] | None = None
+        self.broken: RemoteError | None = None
+
+    async def _start(self) -> None:
+        async def requests() -> Any:
+            while (request := await self.outgoing.get()) is not None:
+                yield request
+
+        call = self.stub.ExtractStream(requests(), metadata=self.metadata)
+        self.reader = asyncio.create_task(self._read(call))
+
+    async def _read(self, call: Any) -> None:
+        import grpc
+
+        try:
+            async for response in call:
+                future = self.pending.pop(response.request_id, None)
+                if future is not None and not future.done():
+                    future.set_result(response)
+        except grpc.aio.AioRpcError as error:
+            self.broken = RemoteError(error.code().name, f"{self.target}: {error.details()}")
+        finally:
+            failure = self.broken or RemoteError("UNAVAILABLE", f"{self.target}: the stream ended")
+            for future in self.pending.values():
+                if not future.done():
+                    future.set_exception(failure)
+            self.pending.clear()
+
+    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
+        from finx.v1 import extraction_pb2 as pb
+        from service.api_convert import result_from_pb
+        from service.client import extract_request
+
+        if self.broken is not None:
+            raise self.broken
+        if self.reader is None:
+            await self._start()
+        request_id = str(next(self.ids))
+        schema: str | dict[str, Any] = options.schema.source_schema or options.schema.name
+        request = extract_request(
+            text, schema, request_id=request_id, adapter=self.adapter, max_tokens=options.max_tokens or 0,
+            link_entities=options.link_entities,
+        )  # fmt: skip
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = future
+        await self.outgoing.put(request)
+        try:
+            response = await future
+        finally:
+            self.pending.pop(request_id, None)
+        if response.status == pb.RESULT_STATUS_ERROR:
+            raise RemoteError(response.error_code or "UNKNOWN", response.error)
+        return result_from_pb(response)
+
+    async def close(self) -> None:
+        await self.outgoing.put(None)
+        if self.reader is not None:
+            try:
+                await asyncio.wait_for(self.reader, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                self.reader.cancel()
+        await self.channel.close()

@@ -1,0 +1,97 @@
+"""The batch results file: JSON lines appended atomically, read back for `--resume`.
+
+Each record is written with one `write` call on a file opened for appending, so a killed process
+leaves whole lines; should a crash still cut the last line (power loss), `open_results` drops
+that partial line before appending. On resume, records whose error is retryable (the server was
+unreachable, say) are removed so that their documents are done again, and every document keeps
+exactly one line.
+"""
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from service.errors import FinxError
+
+
+class ResultsFile:
+    """Append-only JSONL of batch records."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        written = os.write(self.fd, line)
+        if written != len(line):  # a regular file takes it whole; anything else is a disk problem
+            raise OSError(f"short write to {self.path} ({written} of {len(line)} bytes)")
+
+    def close(self) -> None:
+        os.fsync(self.fd)
+        os.close(self.fd)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The complete records of a results file (a cut last line is ignored)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_bytes().split(b"\n"):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def open_results(path: Path, resume: bool) -> tuple[ResultsFile, dict[tuple[str, str | None], dict[str, Any]]]:
+    """The results file ready for appending, and the records already done (key: path, sha256).
+
+    Without `resume`, an existing non-empty file is an error rather than silently mixed into.
+    """
+    if path.exists() and path.stat().st_size and not resume:
+        raise FinxError(f"{path} already has results", hint="use --resume to carry on, or another --out")
+    done: dict[tuple[str, str | None], dict[str, Any]] = {}
+    if resume and path.exists():
+        records = read_records(path)
+        final = [record for record in records if not record.get("retryable")]
+        content = path.read_bytes()
+        if len(final) != len(records) or (content and not content.endswith(b"\n")):
+            rewrite(path, final)
+        done = {(record["path"], record.get("sha256")): record for record in final}
+    return ResultsFile(path), done
+
+
+def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
+    """Replace the file's content with `records`, atomically."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def write_csv(records: list[dict[str, Any]], path: Path) -> int:
+    """One row per document: path, status, reason, error, then every scalar field of the results."""
+    fields: dict[str, None] = {}
+    for record in records:
+        data = (record.get("result") or {}).get("data") or {}
+        fields.update({key: None for key, value in data.items() if not isinstance(value, list | dict)})
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "status", "reason", "error", *fields])
+        for record in records:
+            data = (record.get("result") or {}).get("data") or {}
+            scalars = [data.get(field) for field in fields]
+            writer.writerow([record["path"], record["status"], record.get("reason") or "", record.get("error") or "",
+                             *("" if value is None else value for value in scalars)])  # fmt: skip
+    os.replace(temporary, path)
+    return len(records)

@@ -1,0 +1,62 @@
+"""Batch results file: whole-line appends, repair of a cut last line, resume bookkeeping, CSV."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from service.batch.output import open_results, read_records, write_csv
+from service.errors import FinxError
+
+
+def record(path: str, status: str = "ok", retryable: bool = False, **data: object) -> dict:
+    result = {"data": data} if status == "ok" else None
+    return {"path": path, "sha256": f"h-{path}", "status": status, "retryable": retryable, "result": result}
+
+
+def test_append_and_read_back(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    results, done = open_results(out, resume=False)
+    assert done == {}
+    results.append(record("a.txt", total="1.00"))
+    results.append(record("b.txt", total="ünï"))
+    results.close()
+    assert [r["path"] for r in read_records(out)] == ["a.txt", "b.txt"]
+    assert out.read_bytes().count(b"\n") == 2
+
+
+def test_existing_results_need_resume(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_text(json.dumps(record("a.txt")) + "\n")
+    with pytest.raises(FinxError, match="--resume"):
+        open_results(out, resume=False)
+
+
+def test_resume_repairs_a_cut_line_and_redoes_retryable_errors(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    lines = [record("a.txt"), record("b.txt", status="error", retryable=True), record("c.txt", status="error")]
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"path": "d.txt", "sta')
+    results, done = open_results(out, resume=True)
+    results.close()
+    assert set(done) == {("a.txt", "h-a.txt"), ("c.txt", "h-c.txt")}
+    assert [r["path"] for r in read_records(out)] == ["a.txt", "c.txt"]
+    assert out.read_bytes().endswith(b"\n")
+
+
+def test_csv_flattens_scalar_fields(tmp_path: Path) -> None:
+    records = [
+        record("a.txt", total="1.00", items=["x"]),
+        record("b.txt", status="error"),
+        record("c.txt", company="Z"),
+    ]
+    records[1]["reason"], records[1]["error"] = "empty", "b.txt is empty"
+    path = tmp_path / "r.csv"
+    assert write_csv(records, path) == 3
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows == [
+        ["path", "status", "reason", "error", "total", "company"],
+        ["a.txt", "ok", "", "", "1.00", ""],
+        ["b.txt", "error", "empty", "b.txt is empty", "", ""],
+        ["c.txt", "ok", "", "", "", "Z"],
+    ]
