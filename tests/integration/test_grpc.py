@@ -342,7 +342,9 @@ def test_linking_adds_links_and_changes_nothing_else(client):
     linked = client.extract(document, "entities:ORG,TICKER", max_tokens=96, adapter="base", link_entities=True)
     assert plain.links == []
     assert (linked.status, linked.data, linked.sources) == (plain.status, plain.data, plain.sources)
-    values = {(path, value) for path, value in string_values(linked.data or {}) if path.split("[")[0] in {"org", "ticker"}}
+    values = {
+        (path, value) for path, value in string_values(linked.data or {}) if path.split("[")[0] in {"org", "ticker"}
+    }
     assert {(link.path, link.value) for link in linked.links} == values
     for link in linked.links:
         assert link.linked == (link.reference is not None) and (link.linked or link.reason)
