@@ -140,7 +140,9 @@ def schemas_show(name: str) -> None:
 
 @app.command()
 def extract(
-    path: Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")],
+    path: Annotated[
+        str, typer.Argument(help="Document (txt md html pdf eml csv tsv png jpg tif), or - for text on standard input.")
+    ],
     schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
@@ -161,12 +163,15 @@ def extract(
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.documents import decode_text
     from service.engines.base import check_adapter
+    from service.ingest import read_document
     from service.schemas import load_schema
 
     try:
         spec = load_schema(schema)
-        data = sys.stdin.buffer.read() if path == "-" else read_file(Path(path))
-        document = decode_text(data, name="standard input" if path == "-" else path)
+        if path == "-":
+            document = decode_text(sys.stdin.buffer.read(), name="standard input")
+        else:
+            document = read_document(read_file(Path(path)), path).text
         if not server:
             adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
     except FinxError as error:
@@ -479,12 +484,13 @@ def batch(
 
         retrieval = RetrievalConfig()
         retriever = create_retriever(retrieval) if link else None
-        running = await asyncio.to_thread(create_engine, EngineConfig(engine=engine))
-        try:
-            extractor = Extractor(running, retriever=retriever, retrieval=retrieval)
-            return await run_batch(config, LocalBackend(extractor, local_adapter), stop, progress)
-        finally:
-            await asyncio.to_thread(running.close)
+
+        def start() -> Extractor:
+            running = create_engine(EngineConfig(engine=engine))
+            return Extractor(running, retriever=retriever, retrieval=retrieval)
+
+        backend = LocalBackend(start, local_adapter, stop=lambda extractor: extractor.engine.close())
+        return await run_batch(config, backend, stop, progress)
 
     if not server:
         quiet_engine_logs()

@@ -7,6 +7,7 @@ Both take document text and return an `ExtractionResult`; failures raise `FinxEr
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,25 +43,34 @@ class RemoteError(FinxError):
 
 
 class LocalBackend:
-    """Extraction on an engine in this process."""
+    """Extraction on an engine in this process, started on the first document that needs it
+    (a resumed batch with nothing left to do never loads the model)."""
 
-    def __init__(self, extractor: Extractor, adapter: Path | None) -> None:
-        self.extractor = extractor
+    def __init__(
+        self,
+        start: Callable[[], Extractor],
+        adapter: Path | None,
+        stop: Callable[[Extractor], None] | None = None,
+    ) -> None:
+        self.start = start
+        self.stop = stop
         self.adapter = adapter
         self.adapter_label = str(adapter) if adapter else "base"
+        self.extractor: Extractor | None = None
+        self.starting = asyncio.Lock()
 
     async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
+        async with self.starting:
+            if self.extractor is None:
+                self.extractor = await asyncio.to_thread(self.start)
         task = ExtractionTask(
-            text,
-            options.schema,
-            adapter=self.adapter,
-            max_tokens=options.max_tokens,
-            link_entities=options.link_entities,
+            text, options.schema, self.adapter, max_tokens=options.max_tokens, link_entities=options.link_entities
         )
         return await self.extractor.aextract(task)
 
     async def close(self) -> None:
-        return None
+        if self.extractor is not None and self.stop is not None:
+            await asyncio.to_thread(self.stop, self.extractor)
 
 
 class ServerBackend:

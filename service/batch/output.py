@@ -3,8 +3,9 @@
 Each record is written with one `write` call on a file opened for appending, so a killed process
 leaves whole lines; should a crash still cut the last line (power loss), `open_results` drops
 that partial line before appending. On resume, records whose error is retryable (the server was
-unreachable, say) are removed so that their documents are done again, and every document keeps
-exactly one line.
+unreachable, say) are removed so that their documents are done again; a document whose content
+changed since its line was written is done again and its old line removed, so every document
+keeps exactly one line.
 """
 
 import csv
@@ -49,22 +50,40 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def open_results(path: Path, resume: bool) -> tuple[ResultsFile, dict[tuple[str, str | None], dict[str, Any]]]:
-    """The results file ready for appending, and the records already done (key: path, sha256).
+def open_results(path: Path, resume: bool) -> tuple[ResultsFile, dict[str, dict[str, Any]]]:
+    """The results file ready for appending, and the records already done, by document path.
 
     Without `resume`, an existing non-empty file is an error rather than silently mixed into.
+    With it, the file is first compacted: one line per document (the latest), none retryable.
     """
     if path.exists() and path.stat().st_size and not resume:
         raise FinxError(f"{path} already has results", hint="use --resume to carry on, or another --out")
-    done: dict[tuple[str, str | None], dict[str, Any]] = {}
+    done: dict[str, dict[str, Any]] = {}
     if resume and path.exists():
         records = read_records(path)
-        final = [record for record in records if not record.get("retryable")]
+        done = latest_per_path(records)
         content = path.read_bytes()
-        if len(final) != len(records) or (content and not content.endswith(b"\n")):
-            rewrite(path, final)
-        done = {(record["path"], record.get("sha256")): record for record in final}
+        if len(done) != len(records) or (content and not content.endswith(b"\n")):
+            rewrite(path, list(done.values()))
     return ResultsFile(path), done
+
+
+def latest_per_path(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The last final record of each document (retryable failures are dropped: they are redone)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        latest.pop(record["path"], None)
+        if not record.get("retryable"):
+            latest[record["path"]] = record
+    return latest
+
+
+def compact(path: Path) -> None:
+    """Keep one line per document in a finished results file (a changed file was redone)."""
+    records = read_records(path)
+    latest = latest_per_path(records)
+    if len(latest) != len(records):
+        rewrite(path, list(latest.values()))
 
 
 def rewrite(path: Path, records: list[dict[str, Any]]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from service.batch.backends import Backend, ExtractOptions, RemoteError
 from service.batch.discover import Candidate, discover
-from service.batch.output import open_results
+from service.batch.output import compact, open_results
 from service.errors import FinxError, InvalidDocument
 from service.ingest import IngestedDocument, IngestError, read_document
 from service.ingest.readers import DEFAULT_MAX_BYTES
@@ -120,6 +120,7 @@ async def run_batch(
         stopping.cancel()
         results.close()
         await backend.close()
+        compact(config.out)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -131,9 +132,14 @@ def related(out: Path) -> list[Path]:
 
 
 async def document_record(
-    candidate: Candidate, config: BatchConfig, backend: Backend, done: dict[tuple[str, str | None], Any]
+    candidate: Candidate, config: BatchConfig, backend: Backend, done: dict[str, dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """The output line of one document, or None when an earlier run already did it."""
+    """The output line of one document, or None when an earlier run already did it.
+
+    A document counts as done when its path has a line whose hash matches the file's content, or
+    a line written before the file could be hashed (a link, a file over the size limit).
+    """
+    earlier = done.get(candidate.relative)
     began = time.perf_counter()
     record: dict[str, Any] = {
         "path": candidate.relative,
@@ -145,13 +151,13 @@ async def document_record(
     }
     read_s = extract_s = 0.0
     try:
+        if earlier is not None and earlier.get("sha256") is None:
+            return None
         if candidate.problem is not None:
-            if (candidate.relative, None) in done:
-                return None
             raise candidate.problem
         data = await asyncio.to_thread(read_bytes, candidate.path, config.max_bytes)
         record["sha256"], record["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
-        if (candidate.relative, record["sha256"]) in done:
+        if earlier is not None and earlier["sha256"] == record["sha256"]:
             return None
         document: IngestedDocument = await asyncio.to_thread(
             read_document, data, candidate.relative, None, config.max_bytes
