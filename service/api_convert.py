@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from finx.v1 import extraction_pb2 as pb
-from service.documents import decode_text
+from service.documents import MAX_DOCUMENT_BYTES, decode_text
 from service.errors import InvalidSchema, UnsupportedMediaType
 from service.grounding import ValueSource
+from service.ingest import read_document
+from service.ingest.readers import READERS
 from service.result import ExtractionResult, Timings
 from service.retrieval.base import Reference
 from service.retrieval.linking import EntityLink
@@ -48,16 +50,25 @@ class DecodedRequest:
 
 
 def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
-    """Document text and schema of a request, or a `FinxError` saying what is wrong with it."""
+    """Document text and schema of a request, or a `FinxError` saying what is wrong with it.
+
+    Bytes are read by the ingestion module for their media type (PDF, HTML, e-mail, images ...),
+    which may run OCR: call this off the event loop.
+    """
     which = request.WhichOneof("document")
     if which == "text":
         document = decode_text(request.text.encode("utf-8"), name="document")
     elif which == "data":
-        if request.media_type.lower() not in TEXT_MEDIA_TYPES:
+        media_type = request.media_type.lower().split(";")[0].strip()
+        if request.media_type.lower() in TEXT_MEDIA_TYPES:
+            document = decode_text(request.data, name="document")
+        elif media_type in READERS:
+            document = read_document(request.data, "document", media_type, max_bytes=MAX_DOCUMENT_BYTES).text
+        else:
+            supported = ", ".join(sorted(READERS))
             raise UnsupportedMediaType(
-                f"unsupported media type {request.media_type!r}", hint="send text/plain (UTF-8) or the text field"
+                f"unsupported media type {request.media_type!r}", hint=f"use one of: {supported}"
             )
-        document = decode_text(request.data, name="document")
     else:
         document = decode_text(b"", name="document")
     return DecodedRequest(

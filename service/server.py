@@ -167,7 +167,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
             metrics.INFLIGHT.set(self.inflight)
 
     async def extract_one(self, request: pb.ExtractRequest) -> pb.ExtractResponse:
-        decoded = request_from_pb(request)
+        decoded = await asyncio.to_thread(request_from_pb, request)
         adapter, label = self.resolve_adapter(decoded.adapter)
         async with self.slot() as extractor:
             task = ExtractionTask(

@@ -188,7 +188,8 @@ def test_cancelled_call_frees_capacity(server, client):
     [
         pytest.param({"document": "", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "document is empty", id="empty"),
         pytest.param({"document": b"\xff\xfe", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "not valid UTF-8", id="bad-utf8"),
-        pytest.param({"document": b"%PDF", "schema": "receipt", "media_type": "application/pdf"}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported media type", id="media-type"),
+        pytest.param({"document": b"PK\x03\x04", "schema": "receipt", "media_type": "application/msword"}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported media type", id="media-type"),
+        pytest.param({"document": b"%PDF-1.7 cut", "schema": "receipt", "media_type": "application/pdf"}, grpc.StatusCode.INVALID_ARGUMENT, "not a readable PDF", id="broken-pdf"),
         pytest.param({"document": "x", "schema": "payslip"}, grpc.StatusCode.NOT_FOUND, "unknown schema 'payslip'", id="unknown-schema"),
         pytest.param({"document": "x", "schema": {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported JSON Schema keyword 'format'", id="bad-schema"),
         pytest.param({"document": "x", "schema": "receipt", "adapter": "v0042"}, grpc.StatusCode.NOT_FOUND, "no adapter version 'v0042'", id="unknown-adapter"),
@@ -372,3 +373,14 @@ def test_retrieval_off_is_failed_precondition(vllm_engine, tmp_path):
                 assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     finally:
         running.stop()
+
+
+def test_a_pdf_sent_as_bytes_is_read_by_the_ingestion_module(client):
+    from tests.batch_corpus import text_pdf
+
+    result = client.extract(text_pdf(RECEIPT), "receipt", media_type="application/pdf", max_tokens=96, adapter="base")
+    assert result.status in {"ok", "truncated"}
+    assert result.prompt_tokens > 40
+    for source in result.sources:
+        if source.match == "exact":
+            assert source.value in RECEIPT
