@@ -1,6 +1,6 @@
-"""Regenerate the PDF and the scan of this sample folder from the texts below (needs fpdf2, Pillow).
+"""Regenerate the PDF and the scan of the sample folder examples/batch from the texts below (needs fpdf2, Pillow).
 
-Run: .venv/bin/python examples/batch/make_binary_examples.py
+Run: .venv/bin/python examples/make_batch_examples.py
 """
 
 from datetime import UTC, datetime
@@ -9,7 +9,7 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "batch"
 INVOICE = """ACME OFFICE SUPPLIES LTD
 Unit 7, Riverside Park, Manchester M17 1AA
 INVOICE  No. A-88213        Date: 21/02/2026
