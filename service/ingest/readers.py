@@ -222,7 +222,7 @@ def read_table(data: bytes, name: str, delimiter: str) -> IngestedDocument:
 
 def read_csv(data: bytes, name: str) -> IngestedDocument:
     sample = decode(data[:8192], name) if len(data) > 8192 else decode(data, name)
-    delimiter = max(",;", key=sample.count) if sample.count(";") > sample.count(",") else ","
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
     return read_table(data, name, delimiter)
 
 

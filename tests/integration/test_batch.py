@@ -6,6 +6,7 @@ real kill -9 midway lose and duplicate nothing after --resume; in-process and --
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ SCHEMA = {
     },
 }
 MAX_TOKENS = 40
-HAS_TESSERACT = any((Path(folder) / "tesseract").exists() for folder in os.environ["PATH"].split(os.pathsep))
+HAS_TESSERACT = shutil.which("tesseract") is not None
 
 
 @pytest.fixture(scope="module")
