@@ -23,16 +23,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.batch_corpus import build_folder, short_texts
+from tests.batch_corpus import SCHEMA, build_folder, short_texts
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "company": {"type": ["string", "null"], "maxLength": 40},
-        "total": {"type": ["string", "null"], "maxLength": 16},
-    },
-}
 
 
 def peak_rss(process: subprocess.Popen, stop: threading.Event, peak: list[int]) -> None:

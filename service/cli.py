@@ -45,6 +45,11 @@ app.add_typer(data_app, name="data")
 refs_app = typer.Typer(help="Reference records for the retrieval hook: load, look up.", no_args_is_help=True)
 app.add_typer(refs_app, name="refs")
 
+SchemaOption = Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")]
+AdapterOption = Annotated[
+    Path | None, typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one.")
+]
+BaseOption = Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")]
 RefsStore = Annotated[
     Path | None, typer.Option("--refs", help="Reference store file (default: $FINX_HOME/references/references.sqlite).")
 ]
@@ -143,14 +148,11 @@ def extract(
     path: Annotated[
         str, typer.Argument(help="Document (txt md html pdf eml csv tsv png jpg tif), or - for text on standard input.")
     ],
-    schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
+    schema: SchemaOption = "entities",
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
-    adapter: Annotated[
-        Path | None,
-        typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one."),
-    ] = None,
-    base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
+    adapter: AdapterOption = None,
+    base: BaseOption = False,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
@@ -425,12 +427,9 @@ def retrain(
 def batch(
     input_dir: Annotated[Path, typer.Argument(help="Folder of documents (searched recursively).")],
     out: Annotated[Path, typer.Option(help="JSONL results file (one line per document).")],
-    schema: Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")] = "entities",
-    adapter: Annotated[
-        Path | None,
-        typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one."),
-    ] = None,
-    base: Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")] = False,
+    schema: SchemaOption = "entities",
+    adapter: AdapterOption = None,
+    base: BaseOption = False,
     server: Annotated[str | None, typer.Option(help="Send the documents to a finx service at HOST:PORT.")] = None,
     glob: Annotated[str, typer.Option(help="Only files whose name or relative path matches, e.g. '*.pdf'.")] = "*",
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 16,

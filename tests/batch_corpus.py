@@ -13,6 +13,14 @@ from pathlib import Path
 
 from tests.conftest import load_corpus
 
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "company": {"type": ["string", "null"], "maxLength": 40},
+        "total": {"type": ["string", "null"], "maxLength": 16},
+    },
+}
+"""A two-field schema with short answers: keeps model time per document low in tests and benchmarks."""
 OCR_REASONS = {"broken/garbage.png"}
 """Files whose expected reason needs Tesseract (without it they fail as ocr_unavailable)."""
 HUGE_BYTES = 120_000

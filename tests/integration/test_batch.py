@@ -19,18 +19,11 @@ from service.batch import BatchConfig, ExtractOptions, LocalBackend, run_batch
 from service.batch.output import read_records
 from service.extractor import Extractor
 from service.schemas import custom_schema
-from tests.batch_corpus import MAX_MB_FOR_TESTS, OCR_REASONS, build_folder, short_texts
+from tests.batch_corpus import MAX_MB_FOR_TESTS, OCR_REASONS, SCHEMA, build_folder, short_texts
 from tests.integration.test_grpc import RunningServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "company": {"type": ["string", "null"], "maxLength": 40},
-        "total": {"type": ["string", "null"], "maxLength": 16},
-    },
-}
 MAX_TOKENS = 40
 HAS_TESSERACT = shutil.which("tesseract") is not None
 
