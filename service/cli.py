@@ -462,7 +462,7 @@ def batch(
         fail(str(error))
     config = BatchConfig(
         input_dir, out, options, pattern=glob, concurrency=concurrency, resume=resume, follow_links=follow_links,
-        max_bytes=int(max_mb * 1024 * 1024),
+        max_bytes=int(max_mb * 1024 * 1024), side_files=(csv,) if csv else (),
     )  # fmt: skip
 
     async def main() -> "BatchSummary":

@@ -34,6 +34,8 @@ class BatchConfig:
     resume: bool = False
     follow_links: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    side_files: tuple[Path, ...] = ()
+    """Files this batch writes besides `out` (the --csv table): never read as input."""
 
 
 @dataclass
@@ -75,7 +77,7 @@ async def run_batch(
     """Run the batch until every document has a line or `stop` is set."""
     stop = stop or asyncio.Event()
     results, done = open_results(config.out, config.resume)
-    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, frozenset(related(config.out))))
+    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, frozenset(written_files(config))))
     summary = BatchSummary(total=len(candidates))
     started = time.perf_counter()
     window = asyncio.Semaphore(config.concurrency)
@@ -125,10 +127,10 @@ async def run_batch(
     return summary
 
 
-def related(out: Path) -> list[Path]:
-    """The output file and its side files, never read as input even inside the input folder."""
-    out = out.resolve()
-    return [out, out.with_name(f".{out.name}.tmp"), out.with_suffix(".csv")]
+def written_files(config: BatchConfig) -> list[Path]:
+    """What the batch writes (results, their temporary copy, side files): never read as input."""
+    out = config.out.resolve()
+    return [out, out.with_name(f".{out.name}.tmp"), *(path.resolve() for path in config.side_files)]
 
 
 async def document_record(

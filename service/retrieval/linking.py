@@ -55,7 +55,9 @@ def link_entities(data: dict[str, Any], retriever: Retriever, threshold: float) 
         kind = LINK_KINDS.get(INDEX.sub("", path).rsplit(".", 1)[-1])
         if kind is None:
             continue
-        candidates = cache.setdefault((value, kind), retriever.lookup(value, kind, k=1))
+        if (value, kind) not in cache:  # a name repeated in a result is looked up once
+            cache[(value, kind)] = retriever.lookup(value, kind, k=1)
+        candidates = cache[(value, kind)]
         if candidates and candidates[0].score >= threshold:
             links.append(EntityLink(path=path, value=value, kind=kind, linked=True, reference=candidates[0]))
         elif candidates:

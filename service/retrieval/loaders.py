@@ -80,9 +80,9 @@ def _read_csv(text: str, path: Path) -> ReferenceFile:
             report.errors.append(f"{path}:{line}: more fields than the header has")
             continue
         raw: dict[str, Any] = {"id": row.pop("id"), "name": row.pop("name")}
-        if row.get("kind"):
-            raw["kind"] = row.pop("kind")
-        row.pop("kind", None)
+        kind = row.pop("kind", None)
+        if kind:
+            raw["kind"] = kind
         raw["aliases"] = _split(row.pop("aliases", "") or "")
         raw["attributes"] = {key: _list_or_text(value) for key, value in row.items() if value}
         _make(f"{path}:{line}", raw, report)
