@@ -106,7 +106,7 @@ def main() -> None:
         server.wait(60)
     adapter_path = None
     if args.adapter != "base":
-        from finetune.registry import AdapterRegistry
+        from service.adapters.registry import AdapterRegistry
 
         adapter_path = AdapterRegistry().current_path()
     sequential = transformers_sequential(docs, args.max_tokens, adapter_path)

@@ -20,11 +20,16 @@ from service.result import ExtractionResult
 
 
 def evaluate(
-    engine: Engine, examples: list[Example], adapter: Path | None = None, max_tokens: int | None = None
+    engine: Engine,
+    examples: list[Example],
+    adapter: Path | None = None,
+    max_tokens: int | None = None,
+    copy_grounding: bool | None = None,
 ) -> dict[str, Any]:
     """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and schema."""
     tasks = [
-        ExtractionTask(example.text, example.schema, adapter=adapter, max_tokens=max_tokens) for example in examples
+        ExtractionTask(example.text, example.schema, adapter, max_tokens=max_tokens, copy_grounding=copy_grounding)
+        for example in examples
     ]
     started = time.perf_counter()
     outcomes = Extractor(engine).extract_many(tasks)
@@ -41,7 +46,8 @@ def evaluate(
         groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
     return {
         "engine": engine.name,
-        "model": engine.model_dir.name,
+        "model": engine.base_model_dir.name,
+        "merged_adapter": str(engine.merged_adapter) if engine.merged_adapter else None,
         "adapter": str(adapter) if adapter else None,
         "documents": len(examples),
         "seconds": round(seconds, 1),

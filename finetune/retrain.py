@@ -20,9 +20,9 @@ from typing import Any
 
 from finetune.evaluate import evaluate, headline
 from finetune.examples import Example, load_examples, write_examples
-from finetune.registry import AdapterRegistry
 from finetune.train import TrainConfig, examples_hash
 from finetune.train import main as train_main
+from service.adapters.registry import AdapterRegistry
 from service.config import EngineConfig
 from service.errors import FinxError
 

@@ -4,7 +4,9 @@ Each example is split with the serving chunker; each chunk becomes one record wh
 `prompt.build_messages` rendered by `prompt.prompt_token_ids` (exactly what the engines get) and
 whose completion is the chunk's target as compact JSON followed by the end-of-turn token. Loss is
 on the completion only. A chunk's target keeps only the values that occur in that chunk
-(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise.
+(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise. Copied
+values are then written as the chunk writes them (`value_sources.written_form`): the model is
+taught to copy, and code normalises (dates, durations, names), exactly as served.
 """
 
 import random
@@ -17,6 +19,7 @@ from finetune.examples import Example
 from service.chunking import chunk_document
 from service.grounding import ground
 from service.prompt import build_messages, prompt_token_ids, target_json
+from service.value_sources import written_form
 
 NUMBER_WORDS = [
     "zero",
@@ -124,6 +127,7 @@ def build_records(
                 target = chunk_target(example.schema.json_schema, example.target, chunk.text)
                 if is_empty(target) and rng.random() >= settings.empty_chunk_fraction:
                     continue
+            target = written_form(example.schema.json_schema, target, chunk.text)
             prompt_ids = prompt_token_ids(tokenizer, build_messages(example.schema, chunk.text))
             completion_ids = tokenizer(target_json(target) + end_of_turn, add_special_tokens=False)["input_ids"]
             records.append(

@@ -35,6 +35,12 @@ MATCH_TO_PB = {
     "not_found": pb.MATCH_KIND_NOT_FOUND,
 }
 MATCH_FROM_PB = {value: key for key, value in MATCH_TO_PB.items()}
+COPY_GROUNDING_FROM_PB: dict[int, bool | None] = {
+    pb.COPY_GROUNDING_DEFAULT: None,
+    pb.COPY_GROUNDING_ON: True,
+    pb.COPY_GROUNDING_OFF: False,
+}
+COPY_GROUNDING_TO_PB = {value: key for key, value in COPY_GROUNDING_FROM_PB.items()}
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class DecodedRequest:
     grounding: bool
     link_entities: bool
     reference_context: bool
+    copy_grounding: bool | None
 
 
 def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
@@ -80,6 +87,7 @@ def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
         grounding=not request.options.disable_grounding,
         link_entities=request.options.link_entities,
         reference_context=request.options.reference_context,
+        copy_grounding=COPY_GROUNDING_FROM_PB[request.options.copy_grounding],
     )
 
 
@@ -168,6 +176,7 @@ def source_to_pb(source: ValueSource) -> pb.ValueSource:
         end=-1 if source.end is None else source.end,
         match=MATCH_TO_PB[source.match],
         score=source.score,
+        normalised=source.normalised,
     )
 
 
@@ -187,6 +196,7 @@ def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
                 end=None if source.end < 0 else source.end,
                 match=MATCH_FROM_PB[source.match],
                 score=round(source.score, 3),
+                normalised=source.normalised if source.HasField("normalised") else None,
             )
             for source in response.sources
         ],

@@ -50,6 +50,13 @@ AdapterOption = Annotated[
     Path | None, typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one.")
 ]
 BaseOption = Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")]
+CopyGroundingOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--copy-grounding/--no-copy-grounding",
+        help="Copied values may only be text of the document (default: on for schemas that copy values).",
+    ),
+]
 RefsStore = Annotated[
     Path | None, typer.Option("--refs", help="Reference store file (default: $FINX_HOME/references/references.sqlite).")
 ]
@@ -161,6 +168,7 @@ def extract(
         bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
     ] = False,
     refs: RefsStore = None,
+    copy_grounding: CopyGroundingOption = None,
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.documents import decode_text
@@ -181,18 +189,20 @@ def extract(
     if server:
         # the service resolves adapters in its own registry: --adapter names a version there
         version = "base" if base else str(adapter) if adapter else ""
-        result = extract_via_server(server, document, spec, version, max_tokens, link, reference_context)
+        result = extract_via_server(
+            server, document, spec, version, max_tokens, link, reference_context, copy_grounding
+        )
     else:
         quiet_engine_logs()
         from service.engines import create_engine
         from service.extractor import ExtractionTask, Extractor
         from service.retrieval import create_retriever
 
-        config = EngineConfig(engine=engine, structured_backend=backend)
+        config = single_adapter_engine(engine, adapter, backend)
         retrieval = RetrievalConfig(store_path=refs)
         task = ExtractionTask(
             document, spec, adapter=adapter, max_tokens=max_tokens, link_entities=link,
-            reference_context=reference_context,
+            reference_context=reference_context, copy_grounding=copy_grounding,
         )  # fmt: skip
         try:
             retriever = create_retriever(retrieval) if link or reference_context else None
@@ -313,6 +323,10 @@ def evaluate_command(
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
+    copy_grounding: CopyGroundingOption = None,
+    merge: Annotated[
+        bool, typer.Option(help="Serve the adapter merged into the weights (--no-merge: as per-request LoRA).")
+    ] = True,
 ) -> None:
     """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
     from finetune.evaluate import evaluate, headline
@@ -335,8 +349,9 @@ def evaluate_command(
     from service.engines import create_engine
 
     try:
-        with engine_output_to_log(), create_engine(EngineConfig(engine=engine)) as running:
-            scores = evaluate(running, examples, adapter=adapter, max_tokens=max_tokens)
+        config = single_adapter_engine(engine, adapter) if merge else EngineConfig(engine=engine)
+        with engine_output_to_log(), create_engine(config) as running:
+            scores = evaluate(running, examples, adapter, max_tokens, copy_grounding)
     except FinxError as error:
         fail(str(error))
     typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")
@@ -354,7 +369,7 @@ def evaluate_command(
 @adapters_app.command("list")
 def adapters_list() -> None:
     """List adapter versions; the current one is marked with *."""
-    from finetune.registry import AdapterRegistry
+    from service.adapters.registry import AdapterRegistry
 
     registry = AdapterRegistry()
     current = registry.current_version()
@@ -367,7 +382,7 @@ def adapters_list() -> None:
 @adapters_app.command("promote")
 def adapters_promote(version: str) -> None:
     """Make VERSION the current adapter (a running server picks it up on ReloadAdapters)."""
-    from finetune.registry import AdapterRegistry
+    from service.adapters.registry import AdapterRegistry
 
     try:
         AdapterRegistry().promote(version)
@@ -379,7 +394,7 @@ def adapters_promote(version: str) -> None:
 @adapters_app.command("rollback")
 def adapters_rollback() -> None:
     """Make the previously current adapter current again."""
-    from finetune.registry import AdapterRegistry
+    from service.adapters.registry import AdapterRegistry
 
     try:
         version = AdapterRegistry().rollback()
@@ -398,9 +413,9 @@ def retrain(
 ) -> None:
     """Train on new examples; promote the result only if it is not worse on the fixed dev set."""
     quiet_engine_logs()
-    from finetune.registry import AdapterRegistry
     from finetune.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
     from finetune.retrain import retrain as run_retrain
+    from service.adapters.registry import AdapterRegistry
 
     try:
         with engine_output_to_log():
@@ -440,6 +455,7 @@ def batch(
     csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
     link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
     engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = "vllm",
+    copy_grounding: CopyGroundingOption = None,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
@@ -456,7 +472,9 @@ def batch(
     if not input_dir.is_dir():
         fail(f"{input_dir} is not a folder")
     try:
-        options = ExtractOptions(load_schema(schema), max_tokens=max_tokens, link_entities=link)
+        options = ExtractOptions(
+            load_schema(schema), max_tokens=max_tokens, link_entities=link, copy_grounding=copy_grounding
+        )
         local_adapter = None if base or server else check_adapter(adapter) if adapter else current_adapter()
     except FinxError as error:
         fail(str(error))
@@ -485,7 +503,7 @@ def batch(
         retriever = create_retriever(retrieval) if link else None
 
         def start() -> Extractor:
-            running = create_engine(EngineConfig(engine=engine))
+            running = create_engine(single_adapter_engine(engine, local_adapter))
             return Extractor(running, retriever=retriever, retrieval=retrieval)
 
         backend = LocalBackend(start, local_adapter, stop=lambda extractor: extractor.engine.close())
@@ -575,6 +593,7 @@ def extract_via_server(
     max_tokens: int | None,
     link: bool = False,
     reference_context: bool = False,
+    copy_grounding: bool | None = None,
 ) -> "ExtractionResult":
     import grpc
 
@@ -585,15 +604,22 @@ def extract_via_server(
         with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
             return client.extract(
                 document, schema_ref, adapter=version, max_tokens=max_tokens or 0, link_entities=link,
-                reference_context=reference_context,
+                reference_context=reference_context, copy_grounding=copy_grounding,
             )  # fmt: skip
     except grpc.RpcError as error:
         fail(f"{error.code().name}: {error.details()}")
 
 
+def single_adapter_engine(
+    engine: EngineName, adapter: Path | None, backend: StructuredBackend = "guidance"
+) -> EngineConfig:
+    """An engine for a process that runs one adapter (merged into the weights) or the base model."""
+    return EngineConfig(engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False)
+
+
 def current_adapter() -> Path | None:
     """The registry's current adapter (seeded with the shipped one), or None if there is none."""
-    from finetune.registry import AdapterRegistry
+    from service.adapters.registry import AdapterRegistry
 
     return AdapterRegistry().current_path()
 

@@ -16,7 +16,7 @@ import grpc
 
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.api_convert import reference_from_pb, result_from_pb
+from service.api_convert import COPY_GROUNDING_TO_PB, reference_from_pb, result_from_pb
 from service.result import ExtractionResult
 from service.retrieval.base import Reference
 
@@ -30,9 +30,13 @@ def extract_request(
     media_type: str = "",
     link_entities: bool = False,
     reference_context: bool = False,
+    copy_grounding: bool | None = None,
 ) -> pb.ExtractRequest:
     """An ExtractRequest for text or bytes, with a schema name or a JSON Schema dict."""
-    options = pb.ExtractOptions(max_tokens=max_tokens, link_entities=link_entities, reference_context=reference_context)
+    options = pb.ExtractOptions(
+        max_tokens=max_tokens, link_entities=link_entities, reference_context=reference_context,
+        copy_grounding=COPY_GROUNDING_TO_PB[copy_grounding],
+    )  # fmt: skip
     request = pb.ExtractRequest(request_id=request_id, adapter=adapter, media_type=media_type, options=options)
     if isinstance(document, bytes):
         request.data = document

@@ -60,7 +60,10 @@ class EngineConfig:
     max_lora_rank: int = 64
     """Largest LoRA rank vLLM accepts."""
     enable_lora: bool = True
-    """Start vLLM with LoRA support so requests can name an adapter."""
+    """Start vLLM with LoRA support so requests can name an adapter (never with `merged_adapter`)."""
+    merged_adapter: Path | None = None
+    """Serve this LoRA adapter merged into the weights (`service.adapters.merged`, built once and
+    cached): requests for it run at base-model speed; the engine then serves no other adapter."""
     max_num_seqs: int = 32
     """How many requests vLLM batches together."""
 

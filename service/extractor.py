@@ -1,5 +1,5 @@
-"""The extraction path: document text -> chunks -> prompts -> engine -> JSON -> validation ->
-merge -> grounding -> (entity linking) -> result.
+"""The extraction path: document text -> chunks -> prompts (+ copy-grounding grammar) -> engine ->
+JSON -> validation -> merge -> normalisation -> grounding -> (entity linking) -> result.
 
 `Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI. With a
 `Retriever`, a task may ask for reference records in its prompt and for entity links.
@@ -7,6 +7,11 @@ Preparation failures (bad document, too long, missing adapter) raise `FinxError`
 that stops at the token limit or fails validation comes back as a result whose status says so.
 A document longer than one chunk is extracted chunk by chunk (all chunks go to the engine at
 once) and the chunk results are merged (`chunking.py`).
+
+Copy-grounding (on by default for schemas that copy values, on the guidance backend): each chunk's
+request carries a grammar that lets copied strings be only text of that chunk. The model writes
+values as the document does; `value_sources.normalise_values` then makes dates, durations and
+names canonical, and every value is grounded by its written form.
 """
 
 import asyncio
@@ -22,6 +27,7 @@ from service.chunking import Chunk, chunk_document, merge_results
 from service.config import RetrievalConfig
 from service.documents import check_text
 from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
+from service.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from service.errors import FinxError, InvalidDocument, RetrievalUnavailable
 from service.grounding import ground
 from service.prompt import build_messages, prompt_token_ids
@@ -29,6 +35,7 @@ from service.result import ExtractionResult, Status, Timings
 from service.retrieval.base import Retriever
 from service.retrieval.linking import link_entities, reference_context
 from service.schemas.base import SchemaSpec
+from service.value_sources import copied_modes, normalise_values
 
 CHARS_PER_TOKEN_CEILING = 8
 """No tokenizer packs more characters per token than this: longer texts are rejected untokenized."""
@@ -47,6 +54,9 @@ class ExtractionTask:
     """Put reference records for the companies the document names into the prompt."""
     link_entities: bool = False
     """Link extracted companies and tickers to reference records."""
+    copy_grounding: bool | None = None
+    """Copied values may only be text of the document: None = on where the schema copies values and
+    the engine runs the guidance backend; True = required (an error elsewhere); False = off."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class Prepared:
     task: ExtractionTask
     chunks: list[Chunk]
     requests: list[GenerationRequest]
+    adapter: Path | None
+    """The adapter the task runs with (merged into the engine's weights, or as LoRA)."""
     started: float
     prepare_s: float
 
@@ -142,7 +154,9 @@ class Extractor:
             raise too_long
         adapter = task.adapter or self.default_adapter
         adapter = check_adapter(adapter) if adapter else None
+        lora = self.engine.lora_for(adapter)
         references = self._reference_context(task.document) if task.reference_context else None
+        copy_grounded = self._copy_grounded(task)
         requests = []
         for chunk in chunks:
             messages = build_messages(task.schema, chunk.text, references)
@@ -160,10 +174,11 @@ class Extractor:
                     json_schema=task.schema.json_schema,
                     schema_key=task.schema.key,
                     max_tokens=max_tokens,
-                    adapter=adapter,
+                    adapter=lora,
+                    grammar=copy_grammar(task.schema.json_schema, chunk.text) if copy_grounded else None,
                 )
             )
-        return Prepared(task, chunks, requests, started, time.perf_counter() - started)
+        return Prepared(task, chunks, requests, adapter, started, time.perf_counter() - started)
 
     def finish(self, prepared: Prepared, generations: list[Generation]) -> ExtractionResult:
         """Validate each chunk's output, merge the good ones, ground the values in the document."""
@@ -171,7 +186,7 @@ class Extractor:
         spec = prepared.task.schema
         outcomes = [self._check(spec, generation, prepared.requests[0].max_tokens) for generation in generations]
         good = [outcome.value for outcome in outcomes if outcome.value is not None]
-        value, data = None, None
+        value, data, sources = None, None, []
         if len(outcomes) == 1:
             status, error = outcomes[0].status, outcomes[0].error
         else:
@@ -180,15 +195,24 @@ class Extractor:
             error = "; ".join(failed) or None
         if good:
             parts = [spec.dump(part) for part in good]
-            merged = parts[0] if len(parts) == 1 else merge_results(spec.json_schema, prepared.task.document, parts)
-            value = spec.model.model_validate(merged)
-            data = spec.dump(value)
-        sources = ground(prepared.task.document, data) if data is not None and prepared.task.grounding else []
+            written = parts[0] if len(parts) == 1 else merge_results(spec.json_schema, prepared.task.document, parts)
+            normalised, canonical = normalise_values(spec.json_schema, written)
+            try:
+                value = spec.model.model_validate(normalised)
+            except ValidationError as invalid:
+                status, error = "invalid", f"normalised output does not validate against {spec.label}: {invalid}"
+            else:
+                data = spec.dump(value)
+                if prepared.task.grounding:
+                    sources = ground(prepared.task.document, written)
+                    for source in sources:
+                        if source.path in canonical:
+                            source.normalised = canonical[source.path]
         links = []
         if data is not None and prepared.task.link_entities:
             links = link_entities(data, self._require_retriever(), self.retrieval.link_threshold)
         ended = time.perf_counter()
-        adapter = prepared.requests[0].adapter
+        adapter = prepared.adapter
         return ExtractionResult(
             schema_name=spec.name,
             schema_version=spec.version,
@@ -201,7 +225,7 @@ class Extractor:
             raw=generations[0].text if len(generations) == 1 else "\n".join(g.text for g in generations),
             chunks=len(generations),
             engine=self.engine.name,
-            model=self.engine.model_dir.name,
+            model=self.engine.base_model_dir.name,
             adapter=str(adapter) if adapter else None,
             prompt_tokens=sum(generation.prompt_tokens for generation in generations),
             completion_tokens=sum(generation.completion_tokens for generation in generations),
@@ -213,6 +237,15 @@ class Extractor:
             ),
             value=value,
         )
+
+    def _copy_grounded(self, task: ExtractionTask) -> bool:
+        if task.copy_grounding is False or not copied_modes(task.schema.json_schema):
+            return False
+        backend = self.engine.config.structured_backend
+        if task.copy_grounding is None:
+            return backend == COPY_GROUNDING_BACKEND
+        require_copy_backend(backend)
+        return True
 
     def _require_retriever(self) -> Retriever:
         if self.retriever is None:

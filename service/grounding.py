@@ -30,6 +30,9 @@ class ValueSource(BaseModel):
     match: MatchKind
     score: float
     """1.0 for exact, case-insensitive and whitespace matches; the fuzzy similarity in [0, 1]; 0 if not found."""
+    normalised: str | None = None
+    """For a normalised field (date, duration, name, amount): the canonical value in the result, or
+    None when the written value has no canonical reading. Unset for values kept as written."""
 
 
 def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:

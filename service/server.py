@@ -26,10 +26,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from finetune.registry import AdapterRegistry
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 from service import metrics
+from service.adapters.registry import AdapterRegistry
 from service.api_convert import reference_to_pb, request_from_pb, result_to_pb
 from service.config import EngineConfig, RetrievalConfig
 from service.engines.base import Engine
@@ -173,7 +173,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
             task = ExtractionTask(
                 decoded.document, decoded.schema, adapter=adapter, max_tokens=decoded.max_tokens,
                 grounding=decoded.grounding, link_entities=decoded.link_entities,
-                reference_context=decoded.reference_context,
+                reference_context=decoded.reference_context, copy_grounding=decoded.copy_grounding,
             )  # fmt: skip
             result = await extractor.aextract(task)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)

@@ -7,6 +7,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class CopyGrounding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COPY_GROUNDING_DEFAULT: _ClassVar[CopyGrounding]
+    COPY_GROUNDING_ON: _ClassVar[CopyGrounding]
+    COPY_GROUNDING_OFF: _ClassVar[CopyGrounding]
+
 class ResultStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RESULT_STATUS_UNSPECIFIED: _ClassVar[ResultStatus]
@@ -24,6 +30,9 @@ class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCH_KIND_WHITESPACE: _ClassVar[MatchKind]
     MATCH_KIND_FUZZY: _ClassVar[MatchKind]
     MATCH_KIND_NOT_FOUND: _ClassVar[MatchKind]
+COPY_GROUNDING_DEFAULT: CopyGrounding
+COPY_GROUNDING_ON: CopyGrounding
+COPY_GROUNDING_OFF: CopyGrounding
 RESULT_STATUS_UNSPECIFIED: ResultStatus
 RESULT_STATUS_OK: ResultStatus
 RESULT_STATUS_PARTIAL: ResultStatus
@@ -58,32 +67,36 @@ class ExtractRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_json: _Optional[str] = ..., adapter: _Optional[str] = ..., options: _Optional[_Union[ExtractOptions, _Mapping]] = ...) -> None: ...
 
 class ExtractOptions(_message.Message):
-    __slots__ = ("max_tokens", "disable_grounding", "link_entities", "reference_context")
+    __slots__ = ("max_tokens", "disable_grounding", "link_entities", "reference_context", "copy_grounding")
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     DISABLE_GROUNDING_FIELD_NUMBER: _ClassVar[int]
     LINK_ENTITIES_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    COPY_GROUNDING_FIELD_NUMBER: _ClassVar[int]
     max_tokens: int
     disable_grounding: bool
     link_entities: bool
     reference_context: bool
-    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ...) -> None: ...
+    copy_grounding: CopyGrounding
+    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ..., copy_grounding: _Optional[_Union[CopyGrounding, str]] = ...) -> None: ...
 
 class ValueSource(_message.Message):
-    __slots__ = ("path", "value", "start", "end", "match", "score")
+    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised")
     PATH_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
     MATCH_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    NORMALISED_FIELD_NUMBER: _ClassVar[int]
     path: str
     value: str
     start: int
     end: int
     match: MatchKind
     score: float
-    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ...) -> None: ...
+    normalised: str
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ...) -> None: ...
 
 class Timings(_message.Message):
     __slots__ = ("prepare_s", "generate_s", "finish_s", "total_s")

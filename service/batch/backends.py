@@ -23,6 +23,8 @@ class ExtractOptions:
     schema: SchemaSpec
     max_tokens: int | None = None
     link_entities: bool = False
+    copy_grounding: bool | None = None
+    """None: on for schemas that copy values (see `ExtractionTask.copy_grounding`)."""
 
 
 class Backend(Protocol):
@@ -64,8 +66,9 @@ class LocalBackend:
             if self.extractor is None:
                 self.extractor = await asyncio.to_thread(self.start)
         task = ExtractionTask(
-            text, options.schema, self.adapter, max_tokens=options.max_tokens, link_entities=options.link_entities
-        )
+            text, options.schema, self.adapter, max_tokens=options.max_tokens, link_entities=options.link_entities,
+            copy_grounding=options.copy_grounding,
+        )  # fmt: skip
         return await self.extractor.aextract(task)
 
     async def close(self) -> None:
@@ -133,7 +136,7 @@ class ServerBackend:
         schema: str | dict[str, Any] = options.schema.source_schema or options.schema.name
         request = extract_request(
             text, schema, request_id=request_id, adapter=self.adapter, max_tokens=options.max_tokens or 0,
-            link_entities=options.link_entities,
+            link_entities=options.link_entities, copy_grounding=options.copy_grounding,
         )  # fmt: skip
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from service.config import EngineConfig
-from service.errors import AdapterNotFound
+from service.errors import AdapterNotFound, FinxError
 from service.schemas.compile import JsonSchema
 
 T = TypeVar("T")
@@ -36,6 +36,9 @@ class GenerationRequest:
     max_tokens: int
     adapter: Path | None = None
     """LoRA adapter folder, or None for the base model."""
+    grammar: str | None = None
+    """A copy-grounding Lark grammar (`constraints.copy_grammar`) that replaces the JSON Schema
+    constraint; it needs the `guidance` backend."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,16 @@ class Engine(ABC):
     name: ClassVar[str]
 
     def __init__(self, config: EngineConfig) -> None:
+        from service.adapters.merged import merged_model
+
         self.config = config
-        self.model_dir = config.resolved_model_dir()
+        self.base_model_dir = config.resolved_model_dir()
+        self.merged_adapter = check_adapter(config.merged_adapter) if config.merged_adapter else None
+        """The adapter merged into the served weights, or None."""
+        self.model_dir = (
+            merged_model(self.base_model_dir, self.merged_adapter) if self.merged_adapter else self.base_model_dir
+        )
+        """The folder the engine loads: the base model, or the merged one."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"finx-{self.name}", daemon=True)
         self._thread.start()
@@ -83,6 +94,25 @@ class Engine(ABC):
     @abstractmethod
     async def _stop(self) -> None:
         """Release the model; runs on the engine loop."""
+
+    @property
+    def lora_enabled(self) -> bool:
+        """Whether requests may carry a LoRA adapter (never on merged weights)."""
+        return self.config.enable_lora and self.merged_adapter is None
+
+    def serves(self, adapter: Path | None) -> bool:
+        """Whether this engine can run requests for `adapter` (None = the base model)."""
+        if self.merged_adapter is not None:
+            return adapter is not None and adapter.resolve() == self.merged_adapter
+        return adapter is None or self.lora_enabled
+
+    def lora_for(self, adapter: Path | None) -> Path | None:
+        """The LoRA a request for `adapter` runs with here: none for the merged adapter."""
+        if not self.serves(adapter):
+            wanted = f"adapter {adapter}" if adapter else "the base model"
+            serving = f"adapter {self.merged_adapter} merged" if self.merged_adapter else "no LoRA adapters"
+            raise FinxError(f"this engine cannot serve {wanted}: it serves {serving}")
+        return None if self.merged_adapter is not None else adapter
 
     def submit(self, request: GenerationRequest) -> concurrent.futures.Future[Generation]:
         """Schedule a request on the engine loop; cancelling the future cancels the request."""

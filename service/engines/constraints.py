@@ -9,11 +9,20 @@ Backends (measured on the built-in schemas, SmolLM2 vocabulary, this 2-core CPU)
 - `outlines` (outlines-core): regex compiled to a token index up front; bounded strings and lists
   make that slow (receipt 4 s, invoice 42 s, entities 83 s on first use).
 - `xgrammar`: vLLM only here; compiles in 1-3 s.
+
+Copy-grounded decoding (`copy_grammar`, a Lark grammar per document chunk) runs on `guidance` only.
 """
 
 import json
 
+from service.engines.copy_grammar import copy_grammar
+
+__all__ = ["COPY_GROUNDING_BACKEND", "copy_grammar", "guidance_grammar", "guidance_lark", "outlines_regex"]
+from service.errors import FinxError
 from service.schemas.compile import JsonSchema
+
+COPY_GROUNDING_BACKEND = "guidance"
+"""Copy-grounded decoding needs llguidance's substring constraint."""
 
 
 def guidance_grammar(schema: JsonSchema) -> str:
@@ -21,6 +30,22 @@ def guidance_grammar(schema: JsonSchema) -> str:
     import llguidance
 
     return llguidance.LLMatcher.grammar_from_json_schema(json.dumps(schema), defaults={"whitespace_flexible": False})
+
+
+def guidance_lark(grammar: str) -> str:
+    """A copy-grounding Lark grammar in the form llguidance matchers take."""
+    import llguidance
+
+    return llguidance.grammar_from("lark", grammar)
+
+
+def require_copy_backend(backend: str) -> None:
+    """Copy-grounded decoding runs only on the guidance backend: say so clearly elsewhere."""
+    if backend != COPY_GROUNDING_BACKEND:
+        raise FinxError(
+            f"copy-grounded decoding needs the {COPY_GROUNDING_BACKEND} backend, this engine runs {backend}",
+            hint="turn copy-grounding off for this request, or serve with --backend guidance",
+        )
 
 
 def outlines_regex(schema: JsonSchema) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
-from service.engines.constraints import guidance_grammar, outlines_regex
+from service.engines.constraints import guidance_grammar, guidance_lark, outlines_regex, require_copy_backend
 from service.errors import FinxError
 from service.model_store import require_model
 
@@ -101,6 +101,9 @@ class TransformersEngine(Engine):
         from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
         from outlines_core import Index
 
+        if request.grammar is not None:
+            require_copy_backend(self.config.structured_backend)
+            return LLGuidanceLogitsProcessor(guidance_lark(request.grammar), self._backend.llg_tokenizer, "torch")
         compiled = self._constraints.get(request.schema_key)
         if self.config.structured_backend == "guidance":
             if compiled is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
-from service.engines.constraints import outlines_regex
+from service.engines.constraints import outlines_regex, require_copy_backend
 from service.model_store import require_model
 
 SMALL_MACHINE_CPUS = 4
@@ -49,7 +49,7 @@ class VllmEngine(Engine):
             max_model_len=self.config.max_model_len,
             kv_cache_memory_bytes=self.config.kv_cache_bytes,
             max_num_seqs=self.config.max_num_seqs,
-            enable_lora=self.config.enable_lora,
+            enable_lora=self.lora_enabled,
             max_loras=self.config.max_loras,
             max_lora_rank=self.config.max_lora_rank,
             structured_outputs_config={
@@ -95,6 +95,9 @@ class VllmEngine(Engine):
     def _constraint(self, request: GenerationRequest) -> Any:
         from vllm.sampling_params import StructuredOutputsParams
 
+        if request.grammar is not None:
+            require_copy_backend(self.config.structured_backend)
+            return StructuredOutputsParams(grammar=request.grammar)
         if self.config.structured_backend != "outlines":
             return StructuredOutputsParams(json=request.json_schema)
         regex = self._regex_cache.get(request.schema_key)

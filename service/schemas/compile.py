@@ -7,7 +7,9 @@ finx accepts a documented subset of JSON Schema (see `SUPPORTED_KEYWORDS`). Comp
   writes every key (absent values are `null`) and the constraint stays a simple sequence;
 - closes every object (`additionalProperties: false`);
 - bounds every string (`maxLength`) and array (`maxItems`) so constrained generation terminates;
-- drops titles and other annotations that do not change what is valid.
+- drops titles and other annotations that do not change what is valid;
+- keeps `x-finx-source` on strings (`copy`, `date`, `duration`, `name`, `amount`, `free`): where
+  the value comes from, which copy-grounded decoding and the normalisers act on.
 The result is deterministic, so its hash identifies the constraint for caching.
 """
 
@@ -17,6 +19,7 @@ import json
 from typing import Any
 
 from service.errors import InvalidSchema
+from service.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES
 
 DEFAULT_MAX_STRING = 256
 DEFAULT_MAX_ITEMS = 32
@@ -44,6 +47,7 @@ SUPPORTED_KEYWORDS = frozenset(
         "$defs",
         "$ref",
         "default",
+        SOURCE_KEYWORD,
     }
 )
 SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
@@ -104,6 +108,16 @@ def _normalise(node: Any, path: str, defs: dict[str, Any], depth: int, resolving
         out["maxLength"] = _bounded_int(node, "maxLength", path, DEFAULT_MAX_STRING)
         if "minLength" in node:
             out["minLength"] = _bounded_int(node, "minLength", path, 0)
+        if SOURCE_KEYWORD in node:
+            mode = node[SOURCE_KEYWORD]
+            if mode not in SOURCE_MODES:
+                raise InvalidSchema(
+                    f"{SOURCE_KEYWORD} must be one of {', '.join(SOURCE_MODES)}, got {mode!r}",
+                    hint=f"{path}/{SOURCE_KEYWORD}",
+                )
+            out[SOURCE_KEYWORD] = mode
+    elif SOURCE_KEYWORD in node:
+        raise InvalidSchema(f"{SOURCE_KEYWORD} applies to strings only, found at {path}")
     elif kind in ("number", "integer"):
         out["type"] = kind
         for key in ("minimum", "maximum"):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from service.schemas.fields import Amount, Currency, ShortText
+from service.schemas.fields import Amount, Currency, Percent, ShortText, Ticker
 
 MAX_PER_TYPE = 64
 VERSION = "1"
@@ -32,10 +32,10 @@ ENTITY_TYPES: dict[str, tuple[str, Any]] = {
     "ORG": ("org", ShortText),
     "PERSON": ("person", ShortText),
     "LOCATION": ("location", ShortText),
-    "TICKER": ("ticker", Annotated[str, Field(max_length=16)]),
+    "TICKER": ("ticker", Ticker),
     "MONEY": ("money", Money),
     "DATE": ("date", ShortText),
-    "PERCENT": ("percent", Annotated[str, Field(max_length=24)]),
+    "PERCENT": ("percent", Percent),
 }
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schemas.fields import Amount, Currency, ShortText, Text
+from service.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
 
 VERSION = "1"
 DESCRIPTION = (
@@ -16,7 +16,7 @@ DESCRIPTION = (
 class LineItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: Text
-    quantity: Annotated[str, Field(max_length=16)] | None
+    quantity: Quantity | None
     unit_price: Amount | None
     amount: Amount | None
 
@@ -33,5 +33,5 @@ class Invoice(BaseModel):
     tax: Amount | None
     total: Amount | None
     line_items: Annotated[list[LineItem], Field(max_length=20)]
-    iban: Annotated[str, Field(max_length=42)] | None
-    account_number: Annotated[str, Field(max_length=34)] | None
+    iban: Iban | None
+    account_number: AccountNumber | None

@@ -4,18 +4,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schemas.fields import ShortText, Text
+from service.schemas.fields import Duration, PartyName, ShortText, WrittenDate
 
 VERSION = "1"
 DESCRIPTION = (
     "Non-disclosure agreement: parties=names of the contracting parties, jurisdiction=governing "
-    "law state or country, effective_date=as YYYY-MM-DD, term=duration such as '2 years'; null if absent."
+    "law state or country, effective_date=date it takes effect, term=how long it lasts; null if absent."
 )
 
 
 class Nda(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    parties: Annotated[list[Text], Field(max_length=8)]
+    parties: Annotated[list[PartyName], Field(max_length=8)]
     jurisdiction: ShortText | None
-    effective_date: Annotated[str, Field(max_length=10)] | None
-    term: ShortText | None
+    effective_date: WrittenDate | None
+    term: Duration | None

@@ -19,9 +19,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from finetune.registry import AdapterRegistry
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
+from service.adapters.registry import AdapterRegistry
 from service.client import FinxClient, extract_request
 from service.config import EngineConfig, RetrievalConfig
 from service.extractor import ExtractionTask, Extractor

@@ -5,8 +5,8 @@ import json
 import pytest
 
 import finetune.retrain as retrain_module
-from finetune.registry import AdapterRegistry
 from finetune.retrain import retrain, should_promote
+from service.adapters.registry import AdapterRegistry
 from service.errors import AdapterNotFound, FinxError
 from tests.unit.finetune.test_examples_and_importers import FORMATS
 

@@ -27,7 +27,7 @@ from service.config import finx_home
 from service.errors import AdapterNotFound, FinxError
 from service.model_store import file_sha256
 
-SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "adapters" / "finx-lora-v1"
+SHIPPED_ADAPTER = Path(__file__).resolve().parents[2] / "adapters" / "finx-lora-v1"
 
 
 def default_registry_root() -> Path:

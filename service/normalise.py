@@ -1,0 +1,190 @@
+"""Deterministic normalisers: a value copied from the document -> its canonical form.
+
+The model points, code normalises: a field whose schema says `x-finx-source: date` (or `duration`,
+`name`, `amount`) is copied from the document as written, under the copy-grounding constraint,
+and turned into its canonical form here, so the value keeps its source offsets. Each normaliser
+returns None when the written text has no canonical reading (the field then becomes null and
+the source says why).
+
+- `date`: ISO `YYYY-MM-DD` from numeric (`18/04/2001`, `2001-04-18`, `4.18.01`) and worded forms
+  (`April 18, 2001`, `18th day of April, 2001`, `Apr. 18 2001`). A numeric date whose first two
+  numbers could both be the month is read month first (US style) unless the first is over 12.
+- `duration`: `N unit(s)` from `two (2) years`, `24 months`, `one-year`, `6 mos.`.
+- `name`: a party name with commas dropped and `&` as `and`, whitespace collapsed.
+- `amount`: a plain decimal number (`1,234.50`, `1.234,50`, `(12.00)`, `RM 9.00`, `-$3`).
+
+`find_written(mode, canonical, text)` goes the other way for training: the first text span that
+normalises to the canonical value, so a model is taught to copy what it will later be asked for.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"thirty": 30, "thirty-six": 36, "forty-eight": 48, "sixty": 60, "twenty-four": 24, "a": 1, "an": 1}
+UNITS = {"year": "year", "yr": "year", "month": "month", "mo": "month", "week": "week", "wk": "week", "day": "day"}
+
+_MONTH_WORD = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = rf"(?P<month>{_MONTH_WORD})"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4}|\d{2})"
+DATE_PATTERNS = [
+    re.compile(rf"^{_MONTH}\s*{_DAY}\s*,?\s*{_YEAR}$", re.IGNORECASE),
+    re.compile(rf"^{_DAY}\s*(?:day\s+of\s+)?{_MONTH}\s*,?\s*{_YEAR}$", re.IGNORECASE),
+    re.compile(rf"^{_DAY}[-\s]{_MONTH}[-\s,]*{_YEAR}$", re.IGNORECASE),
+    re.compile(r"^(?P<year>\d{4})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})$"),
+    re.compile(r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<year>\d{4}|\d{2})$"),
+    re.compile(r"^(?P<year>\d{4})(?P<a>\d{2})(?P<b>\d{2})$"),
+]
+DATE_SEARCH = re.compile(
+    rf"\b(?:{_MONTH_WORD}\s*\d{{1,2}}(?:st|nd|rd|th)?\s*,?\s*\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s*(?:day\s+of\s+)?{_MONTH_WORD}\s*,?\s*\d{{4}}"
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))\b",
+    re.IGNORECASE,
+)
+DURATION = re.compile(
+    r"^(?P<number>\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)\s*(?:\(\s*(?P<digits>\d+(?:\.\d+)?)\s*\)\s*)?-?\s*"
+    r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)\.?$",
+    re.IGNORECASE,
+)
+DURATION_SEARCH = re.compile(
+    r"\b(?:\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)\s*(?:\(\s*\d+(?:\.\d+)?\s*\)\s*)?-?\s*"
+    r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def normalise_date(text: str) -> str | None:
+    """ISO date of a written date, or None."""
+    text = re.sub(r"^(?:the|dated|as of|on)\s+", "", re.sub(r"\s+", " ", text.strip()), flags=re.IGNORECASE)
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        year = int(parts["year"])
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        if parts.get("month"):
+            month, day = MONTHS[parts["month"].lower().rstrip(".")], int(parts["day"])
+        elif len(match.group("year")) == 4 and text.startswith(match.group("year")):
+            month, day = int(parts["a"]), int(parts["b"])
+        else:
+            first, second = int(parts["a"]), int(parts["b"])
+            month, day = (second, first) if first > 12 else (first, second)
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def normalise_duration(text: str) -> str | None:
+    """`N unit(s)` of a written duration, or None."""
+    match = DURATION.match(re.sub(r"\s+", " ", text.strip()))
+    if match is None:
+        return None
+    written = match.group("digits") or match.group("number")
+    number = _number(written.lower())
+    if number is None:
+        return None
+    unit = UNITS[match.group("unit").lower().rstrip("s.")]
+    shown = f"{number:g}"
+    return f"{shown} {unit}" if number == 1 else f"{shown} {unit}s"
+
+
+def normalise_name(text: str) -> str | None:
+    """A party name with commas dropped, `&` as `and`, whitespace collapsed."""
+    name = re.sub(r"\s*&\s*", " and ", text.replace(",", " "))
+    name = re.sub(r"\s+", " ", name).strip()
+    return name or None
+
+
+def normalise_amount(text: str) -> str | None:
+    """A plain decimal number (`-1234.5`) of a written amount, or None.
+
+    With both `.` and `,` the later one is the decimal mark; a lone separator followed by exactly
+    three digits, or repeated, groups thousands; otherwise it is the decimal mark.
+    """
+    match = re.search(r"\d(?:[\d.,' ]*\d)?", text)
+    if match is None:
+        return None
+    negative = bool(re.search(r"[-(\u2212]", text[: match.start()]))
+    number = re.sub(r"[' ]", "", match.group())
+    separators = set(re.findall(r"[.,]", number))
+    if len(separators) == 2:
+        decimal_mark = "." if number.rfind(".") > number.rfind(",") else ","
+    elif separators:
+        mark = separators.pop()
+        tail = number.rpartition(mark)[2]
+        decimal_mark = "" if number.count(mark) > 1 or len(tail) == 3 else mark
+    else:
+        decimal_mark = ""
+    if decimal_mark:
+        head, _, tail = number.rpartition(decimal_mark)
+    else:
+        head, tail = number, ""
+    digits = re.sub(r"[.,]", "", head)
+    value = (digits.lstrip("0") or "0") + (f".{tail}" if tail else "")
+    return f"-{value}" if negative else value
+
+
+NORMALISERS: dict[str, Callable[[str], str | None]] = {
+    "date": normalise_date,
+    "duration": normalise_duration,
+    "name": normalise_name,
+    "amount": normalise_amount,
+}
+SEARCHES: dict[str, re.Pattern[str]] = {"date": DATE_SEARCH, "duration": DURATION_SEARCH}
+
+
+def find_written(mode: str, canonical: str, text: str) -> str | None:
+    """The first span of `text` that normalises to `canonical` (for `date` and `duration`)."""
+    for match in SEARCHES[mode].finditer(text):
+        written = re.sub(r"\s+", " ", match.group().strip())
+        if NORMALISERS[mode](written) == canonical:
+            return written
+    return None
+
+
+def _number(written: str) -> float | None:
+    if re.fullmatch(r"\d+(?:\.\d+)?", written):
+        return float(written)
+    return NUMBER_WORDS.get(written)
