@@ -5,7 +5,10 @@ result. One interceptor maps domain exceptions to status codes and records metri
 checks the bearer token when one is configured. The engine loads in the background: health
 reports NOT_SERVING until it is ready, SERVING while ready, NOT_SERVING again while draining on
 SIGTERM/SIGINT. Concurrent requests share vLLM's continuous batching; a cancelled call or an
-expired deadline cancels its engine requests, which frees their capacity.
+expired deadline cancels its engine requests, which frees their capacity. The engines live in an
+`EngineSet` (`serving.py`): the current adapter merged into the weights, a LoRA engine for other
+adapters when first asked for, and ReloadAdapters switching to a new merged engine without
+dropping a request.
 """
 
 import asyncio
@@ -47,6 +50,7 @@ from service.errors import (
 from service.extractor import ExtractionTask, Extractor
 from service.retrieval import Retriever, create_retriever
 from service.schemas import get_schema, list_schemas
+from service.serving import EngineSet
 
 log = logging.getLogger("finx.server")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Extraction"].full_name
@@ -107,8 +111,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         self.config = config
         self.registry = registry or AdapterRegistry()
         self.health = health_aio.HealthServicer()
-        self.engine: Engine | None = None
-        self.extractor: Extractor | None = None
+        self.engines: EngineSet | None = None
         self.current_adapter: Path | None = None
         self.current_version: str | None = None
         self.draining = False
@@ -124,24 +127,32 @@ class ExtractionService(pb_grpc.ExtractionServicer):
     async def load_engine(self, engine_factory: Callable[[EngineConfig], Engine]) -> None:
         await self.set_serving(False)
         metrics.ENGINE_READY.set(0)
-        self.reload_adapters()
+        self.current_version, self.current_adapter = await asyncio.to_thread(self.registry.current)
         self.retriever = await asyncio.to_thread(create_retriever, self.config.retrieval)
-        engine = await asyncio.to_thread(engine_factory, self.config.engine)
-        self.engine = engine
-        self.extractor = Extractor(engine, retriever=self.retriever, retrieval=self.config.retrieval)
+        engines = EngineSet(self.config.engine, engine_factory, self.retriever, self.config.retrieval)
+        await engines.start(self.current_adapter)
+        self.engines = engines
         if not self.draining:
             await self.set_serving(True)
             metrics.ENGINE_READY.set(1)
-        log.info("engine %s ready", engine.name)
+        log.info("engine %s ready (adapter %s merged)", self.config.engine.engine, self.current_version or "none")
 
     async def drain(self) -> None:
         self.draining = True
         metrics.ENGINE_READY.set(0)
         await self.set_serving(False)
 
-    def reload_adapters(self) -> str:
-        self.current_version = self.registry.current_version()
-        self.current_adapter = self.registry.current_path()
+    async def reload_adapters(self) -> str:
+        """Serve the registry's current adapter: a new merged engine starts beside the running one,
+        and requests switch to it once it is ready (none fail or wait meanwhile)."""
+        if self.engines is None:
+            raise NotReady("the service is not ready")
+        version, adapter = await asyncio.to_thread(self.registry.current)
+
+        def switched() -> None:
+            self.current_version, self.current_adapter = version, adapter
+
+        await self.engines.switch(adapter, on_switched=switched)
         return self.current_version or ""
 
     # helpers ------------------------------------------------------------------------------
@@ -153,15 +164,16 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         return self.registry.path(name), name
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[Extractor]:
-        if self.draining or self.extractor is None:
+    async def slot(self, adapter: Path | None) -> AsyncIterator[Extractor]:
+        if self.draining or self.engines is None:
             raise NotReady("the service is not ready" if not self.draining else "the service is shutting down")
         if self.inflight >= self.config.max_inflight:
             raise Overloaded(f"{self.inflight} requests in flight (limit {self.config.max_inflight})", hint="retry")
         self.inflight += 1
         metrics.INFLIGHT.set(self.inflight)
         try:
-            yield self.extractor
+            async with self.engines.use(adapter) as extractor:
+                yield extractor
         finally:
             self.inflight -= 1
             metrics.INFLIGHT.set(self.inflight)
@@ -169,7 +181,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
     async def extract_one(self, request: pb.ExtractRequest) -> pb.ExtractResponse:
         decoded = await asyncio.to_thread(request_from_pb, request)
         adapter, label = self.resolve_adapter(decoded.adapter)
-        async with self.slot() as extractor:
+        async with self.slot(adapter) as extractor:
             task = ExtractionTask(
                 decoded.document, decoded.schema, adapter=adapter, max_tokens=decoded.max_tokens,
                 grounding=decoded.grounding, link_entities=decoded.link_entities,
@@ -244,7 +256,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         return pb.ListAdaptersResponse(adapters=adapters, current=current)
 
     async def ReloadAdapters(self, request: pb.ReloadAdaptersRequest, context: Any) -> pb.ReloadAdaptersResponse:
-        return pb.ReloadAdaptersResponse(current=self.reload_adapters())
+        return pb.ReloadAdaptersResponse(current=await self.reload_adapters())
 
     async def LookupReference(self, request: pb.LookupReferenceRequest, context: Any) -> pb.LookupReferenceResponse:
         if self.retriever is None:
@@ -400,6 +412,6 @@ async def serve(
     await service.drain()
     await server.stop(config.drain_seconds)
     loading.cancel()
-    if service.engine is not None:
-        await asyncio.to_thread(service.engine.close)
+    if service.engines is not None:
+        await service.engines.close()
     log.info("stopped")

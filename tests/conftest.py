@@ -53,6 +53,25 @@ def start_engine(name: str):
     return create_engine(EngineConfig(engine=name, max_lora_rank=16))
 
 
+def make_random_lora(path: Path, seed: int = 0) -> Path:
+    """A LoRA adapter with random (non-zero) weights: changes the output, so adapter routing shows."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    require_model()
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(configured_model_dir(), dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=32, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def random_lora(tmp_path_factory) -> Path:
+    return make_random_lora(tmp_path_factory.mktemp("random-lora"))
+
+
 @pytest.fixture(scope="session")
 def vllm_engine():
     engine = start_engine("vllm")

@@ -66,6 +66,11 @@ class AdapterRegistry:
         state = self._state()
         return state.get("version")
 
+    def current(self) -> tuple[str | None, Path | None]:
+        """The current version and its folder, read together from one state file read."""
+        version = self.current_version()
+        return version, self.path(version) if version else None
+
     def current_path(self) -> Path | None:
         """Folder of the current adapter, or None when the registry is empty."""
         version = self.current_version()

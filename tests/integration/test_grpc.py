@@ -47,19 +47,28 @@ def seeded_store(folder: Path) -> Path:
 class RunningServer:
     """A real grpc.aio server on 127.0.0.1 (free port) in a thread; `call` runs coroutines on its loop."""
 
-    def __init__(self, engine, tmp_path: Path, loaded: threading.Event | None = None, **config) -> None:
+    def __init__(
+        self,
+        shared_engine,
+        tmp_path: Path,
+        loaded: threading.Event | None = None,
+        registry=None,
+        engine_factory=None,
+        **config,
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         config.setdefault("retrieval", RetrievalConfig(store_path=seeded_store(tmp_path)))
-        self.config = ServerConfig(port=0, metrics_port=0, engine=EngineConfig(max_lora_rank=16), **config)
-        registry = AdapterRegistry(tmp_path / "registry", seed=None)
-        self.service = ExtractionService(self.config, registry)
+        config.setdefault("engine", EngineConfig(max_lora_rank=16))
+        self.config = ServerConfig(port=0, metrics_port=0, **config)
+        self.registry = registry or AdapterRegistry(tmp_path / "registry", seed=None)
+        self.service = ExtractionService(self.config, self.registry)
 
         def factory(_config):
             if loaded is not None:
                 loaded.wait(60)
-            return engine
+            return shared_engine
 
         async def start():
             server, port = build_server(self.config, self.service)
@@ -68,7 +77,7 @@ class RunningServer:
             return server, port
 
         self.server, self.port = self.call(start())
-        self.loading = asyncio.run_coroutine_threadsafe(self.service.load_engine(factory), self.loop)
+        self.loading = asyncio.run_coroutine_threadsafe(self.service.load_engine(engine_factory or factory), self.loop)
         self.target = f"127.0.0.1:{self.port}"
 
     def call(self, coroutine):

@@ -15,22 +15,6 @@ def test_engines_give_the_same_greedy_output_on_the_corpus(vllm_engine, transfor
     assert not differing, f"engines disagree on {differing}"
 
 
-@pytest.fixture(scope="module")
-def random_lora(tmp_path_factory, transformers_engine):
-    """A LoRA adapter with random (non-zero) weights: changes the output, so adapter routing shows."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(transformers_engine.model_dir, dtype=torch.float32)
-    config = LoraConfig(r=8, lora_alpha=32, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    peft_model = get_peft_model(model, config)
-    path = tmp_path_factory.mktemp("adapter")
-    peft_model.save_pretrained(path)
-    return path
-
-
 def test_per_request_lora_adapter_matches_across_engines_and_changes_output(
     vllm_engine, transformers_engine, random_lora
 ):

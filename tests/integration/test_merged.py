@@ -1,0 +1,128 @@
+"""Merged weights: the served adapter folded into the base model, and switching adapters under load.
+
+The LoRA path and the merged path must give the same greedy output; a promoted adapter must take
+over from a running service without a failed or lost request.
+"""
+
+import json
+import os
+import threading
+import time
+
+import grpc
+import pytest
+
+from finx.v1 import extraction_pb2 as pb
+from finx.v1 import extraction_pb2_grpc as pb_grpc
+from service.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
+from service.adapters.registry import AdapterRegistry
+from service.client import FinxClient
+from service.config import EngineConfig, configured_model_dir
+from service.engines import create_engine
+from service.extractor import ExtractionTask, Extractor
+from tests.conftest import load_corpus, make_random_lora
+from tests.integration.test_grpc import RunningServer
+
+pytestmark = pytest.mark.slow
+MAX_TOKENS = 32
+RECEIPT = "CORNER CAFE LTD\n14 Harbour Street\n03/11/2026\nTOTAL GBP 8.45\n"
+
+
+@pytest.fixture(scope="module")
+def merged_engine(random_lora):
+    engine = create_engine(EngineConfig(engine="transformers", merged_adapter=random_lora, enable_lora=False))
+    yield engine
+    engine.close()
+
+
+def test_merged_weights_give_the_lora_output_on_the_corpus(merged_engine, transformers_engine, random_lora):
+    corpus = load_corpus()
+    tasks = [ExtractionTask(doc.text, doc.schema, adapter=random_lora, max_tokens=MAX_TOKENS) for doc in corpus]
+    merged = Extractor(merged_engine).extract_many(tasks)
+    lora = Extractor(transformers_engine).extract_many(tasks)
+    assert len(corpus) >= 20
+    assert all(not isinstance(result, Exception) for result in merged + lora)
+    differing = [doc.id for doc, a, b in zip(corpus, merged, lora, strict=True) if a.raw != b.raw]  # type: ignore[union-attr]
+    assert not differing, f"merged and LoRA outputs differ on {differing}"
+    assert merged[0].adapter == str(random_lora.resolve())  # type: ignore[union-attr]
+
+
+def test_a_merged_engine_serves_only_its_adapter(merged_engine, random_lora):
+    assert merged_engine.serves(random_lora)
+    assert not merged_engine.serves(None)
+    with pytest.raises(Exception, match="cannot serve the base model"):
+        Extractor(merged_engine).extract(ExtractionTask(RECEIPT, load_corpus()[0].schema))
+
+
+def test_merged_folders_are_cached_by_content_and_old_ones_collected(random_lora, tmp_path):
+    first = merged_model(configured_model_dir(), random_lora)
+    built_at = (first / MERGED_MARKER).stat().st_mtime
+    assert merged_model(configured_model_dir(), random_lora) == first
+    assert (first / MERGED_MARKER).stat().st_mtime == built_at  # not rebuilt
+    for age, name in enumerate(["newest", "middle", "oldest"]):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / MERGED_MARKER).write_text("{}")
+        os.utime(folder, (time.time() - age * 60, time.time() - age * 60))
+    removed = collect_garbage(tmp_path, keep=1)
+    assert sorted(path.name for path in removed) == ["middle", "oldest"]
+    assert (tmp_path / "newest").is_dir()
+
+
+def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(random_lora, tmp_path):
+    second_lora = make_random_lora(tmp_path / "second", seed=1)
+    registry = AdapterRegistry(tmp_path / "registry", seed=None)
+    registry.register(random_lora, None, "test", {}, {})
+    registry.promote("v0001")
+    registry.register(second_lora, "v0001", "test", {}, {})
+    schema = load_corpus()[0].schema
+    server = RunningServer(
+        None, tmp_path, registry=registry, engine_factory=create_engine,
+        engine=EngineConfig(engine="transformers", max_lora_rank=16),
+    )  # fmt: skip
+    server.wait_ready()
+    stop = threading.Event()
+    outcomes: list[tuple[float, str, str]] = []  # (when the request was sent, adapter label, status)
+    failures: list[str] = []
+
+    def client_loop() -> None:
+        with FinxClient(server.target) as client:
+            while not stop.is_set():
+                sent = time.monotonic()
+                try:
+                    result = client.extract(RECEIPT, schema.name, max_tokens=16)
+                    outcomes.append((sent, result.adapter or "", result.status))
+                except grpc.RpcError as error:
+                    failures.append(f"{error.code().name}: {error.details()}")
+
+    clients = [threading.Thread(target=client_loop) for _ in range(4)]
+    try:
+        for thread in clients:
+            thread.start()
+        while len(outcomes) < 4:
+            time.sleep(0.2)
+        registry.promote("v0002")
+        with grpc.insecure_channel(server.target) as channel:
+            reply = pb_grpc.ExtractionStub(channel).ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=300)
+        switched_at = time.monotonic()
+        assert reply.current == "v0002"
+        deadline = time.monotonic() + 120
+        while sum(label == "v0002" for _, label, _ in outcomes) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        engines = server.service.engines
+        assert engines is not None and engines.primary is not None
+        served = engines.primary.engine.merged_adapter
+        lora_engine = engines.lora
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join(60)
+        server.call(server.service.engines.close())
+        server.stop()
+    assert not failures, failures
+    labels = [label for _, label, _ in outcomes]
+    assert "v0001" in labels and "v0002" in labels, json.dumps(outcomes)[:500]
+    assert all(label == "v0002" for sent, label, _ in outcomes if sent > switched_at)
+    assert {status for _, _, status in outcomes} <= {"ok", "truncated", "invalid"}
+    assert served == registry.path("v0002").resolve()  # the promoted adapter, merged
+    assert lora_engine is None  # no request needed per-request LoRA

@@ -1,0 +1,106 @@
+"""The normalisers: written values -> canonical ones, table-driven, and the reverse search for training."""
+
+import pytest
+
+from service.normalise import find_written, normalise_amount, normalise_date, normalise_duration, normalise_name
+
+DATES = [
+    ("April 18, 2001", "2001-04-18"),
+    ("April 18th, 2001", "2001-04-18"),
+    ("APRIL 18 , 2001", "2001-04-18"),
+    ("Apr. 18 2001", "2001-04-18"),
+    ("Sept 1, 2020", "2020-09-01"),
+    ("18 April 2001", "2001-04-18"),
+    ("18th day of April, 2001", "2001-04-18"),
+    ("the 18th day of April 2001", "2001-04-18"),
+    ("18-Apr-2001", "2001-04-18"),
+    ("18 Apr 01", "2001-04-18"),
+    ("2001-04-18", "2001-04-18"),
+    ("2001/4/18", "2001-04-18"),
+    ("20010418", "2001-04-18"),
+    ("04/18/2001", "2001-04-18"),
+    ("4.18.01", "2001-04-18"),
+    ("18/04/2001", "2001-04-18"),
+    ("18.04.2001", "2001-04-18"),
+    ("03/04/2001", "2001-03-04"),  # ambiguous: month first (US)
+    ("25/12/18", "2018-12-25"),
+    ("12-31-99", "1999-12-31"),
+    ("February 30, 2020", None),
+    ("13/13/2001", None),
+    ("the date first written above", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), DATES, ids=[d[0] or "empty" for d in DATES])
+def test_dates(written: str, canonical: str | None) -> None:
+    assert normalise_date(written) == canonical
+
+
+DURATIONS = [
+    ("two (2) years", "2 years"),
+    ("2 years", "2 years"),
+    ("one (1) year", "1 year"),
+    ("a year", "1 year"),
+    ("one-year", "1 year"),
+    ("24 months", "24 months"),
+    ("eighteen (18) months", "18 months"),
+    ("thirty-six months", "36 months"),
+    ("6 mos.", "6 months"),
+    ("3 yrs", "3 years"),
+    ("55.5 months", "55.5 months"),
+    ("ninety (90) days", "90 days"),
+    ("1 week", "1 week"),
+    ("year", None),
+    ("several years", None),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), DURATIONS, ids=[d[0] for d in DURATIONS])
+def test_durations(written: str, canonical: str | None) -> None:
+    assert normalise_duration(written) == canonical
+
+
+AMOUNTS = [
+    ("9.00", "9.00"),
+    ("RM9.00", "9.00"),
+    ("RM 9.00", "9.00"),
+    ("$1,234,567", "1234567"),
+    ("1,234.50", "1234.50"),
+    ("1.234,50", "1234.50"),
+    ("USD 1 234.00", "1234.00"),
+    ("1'234.00", "1234.00"),
+    ("12,5", "12.5"),
+    ("1,234", "1234"),
+    ("€ 0.99", "0.99"),
+    ("(12.00)", "-12.00"),
+    ("-$3", "-3"),
+    ("£-3.20", "-3.20"),
+    ("abc", None),
+    ("-", None),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), AMOUNTS, ids=[a[0] for a in AMOUNTS])
+def test_amounts(written: str, canonical: str | None) -> None:
+    assert normalise_amount(written) == canonical
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("NIKE, Inc.", "NIKE Inc."),
+        ("Heidrick & Struggles, Inc.", "Heidrick and Struggles Inc."),
+        ("A  B\nC", "A B C"),
+        (" , ", None),
+    ],
+)
+def test_names(written: str, canonical: str | None) -> None:
+    assert normalise_name(written) == canonical
+
+
+def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
+    text = "This Agreement is made as of April 18 ,\n2001 and lasts for a period of two (2) years from then."
+    assert find_written("date", "2001-04-18", text) == "April 18 , 2001"
+    assert find_written("duration", "2 years", text) == "two (2) years"
+    assert find_written("date", "2001-04-19", text) is None

@@ -1,0 +1,54 @@
+"""Value sources: written values made canonical after generation, labels made written for training."""
+
+from service.schemas import custom_schema, get_schema
+from service.value_sources import copied_modes, normalise_values, string_mode, written_form
+
+NDA_TEXT = "Agreement made April 18 , 2001 between NIKE, Inc. and\nEric  Sprunk, for two (2) years, under Oregon law."
+
+
+def test_modes_of_the_builtins_and_of_custom_schemas() -> None:
+    assert copied_modes(get_schema("receipt").json_schema) == {"copy"}
+    assert copied_modes(get_schema("nda").json_schema) == {"copy", "date", "duration", "name"}
+    custom = custom_schema({"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]})
+    assert copied_modes(custom.json_schema) == set()
+    assert string_mode(custom.json_schema["properties"]["x"]) == "free"
+
+
+def test_written_values_become_canonical_and_the_changes_are_reported() -> None:
+    written = {
+        "parties": ["NIKE, Inc.", "Eric Sprunk"],
+        "jurisdiction": "Oregon",
+        "effective_date": "April 18 , 2001",
+        "term": "for ever",
+    }
+    data, changed = normalise_values(get_schema("nda").json_schema, written)
+    assert data == {
+        "parties": ["NIKE Inc.", "Eric Sprunk"],
+        "jurisdiction": "Oregon",
+        "effective_date": "2001-04-18",
+        "term": None,
+    }
+    assert changed == {"parties[0]": "NIKE Inc.", "effective_date": "2001-04-18", "term": None}
+
+
+def test_labels_are_written_as_the_document_writes_them() -> None:
+    label = {
+        "parties": ["Nike Inc.", "Eric Sprunk"],
+        "jurisdiction": "Oregon",
+        "effective_date": "2001-04-18",
+        "term": "2 years",
+    }
+    written = written_form(get_schema("nda").json_schema, label, NDA_TEXT)
+    assert written == {
+        "parties": ["NIKE, Inc.", "Eric Sprunk"],
+        "jurisdiction": "Oregon",
+        "effective_date": "April 18 , 2001",
+        "term": "two (2) years",
+    }
+    assert normalise_values(get_schema("nda").json_schema, written)[0]["effective_date"] == label["effective_date"]
+
+
+def test_labels_not_in_the_document_stay_as_labeled() -> None:
+    label = {"company": "Unknown Shop", "date": None, "address": "NO 5 JALAN\nBESAR", "total": "9.00"}
+    written = written_form(get_schema("receipt").json_schema, label, "NO 5 JALAN BESAR\nTOTAL RM9.00")
+    assert written == {"company": "Unknown Shop", "date": None, "address": "NO 5 JALAN BESAR", "total": "9.00"}
