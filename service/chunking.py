@@ -92,8 +92,8 @@ def merge_lists(lists: list[list[Any]], max_items: int) -> list[Any]:
 
 
 def best_grounded(candidates: list[Any], document: str) -> Any:
-    if not candidates:
-        return None
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
 
     def rank(candidate: Any) -> float:
         sources = ground(document, {"v": candidate})

@@ -195,7 +195,8 @@ class Extractor:
             error = "; ".join(failed) or None
         if good:
             parts = [spec.dump(part) for part in good]
-            written = parts[0] if len(parts) == 1 else merge_results(spec.json_schema, prepared.task.document, parts)
+            # merging a single part too: lists lose repeated values (a small model may loop on one)
+            written = merge_results(spec.json_schema, prepared.task.document, parts)
             normalised, canonical = normalise_values(spec.json_schema, written)
             try:
                 value = spec.model.model_validate(normalised)

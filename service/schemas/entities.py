@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from service.schemas.fields import Amount, Currency, Percent, ShortText, Ticker
 
-MAX_PER_TYPE = 64
+MAX_PER_TYPE = 24
+"""Per type and chunk: also what stops a model that loops on one value before the token limit."""
 VERSION = "1"
 DESCRIPTION = (
     "Named entities, each list in order of appearance, text copied exactly as written: "
