@@ -232,16 +232,13 @@ def serve(
 ) -> None:
     """Run the gRPC service (finx.v1.Extraction + health + reflection) until SIGTERM."""
     import asyncio
-    import logging
 
+    from service.logs import configure_json_logs
     from service.server import ServerConfig
     from service.server import serve as run_server
 
     quiet_engine_logs()
-    logging.basicConfig(
-        level=logging.INFO,
-        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","message":"%(message)s"}',
-    )
+    configure_json_logs()
     config = ServerConfig(
         host=host,
         port=port,

@@ -13,6 +13,7 @@ dropping a request.
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import os
@@ -324,12 +325,17 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
     """Rejects finx.v1 calls without `authorization: Bearer <token>` (health and reflection stay open)."""
 
     def __init__(self, token: str) -> None:
-        self.expected = f"Bearer {token}"
+        self.expected = token.encode()
+
+    def authorised(self, header: str | None) -> bool:
+        """RFC 6750: the scheme is case-insensitive; the token is compared in constant time."""
+        scheme, _, token = (header or "").strip().partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.expected)
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
         if handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
             metadata = dict(handler_call_details.invocation_metadata or ())
-            if metadata.get("authorization") != self.expected:
+            if not self.authorised(metadata.get("authorization")):
                 return unauthenticated_handler()
         return await continuation(handler_call_details)
 
@@ -385,9 +391,9 @@ async def serve(
     """Run until SIGTERM/SIGINT, then drain in-flight calls for up to `drain_seconds`."""
     from service.engines import create_engine
 
-    config.check()
     if config.auth_token is None and os.environ.get("FINX_AUTH_TOKEN"):
         config = ServerConfig(**{**config.__dict__, "auth_token": os.environ["FINX_AUTH_TOKEN"]})
+    config.check()
     service = ExtractionService(config)
     server, port = build_server(config, service)
     if config.metrics_port:

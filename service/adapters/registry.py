@@ -16,6 +16,7 @@ current version is itself a shipped one (an owner's own promotion is never overr
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,6 +29,9 @@ from service.errors import AdapterNotFound, FinxError
 from service.model_store import file_sha256
 
 SHIPPED_ADAPTER = Path(__file__).resolve().parents[2] / "adapters" / "finx-lora-v1"
+
+
+VERSION_NAME = re.compile(r"v[0-9]{4,}")
 
 
 def default_registry_root() -> Path:
@@ -77,9 +81,16 @@ class AdapterRegistry:
         return self.path(version) if version else None
 
     def path(self, version: str) -> Path:
+        """The folder of a registered version. Only names of the registry's own list are accepted:
+        a name is never joined onto a path unchecked (no `../`, no absolute paths)."""
+        known = {folder.name for folder in self.versions.glob("v[0-9]*")} if self.versions.is_dir() else set()
+        if not VERSION_NAME.fullmatch(version) or version not in known:
+            raise AdapterNotFound(
+                f"no adapter version {version!r}", hint="use '', 'base' or a version that `finx adapters list` shows"
+            )
         folder = self.versions / version
         if not (folder / "manifest.json").is_file():
-            raise AdapterNotFound(f"no adapter version {version!r} in {self.root}")
+            raise AdapterNotFound(f"adapter version {version!r} is incomplete")
         return folder
 
     def manifest(self, version: str) -> Manifest:

@@ -130,3 +130,17 @@ def test_crash_during_training_leaves_the_registry_unchanged(registry, isolated,
         retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
     assert (registry.root / "current.json").read_text() == before
     assert [m.version for m in registry.manifests()] == ["v0001"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../../../tmp/x/evil", "/tmp/x/evil", "v0001/../v0001", "versions/v0001", "v1", "V0001", "v0001 ", "v0002"],
+)
+def test_versions_are_matched_against_the_registry_list_never_joined_as_paths(registry, tmp_path, name):
+    evil = make_adapter(tmp_path / "x" / "evil", "evil")
+    assert (evil / "adapter_config.json").is_file()
+    assert registry.current_version() == "v0001"
+    with pytest.raises(AdapterNotFound) as error:
+        registry.path(name)
+    assert str(registry.root) not in str(error.value)  # the message names no server path
+    assert registry.path("v0001").name == "v0001"
