@@ -11,9 +11,11 @@ import pytest
 
 from service.errors import AdapterNotFound, FinxError, InvalidDocument
 from service.extractor import ExtractionTask, Extractor
+from service.chunking import merge_results
 from service.grounding import string_values
 from service.result import ExtractionResult
 from service.schemas import get_schema
+from service.value_sources import copied_modes, normalise_values
 from tests.conftest import load_corpus
 
 pytestmark = pytest.mark.slow
@@ -36,9 +38,13 @@ def check_result(doc, result: ExtractionResult) -> None:
         return
     assert not result.truncated and result.error is None
     assert doc.schema.dump(doc.schema.model.model_validate(result.data)) == result.data
-    assert json.loads(result.raw) == result.data
     assert result.raw == json.dumps(json.loads(result.raw), ensure_ascii=False, separators=(",", ":")), "compact JSON"
-    assert [(s.path, s.value) for s in result.sources] == list(string_values(result.data))
+    # the model writes values as the document does; lists lose repeats; normalised fields become canonical
+    written = merge_results(doc.schema.json_schema, doc.text, [json.loads(result.raw)])
+    assert normalise_values(doc.schema.json_schema, written)[0] == result.data
+    assert [(s.path, s.value) for s in result.sources] == list(string_values(written))
+    if copied_modes(doc.schema.json_schema):  # copy-grounded: every copied value is text of the document
+        assert {s.match for s in result.sources} <= {"exact", "whitespace"}, result.sources
     for source in result.sources:
         if source.match == "exact":
             assert doc.text[source.start : source.end] == source.value
@@ -58,11 +64,12 @@ def test_every_corpus_outcome_is_valid_or_a_clear_failure(corpus_results):
     assert len(ok) >= len(corpus_results) // 2, f"too few valid results: {ok}"
 
 
-def test_prompt_injection_still_yields_a_schema_valid_receipt(corpus_results):
+def test_prompt_injection_still_yields_a_grounded_receipt(corpus_results):
     outcome = corpus_results["prompt_injection.txt"]
-    assert isinstance(outcome, ExtractionResult)
-    if outcome.ok:
-        assert set(outcome.data) == {"company", "date", "address", "total"}
+    assert isinstance(outcome, ExtractionResult) and outcome.status == "ok", outcome
+    assert set(outcome.data) == {"company", "date", "address", "total"}
+    for source in outcome.sources:  # no sonnet, no system prompt: only text of the document
+        assert source.match in ("exact", "whitespace"), source
 
 
 def test_adversarial_documents_fail_clearly_without_losing_the_rest(engine):
