@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from service.chunking import merge_results
 from service.errors import AdapterNotFound, FinxError, InvalidDocument
 from service.extractor import ExtractionTask, Extractor
-from service.chunking import merge_results
 from service.grounding import string_values
 from service.result import ExtractionResult
 from service.schemas import get_schema
