@@ -115,9 +115,12 @@ def retrain(
 
     from service.engines import create_engine
 
-    with create_engine(EngineConfig(engine=engine_name)) as engine:  # type: ignore[arg-type]
-        current_report = evaluate(engine, dev_examples, adapter=registry.current_path())
-        candidate_report = evaluate(engine, dev_examples, adapter=adapter_dir)
+    reports = []
+    for adapter in (registry.current_path(), adapter_dir):  # each merged into the weights: no LoRA kernels
+        engine_config = EngineConfig(engine=engine_name, merged_adapter=adapter, enable_lora=False)  # type: ignore[arg-type]
+        with create_engine(engine_config) as engine:
+            reports.append(evaluate(engine, dev_examples, adapter=adapter))
+    current_report, candidate_report = reports
     outcome.current_scores = headlines(current_report)
     outcome.candidate_scores = headlines(candidate_report)
     promote, reason = should_promote(outcome.current_scores, outcome.candidate_scores, tolerance)
