@@ -169,12 +169,10 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     adapter_dir = config.output_dir / "adapter"
     trainer.model.save_pretrained(adapter_dir)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    # TRL logs the tokens this process trained on (a resumed run counts from its checkpoint)
     train_seconds = result.metrics.get("train_runtime", 0) or 1
-    tokens_seen = (
-        sum(len(record["input_ids"]) for record in records)
-        * min(1.0, trainer.state.global_step / max(trainer.state.max_steps, 1))
-        * max(config.epochs, 1.0)
-    )
+    logged_tokens = [float(entry["num_tokens"]) for entry in trainer.state.log_history if "num_tokens" in entry]
+    tokens_seen = logged_tokens[-1] if logged_tokens else 0.0
     summary = {
         "examples": len(examples),
         "examples_by_source": count_by_source(examples),
