@@ -31,13 +31,12 @@ def run() -> None:
     config = replace(config, output_dir=scratch, max_steps=args.steps, save_steps=10**6, logging_steps=1)
     summary = json.loads((main(config) / "training.json").read_text())
     rate = summary["tokens_per_s"]
-    print(
-        f"config {args.config}: {summary['records']} records, batch {config.batch_size} x {config.gradient_accumulation_steps}"
-    )
-    print(f"{summary['steps']} steps, {summary['trained_tokens']} trained tokens, {summary['seconds_per_step']} s/step")
-    print(
-        f"{rate:.1f} tokens/s = {rate / CEILING_TOKENS_PER_S:.0%} of the ~{CEILING_TOKENS_PER_S:.0f} tokens/s ceiling"
-    )
+    batch = f"{config.batch_size} x {config.gradient_accumulation_steps}"
+    print(f"config {args.config}: {summary['records']} records, batch {batch}")
+    steps, tokens = summary["steps"], summary["trained_tokens"]
+    print(f"{steps} steps, {tokens} trained tokens, {summary['seconds_per_step']} s/step")
+    share = rate / CEILING_TOKENS_PER_S
+    print(f"{rate:.1f} tokens/s = {share:.0%} of the ~{CEILING_TOKENS_PER_S:.0f} tokens/s ceiling")
 
 
 if __name__ == "__main__":
