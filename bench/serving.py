@@ -79,7 +79,7 @@ def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_toke
     }
 
 
-def raw_vllm(texts: list[str], adapter: Path, max_tokens: int) -> dict[str, float]:
+def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int | None) -> dict[str, float]:
     """vLLM's offline LLM.generate on the merged weights, finx's prompts and grammars, all at once."""
     from vllm import LLM, SamplingParams
     from vllm.inputs import TokensPrompt
@@ -93,7 +93,7 @@ def raw_vllm(texts: list[str], adapter: Path, max_tokens: int) -> dict[str, floa
     config = EngineConfig()
     llm = LLM(
         model=str(model_dir), dtype="float32", enforce_eager=True, max_model_len=config.max_model_len,
-        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
+        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0, block_size=block_size,
         structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True}, disable_log_stats=False,
     )  # fmt: skip
     tokenizer = llm.get_tokenizer()
@@ -204,15 +204,24 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
+    parser.add_argument("--blocks", default="", help="also run raw vLLM with these KV block sizes, e.g. 128,32")
+    parser.add_argument("--skip-batch", action="store_true", help="only the raw vLLM and gRPC phases")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     texts = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
     print(f"{len(texts)} receipts; adapter {adapter}")
+    for block in [int(size) for size in args.blocks.split(",") if size]:
+        trial = raw_vllm(texts, adapter, args.max_tokens, block)
+        rate, hits = trial["docs_per_s"], trial["hit_rate"]
+        print(f"raw vLLM, KV block {block}: {rate:.2f} docs/s, prefix-cache hit rate {hits:.1%}")
+    raw = raw_vllm(texts, adapter, args.max_tokens, EngineConfig().kv_block_tokens)
+    if args.skip_batch:
+        print(f"raw vLLM (finx settings): {raw['docs_per_s']:.2f} docs/s, prefix-cache hit rate {raw['hit_rate']:.1%}")
+        os._exit(0)
     merged = batch_run(texts, adapter, args.concurrency, args.max_tokens)
     base = batch_run(texts, None, args.concurrency, args.max_tokens)
-    raw = raw_vllm(texts, adapter, args.max_tokens)
     print(f"{'run':32} {'start s':>8} {'gen s':>7} {'docs/s':>7} {'ok':>4} {'RSS GiB':>8}")
     for name, run in (("finx batch, default adapter", merged), ("finx batch, --base", base)):
         print(

@@ -66,6 +66,9 @@ class EngineConfig:
     cached): requests for it run at base-model speed; the engine then serves no other adapter."""
     max_num_seqs: int = 32
     """How many requests vLLM batches together."""
+    kv_block_tokens: int | None = None
+    """vLLM KV-cache block size in tokens (None: vLLM's default, 128 on CPU). Prefix caching reuses
+    whole blocks only, so smaller blocks let more of the shared prompt head be reused."""
 
     def resolved_model_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else configured_model_dir()

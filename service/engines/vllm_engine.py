@@ -49,6 +49,7 @@ class VllmEngine(Engine):
             max_model_len=self.config.max_model_len,
             kv_cache_memory_bytes=self.config.kv_cache_bytes,
             max_num_seqs=self.config.max_num_seqs,
+            block_size=self.config.kv_block_tokens,
             enable_lora=self.lora_enabled,
             max_loras=self.config.max_loras,
             max_lora_rank=self.config.max_lora_rank,
