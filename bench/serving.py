@@ -15,7 +15,10 @@ Prints numbers (ratios where there is a goal); not a test.
 
 import argparse
 import asyncio
+import json
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +39,8 @@ from service.prompt import build_messages, prompt_token_ids
 from service.schemas import get_schema
 from tests.conftest import load_corpus
 
-SROIE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sroie-train"
+ROOT = Path(__file__).resolve().parents[1]
+SROIE = ROOT.parent / "shared" / "data" / "sroie-train"
 
 
 def receipts(count: int) -> list[str]:
@@ -69,6 +73,8 @@ def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_toke
     backend = LocalBackend(lambda: extractor, adapter)
     summary = asyncio.run(run_batch(config, backend))
     rss = tree_rss_gib()
+    lines = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
+    completion = sum((line.get("result") or {}).get("completion_tokens", 0) for line in lines)
     engine.close()
     return {
         "start_s": start_s,
@@ -76,6 +82,7 @@ def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_toke
         "docs_per_s": summary.docs_per_s,
         "ok": summary.ok,
         "rss_gib": rss,
+        "completion_tok_per_s": completion / summary.seconds if summary.seconds else 0.0,
     }
 
 
@@ -119,82 +126,97 @@ def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int |
 
 
 def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
+    """`finx serve` as its own process on loopback, with a scratch registry seeded with the shipped adapter."""
+    import grpc
+
+    from service.client import FinxClient
+
+    registry_root = Path(tempfile.mkdtemp()) / "registry"
+    registry = AdapterRegistry(registry_root)
+    registry.manifests()  # seeds the shipped adapter as current
+    previous = ROOT / "adapters" / "finx-lora-v1"
+    other = registry.register(previous, None, "bench", {}, {}).version if previous != SHIPPED_ADAPTER else None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "FINX_ADAPTERS": str(registry_root)}
+    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--metrics-port", "0"]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = f"127.0.0.1:{port}"
+    try:
+        with FinxClient(target) as client:
+            for _ in range(600):
+                try:
+                    client.extract(texts[0], "receipt", max_tokens=8)
+                    break
+                except grpc.RpcError:
+                    time.sleep(1)
+            latencies = []
+            for text in (texts * 2)[:calls]:
+                started = time.perf_counter()
+                client.extract(text, "receipt")
+                latencies.append(time.perf_counter() - started)
+        latencies.sort()
+        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
+        out = {"p50_s": p50, "p95_s": p95, "rss_gib": process_tree_rss_gib(server.pid)}
+        if reload and other:
+            out |= reload_under_load(target, registry, other, texts, server.pid)
+        return out
+    finally:
+        server.terminate()
+        server.wait(120)
+
+
+def reload_under_load(
+    target: str, registry: AdapterRegistry, version: str, texts: list[str], pid: int
+) -> dict[str, float]:
+    """4 clients keep sending receipts while `version` is promoted and ReloadAdapters runs."""
     import grpc
 
     from finx.v1 import extraction_pb2 as pb
     from finx.v1 import extraction_pb2_grpc as pb_grpc
     from service.client import FinxClient
-    from service.server import ServerConfig, serve
 
-    registry_root = Path(tempfile.mkdtemp()) / "registry"
-    os.environ["FINX_ADAPTERS"] = str(registry_root)
-    registry = AdapterRegistry(registry_root)
-    registry.manifests()  # seeds the shipped adapter as current
-    previous = Path(__file__).resolve().parents[1] / "adapters" / "finx-lora-v1"
-    other = registry.register(previous, None, "bench", {}, {}).version if previous != SHIPPED_ADAPTER else None
-    port: list[int] = []
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
+    stop, failures, done = threading.Event(), [0], [0]
+    peak = [0.0]
 
-    def on_listening(bound: int) -> None:
-        port.append(bound)
+    def load() -> None:
+        with FinxClient(target) as loader:
+            while not stop.is_set():
+                try:
+                    loader.extract(texts[done[0] % len(texts)], "receipt")
+                    done[0] += 1
+                except grpc.RpcError:
+                    failures[0] += 1
 
-    config = ServerConfig(port=0, metrics_port=0)
-    server_thread = threading.Thread(
-        target=lambda: loop.run_until_complete(serve(config, None, on_listening)), daemon=True
-    )
-    server_thread.start()
-    while not port:
-        time.sleep(0.1)
-    target = f"127.0.0.1:{port[0]}"
-    with FinxClient(target) as client:
-        while not ready.is_set():
-            try:
-                client.extract(texts[0], "receipt", max_tokens=8)
-                ready.set()
-            except grpc.RpcError:
-                time.sleep(1)
-        latencies = []
-        for text in (texts * 2)[:calls]:
-            started = time.perf_counter()
-            client.extract(text, "receipt")
-            latencies.append(time.perf_counter() - started)
-    latencies.sort()
-    out = {
-        "p50_s": latencies[len(latencies) // 2],
-        "p95_s": latencies[int(len(latencies) * 0.95)],
-        "rss_gib": tree_rss_gib(),
-    }
-    if reload and other:
-        stop, failures, done = threading.Event(), [0], [0]
+    def sample_rss() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], process_tree_rss_gib(pid))
+            time.sleep(0.5)
 
-        def load() -> None:
-            with FinxClient(target) as loader:
-                while not stop.is_set():
-                    try:
-                        loader.extract(texts[done[0] % len(texts)], "receipt")
-                        done[0] += 1
-                    except grpc.RpcError:
-                        failures[0] += 1
+    threads = [threading.Thread(target=load) for _ in range(4)] + [threading.Thread(target=sample_rss)]
+    for thread in threads:
+        thread.start()
+    time.sleep(5)
+    registry.promote(version)
+    started = time.perf_counter()
+    with grpc.insecure_channel(target) as channel:
+        pb_grpc.ExtractionStub(channel).ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=600)
+    switched = time.perf_counter() - started
+    time.sleep(10)
+    stop.set()
+    for thread in threads:
+        thread.join(600)
+    return {"reload_s": switched, "reload_rss_gib": peak[0], "reload_failed": failures[0], "reload_calls": done[0]}
 
-        clients = [threading.Thread(target=load) for _ in range(4)]
-        for thread in clients:
-            thread.start()
-        time.sleep(5)
-        registry.promote(other)
-        started = time.perf_counter()
-        peak = tree_rss_gib()
-        with grpc.insecure_channel(target) as channel:
-            pb_grpc.ExtractionStub(channel).ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=600)
-        out["reload_s"] = time.perf_counter() - started
-        out["reload_rss_gib"] = max(peak, tree_rss_gib())
-        time.sleep(5)
-        stop.set()
-        for thread in clients:
-            thread.join(600)
-        out["reload_failed"] = failures[0]
-        out["reload_calls"] = done[0]
-    return out
+
+def process_tree_rss_gib(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        members = [root, *root.children(recursive=True)]
+        return sum(member.memory_info().rss for member in members if member.is_running()) / 2**30
+    except psutil.Error:
+        return 0.0
 
 
 def main() -> None:
@@ -205,28 +227,24 @@ def main() -> None:
     parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
     parser.add_argument("--blocks", default="", help="also run raw vLLM with these KV block sizes, e.g. 128,32")
-    parser.add_argument("--skip-batch", action="store_true", help="only the raw vLLM and gRPC phases")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     texts = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
     print(f"{len(texts)} receipts; adapter {adapter}")
+    merged = batch_run(texts, adapter, args.concurrency, args.max_tokens)
+    base = batch_run(texts, None, args.concurrency, args.max_tokens)
     for block in [int(size) for size in args.blocks.split(",") if size]:
         trial = raw_vllm(texts, adapter, args.max_tokens, block)
         rate, hits = trial["docs_per_s"], trial["hit_rate"]
         print(f"raw vLLM, KV block {block}: {rate:.2f} docs/s, prefix-cache hit rate {hits:.1%}")
     raw = raw_vllm(texts, adapter, args.max_tokens, EngineConfig().kv_block_tokens)
-    if args.skip_batch:
-        print(f"raw vLLM (finx settings): {raw['docs_per_s']:.2f} docs/s, prefix-cache hit rate {raw['hit_rate']:.1%}")
-        os._exit(0)
-    merged = batch_run(texts, adapter, args.concurrency, args.max_tokens)
-    base = batch_run(texts, None, args.concurrency, args.max_tokens)
-    print(f"{'run':32} {'start s':>8} {'gen s':>7} {'docs/s':>7} {'ok':>4} {'RSS GiB':>8}")
+    print(f"{'run':32} {'start s':>8} {'gen s':>7} {'docs/s':>7} {'ok':>4} {'RSS GiB':>8} {'gen tok/s':>9}")
     for name, run in (("finx batch, default adapter", merged), ("finx batch, --base", base)):
         print(
             f"{name:32} {run['start_s']:>8.1f} {run['seconds']:>7.1f} {run['docs_per_s']:>7.2f} "
-            f"{run['ok']:>4.0f} {run['rss_gib']:>8.2f}"
+            f"{run['ok']:>4.0f} {run['rss_gib']:>8.2f} {run['completion_tok_per_s']:>9.1f}"
         )
     print(f"{'vLLM LLM.generate, same work':32} {'':>8} {raw['seconds']:>7.1f} {raw['docs_per_s']:>7.2f}")
     print(f"default adapter / base: {merged['docs_per_s'] / base['docs_per_s']:.2f}x (goal >= 0.9)")
