@@ -10,46 +10,15 @@ taught to copy, and code normalises (dates, durations, names), exactly as served
 """
 
 import random
-import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from finetune.examples import Example
 from service.chunking import chunk_document
 from service.grounding import ground
+from service.normalise import find_written, normalise_duration
 from service.prompt import build_messages, prompt_token_ids, target_json
 from service.value_sources import written_form
-
-NUMBER_WORDS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-]
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 
 
 @dataclass(frozen=True)
@@ -72,27 +41,13 @@ def value_in_text(value: Any, text: str) -> bool:
 
 
 def date_in_text(value: str, text: str) -> bool:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return False
-    month = MONTHS[day.month - 1]
-    lowered = text.lower()
-    numeric = rf"\b0?{day.month}[/.-]0?{day.day}[/.-]({day.year}|{day.year % 100:02d})\b"
-    numeric_dmy = rf"\b0?{day.day}[/.-]0?{day.month}[/.-]({day.year}|{day.year % 100:02d})\b"
-    worded = rf"\b({month}|{month[:3]}\.?)\s+{day.day}(st|nd|rd|th)?\s*,?\s*{day.year}\b"
-    worded_dmy = rf"\b{day.day}(st|nd|rd|th)?\s+(day\s+of\s+)?({month}|{month[:3]}\.?)\s*,?\s*{day.year}\b"
-    return any(re.search(pattern, lowered) for pattern in (numeric, numeric_dmy, worded, worded_dmy))
+    """Whether `text` writes the ISO date `value` in some form (`normalise.find_written`)."""
+    return find_written("date", value, text) is not None
 
 
 def duration_in_text(value: str, text: str) -> bool:
-    match = re.fullmatch(r"(\d+)\s+(year|month|day|week)s?", value.strip().lower())
-    if not match:
-        return False
-    number, unit = int(match.group(1)), match.group(2)
-    spelled = NUMBER_WORDS[number] if number < len(NUMBER_WORDS) else str(number)
-    pattern = rf"\b({number}|{spelled})\b\s*(\(\s*\d+\s*\)\s*)?(-\s*)?{unit}"
-    return re.search(pattern, text.lower()) is not None
+    """Whether `text` writes the duration `value` ("2 years") in some form ("two (2) years")."""
+    return find_written("duration", normalise_duration(value) or value, text) is not None
 
 
 def chunk_target(schema: dict[str, Any], target: dict[str, Any], text: str) -> dict[str, Any]:

@@ -27,7 +27,8 @@ def test_date_in_text(value, text, found):
     [
         ("2 years", "for a period of two (2) years from", True),
         ("3 years", "survive for 3 years.", True),
-        ("18 months", "an eighteen month term", False),
+        ("18 months", "an eighteen month term", True),
+        ("18 months", "an eighteen year term", False),
         ("2 years", "for 5 years", False),
     ],
 )
