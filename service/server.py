@@ -13,14 +13,12 @@ dropping a request.
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import os
 import signal
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,41 +36,20 @@ from service.api_convert import reference_to_pb, request_from_pb, result_to_pb
 from service.config import EngineConfig, RetrievalConfig
 from service.engines.base import Engine
 from service.errors import (
-    AdapterNotFound,
     FinxError,
-    InvalidDocument,
-    InvalidSchema,
-    ModelNotAvailable,
     NotReady,
     Overloaded,
     RetrievalUnavailable,
-    UnknownSchema,
 )
 from service.extractor import ExtractionTask, Extractor
+from service.interceptors import SERVICE_NAME, ErrorInterceptor, TokenInterceptor, status_code_of
 from service.retrieval import Retriever, create_retriever
 from service.schemas import get_schema, list_schemas
 from service.serving import EngineSet
 
 log = logging.getLogger("finx.server")
-SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Extraction"].full_name
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 BASE_ADAPTER = "base"
-
-STATUS_CODES: list[tuple[type[FinxError], grpc.StatusCode]] = [
-    (NotReady, grpc.StatusCode.UNAVAILABLE),
-    (RetrievalUnavailable, grpc.StatusCode.FAILED_PRECONDITION),
-    (ModelNotAvailable, grpc.StatusCode.UNAVAILABLE),
-    (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (UnknownSchema, grpc.StatusCode.NOT_FOUND),
-    (AdapterNotFound, grpc.StatusCode.NOT_FOUND),
-    (InvalidDocument, grpc.StatusCode.INVALID_ARGUMENT),
-    (InvalidSchema, grpc.StatusCode.INVALID_ARGUMENT),
-    (FinxError, grpc.StatusCode.INVALID_ARGUMENT),
-]
-
-
-def status_code_of(error: FinxError) -> grpc.StatusCode:
-    return next(code for kind, code in STATUS_CODES if isinstance(error, kind))
 
 
 @dataclass(frozen=True)
@@ -272,93 +249,6 @@ def schema_info(spec: Any) -> pb.SchemaInfo:
 
 def error_response(request_id: str, code: str, message: str) -> pb.ExtractResponse:
     return pb.ExtractResponse(request_id=request_id, status=pb.RESULT_STATUS_ERROR, error=message, error_code=code)
-
-
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
-    """Maps domain exceptions to status codes (INTERNAL with a logged id otherwise); records metrics."""
-
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method.rsplit("/", 1)[-1]
-        if handler is None or not handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
-            return handler
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                with observe(method) as outcome:
-                    try:
-                        return await inner(request, context)
-                    except FinxError as error:
-                        outcome["code"] = status_code_of(error)
-                        await context.abort(outcome["code"], str(error))
-                    except Exception as error:
-                        if isinstance(error, grpc.aio.AbortError):
-                            raise
-                        outcome["code"] = grpc.StatusCode.INTERNAL
-                        error_id = uuid.uuid4().hex[:12]
-                        log.exception("internal error %s in %s", error_id, method)
-                        await context.abort(grpc.StatusCode.INTERNAL, f"internal error (id {error_id})")
-
-            return grpc.unary_unary_rpc_method_handler(
-                unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_stream:
-            inner_stream = handler.stream_stream
-
-            async def stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                with observe(method):
-                    async for response in inner_stream(request_iterator, context):
-                        yield response
-
-            return grpc.stream_stream_rpc_method_handler(
-                stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
-
-
-class TokenInterceptor(grpc.aio.ServerInterceptor):
-    """Rejects finx.v1 calls without `authorization: Bearer <token>` (health and reflection stay open)."""
-
-    def __init__(self, token: str) -> None:
-        self.expected = token.encode()
-
-    def authorised(self, header: str | None) -> bool:
-        """RFC 6750: the scheme is case-insensitive; the token is compared in constant time."""
-        scheme, _, token = (header or "").strip().partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.expected)
-
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
-        if handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
-            metadata = dict(handler_call_details.invocation_metadata or ())
-            if not self.authorised(metadata.get("authorization")):
-                return unauthenticated_handler()
-        return await continuation(handler_call_details)
-
-
-def unauthenticated_handler() -> grpc.RpcMethodHandler:
-    async def deny(request: Any, context: grpc.aio.ServicerContext) -> None:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
-
-    return grpc.unary_unary_rpc_method_handler(deny)
-
-
-@contextlib.contextmanager
-def observe(method: str) -> Any:
-    outcome: dict[str, grpc.StatusCode] = {"code": grpc.StatusCode.OK}
-    started = time.perf_counter()
-    try:
-        yield outcome
-    except asyncio.CancelledError:
-        outcome["code"] = grpc.StatusCode.CANCELLED
-        raise
-    finally:
-        metrics.REQUESTS.labels(method, outcome["code"].name).inc()
-        metrics.LATENCY.labels(method).observe(time.perf_counter() - started)
 
 
 def build_server(config: ServerConfig, service: ExtractionService) -> tuple[grpc.aio.Server, int]:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from service.server import ServerConfig, TokenInterceptor
+from service.interceptors import TokenInterceptor
+from service.server import ServerConfig
 
 CASES = [
     ("Bearer s3cret", True),
