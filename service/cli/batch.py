@@ -1,0 +1,122 @@
+"""`finx batch`: every document of a folder, one JSON line each."""
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from service.cli.app import app
+from service.cli.common import (
+    EXIT_INTERRUPTED,
+    AdapterOption,
+    BaseOption,
+    CopyGroundingOption,
+    SchemaOption,
+    current_adapter,
+    engine_output_to_log,
+    fail,
+    quiet_engine_logs,
+    single_adapter_engine,
+)
+from service.config import (
+    EngineName,
+    RetrievalConfig,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.batch import BatchSummary
+
+
+@app.command()
+def batch(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (searched recursively).")],
+    out: Annotated[Path, typer.Option(help="JSONL results file (one line per document).")],
+    schema: SchemaOption = "entities",
+    adapter: AdapterOption = None,
+    base: BaseOption = False,
+    server: Annotated[str | None, typer.Option(help="Send the documents to a finx service at HOST:PORT.")] = None,
+    glob: Annotated[str, typer.Option(help="Only files whose name or relative path matches, e.g. '*.pdf'.")] = "*",
+    concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 16,
+    resume: Annotated[bool, typer.Option(help="Skip documents already in --out (same path and content).")] = False,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
+    max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = 20.0,
+    follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
+    csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
+    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = "vllm",
+    copy_grounding: CopyGroundingOption = None,
+) -> None:
+    """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
+    import asyncio
+    import signal
+
+    from service.batch import BatchConfig, ExtractOptions, run_batch
+    from service.batch.output import read_records, write_csv
+    from service.batch.progress import progress_for
+    from service.engines.base import check_adapter
+    from service.schemas import load_schema
+
+    if concurrency < 1:
+        fail("--concurrency must be at least 1", code=2)
+    if not input_dir.is_dir():
+        fail(f"{input_dir} is not a folder")
+    try:
+        options = ExtractOptions(
+            load_schema(schema), max_tokens=max_tokens, link_entities=link, copy_grounding=copy_grounding
+        )
+        local_adapter = None if base or server else check_adapter(adapter) if adapter else current_adapter()
+    except FinxError as error:
+        fail(str(error))
+    config = BatchConfig(
+        input_dir, out, options, pattern=glob, concurrency=concurrency, resume=resume, follow_links=follow_links,
+        max_bytes=int(max_mb * 1024 * 1024), side_files=(csv,) if csv else (),
+    )  # fmt: skip
+
+    async def main() -> "BatchSummary":
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        if server:
+            from service.batch import ServerBackend
+
+            version = "base" if base else str(adapter) if adapter else ""
+            backend: Any = ServerBackend(server, version, token=os.environ.get("FINX_AUTH_TOKEN"))
+            return await run_batch(config, backend, stop, progress)
+        from service.batch import LocalBackend
+        from service.engines import create_engine
+        from service.extractor import Extractor
+        from service.retrieval import create_retriever
+
+        retrieval = RetrievalConfig()
+        retriever = create_retriever(retrieval) if link else None
+
+        def start() -> Extractor:
+            running = create_engine(single_adapter_engine(engine, local_adapter))
+            return Extractor(running, retriever=retriever, retrieval=retrieval)
+
+        backend = LocalBackend(start, local_adapter, stop=lambda extractor: extractor.engine.close())
+        return await run_batch(config, backend, stop, progress)
+
+    if not server:
+        quiet_engine_logs()
+    try:
+        with engine_output_to_log() if not server else contextlib.nullcontext(sys.stderr) as terminal:
+            progress = progress_for(terminal)
+            try:
+                summary = asyncio.run(main())
+            finally:
+                progress.close()
+    except FinxError as error:
+        fail(str(error))
+    for line in summary.lines():
+        typer.echo(line, err=True)
+    if csv is not None:
+        write_csv(read_records(out), csv)
+    if summary.interrupted:
+        typer.echo(f"finx batch: stopped; run again with --resume to carry on ({out})", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)

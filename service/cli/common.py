@@ -1,0 +1,112 @@
+"""What every command shares: option types, exit codes, one-line errors, engine log handling,
+adapter resolution for single-adapter processes, file reading."""
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+
+import typer
+
+from service.config import (
+    EngineConfig,
+    EngineName,
+    StructuredBackend,
+    finx_home,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    pass
+
+
+SchemaOption = Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")]
+AdapterOption = Annotated[
+    Path | None, typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one.")
+]
+BaseOption = Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")]
+CopyGroundingOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--copy-grounding/--no-copy-grounding",
+        help="Copied values may only be text of the document (default: on for schemas that copy values).",
+    ),
+]
+RefsStore = Annotated[
+    Path | None, typer.Option("--refs", help="Reference store file (default: $FINX_HOME/references/references.sqlite).")
+]
+EXIT_ERROR = 1
+EXIT_NO_RESULT = 3
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"finx: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def quiet_engine_logs() -> None:
+    """Keep vLLM's and transformers' start-up chatter down unless FINX_VERBOSE is set."""
+    if os.environ.get("FINX_VERBOSE"):
+        return
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+@contextlib.contextmanager
+def engine_output_to_log() -> Iterator[TextIO]:
+    """Send everything the engine and its worker processes write to stderr into a log file.
+
+    The log is `$FINX_HOME/logs/engine.log`; with FINX_VERBOSE set, stderr is left alone.
+    Yields the terminal's stderr, for finx's own progress output meanwhile; finx's one-line
+    errors are printed after stderr is restored.
+    """
+    if os.environ.get("FINX_VERBOSE"):
+        yield sys.stderr
+        return
+    log_path = finx_home() / "logs" / "engine.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        yield terminal
+    finally:
+        terminal.close()
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def single_adapter_engine(
+    engine: EngineName, adapter: Path | None, backend: StructuredBackend = "guidance"
+) -> EngineConfig:
+    """An engine for a process that runs one adapter (merged into the weights) or the base model."""
+    return EngineConfig(engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False)
+
+
+def current_adapter() -> Path | None:
+    """The registry's current adapter (seeded with the shipped one), or None if there is none."""
+    from service.adapters.registry import AdapterRegistry
+
+    return AdapterRegistry().current_path()
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FinxError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FinxError(f"{path} is a directory") from None
+    except OSError as error:
+        raise FinxError(f"cannot read {path}: {error.strerror}") from None

@@ -1,0 +1,155 @@
+"""`finx extract`: one document, in process or through a running service."""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli.app import app
+from service.cli.common import (
+    EXIT_NO_RESULT,
+    AdapterOption,
+    BaseOption,
+    CopyGroundingOption,
+    RefsStore,
+    SchemaOption,
+    current_adapter,
+    engine_output_to_log,
+    fail,
+    quiet_engine_logs,
+    read_file,
+    single_adapter_engine,
+)
+from service.config import (
+    EngineName,
+    RetrievalConfig,
+    StructuredBackend,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.result import ExtractionResult
+    from service.schemas.base import SchemaSpec
+
+
+@app.command()
+def extract(
+    path: Annotated[
+        str, typer.Argument(help="Document (txt md html pdf eml csv tsv png jpg tif), or - for text on standard input.")
+    ],
+    schema: SchemaOption = "entities",
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
+    adapter: AdapterOption = None,
+    base: BaseOption = False,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
+    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
+    reference_context: Annotated[
+        bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
+    ] = False,
+    refs: RefsStore = None,
+    copy_grounding: CopyGroundingOption = None,
+) -> None:
+    """Extract SCHEMA from one document and print the result with the source offsets of every value."""
+    from service.documents import decode_text
+    from service.engines.base import check_adapter
+    from service.ingest import read_document
+    from service.schemas import load_schema
+
+    try:
+        spec = load_schema(schema)
+        if path == "-":
+            document = decode_text(sys.stdin.buffer.read(), name="standard input")
+        else:
+            document = read_document(read_file(Path(path)), path).text
+        if not server:
+            adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
+    except FinxError as error:
+        fail(str(error))
+    if server:
+        # the service resolves adapters in its own registry: --adapter names a version there
+        version = "base" if base else str(adapter) if adapter else ""
+        result = extract_via_server(
+            server, document, spec, version, max_tokens, link, reference_context, copy_grounding
+        )
+    else:
+        quiet_engine_logs()
+        from service.engines import create_engine
+        from service.extractor import ExtractionTask, Extractor
+        from service.retrieval import create_retriever
+
+        config = single_adapter_engine(engine, adapter, backend)
+        retrieval = RetrievalConfig(store_path=refs)
+        task = ExtractionTask(
+            document, spec, adapter=adapter, max_tokens=max_tokens, link_entities=link,
+            reference_context=reference_context, copy_grounding=copy_grounding,
+        )  # fmt: skip
+        try:
+            retriever = create_retriever(retrieval) if link or reference_context else None
+            with engine_output_to_log(), create_engine(config) as running:
+                result = Extractor(running, retriever=retriever, retrieval=retrieval).extract(task)
+        except FinxError as error:
+            fail(str(error))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        print_result(result)
+    if not result.ok:
+        fail(result.error or result.status, EXIT_NO_RESULT)
+
+
+def extract_via_server(
+    server: str,
+    document: str,
+    spec: "SchemaSpec",
+    version: str,
+    max_tokens: int | None,
+    link: bool = False,
+    reference_context: bool = False,
+    copy_grounding: bool | None = None,
+) -> "ExtractionResult":
+    import grpc
+
+    from service.client import FinxClient
+
+    schema_ref: str | dict = spec.source_schema or spec.name
+    try:
+        with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
+            return client.extract(
+                document, schema_ref, adapter=version, max_tokens=max_tokens or 0, link_entities=link,
+                reference_context=reference_context, copy_grounding=copy_grounding,
+            )  # fmt: skip
+    except grpc.RpcError as error:
+        fail(f"{error.code().name}: {error.details()}")
+
+
+def print_result(result: "ExtractionResult") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if result.data is not None:
+        console.print_json(json.dumps(result.data))
+    table = Table("path", "value", "offsets", "match", title="sources")
+    for source in result.sources:
+        offsets = f"{source.start}-{source.end}" if source.start is not None else "-"
+        table.add_row(source.path, source.value, offsets, source.match)
+    if result.sources:
+        console.print(table)
+    if result.links:
+        links = Table("path", "value", "linked to", "score", "method", title="links")
+        for link in result.links:
+            target = f"{link.reference.name} ({link.reference.id})" if link.reference else f"- {link.reason}"
+            score = f"{link.reference.score:.2f}" if link.reference else "-"
+            links.add_row(link.path, link.value, target, score, link.reference.method if link.reference else "-")
+        console.print(links)
+    console.print(
+        f"[dim]{result.schema_name}@{result.schema_version} status={result.status} engine={result.engine} "
+        f"adapter={result.adapter or 'none'} tokens={result.prompt_tokens}+{result.completion_tokens} "
+        f"time={result.timings.total_s:.2f}s[/dim]"
+    )

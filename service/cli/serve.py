@@ -1,0 +1,57 @@
+"""`finx serve`: the gRPC service."""
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli.app import app
+from service.cli.common import RefsStore, fail, quiet_engine_logs
+from service.config import (
+    EngineConfig,
+    EngineName,
+    RetrievalConfig,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    pass
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="gRPC port.")] = 50051,
+    metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = 9464,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    max_inflight: Annotated[int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")] = 64,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key for TLS.")] = None,
+    refs: RefsStore = None,
+    retrieval: Annotated[bool, typer.Option(help="Serve the retrieval hook (lookups, linking).")] = True,
+) -> None:
+    """Run the gRPC service (finx.v1.Extraction + health + reflection) until SIGTERM."""
+    import asyncio
+
+    from service.logs import configure_json_logs
+    from service.server import ServerConfig
+    from service.server import serve as run_server
+
+    quiet_engine_logs()
+    configure_json_logs()
+    config = ServerConfig(
+        host=host,
+        port=port,
+        metrics_port=metrics_port,
+        max_inflight=max_inflight,
+        auth_token=os.environ.get("FINX_AUTH_TOKEN") or None,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        engine=EngineConfig(engine=engine),
+        retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
+    )
+    try:
+        asyncio.run(run_server(config))
+    except FinxError as error:
+        fail(str(error))

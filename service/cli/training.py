@@ -1,0 +1,162 @@
+"""`finx data`, `finx train`, `finx eval`, `finx retrain`: the commands that use `finetune/`.
+
+The CLI is the composition root: the only place the runtime and training meet."""
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli.app import app, data_app
+from service.cli.common import CopyGroundingOption, engine_output_to_log, fail, quiet_engine_logs, single_adapter_engine
+from service.config import (
+    EngineConfig,
+    EngineName,
+)
+from service.errors import FinxError
+
+if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    pass
+
+
+@data_app.command("import")
+def data_import(
+    format_name: Annotated[str, typer.Argument(metavar="FORMAT", help="sroie | kleister-nda | finer-ord | conll")],
+    path: Annotated[Path, typer.Argument(help="File or folder in that format.")],
+    out: Annotated[Path, typer.Option(help="JSONL file to write (labeled-example format).")],
+    split: Annotated[str, typer.Option(help="train | dev | all (fixed split by id hash)")] = "all",
+    dev_fraction: Annotated[float, typer.Option(help="Share of examples in the dev split.")] = 0.1,
+    max_examples: Annotated[int | None, typer.Option(help="Keep at most this many (stable choice).")] = None,
+) -> None:
+    """Convert a public labeled dataset into finx's JSONL labeled-example format."""
+    from finetune.data import DataSource, read_source
+    from finetune.examples import write_examples
+
+    if split not in ("train", "dev", "all"):
+        fail(f"--split must be train, dev or all, not {split!r}", code=2)
+    try:
+        source = DataSource(format_name, path, split, dev_fraction, max_examples)  # type: ignore[arg-type]
+        report = read_source(source)
+    except FinxError as error:
+        fail(str(error))
+    count = write_examples(report.examples, out)
+    for message in report.errors:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    typer.echo(f"{count} examples written to {out}; {len(report.errors)} skipped")
+
+
+@data_app.command("synth")
+def data_synth(
+    out: Annotated[Path, typer.Option(help="JSONL file to write.")],
+    count: Annotated[int, typer.Option(help="How many documents.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same documents).")] = 0,
+) -> None:
+    """Generate messy synthetic financial documents with exact labels (invoices, statements, news)."""
+    from finetune.examples import write_examples
+    from finetune.synthetic import generate
+
+    written = write_examples(generate(count, seed), out)
+    typer.echo(f"{written} examples written to {out}")
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Training config (YAML).")],
+    output_dir: Annotated[Path | None, typer.Option(help="Override the config's output_dir.")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many optimizer steps.")] = None,
+) -> None:
+    """Fine-tune a LoRA adapter with TRL (resumes from the latest checkpoint in output_dir)."""
+    quiet_engine_logs()
+    from finetune.train import TrainConfig, main
+
+    try:
+        adapter = main(TrainConfig.from_yaml(config, output_dir=output_dir, max_steps=max_steps))
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"adapter written to {adapter}")
+
+
+@app.command("eval")
+def evaluate_command(
+    data: Annotated[list[Path], typer.Option(help="Labeled JSONL file(s) to score on.")],
+    adapter: Annotated[Path | None, typer.Option(help="LoRA adapter folder; none = base model.")] = None,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
+    copy_grounding: CopyGroundingOption = None,
+    merge: Annotated[
+        bool, typer.Option(help="Serve the adapter merged into the weights (--no-merge: as per-request LoRA).")
+    ] = True,
+) -> None:
+    """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
+    from finetune.evaluate import evaluate, headline
+    from finetune.examples import load_examples
+    from service.engines.base import check_adapter
+
+    examples = []
+    try:
+        adapter = check_adapter(adapter) if adapter else None
+        for path in data:
+            loaded = load_examples(path)
+            examples.extend(loaded.examples)
+            for message in loaded.errors:
+                typer.echo(f"finx: skipped: {message}", err=True)
+    except FinxError as error:
+        fail(str(error))
+    if not examples:
+        fail("no valid examples to evaluate")
+    quiet_engine_logs()
+    from service.engines import create_engine
+
+    try:
+        config = single_adapter_engine(engine, adapter) if merge else EngineConfig(engine=engine)
+        with engine_output_to_log(), create_engine(config) as running:
+            scores = evaluate(running, examples, adapter, max_tokens, copy_grounding)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")
+    for key, group in scores["groups"].items():
+        typer.echo(
+            f"{key:40} {group['documents']:>5} {headline(group):>6.3f} "
+            f"{group['schema_valid_rate']:>6.2f} {group['truncation_rate']:>6.2f}"
+        )
+    typer.echo(f"{scores['documents']} documents in {scores['seconds']} s ({scores['documents_per_s']} documents/s)")
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(scores, indent=2) + "\n")
+
+
+@app.command()
+def retrain(
+    examples: Annotated[Path, typer.Option(help="New labeled examples (JSONL).")],
+    from_scratch: Annotated[bool, typer.Option(help="Train a fresh adapter over all data.")] = False,
+    tolerance: Annotated[float, typer.Option(help="Largest allowed drop of a dev score.")] = 0.01,
+    dev: Annotated[Path | None, typer.Option(help="Fixed dev set (folder of JSONL or a file).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Training hyperparameters (YAML).")] = None,
+) -> None:
+    """Train on new examples; promote the result only if it is not worse on the fixed dev set."""
+    quiet_engine_logs()
+    from finetune.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
+    from finetune.retrain import retrain as run_retrain
+    from service.adapters.registry import AdapterRegistry
+
+    try:
+        with engine_output_to_log():
+            outcome = run_retrain(
+                examples,
+                AdapterRegistry(),
+                config_path=config or DEFAULT_RETRAIN_CONFIG,
+                dev=dev or DEFAULT_DEV,
+                from_scratch=from_scratch,
+                tolerance=tolerance,
+            )
+    except FinxError as error:
+        fail(str(error))
+    for message in outcome.bad_lines:
+        typer.echo(f"finx: skipped: {message}", err=True)
+    typer.echo(f"{outcome.new_examples} new examples, {outcome.duplicates} already used, {len(outcome.bad_lines)} bad")
+    for key, score in outcome.candidate_scores.items():
+        typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
+    verdict = "promoted" if outcome.promoted else "not promoted"
+    typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
