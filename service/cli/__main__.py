@@ -1,5 +1,7 @@
-"""`python -m service.cli`."""
+"""`python -m service.cli`. The guard matters: vLLM starts its engine process with `spawn`, which
+imports this module again in the child."""
 
 from service.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
