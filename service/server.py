@@ -59,6 +59,8 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 50051
     metrics_port: int = 9464
+    metrics_host: str = "127.0.0.1"
+    """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
     """Prometheus metrics over HTTP on the same host; 0 turns them off."""
     max_inflight: int = 64
     """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
@@ -287,7 +289,7 @@ async def serve(
     service = ExtractionService(config)
     server, port = build_server(config, service)
     if config.metrics_port:
-        metrics.start_metrics_server(config.host, config.metrics_port)
+        metrics.start_metrics_server(config.metrics_host, config.metrics_port)
     await service.set_serving(False)
     await server.start()
     log.info("listening on %s:%s", config.host, port)

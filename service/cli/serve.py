@@ -24,6 +24,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="gRPC port.")] = 50051,
     metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = 9464,
+    metrics_host: Annotated[
+        str, typer.Option(help="Address of the metrics endpoint (no auth: loopback unless you mean it).")
+    ] = "127.0.0.1",
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
     max_inflight: Annotated[int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")] = 64,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
@@ -44,6 +47,7 @@ def serve(
         host=host,
         port=port,
         metrics_port=metrics_port,
+        metrics_host=metrics_host,
         max_inflight=max_inflight,
         auth_token=os.environ.get("FINX_AUTH_TOKEN") or None,
         tls_cert=tls_cert,
