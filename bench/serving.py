@@ -53,11 +53,6 @@ def receipts(count: int) -> list[str]:
     return (texts * (count // len(texts) + 1))[:count]
 
 
-def tree_rss_gib() -> float:
-    me = psutil.Process()
-    return sum(p.memory_info().rss for p in [me, *me.children(recursive=True)] if p.is_running()) / 2**30
-
-
 def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_tokens: int) -> dict[str, float]:
     """finx batch's path on a folder of the texts; engine start timed apart."""
     folder = Path(tempfile.mkdtemp())
@@ -72,7 +67,7 @@ def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_toke
     config = BatchConfig(folder / "in", folder / "out.jsonl", options, concurrency=concurrency)
     backend = LocalBackend(lambda: extractor, adapter)
     summary = asyncio.run(run_batch(config, backend))
-    rss = tree_rss_gib()
+    rss = process_tree_rss_gib(os.getpid())
     lines = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
     completion = sum((line.get("result") or {}).get("completion_tokens", 0) for line in lines)
     engine.close()

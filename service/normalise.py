@@ -31,7 +31,7 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
-NUMBER_WORDS = {
+SMALL_NUMBERS = {
     word: number
     for number, word in enumerate(
         [
@@ -55,10 +55,10 @@ NUMBER_WORDS = {
             "seventeen",
             "eighteen",
             "nineteen",
-            "twenty",
         ]
     )
-} | {"thirty": 30, "thirty-six": 36, "forty-eight": 48, "sixty": 60, "twenty-four": 24, "a": 1, "an": 1}
+} | {"a": 1, "an": 1}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 UNITS = {"year": "year", "yr": "year", "month": "month", "mo": "month", "week": "week", "wk": "week", "day": "day"}
 
 _MONTH_WORD = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -185,6 +185,12 @@ def find_written(mode: str, canonical: str, text: str) -> str | None:
 
 
 def _number(written: str) -> float | None:
+    """A number written in digits or words up to ninety-nine ("18", "eighteen", "thirty-six")."""
     if re.fullmatch(r"\d+(?:\.\d+)?", written):
         return float(written)
-    return NUMBER_WORDS.get(written)
+    tens, _, unit = written.partition("-")
+    if not unit:
+        return SMALL_NUMBERS.get(written, TENS.get(written))
+    if tens in TENS and 0 < SMALL_NUMBERS.get(unit, 0) < 10 and unit not in ("a", "an"):
+        return TENS[tens] + SMALL_NUMBERS[unit]
+    return None

@@ -127,7 +127,7 @@ class EngineSet:
         async def drain_then_close() -> None:
             while served.inflight:
                 await asyncio.sleep(DRAIN_POLL_SECONDS)
-            if served is not self.lora and served.engine is not getattr(self.primary, "engine", None):
+            if served.engine is not getattr(self.primary, "engine", None):  # a factory may hand out one engine twice
                 await asyncio.to_thread(served.engine.close)
             log.info("retired the engine for %s", served.engine.merged_adapter or "the base model")
 

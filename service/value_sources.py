@@ -65,9 +65,7 @@ def written_form(schema: JsonSchema, target: Any, text: str) -> Any:
     if mode is not None:
         return _written_string(mode, target, text) if isinstance(target, str) else target
     if inner.get("type") == "object" and isinstance(target, dict):
-        return {name: written_form(child, target.get(name), text) for name, child in inner["properties"].items()} | {
-            name: value for name, value in target.items() if name not in inner["properties"]
-        }
+        return {name: written_form(child, target.get(name), text) for name, child in inner["properties"].items()}
     if inner.get("type") == "array" and isinstance(target, list):
         return [written_form(inner["items"], item, text) for item in target]
     return target

@@ -1,7 +1,7 @@
 """`finx model`, `finx schemas` and `finx adapters`: the embedded model, built-in schemas, the registry."""
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,9 +12,6 @@ from service.config import (
     default_model_dir,
 )
 from service.errors import FinxError
-
-if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
-    pass
 
 
 @model_app.command("fetch")

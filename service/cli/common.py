@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 
@@ -17,10 +17,6 @@ from service.config import (
     finx_home,
 )
 from service.errors import FinxError
-
-if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
-    pass
-
 
 SchemaOption = Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")]
 AdapterOption = Annotated[

@@ -1,7 +1,7 @@
 """`finx refs`: load and look up reference records for the retrieval hook."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,9 +12,6 @@ from service.config import (
     default_reference_store,
 )
 from service.errors import FinxError
-
-if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
-    pass
 
 
 @refs_app.command("load")

@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -14,9 +14,6 @@ from service.config import (
     RetrievalConfig,
 )
 from service.errors import FinxError
-
-if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
-    pass
 
 
 @app.command()

@@ -4,7 +4,7 @@ The CLI is the composition root: the only place the runtime and training meet.""
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from service.config import (
     EngineName,
 )
 from service.errors import FinxError
-
-if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
-    pass
 
 
 @data_app.command("import")

@@ -16,10 +16,10 @@ Copy-grounded decoding (`copy_grammar`, a Lark grammar per document chunk) runs 
 import json
 
 from service.engines.copy_grammar import copy_grammar
-
-__all__ = ["COPY_GROUNDING_BACKEND", "copy_grammar", "guidance_grammar", "guidance_lark", "outlines_regex"]
 from service.errors import FinxError
 from service.schemas.compile import JsonSchema
+
+__all__ = ["COPY_GROUNDING_BACKEND", "copy_grammar", "guidance_grammar", "guidance_lark", "outlines_regex"]
 
 COPY_GROUNDING_BACKEND = "guidance"
 """Copy-grounded decoding needs llguidance's substring constraint."""

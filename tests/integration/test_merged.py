@@ -19,6 +19,7 @@ from service.adapters.registry import AdapterRegistry
 from service.client import FinxClient
 from service.config import EngineConfig, configured_model_dir
 from service.engines import create_engine
+from service.errors import FinxError
 from service.extractor import ExtractionTask, Extractor
 from tests.conftest import load_corpus, make_random_lora
 from tests.integration.test_grpc import RunningServer
@@ -50,7 +51,7 @@ def test_merged_weights_give_the_lora_output_on_the_corpus(merged_engine, transf
 def test_a_merged_engine_serves_only_its_adapter(merged_engine, random_lora):
     assert merged_engine.serves(random_lora)
     assert not merged_engine.serves(None)
-    with pytest.raises(Exception, match="cannot serve the base model"):
+    with pytest.raises(FinxError, match="cannot serve the base model"):
         Extractor(merged_engine).extract(ExtractionTask(RECEIPT, load_corpus()[0].schema))
 
 

@@ -46,6 +46,8 @@ DURATIONS = [
     ("24 months", "24 months"),
     ("eighteen (18) months", "18 months"),
     ("thirty-six months", "36 months"),
+    ("forty-eight months", "48 months"),
+    ("twenty-a months", None),
     ("6 mos.", "6 months"),
     ("3 yrs", "3 years"),
     ("55.5 months", "55.5 months"),
