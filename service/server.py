@@ -59,9 +59,9 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 50051
     metrics_port: int = 9464
+    """Prometheus metrics over HTTP; 0 turns them off."""
     metrics_host: str = "127.0.0.1"
     """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
-    """Prometheus metrics over HTTP on the same host; 0 turns them off."""
     max_inflight: int = 64
     """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
     max_message_bytes: int = 8 * 1024 * 1024
