@@ -129,7 +129,7 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     registry_root = Path(tempfile.mkdtemp()) / "registry"
     registry = AdapterRegistry(registry_root)
     registry.manifests()  # seeds the shipped adapter as current
-    previous = ROOT / "adapters" / "finx-lora-v1"
+    previous = SHIPPED_ADAPTER.parent / "finx-lora-v1"
     other = registry.register(previous, None, "bench", {}, {}).version if previous != SHIPPED_ADAPTER else None
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,7 +1,7 @@
 """`finx retrain`: train on new labeled examples, evaluate against the current adapter, promote
 only when the candidate is not worse.
 
-    finx retrain --examples new.jsonl [--from-scratch] [--tolerance 0.01] [--dev datasets/dev]
+    finx retrain --examples new.jsonl [--from-scratch] [--tolerance 0.01] [--dev finetune/dev]
 
 Steps: validate the new examples (bad lines are reported and left out); drop the ones already used
 by the current adapter's lineage (content hashes); train from the current adapter, or from scratch
@@ -15,6 +15,7 @@ import shlex
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from service.config import EngineConfig
 from service.errors import FinxError
 
 DEFAULT_RETRAIN_CONFIG = Path(__file__).resolve().parent / "configs" / "retrain.yaml"
-DEFAULT_DEV = Path(__file__).resolve().parents[1] / "datasets" / "dev"
+DEFAULT_DEV = Path(str(resources.files("finetune").joinpath("dev")))
+"""The hand-made dev examples shipped as package data (in a checkout and in a wheel)."""
 HASHES_FILE = "examples.sha256"
 EXAMPLES_FILE = "examples.jsonl"
 

@@ -9,7 +9,7 @@ Layout under the registry root (`FINX_ADAPTERS`, default `$FINX_HOME/adapters`):
 A version folder is complete before it appears (written to a temporary folder, then renamed), and
 `current.json` is replaced with an atomic rename, so a crash at any point leaves the previous
 current adapter serving. The manifest holds parent, data hashes, scores, command and creation time.
-The adapter shipped in the repository (`adapters/finx-lora-v2`) is registered on first use; when a
+The adapter shipped with finx (`service/adapters/shipped/finx-lora-v2`) is registered on first use; when a
 new finx release ships a different adapter, it is registered too and becomes current only if the
 current version is itself a shipped one (an owner's own promotion is never overridden).
 """
@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ from service.config import finx_home
 from service.errors import AdapterNotFound, FinxError
 from service.model_store import file_sha256
 
-SHIPPED_ADAPTER = Path(__file__).resolve().parents[2] / "adapters" / "finx-lora-v2"
+SHIPPED_ADAPTER = Path(str(resources.files("service.adapters").joinpath("shipped", "finx-lora-v2")))
+"""The adapter this release ships, package data of `service.adapters` (in a checkout and in a wheel)."""
 
 
 VERSION_NAME = re.compile(r"v[0-9]{4,}")
