@@ -53,9 +53,11 @@ test: model ocr $(NODE_CLIENT)
 proto: install
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. proto/finx/v1/extraction.proto
 
+# Style and types: ruff over everything, mypy over the runtime and training packages ([tool.mypy]).
 lint: install
-	$(BIN)/ruff check service finetune tests
-	$(BIN)/ruff format --check service finetune tests
+	$(BIN)/ruff check service finetune tests bench
+	$(BIN)/ruff format --check service finetune tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

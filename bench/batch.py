@@ -1,6 +1,6 @@
 """Benchmark: `finx batch` on a 200-document folder against a loop of `finx extract` calls.
 
-Run: .venv/bin/python bench/batch.py [--loop-sample 5] [--base]
+Run (from the checkout root): .venv/bin/python -m bench.batch [--loop-sample 5] [--base]
 The folder is the generated test folder (tests/batch_corpus.py: 25 short receipts and invoices as
 .txt .md .html .eml .csv .tsv .pdf, Latin-1 and UTF-16 text, scans through OCR, broken files).
 Both sides run the same schema and settings. A `finx extract` loop starts the engine for every
@@ -21,9 +21,7 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.batch_corpus import SCHEMA, build_folder, short_texts
+from tests.support.files import SCHEMA, build_folder, short_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 

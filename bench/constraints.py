@@ -1,6 +1,6 @@
 """Benchmark: what constrained decoding costs on vLLM, and schema compile time first vs cached.
 
-Run: .venv/bin/python bench/constraints.py [--docs 16] [--max-tokens 96] [--backend guidance]
+Run (from the checkout root): .venv/bin/python -m bench.constraints [--docs 16] [--max-tokens 96] [--backend guidance]
 Same prompts (finx's prompt builder over the test corpus), same greedy settings, the base model:
 once with the JSON Schema constraint, once without. Then, per built-in schema, one 1-token
 request with a schema the engine has not seen (compile) and the same request again (cached).
@@ -9,16 +9,12 @@ Prints numbers; not a test.
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.config import configured_model_dir
 from service.prompt import build_messages, prompt_token_ids
 from service.schemas import get_schema
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Benchmark: what copy-grounded decoding costs per request, against the plain JSON constraint.
 
-Run: .venv/bin/python bench/copy_grounding.py [--repeat 5]
+Run (from the checkout root): .venv/bin/python -m bench.copy_grounding [--repeat 5]
 For a receipt (a fixture of the test corpus) and a 768-token NDA chunk (the first chunk of a
 Kleister-NDA document from ../shared/data when present, else a long corpus document): the time to
 build the copy-grounding grammar, to create its llguidance matcher, and to compute the token
@@ -11,17 +11,14 @@ fed one by one), against the same for the schema's plain JSON constraint. Prints
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from service.chunking import chunk_document
-from service.config import EngineConfig, configured_model_dir
+from service.config import ExtractionPolicy, configured_model_dir
 from service.engines.constraints import copy_grammar, guidance_grammar
 from service.schemas import get_schema
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 KLEISTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "kleister-nda-train"
 
@@ -32,7 +29,7 @@ def nda_chunk(tokenizer: object) -> tuple[str, str]:
         from finetune.importers.kleister import read
 
         example = next(iter(read(KLEISTER)))
-        config = EngineConfig()
+        config = ExtractionPolicy()
         chunk = chunk_document(example.text, tokenizer, config.chunk_tokens, config.chunk_overlap_tokens)[0]  # type: ignore[arg-type]
         return "Kleister-NDA " + example.id, chunk.text
     longest = max(load_corpus(), key=lambda doc: len(doc.text))

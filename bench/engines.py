@@ -1,21 +1,18 @@
 """Benchmark: seconds per document and tokens/s of both engines on the test corpus.
 
-Run: .venv/bin/python bench/engines.py [--max-tokens 160]
+Run (from the checkout root): .venv/bin/python -m bench.engines [--max-tokens 160]
 Prints one table; numbers depend on the machine (this is not a test).
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.config import EngineConfig
 from service.engines import create_engine
 from service.extractor import ExtractionTask, Extractor
+from service.options import ExtractOptions
 from service.result import ExtractionResult
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 
 def measure(engine_name: str, max_tokens: int) -> dict[str, float]:
@@ -23,7 +20,7 @@ def measure(engine_name: str, max_tokens: int) -> dict[str, float]:
     engine = create_engine(EngineConfig(engine=engine_name))
     start_s = time.perf_counter() - started
     corpus = load_corpus()
-    tasks = [ExtractionTask(doc.text, doc.schema, max_tokens=max_tokens) for doc in corpus]
+    tasks = [ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=max_tokens)) for doc in corpus]
     extractor = Extractor(engine)
     extractor.extract_many(tasks[:1])  # warm-up: first request pays one-off costs
     began = time.perf_counter()

@@ -1,7 +1,7 @@
 """Benchmark: the gRPC service under 1, 8 and 32 concurrent clients vs the transformers engine
 run sequentially in-process, on the same fixed documents (the test corpus). Prints tables.
 
-Run: .venv/bin/python bench/grpc_load.py [--docs 32] [--max-tokens 128] [--adapter base|""]
+Run (from the checkout root): .venv/bin/python -m bench.grpc_load [--docs 32] [--max-tokens 128] [--adapter base|""]
 It starts `finx serve` on a free loopback port, waits for health SERVING, and stops it after.
 Numbers depend on the machine (this is not a test).
 """
@@ -16,14 +16,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from service.client import FinxClient
+from service.options import ExtractOptions
+from tests.support.corpus import load_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import grpc  # noqa: E402
-from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
-
-from service.client import FinxClient  # noqa: E402
-from tests.conftest import load_corpus  # noqa: E402
 
 
 def free_port() -> int:
@@ -51,7 +51,7 @@ def run_level(target: str, docs: list, concurrency: int, max_tokens: int, adapte
     def one(doc) -> float:
         with FinxClient(target) as client:
             started = time.perf_counter()
-            client.extract(doc.text, doc.schema.name, max_tokens=max_tokens, adapter=adapter)
+            client.extract(doc.text, doc.schema.name, options=ExtractOptions(max_tokens=max_tokens), adapter=adapter)
             return time.perf_counter() - started
 
     started = time.perf_counter()
@@ -73,10 +73,14 @@ def transformers_sequential(docs: list, max_tokens: int, adapter: Path | None) -
 
     with create_engine(EngineConfig(engine="transformers")) as engine:
         extractor = Extractor(engine)
-        extractor.extract(ExtractionTask(docs[0].text, docs[0].schema, adapter=adapter, max_tokens=max_tokens))
+        extractor.extract(
+            ExtractionTask(docs[0].text, docs[0].schema, adapter=adapter, options=ExtractOptions(max_tokens=max_tokens))
+        )
         started = time.perf_counter()
         for doc in docs:
-            extractor.extract(ExtractionTask(doc.text, doc.schema, adapter=adapter, max_tokens=max_tokens))
+            extractor.extract(
+                ExtractionTask(doc.text, doc.schema, adapter=adapter, options=ExtractOptions(max_tokens=max_tokens))
+            )
         return len(docs) / (time.perf_counter() - started)
 
 

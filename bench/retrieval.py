@@ -1,6 +1,7 @@
 """Benchmark: reference store load time, lookup latency p50/p99, linking accuracy (top-1).
 
-Run: .venv/bin/python bench/retrieval.py [--sec ../shared/data/sec-company-tickers/company_tickers_exchange.json]
+Run (from the checkout root):
+    .venv/bin/python -m bench.retrieval [--sec ../shared/data/sec-company-tickers/company_tickers_exchange.json]
 Latency is measured over the SEC company list (about 10k tickers, 8k companies) with queries
 drawn from it: exact names, lower-cased names, names with one character changed (OCR-like),
 and tickers. Accuracy is top-1 over the hand-made pairs of tests/fixtures/references, on the
@@ -12,12 +13,9 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.config import RetrievalConfig
 from service.retrieval import seed_default_store

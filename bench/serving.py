@@ -1,7 +1,7 @@
 """Benchmark: the default (merged) adapter against the base model, finx batch against raw vLLM,
 prefix caching, one-client gRPC latency, RSS, and an adapter reload under load.
 
-Run: .venv/bin/python bench/serving.py [--docs 60] [--concurrency 32] [--grpc 20] [--no-reload]
+Run (from the checkout root): .venv/bin/python -m bench.serving [--docs 60] [--concurrency 32] [--grpc 20] [--no-reload]
 Documents: SROIE dev-split receipts from ../shared/data when present, else the corpus receipts.
 1. `finx batch`'s own path (discovery, reading, `run_batch`, `LocalBackend`, results file) on a
    folder of the receipts, once with the current adapter merged (the default) and once with the
@@ -27,17 +27,16 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from service.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
-from service.batch import BatchConfig, ExtractOptions, LocalBackend, run_batch
+from service.batch import BatchConfig, LocalBackend, run_batch
 from service.config import EngineConfig
 from service.engines import create_engine
 from service.engines.constraints import copy_grammar
 from service.extractor import Extractor
+from service.options import ExtractOptions
 from service.prompt import build_messages, prompt_token_ids
 from service.schemas import get_schema
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SROIE = ROOT.parent / "shared" / "data" / "sroie-train"
@@ -63,8 +62,8 @@ def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_toke
     engine = create_engine(EngineConfig(merged_adapter=adapter, enable_lora=False))
     start_s = time.perf_counter() - started
     extractor = Extractor(engine)
-    options = ExtractOptions(get_schema("receipt"), max_tokens=max_tokens)
-    config = BatchConfig(folder / "in", folder / "out.jsonl", options, concurrency=concurrency)
+    options = ExtractOptions(max_tokens=max_tokens)
+    config = BatchConfig(folder / "in", folder / "out.jsonl", get_schema("receipt"), options, concurrency=concurrency)
     backend = LocalBackend(lambda: extractor, adapter)
     summary = asyncio.run(run_batch(config, backend))
     rss = process_tree_rss_gib(os.getpid())
@@ -142,7 +141,7 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
         with FinxClient(target) as client:
             for _ in range(600):
                 try:
-                    client.extract(texts[0], "receipt", max_tokens=8)
+                    client.extract(texts[0], "receipt", options=ExtractOptions(max_tokens=8))
                     break
                 except grpc.RpcError:
                     time.sleep(1)

@@ -1,6 +1,6 @@
 """Benchmark: training speed on the real mix, in trained tokens/s and as a share of this CPU's ceiling.
 
-Run: .venv/bin/python bench/training.py [--config finetune/configs/v2.yaml] [--steps 6]
+Run (from the checkout root): .venv/bin/python -m bench.training [--config finetune/configs/v2.yaml] [--steps 6]
 Runs the first steps of the config's own run (same records, batch, LoRA, threads) in a scratch
 folder and reads TRL's token count. The ceiling: a LoRA step costs about 0.8 GFLOP per trained
 token for SmolLM2-135M (forward, backward through the frozen weights, adapter updates), and fp32
@@ -9,12 +9,9 @@ matmul runs at about 200 GFLOP/s on these 2 cores, so ~250 tokens/s. Prints numb
 
 import argparse
 import json
-import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from finetune.train import TrainConfig, main
 

@@ -16,6 +16,7 @@ from finetune.metrics import GroupScores
 from service.engines.base import Engine
 from service.errors import FinxError
 from service.extractor import ExtractionTask, Extractor
+from service.options import ExtractOptions
 from service.result import ExtractionResult
 
 
@@ -23,14 +24,10 @@ def evaluate(
     engine: Engine,
     examples: list[Example],
     adapter: Path | None = None,
-    max_tokens: int | None = None,
-    copy_grounding: bool | None = None,
+    options: ExtractOptions | None = None,
 ) -> dict[str, Any]:
     """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and schema."""
-    tasks = [
-        ExtractionTask(example.text, example.schema, adapter, max_tokens=max_tokens, copy_grounding=copy_grounding)
-        for example in examples
-    ]
+    tasks = [ExtractionTask(example.text, example.schema, adapter, options or ExtractOptions()) for example in examples]
     started = time.perf_counter()
     outcomes = Extractor(engine).extract_many(tasks)
     seconds = time.perf_counter() - started

@@ -22,7 +22,7 @@ import yaml
 
 from finetune.data import DataSource, read_source
 from finetune.examples import Example
-from service.config import EngineConfig, configured_model_dir
+from service.config import ExtractionPolicy, configured_model_dir
 from service.errors import FinxError
 
 
@@ -120,14 +120,14 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         raise FinxError("no training examples", hint="check the sources in the config")
     model_dir = config.base_model or configured_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    serving = EngineConfig()
+    serving = ExtractionPolicy()
     settings = ChunkSettings(serving.chunk_tokens, serving.chunk_overlap_tokens, config.empty_chunk_fraction)
     records = build_records(examples, tokenizer, settings, seed=config.seed)
     records = [record for record in records if len(record["input_ids"]) <= config.max_length]
     dataset = Dataset.from_list(records).shuffle(seed=config.seed)
 
     gpu = torch.cuda.is_available()
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if gpu else torch.float32)
+    model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if gpu else torch.float32)
     peft_config = None
     if config.init_adapter is not None:
         model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
@@ -167,7 +167,8 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     resume = any(checkpoints.glob("checkpoint-*"))
     result = trainer.train(resume_from_checkpoint=resume or None)
     adapter_dir = config.output_dir / "adapter"
-    trainer.model.save_pretrained(adapter_dir)
+    trained: Any = trainer.model
+    trained.save_pretrained(adapter_dir)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     # TRL logs the tokens this process trained on (a resumed run counts from its checkpoint)
     train_seconds = result.metrics.get("train_runtime", 0) or 1

@@ -1,6 +1,7 @@
 """Conversion between the finx.v1 protobuf messages and the domain types (`to_pb` / `from_pb`).
 
-The only module besides the servicer and the client that knows the generated message classes.
+The only module besides the servicer and the client (`service/client.py`, which every caller of a
+running service uses, the batch's server backend included) that knows the generated message classes.
 """
 
 import json
@@ -8,39 +9,45 @@ from dataclasses import dataclass
 from typing import Any
 
 from finx.v1 import extraction_pb2 as pb
-from service.documents import MAX_DOCUMENT_BYTES, decode_text
 from service.errors import InvalidSchema, UnsupportedMediaType
-from service.grounding import ValueSource
-from service.ingest import read_document
+from service.grounding import MatchKind, ValueSource
+from service.ingest import MAX_DOCUMENT_BYTES, read_document, read_unnamed
 from service.ingest.readers import READERS
-from service.result import ExtractionResult, Timings
+from service.options import ExtractOptions
+from service.result import ExtractionResult, Status, Timings
 from service.retrieval.base import Reference
 from service.retrieval.linking import EntityLink
 from service.schemas import custom_schema, get_schema
 from service.schemas.base import SchemaSpec
 
-TEXT_MEDIA_TYPES = {"", "text/plain", "text/plain; charset=utf-8"}
-STATUS_TO_PB = {
+STATUS_TO_PB: dict[Status, pb.ResultStatus] = {
     "ok": pb.RESULT_STATUS_OK,
     "partial": pb.RESULT_STATUS_PARTIAL,
     "truncated": pb.RESULT_STATUS_TRUNCATED,
     "invalid": pb.RESULT_STATUS_INVALID,
 }
-STATUS_FROM_PB = {value: key for key, value in STATUS_TO_PB.items()}
-MATCH_TO_PB = {
+STATUS_FROM_PB: dict[int, Status] = {value: key for key, value in STATUS_TO_PB.items()}
+MATCH_TO_PB: dict[MatchKind, pb.MatchKind] = {
     "exact": pb.MATCH_KIND_EXACT,
     "case_insensitive": pb.MATCH_KIND_CASE_INSENSITIVE,
     "whitespace": pb.MATCH_KIND_WHITESPACE,
     "fuzzy": pb.MATCH_KIND_FUZZY,
     "not_found": pb.MATCH_KIND_NOT_FOUND,
 }
-MATCH_FROM_PB = {value: key for key, value in MATCH_TO_PB.items()}
-COPY_GROUNDING_FROM_PB: dict[int, bool | None] = {
+MATCH_FROM_PB: dict[int, MatchKind] = {value: key for key, value in MATCH_TO_PB.items()}
+COPY_GROUNDING_FROM_PB: dict[pb.CopyGrounding, bool | None] = {
     pb.COPY_GROUNDING_DEFAULT: None,
     pb.COPY_GROUNDING_ON: True,
     pb.COPY_GROUNDING_OFF: False,
 }
-COPY_GROUNDING_TO_PB = {value: key for key, value in COPY_GROUNDING_FROM_PB.items()}
+COPY_GROUNDING_TO_PB: dict[bool | None, pb.CopyGrounding] = {
+    value: key for key, value in COPY_GROUNDING_FROM_PB.items()
+}
+
+
+MESSAGE_ENVELOPE_BYTES = 1024 * 1024
+"""Room in a gRPC message for the schema and options beside the largest document."""
+MAX_MESSAGE_BYTES = MAX_DOCUMENT_BYTES + MESSAGE_ENVELOPE_BYTES
 
 
 @dataclass(frozen=True)
@@ -49,45 +56,59 @@ class DecodedRequest:
     document: str
     schema: SchemaSpec
     adapter: str
-    max_tokens: int | None
-    grounding: bool
-    link_entities: bool
-    reference_context: bool
-    copy_grounding: bool | None
+    """The caller's adapter reference ("", "base" or a registry version), not yet resolved."""
+    options: ExtractOptions
 
 
-def request_from_pb(request: pb.ExtractRequest) -> DecodedRequest:
+def options_from_pb(options: pb.ExtractOptions) -> ExtractOptions:
+    return ExtractOptions(
+        max_tokens=options.max_tokens or None,
+        grounding=not options.disable_grounding,
+        reference_context=options.reference_context,
+        link_entities=options.link_entities,
+        copy_grounding=COPY_GROUNDING_FROM_PB[options.copy_grounding],
+    )
+
+
+def options_to_pb(options: ExtractOptions) -> pb.ExtractOptions:
+    return pb.ExtractOptions(
+        max_tokens=options.max_tokens or 0,
+        disable_grounding=not options.grounding,
+        reference_context=options.reference_context,
+        link_entities=options.link_entities,
+        copy_grounding=COPY_GROUNDING_TO_PB[options.copy_grounding],
+    )
+
+
+def request_from_pb(request: pb.ExtractRequest, max_bytes: int = MAX_DOCUMENT_BYTES) -> DecodedRequest:
     """Document text and schema of a request, or a `FinxError` saying what is wrong with it.
 
-    Bytes are read by the ingestion module for their media type (PDF, HTML, e-mail, images ...),
-    which may run OCR: call this off the event loop.
+    Text and bytes are read by the ingestion module like every other entry point's (text: the
+    same decoder as a `.txt` file; bytes: by media type, PDF, HTML, e-mail, images ..., which may
+    run OCR): call this off the event loop.
     """
     which = request.WhichOneof("document")
     if which == "text":
-        document = decode_text(request.text.encode("utf-8"), name="document")
+        document = read_document(request.text.encode("utf-8"), "document", "text/plain", max_bytes).text
     elif which == "data":
         media_type = request.media_type.lower().split(";")[0].strip()
-        if request.media_type.lower() in TEXT_MEDIA_TYPES:
-            document = decode_text(request.data, name="document")
+        if not media_type:
+            document = read_unnamed(request.data, "document", max_bytes).text
         elif media_type in READERS:
-            document = read_document(request.data, "document", media_type, max_bytes=MAX_DOCUMENT_BYTES).text
+            document = read_document(request.data, "document", media_type, max_bytes).text
         else:
             supported = ", ".join(sorted(READERS))
             raise UnsupportedMediaType(
                 f"unsupported media type {request.media_type!r}", hint=f"use one of: {supported}"
             )
     else:
-        document = decode_text(b"", name="document")
+        document = read_document(b"", "document", "text/plain", max_bytes).text
     return DecodedRequest(
         request_id=request.request_id,
         document=document,
         schema=schema_from_pb(request),
         adapter=request.adapter,
-        max_tokens=request.options.max_tokens or None,
-        grounding=not request.options.disable_grounding,
-        link_entities=request.options.link_entities,
-        reference_context=request.options.reference_context,
-        copy_grounding=COPY_GROUNDING_FROM_PB[request.options.copy_grounding],
+        options=options_from_pb(request.options),
     )
 
 
@@ -100,7 +121,14 @@ def schema_from_pb(request: pb.ExtractRequest) -> SchemaSpec:
             return custom_schema(json.loads(request.schema_json))
         except json.JSONDecodeError as error:
             raise InvalidSchema(f"schema_json is not valid JSON: {error}") from None
+        except RecursionError:
+            raise InvalidSchema("schema_json nests too deeply") from None
     raise InvalidSchema("no schema given", hint="set schema_name or schema_json")
+
+
+def is_error_response(response: pb.ExtractResponse) -> bool:
+    """Whether a stream item carries an error status instead of a result."""
+    return response.status == pb.RESULT_STATUS_ERROR
 
 
 def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) -> pb.ExtractResponse:

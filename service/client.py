@@ -9,16 +9,22 @@ Results come back as the same `ExtractionResult` the in-process path returns. Fa
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import grpc
 
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.api_convert import COPY_GROUNDING_TO_PB, reference_from_pb, result_from_pb
+from service.api_convert import MAX_MESSAGE_BYTES, options_to_pb, reference_from_pb, result_from_pb
+from service.options import ExtractOptions
 from service.result import ExtractionResult
 from service.retrieval.base import Reference
+
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
 
 
 def extract_request(
@@ -26,18 +32,18 @@ def extract_request(
     schema: str | dict[str, Any],
     request_id: str = "",
     adapter: str = "",
-    max_tokens: int = 0,
     media_type: str = "",
-    link_entities: bool = False,
-    reference_context: bool = False,
-    copy_grounding: bool | None = None,
+    options: ExtractOptions | None = None,
 ) -> pb.ExtractRequest:
-    """An ExtractRequest for text or bytes, with a schema name or a JSON Schema dict."""
-    options = pb.ExtractOptions(
-        max_tokens=max_tokens, link_entities=link_entities, reference_context=reference_context,
-        copy_grounding=COPY_GROUNDING_TO_PB[copy_grounding],
-    )  # fmt: skip
-    request = pb.ExtractRequest(request_id=request_id, adapter=adapter, media_type=media_type, options=options)
+    """An ExtractRequest for text or bytes, with a schema name or a JSON Schema dict.
+
+    `adapter`: "" (the service's current adapter), "base" or a registry version."""
+    request = pb.ExtractRequest(
+        request_id=request_id,
+        adapter=adapter,
+        media_type=media_type,
+        options=options_to_pb(options or ExtractOptions()),
+    )
     if isinstance(document, bytes):
         request.data = document
     else:
@@ -49,18 +55,27 @@ def extract_request(
     return request
 
 
+def auth_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
 class FinxClient:
     def __init__(self, target: str, token: str | None = None, timeout: float | None = 600.0) -> None:
-        self.channel = grpc.insecure_channel(target)
+        self.channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
         self.stub = pb_grpc.ExtractionStub(self.channel)
-        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.metadata = auth_metadata(token)
         self.timeout = timeout
 
-    def extract(self, document: str | bytes, schema: str | dict[str, Any], **options: Any) -> ExtractionResult:
-        response = self.stub.Extract(
-            extract_request(document, schema, **options), timeout=self.timeout, metadata=self.metadata
-        )
-        return result_from_pb(response)
+    def extract(
+        self,
+        document: str | bytes,
+        schema: str | dict[str, Any],
+        adapter: str = "",
+        media_type: str = "",
+        options: ExtractOptions | None = None,
+    ) -> ExtractionResult:
+        request = extract_request(document, schema, adapter=adapter, media_type=media_type, options=options)
+        return result_from_pb(self.stub.Extract(request, timeout=self.timeout, metadata=self.metadata))
 
     def extract_stream(self, requests: Iterable[pb.ExtractRequest]) -> Iterator[pb.ExtractResponse]:
         """Responses as they finish (match them by request_id)."""
@@ -85,3 +100,20 @@ class FinxClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AsyncFinxClient:
+    """The asyncio client: one bidirectional ExtractStream for many documents (the batch's server
+    backend). Failed calls raise `grpc.aio.AioRpcError`."""
+
+    def __init__(self, target: str, token: str | None = None) -> None:
+        self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self.stub = pb_grpc.ExtractionStub(self.channel)
+        self.metadata = auth_metadata(token)
+
+    def extract_stream(self, requests: AsyncIterator[pb.ExtractRequest]) -> AsyncIterator[pb.ExtractResponse]:
+        """Responses as they finish (match them by request_id)."""
+        return self.stub.ExtractStream(requests, metadata=self.metadata)
+
+    async def close(self) -> None:
+        await self.channel.close()

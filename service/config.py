@@ -1,23 +1,53 @@
-"""Typed configuration: where finx keeps its files and how an engine is set up.
+"""Typed configuration: finx's environment variables, where it keeps its files, how an engine is
+set up and how documents are extracted.
 
-Environment variables (each optional):
-- `FINX_HOME`: cache folder for the converted base model and other state (default `~/.cache/finx`).
-- `FINX_MODEL`: any Hugging Face-format model folder to use instead of the embedded default.
+`ENVIRONMENT` is the one table of finx's environment variables (name, default, meaning); `env()`
+is the only reader of them (the README lists the same table, a test checks both).
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from service.errors import FinxError
 
 EngineName = Literal["vllm", "transformers"]
 StructuredBackend = Literal["outlines", "xgrammar", "guidance"]
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+"""The one document size limit of every entry point (CLI file and stdin, gRPC, batch)."""
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    name: str
+    default: str
+    meaning: str
+
+
+ENVIRONMENT = (
+    EnvironmentVariable("FINX_HOME", "~/.cache/finx", "cache folder: model, merged adapters, logs, references"),
+    EnvironmentVariable("FINX_MODEL", "the embedded model", "a Hugging Face-format model folder to use instead"),
+    EnvironmentVariable("FINX_ADAPTERS", "$FINX_HOME/adapters", "the adapter registry"),
+    EnvironmentVariable("FINX_AUTH_TOKEN", "none", "bearer token `finx serve` requires and `--server` clients send"),
+    EnvironmentVariable("FINX_OCR_LANG", "eng", "Tesseract language(s) for scans, e.g. `eng+deu`"),
+    EnvironmentVariable("FINX_VERBOSE", "unset", "set: engine start-up logs go to stderr, not the engine log"),
+)
+_KNOWN = {variable.name for variable in ENVIRONMENT}
+
+
+def env(name: str) -> str | None:
+    """The value of one of finx's environment variables (`ENVIRONMENT`); empty counts as unset."""
+    if name not in _KNOWN:
+        raise KeyError(f"{name} is not in finx's table of environment variables")
+    return os.environ.get(name) or None
 
 
 def finx_home() -> Path:
     """The cache folder (`FINX_HOME`, default `~/.cache/finx`)."""
-    return Path(os.environ.get("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()
+    return Path(env("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()
 
 
 def default_model_dir() -> Path:
@@ -27,7 +57,7 @@ def default_model_dir() -> Path:
 
 def configured_model_dir() -> Path:
     """The model folder in use: `FINX_MODEL` if set, else the embedded default."""
-    override = os.environ.get("FINX_MODEL")
+    override = env("FINX_MODEL")
     return Path(override).expanduser() if override else default_model_dir()
 
 
@@ -42,15 +72,7 @@ class EngineConfig:
     structured_backend: StructuredBackend = "guidance"
     """Constrained-decoding backend: `guidance` (default, no compile step), `outlines`, `xgrammar`."""
     max_model_len: int = 4096
-    """Context window (prompt + answer) in tokens; longer documents are rejected."""
-    chunk_tokens: int = 768
-    """Documents longer than this many tokens are split into chunks of this size (training too)."""
-    chunk_overlap_tokens: int = 64
-    """Tokens shared by consecutive chunks, so no value is cut in half at a boundary."""
-    max_chunks: int = 64
-    """Longer documents are rejected rather than run as more chunks than this."""
-    max_tokens: int = 512
-    """Default cap on generated tokens per request; hitting it marks the result `truncated`."""
+    """Context window (prompt + answer) in tokens: a chunk's prompt plus its answer must fit."""
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     """Weights dtype; float32 is fastest on CPUs without bf16 units."""
     kv_cache_bytes: int = 1 << 30
@@ -72,6 +94,20 @@ class EngineConfig:
 
     def resolved_model_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else configured_model_dir()
+
+
+@dataclass(frozen=True)
+class ExtractionPolicy:
+    """How the extractor cuts documents and bounds answers (not how an engine starts)."""
+
+    chunk_tokens: int = 768
+    """Documents longer than this many tokens are split into chunks of this size (training too)."""
+    chunk_overlap_tokens: int = 64
+    """Tokens shared by consecutive chunks, so no value is cut in half at a boundary."""
+    max_chunks: int = 64
+    """Longer documents are rejected rather than run as more chunks than this."""
+    max_tokens: int = 512
+    """Default cap on generated tokens per chunk; hitting it marks the result `truncated`."""
 
 
 RetrieverName = Literal["sqlite", "none"]
@@ -99,3 +135,45 @@ class RetrievalConfig:
 
     def resolved_store_path(self) -> Path:
         return self.store_path if self.store_path is not None else default_reference_store()
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How `finx serve` listens. Non-loopback binds need TLS or a bearer token."""
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    metrics_port: int = 9464
+    """Prometheus metrics over HTTP; 0 turns them off."""
+    metrics_host: str = "127.0.0.1"
+    """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
+    max_inflight: int = 64
+    """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    """Largest document (text or file bytes) a request may carry; messages may be 1 MiB larger
+    (schema, options). Larger messages get RESOURCE_EXHAUSTED, larger documents INVALID_ARGUMENT."""
+    drain_seconds: float = 30.0
+    """On SIGTERM, how long in-flight calls may take to finish."""
+    auth_token: str | None = None
+    """Bearer token required in the `authorization` metadata (also from FINX_AUTH_TOKEN)."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+
+    def check(self) -> None:
+        if self.host not in LOOPBACK_HOSTS and not (self.auth_token or (self.tls_cert and self.tls_key)):
+            raise FinxError(
+                f"refusing to listen on {self.host} without TLS or a bearer token",
+                hint="set --tls-cert/--tls-key or FINX_AUTH_TOKEN, or bind 127.0.0.1",
+            )
+        if self.tls_cert and not self.tls_key:
+            raise FinxError("--tls-cert was given without --tls-key", hint="TLS needs the certificate and its key")
+        if self.tls_key and not self.tls_cert:
+            raise FinxError("--tls-key was given without --tls-cert", hint="TLS needs the certificate and its key")
+
+    def warnings(self) -> list[str]:
+        """Settings that work but put callers at risk (logged at start-up)."""
+        if self.host not in LOOPBACK_HOSTS and self.auth_token and not self.tls_cert:
+            return [f"listening on {self.host} with a bearer token but no TLS: the token travels in clear text"]
+        return []

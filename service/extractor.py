@@ -18,18 +18,20 @@ import asyncio
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from service.adapters.resolve import check_adapter
 from service.chunking import Chunk, chunk_document, merge_results
-from service.config import RetrievalConfig
-from service.documents import check_text
-from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
+from service.config import ExtractionPolicy, RetrievalConfig
+from service.engines.base import Engine, Generation, GenerationRequest
 from service.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from service.errors import FinxError, InvalidDocument, RetrievalUnavailable
 from service.grounding import ground
+from service.ingest import check_text
+from service.options import ExtractOptions
 from service.prompt import build_messages, prompt_token_ids
 from service.result import ExtractionResult, Status, Timings
 from service.retrieval.base import Retriever
@@ -48,15 +50,8 @@ class ExtractionTask:
     document: str
     schema: SchemaSpec
     adapter: Path | None = None
-    max_tokens: int | None = None
-    grounding: bool = True
-    reference_context: bool = False
-    """Put reference records for the companies the document names into the prompt."""
-    link_entities: bool = False
-    """Link extracted companies and tickers to reference records."""
-    copy_grounding: bool | None = None
-    """Copied values may only be text of the document: None = on where the schema copies values and
-    the engine runs the guidance backend; True = required (an error elsewhere); False = off."""
+    """LoRA adapter folder (already resolved), or None for the base model."""
+    options: ExtractOptions = field(default_factory=ExtractOptions)
 
 
 @dataclass(frozen=True)
@@ -85,12 +80,12 @@ class Extractor:
     def __init__(
         self,
         engine: Engine,
-        default_adapter: Path | None = None,
         retriever: Retriever | None = None,
         retrieval: RetrievalConfig | None = None,
+        policy: ExtractionPolicy | None = None,
     ) -> None:
         self.engine = engine
-        self.default_adapter = default_adapter
+        self.policy = policy or ExtractionPolicy()
         self.retriever = retriever
         self.retrieval = retrieval or RetrievalConfig()
         self._tokenizer_lock = threading.Lock()
@@ -137,35 +132,35 @@ class Extractor:
         """Check the document, split it into chunks, build and tokenize one prompt per chunk."""
         started = time.perf_counter()
         check_text(task.document)
-        if task.link_entities or task.reference_context:
+        options, policy = task.options, self.policy
+        if options.link_entities or options.reference_context:
             self._require_retriever()
-        config = self.engine.config
-        max_tokens = task.max_tokens or config.max_tokens
-        if max_tokens < 1 or max_tokens >= config.max_model_len:
-            raise FinxError(f"max_tokens must be between 1 and {config.max_model_len - 1}, got {max_tokens}")
+        max_tokens = options.max_tokens or policy.max_tokens
+        context = self.engine.max_model_len
+        if max_tokens < 1 or max_tokens >= context:
+            raise FinxError(f"max_tokens must be between 1 and {context - 1}, got {max_tokens}")
         too_long = InvalidDocument(
-            f"document is too long: more than {config.max_chunks} chunks of {config.chunk_tokens} tokens",
+            f"document is too long: more than {policy.max_chunks} chunks of {policy.chunk_tokens} tokens",
             hint="split it into smaller documents",
         )
-        if len(task.document) > config.max_chunks * config.chunk_tokens * CHARS_PER_TOKEN_CEILING:
+        if len(task.document) > policy.max_chunks * policy.chunk_tokens * CHARS_PER_TOKEN_CEILING:
             raise too_long
-        chunks = chunk_document(task.document, self.engine.tokenizer, config.chunk_tokens, config.chunk_overlap_tokens)
-        if len(chunks) > config.max_chunks:
+        chunks = chunk_document(task.document, self.engine.tokenizer, policy.chunk_tokens, policy.chunk_overlap_tokens)
+        if len(chunks) > policy.max_chunks:
             raise too_long
-        adapter = task.adapter or self.default_adapter
-        adapter = check_adapter(adapter) if adapter else None
+        adapter = check_adapter(task.adapter) if task.adapter else None
         lora = self.engine.lora_for(adapter)
-        references = self._reference_context(task.document) if task.reference_context else None
+        references = self._reference_context(task.document) if options.reference_context else None
         copy_grounded = self._copy_grounded(task)
         requests = []
         for chunk in chunks:
             messages = build_messages(task.schema, chunk.text, references)
             with self._tokenizer_lock:
                 prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
-            if len(prompt_ids) + max_tokens > config.max_model_len:
+            if len(prompt_ids) + max_tokens > context:
                 raise InvalidDocument(
                     f"the prompt has {len(prompt_ids)} tokens: with {max_tokens} for the answer it does not "
-                    f"fit the model window of {config.max_model_len}",
+                    f"fit the model window of {context}",
                     hint="lower max_tokens or use shorter reference context",
                 )
             requests.append(
@@ -204,13 +199,13 @@ class Extractor:
                 status, error = "invalid", f"normalised output does not validate against {spec.label}: {invalid}"
             else:
                 data = spec.dump(value)
-                if prepared.task.grounding:
+                if prepared.task.options.grounding:
                     sources = ground(prepared.task.document, written)
                     for source in sources:
                         if source.path in canonical:
                             source.normalised = canonical[source.path]
         links = []
-        if data is not None and prepared.task.link_entities:
+        if data is not None and prepared.task.options.link_entities:
             links = link_entities(data, self._require_retriever(), self.retrieval.link_threshold)
         ended = time.perf_counter()
         adapter = prepared.adapter
@@ -226,7 +221,7 @@ class Extractor:
             raw=generations[0].text if len(generations) == 1 else "\n".join(g.text for g in generations),
             chunks=len(generations),
             engine=self.engine.name,
-            model=self.engine.base_model_dir.name,
+            model=self.engine.model_name,
             adapter=str(adapter) if adapter else None,
             prompt_tokens=sum(generation.prompt_tokens for generation in generations),
             completion_tokens=sum(generation.completion_tokens for generation in generations),
@@ -240,10 +235,11 @@ class Extractor:
         )
 
     def _copy_grounded(self, task: ExtractionTask) -> bool:
-        if task.copy_grounding is False or not copied_modes(task.schema.json_schema):
+        wanted = task.options.copy_grounding
+        if wanted is False or not copied_modes(task.schema.json_schema):
             return False
-        backend = self.engine.config.structured_backend
-        if task.copy_grounding is None:
+        backend = self.engine.structured_backend
+        if wanted is None:
             return backend == COPY_GROUNDING_BACKEND
         require_copy_backend(backend)
         return True

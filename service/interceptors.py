@@ -60,7 +60,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             inner = handler.unary_unary
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                with observe(method) as outcome:
+                with observe(method, context) as outcome:
                     try:
                         return await inner(request, context)
                     except FinxError as error:
@@ -83,7 +83,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             inner_stream = handler.stream_stream
 
             async def stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                with observe(method):
+                with observe(method, context):
                     async for response in inner_stream(request_iterator, context):
                         yield response
 
@@ -122,13 +122,17 @@ def unauthenticated_handler() -> grpc.RpcMethodHandler:
 
 
 @contextlib.contextmanager
-def observe(method: str) -> Any:
+def observe(method: str, context: grpc.aio.ServicerContext) -> Any:
+    """Counts the call by its final status and times it; a call cut off by its deadline counts as
+    DEADLINE_EXCEEDED, one the client cancelled as CANCELLED."""
     outcome: dict[str, grpc.StatusCode] = {"code": grpc.StatusCode.OK}
     started = time.perf_counter()
     try:
         yield outcome
     except asyncio.CancelledError:
-        outcome["code"] = grpc.StatusCode.CANCELLED
+        remaining = context.time_remaining()
+        expired = remaining is not None and remaining <= 0
+        outcome["code"] = grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
         raise
     finally:
         metrics.REQUESTS.labels(method, outcome["code"].name).inc()

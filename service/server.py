@@ -15,11 +15,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,9 @@ from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 from service import metrics
 from service.adapters.registry import AdapterRegistry
-from service.api_convert import reference_to_pb, request_from_pb, result_to_pb
-from service.config import EngineConfig, RetrievalConfig
+from service.adapters.resolve import ResolvedAdapter, resolve_adapter
+from service.api_convert import MESSAGE_ENVELOPE_BYTES, reference_to_pb, request_from_pb, result_to_pb
+from service.config import EngineConfig, ServerConfig, env
 from service.engines.base import Engine
 from service.errors import (
     FinxError,
@@ -41,47 +41,13 @@ from service.errors import (
     Overloaded,
     RetrievalUnavailable,
 )
-from service.extractor import ExtractionTask, Extractor
+from service.extractor import ExtractionTask
 from service.interceptors import SERVICE_NAME, ErrorInterceptor, TokenInterceptor, status_code_of
 from service.retrieval import Retriever, create_retriever
 from service.schemas import get_schema, list_schemas
 from service.serving import EngineSet
 
 log = logging.getLogger("finx.server")
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-BASE_ADAPTER = "base"
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """How `finx serve` listens. Non-loopback binds need TLS or a bearer token."""
-
-    host: str = "127.0.0.1"
-    port: int = 50051
-    metrics_port: int = 9464
-    """Prometheus metrics over HTTP; 0 turns them off."""
-    metrics_host: str = "127.0.0.1"
-    """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
-    max_inflight: int = 64
-    """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
-    max_message_bytes: int = 8 * 1024 * 1024
-    drain_seconds: float = 30.0
-    """On SIGTERM, how long in-flight calls may take to finish."""
-    auth_token: str | None = None
-    """Bearer token required in the `authorization` metadata (also from FINX_AUTH_TOKEN)."""
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    engine: EngineConfig = field(default_factory=EngineConfig)
-    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
-
-    def check(self) -> None:
-        if self.host not in LOOPBACK_HOSTS and not (self.auth_token or (self.tls_cert and self.tls_key)):
-            raise FinxError(
-                f"refusing to listen on {self.host} without TLS or a bearer token",
-                hint="set --tls-cert/--tls-key or FINX_AUTH_TOKEN, or bind 127.0.0.1",
-            )
-        if bool(self.tls_cert) != bool(self.tls_key):
-            raise FinxError("TLS needs both --tls-cert and --tls-key")
 
 
 class ExtractionService(pb_grpc.ExtractionServicer):
@@ -136,15 +102,15 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         return self.current_version or ""
 
     # helpers ------------------------------------------------------------------------------
-    def resolve_adapter(self, name: str) -> tuple[Path | None, str]:
-        if name == BASE_ADAPTER:
-            return None, ""
-        if not name:
-            return self.current_adapter, self.current_version or ""
-        return self.registry.path(name), name
+    def resolve_adapter(self, reference: str) -> ResolvedAdapter:
+        """A request's adapter: "" is the adapter this server serves as current (not re-read)."""
+        current = ResolvedAdapter(self.current_adapter, self.current_version or "")
+        return resolve_adapter(reference, self.registry, current)
 
     @contextlib.asynccontextmanager
-    async def slot(self, adapter: Path | None) -> AsyncIterator[Extractor]:
+    async def admitted(self) -> AsyncIterator[EngineSet]:
+        """One request's place among the `max_inflight`, held from reading its document and
+        schema to its result (reading can cost as much as extracting)."""
         if self.draining or self.engines is None:
             raise NotReady("the service is not ready" if not self.draining else "the service is shutting down")
         if self.inflight >= self.config.max_inflight:
@@ -152,25 +118,21 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         self.inflight += 1
         metrics.INFLIGHT.set(self.inflight)
         try:
-            async with self.engines.use(adapter) as extractor:
-                yield extractor
+            yield self.engines
         finally:
             self.inflight -= 1
             metrics.INFLIGHT.set(self.inflight)
 
     async def extract_one(self, request: pb.ExtractRequest) -> pb.ExtractResponse:
-        decoded = await asyncio.to_thread(request_from_pb, request)
-        adapter, label = self.resolve_adapter(decoded.adapter)
-        async with self.slot(adapter) as extractor:
-            task = ExtractionTask(
-                decoded.document, decoded.schema, adapter=adapter, max_tokens=decoded.max_tokens,
-                grounding=decoded.grounding, link_entities=decoded.link_entities,
-                reference_context=decoded.reference_context, copy_grounding=decoded.copy_grounding,
-            )  # fmt: skip
-            result = await extractor.aextract(task)
+        async with self.admitted() as engines:
+            decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
+            adapter = self.resolve_adapter(decoded.adapter)
+            async with engines.use(adapter.path) as extractor:
+                task = ExtractionTask(decoded.document, decoded.schema, adapter.path, decoded.options)
+                result = await extractor.aextract(task)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
         metrics.TOKENS.labels("completion").inc(result.completion_tokens)
-        return result_to_pb(result, decoded.request_id, label)
+        return result_to_pb(result, decoded.request_id, adapter.label)
 
     # rpcs ---------------------------------------------------------------------------------
     async def Extract(self, request: pb.ExtractRequest, context: grpc.aio.ServicerContext) -> pb.ExtractResponse:
@@ -259,8 +221,8 @@ def build_server(config: ServerConfig, service: ExtractionService) -> tuple[grpc
     if config.auth_token:
         interceptors.insert(0, TokenInterceptor(config.auth_token))
     options = [
-        ("grpc.max_receive_message_length", config.max_message_bytes),
-        ("grpc.max_send_message_length", config.max_message_bytes),
+        ("grpc.max_receive_message_length", config.max_document_bytes + MESSAGE_ENVELOPE_BYTES),
+        ("grpc.max_send_message_length", config.max_document_bytes + MESSAGE_ENVELOPE_BYTES),
     ]
     server = grpc.aio.server(interceptors=interceptors, options=options)
     pb_grpc.add_ExtractionServicer_to_server(service, server)
@@ -283,9 +245,11 @@ async def serve(
     """Run until SIGTERM/SIGINT, then drain in-flight calls for up to `drain_seconds`."""
     from service.engines import create_engine
 
-    if config.auth_token is None and os.environ.get("FINX_AUTH_TOKEN"):
-        config = ServerConfig(**{**config.__dict__, "auth_token": os.environ["FINX_AUTH_TOKEN"]})
+    if config.auth_token is None and env("FINX_AUTH_TOKEN"):
+        config = replace(config, auth_token=env("FINX_AUTH_TOKEN"))
     config.check()
+    for warning in config.warnings():
+        log.warning("%s", warning)
     service = ExtractionService(config)
     server, port = build_server(config, service)
     if config.metrics_port:

@@ -1,70 +1,24 @@
-"""Shared fixtures: the real model, one engine of each kind per test session, the fixture corpus."""
+"""Shared fixtures: the real model, one engine of each kind per test session, the fixture corpus
+(helpers live in `tests/support/`, shared with `bench/`)."""
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from service.config import EngineConfig, configured_model_dir
 from service.errors import FinxError
-from service.extractor import ExtractionTask, Extractor
 from service.result import ExtractionResult
-from service.schemas import load_schema
-from service.schemas.base import SchemaSpec
-
-FIXTURES = Path(__file__).parent / "fixtures"
-DOCUMENTS = FIXTURES / "documents"
-CORPUS_MAX_TOKENS = 160
-"""Cap on generated tokens for the corpus: keeps the suite bounded on a 2-core CPU."""
+from tests.support.corpus import ModelMissing, make_random_lora, run_corpus, start_engine
 
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-@dataclass(frozen=True)
-class CorpusDocument:
-    id: str
-    text: str
-    schema: SchemaSpec
-
-
-def load_corpus() -> list[CorpusDocument]:
-    """The hand-written messy documents of `tests/fixtures/documents`, each with its schema."""
-    manifest = json.loads((DOCUMENTS / "manifest.json").read_text())
-    corpus = []
-    for key, schema_ref in manifest.items():
-        file_name = key.split("#")[0]
-        ref = str(DOCUMENTS / schema_ref) if schema_ref.endswith(".json") else schema_ref
-        corpus.append(CorpusDocument(key, (DOCUMENTS / file_name).read_text(encoding="utf-8"), load_schema(ref)))
-    return corpus
-
-
-def require_model() -> None:
-    if not (configured_model_dir() / "config.json").is_file():
-        pytest.fail(f"no model at {configured_model_dir()}: run `make test` (it runs `finx model fetch`)")
-
-
-def start_engine(name: str):
-    from service.engines import create_engine
-
-    require_model()
-    return create_engine(EngineConfig(engine=name, max_lora_rank=16))
-
-
-def make_random_lora(path: Path, seed: int = 0) -> Path:
-    """A LoRA adapter with random (non-zero) weights: changes the output, so adapter routing shows."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    require_model()
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(configured_model_dir(), dtype=torch.float32)
-    config = LoraConfig(r=8, lora_alpha=32, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    get_peft_model(model, config).save_pretrained(path)
-    return path
+def engine_or_fail(name: str):
+    try:
+        return start_engine(name)
+    except ModelMissing as missing:
+        pytest.fail(str(missing))
 
 
 @pytest.fixture(scope="session")
@@ -74,14 +28,14 @@ def random_lora(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def vllm_engine():
-    engine = start_engine("vllm")
+    engine = engine_or_fail("vllm")
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="session")
 def transformers_engine():
-    engine = start_engine("transformers")
+    engine = engine_or_fail("transformers")
     yield engine
     engine.close()
 
@@ -89,19 +43,6 @@ def transformers_engine():
 @pytest.fixture(scope="session", params=["vllm", "transformers"])
 def engine(request):
     return request.getfixturevalue(f"{request.param}_engine")
-
-
-_corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
-
-
-def run_corpus(engine) -> dict[str, ExtractionResult | FinxError]:
-    """The whole corpus extracted once per engine (greedy, no adapter), keyed by document id."""
-    if engine.name not in _corpus_runs:
-        corpus = load_corpus()
-        tasks = [ExtractionTask(doc.text, doc.schema, max_tokens=CORPUS_MAX_TOKENS) for doc in corpus]
-        outcomes = Extractor(engine).extract_many(tasks)
-        _corpus_runs[engine.name] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
-    return _corpus_runs[engine.name]
 
 
 @pytest.fixture(scope="session")

@@ -17,13 +17,14 @@ def unescape(text: str) -> str:
 
 
 def parse_expected(line: str) -> dict[str, object]:
-    target: dict[str, object] = {"parties": [], "jurisdiction": None, "effective_date": None, "term": None}
+    parties: list[str] = []
+    target: dict[str, object] = {"parties": parties, "jurisdiction": None, "effective_date": None, "term": None}
     for item in line.split():
         key, _, value = item.partition("=")
         value = value.replace("_", " ").strip()
         if key == "party":
-            if value not in target["parties"]:  # type: ignore[operator]
-                target["parties"].append(value)  # type: ignore[union-attr]
+            if value not in parties:
+                parties.append(value)
         elif key in target:
             target[key] = value
     return target

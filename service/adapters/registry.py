@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from service.config import finx_home
+from service.config import env, finx_home
 from service.errors import AdapterNotFound, FinxError
 from service.model_store import file_sha256
 
@@ -37,7 +37,7 @@ VERSION_NAME = re.compile(r"v[0-9]{4,}")
 
 
 def default_registry_root() -> Path:
-    return Path(os.environ.get("FINX_ADAPTERS") or finx_home() / "adapters").expanduser()
+    return Path(env("FINX_ADAPTERS") or finx_home() / "adapters").expanduser()
 
 
 @dataclass

@@ -8,29 +8,20 @@ Both take document text and return an `ExtractionResult`; failures raise `FinxEr
 import asyncio
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from service.errors import FinxError
 from service.extractor import ExtractionTask, Extractor
+from service.options import ExtractOptions
 from service.result import ExtractionResult
 from service.schemas.base import SchemaSpec
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    schema: SchemaSpec
-    max_tokens: int | None = None
-    link_entities: bool = False
-    copy_grounding: bool | None = None
-    """None: on for schemas that copy values (see `ExtractionTask.copy_grounding`)."""
 
 
 class Backend(Protocol):
     adapter_label: str
 
-    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult: ...
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult: ...
 
     async def close(self) -> None: ...
 
@@ -52,7 +43,7 @@ class LocalBackend:
         self,
         start: Callable[[], Extractor],
         adapter: Path | None,
-        stop: Callable[[Extractor], None] | None = None,
+        stop: Callable[[], None] | None = None,
     ) -> None:
         self.start = start
         self.stop = stop
@@ -61,37 +52,27 @@ class LocalBackend:
         self.extractor: Extractor | None = None
         self.starting = asyncio.Lock()
 
-    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         async with self.starting:
             if self.extractor is None:
                 self.extractor = await asyncio.to_thread(self.start)
-        task = ExtractionTask(
-            text, options.schema, self.adapter, max_tokens=options.max_tokens, link_entities=options.link_entities,
-            copy_grounding=options.copy_grounding,
-        )  # fmt: skip
-        return await self.extractor.aextract(task)
+        return await self.extractor.aextract(ExtractionTask(text, schema, self.adapter, options))
 
     async def close(self) -> None:
         if self.extractor is not None and self.stop is not None:
-            await asyncio.to_thread(self.stop, self.extractor)
+            await asyncio.to_thread(self.stop)
 
 
 class ServerBackend:
     """Extraction by a finx service: every document goes over one bidirectional ExtractStream."""
 
     def __init__(self, target: str, adapter: str, token: str | None = None) -> None:
-        import grpc
-
-        from finx.v1 import extraction_pb2_grpc as pb_grpc
+        from service.client import AsyncFinxClient
 
         self.target = target
         self.adapter = adapter
         self.adapter_label = adapter or "current"
-        self.channel = grpc.aio.insecure_channel(
-            target, options=[("grpc.max_send_message_length", 8 << 20), ("grpc.max_receive_message_length", 8 << 20)]
-        )
-        self.stub = pb_grpc.ExtractionStub(self.channel)
-        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.client = AsyncFinxClient(target, token)
         self.outgoing: asyncio.Queue[Any] = asyncio.Queue()
         self.pending: dict[str, asyncio.Future[Any]] = {}
         self.ids = itertools.count()
@@ -103,7 +84,7 @@ class ServerBackend:
             while (request := await self.outgoing.get()) is not None:
                 yield request
 
-        call = self.stub.ExtractStream(requests(), metadata=self.metadata)
+        call = self.client.extract_stream(requests())
         self.reader = asyncio.create_task(self._read(call))
 
     async def _read(self, call: Any) -> None:
@@ -123,9 +104,8 @@ class ServerBackend:
                     future.set_exception(failure)
             self.pending.clear()
 
-    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
-        from finx.v1 import extraction_pb2 as pb
-        from service.api_convert import result_from_pb
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
+        from service.api_convert import is_error_response, result_from_pb
         from service.client import extract_request
 
         if self.broken is not None:
@@ -133,11 +113,8 @@ class ServerBackend:
         if self.reader is None:
             await self._start()
         request_id = str(next(self.ids))
-        schema: str | dict[str, Any] = options.schema.source_schema or options.schema.name
-        request = extract_request(
-            text, schema, request_id=request_id, adapter=self.adapter, max_tokens=options.max_tokens or 0,
-            link_entities=options.link_entities, copy_grounding=options.copy_grounding,
-        )  # fmt: skip
+        schema_ref: str | dict[str, Any] = schema.source_schema or schema.name
+        request = extract_request(text, schema_ref, request_id=request_id, adapter=self.adapter, options=options)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
         await self.outgoing.put(request)
@@ -145,7 +122,7 @@ class ServerBackend:
             response = await future
         finally:
             self.pending.pop(request_id, None)
-        if response.status == pb.RESULT_STATUS_ERROR:
+        if is_error_response(response):
             raise RemoteError(response.error_code or "UNKNOWN", response.error)
         return result_from_pb(response)
 
@@ -156,4 +133,4 @@ class ServerBackend:
                 await asyncio.wait_for(self.reader, timeout=10)
             except (TimeoutError, asyncio.CancelledError):
                 self.reader.cancel()
-        await self.channel.close()
+        await self.client.close()

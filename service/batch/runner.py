@@ -8,6 +8,8 @@ batch: it becomes an error line with a reason.
 
 import asyncio
 import hashlib
+import os
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,25 +17,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.backends import Backend, ExtractOptions, RemoteError
-from service.batch.discover import Candidate, discover
+from service.batch.backends import Backend, RemoteError
+from service.batch.discover import Candidate, discover, display_name, special_kind
 from service.batch.output import compact, open_results
 from service.errors import FinxError, InvalidDocument
-from service.ingest import IngestedDocument, IngestError, read_document
-from service.ingest.readers import DEFAULT_MAX_BYTES
+from service.ingest import MAX_DOCUMENT_BYTES, IngestedDocument, IngestError, read_document
+from service.options import ExtractOptions
 from service.result import ExtractionResult
+from service.schemas.base import SchemaSpec
 
 
 @dataclass(frozen=True)
 class BatchConfig:
     input_dir: Path
     out: Path
-    options: ExtractOptions
+    schema: SchemaSpec
+    options: ExtractOptions = field(default_factory=ExtractOptions)
     pattern: str = "*"
     concurrency: int = 16
     resume: bool = False
     follow_links: bool = False
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = MAX_DOCUMENT_BYTES
     side_files: tuple[Path, ...] = ()
     """Files this batch writes besides `out` (the --csv table): never read as input."""
 
@@ -49,6 +53,8 @@ class BatchSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     interrupted: bool = False
+    hidden: list[str] = field(default_factory=list)
+    """Hidden entries (names starting with '.') that were not read: counted, never silent."""
 
     @property
     def processed(self) -> int:
@@ -65,6 +71,9 @@ class BatchSummary:
             f"({self.docs_per_s:.2f} docs/s): {self.ok} ok, {self.errors} errors, {self.skipped} already done"
         ]
         lines += [f"  {count:6} {reason}" for reason, count in self.reasons.most_common()]
+        if self.hidden:
+            shown = ", ".join(self.hidden[:5]) + (", ..." if len(self.hidden) > 5 else "")
+            lines.append(f"skipped {len(self.hidden)} hidden entries (names starting with '.'): {shown}")
         return lines
 
 
@@ -77,8 +86,10 @@ async def run_batch(
     """Run the batch until every document has a line or `stop` is set."""
     stop = stop or asyncio.Event()
     results, done = open_results(config.out, config.resume)
-    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, frozenset(written_files(config))))
-    summary = BatchSummary(total=len(candidates))
+    hidden: list[str] = []
+    own_files = frozenset(written_files(config))
+    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, own_files, hidden))
+    summary = BatchSummary(total=len(candidates), hidden=hidden)
     started = time.perf_counter()
     window = asyncio.Semaphore(config.concurrency)
     running: set[asyncio.Task[None]] = set()
@@ -148,7 +159,7 @@ async def document_record(
         "sha256": None,
         "bytes": None,
         "media_type": None,
-        "schema": config.options.schema.label,
+        "schema": config.schema.label,
         "adapter": backend.adapter_label,
     }
     read_s = extract_s = 0.0
@@ -166,7 +177,7 @@ async def document_record(
         )
         record.update(media_type=document.media_type, pages=document.pages, ocr_pages=document.ocr_pages)
         read_s = time.perf_counter() - began
-        result = await backend.extract(document.text, config.options)
+        result = await backend.extract(document.text, config.schema, config.options)
         extract_s = time.perf_counter() - began - read_s
         record.update(result_fields(result, document))
     except FinxError as error:
@@ -184,15 +195,26 @@ async def document_record(
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file, checked again at open time (a file can be swapped for a FIFO
+    after discovery: opening never blocks, and only a regular file is read)."""
+    name = display_name(path.name)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise IngestError("too_large", f"{path.name} is {size} bytes, over the {max_bytes}-byte limit")
-        return path.read_bytes()
-    except IngestError:
-        raise
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
-        raise IngestError("unreadable", f"cannot read {path.name}: {error.strerror or error}") from None
+        raise IngestError("unreadable", f"cannot read {name}: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise IngestError("not_a_file", f"{name} is a {special_kind(status.st_mode)}, not a regular file")
+            if status.st_size > max_bytes:
+                raise IngestError("too_large", f"{name} is {status.st_size} bytes, over the {max_bytes}-byte limit")
+            data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise IngestError("unreadable", f"cannot read {name}: {error.strerror or error}") from None
+    if len(data) > max_bytes:  # it grew while being read
+        raise IngestError("too_large", f"{name} is over the {max_bytes}-byte limit")
+    return data
 
 
 def failure_reason(error: FinxError) -> str:

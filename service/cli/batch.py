@@ -1,7 +1,6 @@
 """`finx batch`: every document of a folder, one JSON line each."""
 
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,25 +9,37 @@ import typer
 
 from service.cli.app import app
 from service.cli.common import (
+    ENGINE_DEFAULTS,
     EXIT_INTERRUPTED,
     AdapterOption,
     BaseOption,
     CopyGroundingOption,
+    GroundingOption,
+    LinkOption,
+    MaxTokensOption,
+    ReferenceContextOption,
+    RefsStore,
     SchemaOption,
-    current_adapter,
+    adapter_reference,
     engine_output_to_log,
     fail,
+    local_adapter,
     quiet_engine_logs,
     single_adapter_engine,
 )
 from service.config import (
     EngineName,
     RetrievalConfig,
+    env,
 )
 from service.errors import FinxError
+from service.ingest import MAX_DOCUMENT_BYTES
+
+DEFAULT_MAX_MB = MAX_DOCUMENT_BYTES / (1024 * 1024)
 
 if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
     from service.batch import BatchSummary
+    from service.engines.base import Engine
 
 
 @app.command()
@@ -42,37 +53,43 @@ def batch(
     glob: Annotated[str, typer.Option(help="Only files whose name or relative path matches, e.g. '*.pdf'.")] = "*",
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 16,
     resume: Annotated[bool, typer.Option(help="Skip documents already in --out (same path and content).")] = False,
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
-    max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = 20.0,
+    max_tokens: MaxTokensOption = None,
+    max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = DEFAULT_MAX_MB,
     follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
-    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
-    engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = "vllm",
+    engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = ENGINE_DEFAULTS.engine,
+    grounding: GroundingOption = True,
+    link: LinkOption = False,
+    reference_context: ReferenceContextOption = False,
+    refs: RefsStore = None,
     copy_grounding: CopyGroundingOption = None,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
     import signal
 
-    from service.batch import BatchConfig, ExtractOptions, run_batch
+    from service.batch import BatchConfig, run_batch
     from service.batch.output import read_records, write_csv
     from service.batch.progress import progress_for
-    from service.engines.base import check_adapter
+    from service.options import ExtractOptions
     from service.schemas import load_schema
 
     if concurrency < 1:
         fail("--concurrency must be at least 1", code=2)
     if not input_dir.is_dir():
         fail(f"{input_dir} is not a folder")
+    options = ExtractOptions(
+        max_tokens=max_tokens, grounding=grounding, reference_context=reference_context, link_entities=link,
+        copy_grounding=copy_grounding,
+    )  # fmt: skip
     try:
-        options = ExtractOptions(
-            load_schema(schema), max_tokens=max_tokens, link_entities=link, copy_grounding=copy_grounding
-        )
-        local_adapter = None if base or server else check_adapter(adapter) if adapter else current_adapter()
+        spec = load_schema(schema)
+        # with --server the service resolves the adapter in its own registry (a version, never a path)
+        local = None if server else local_adapter(adapter, base)
     except FinxError as error:
         fail(str(error))
     config = BatchConfig(
-        input_dir, out, options, pattern=glob, concurrency=concurrency, resume=resume, follow_links=follow_links,
+        input_dir, out, spec, options, pattern=glob, concurrency=concurrency, resume=resume, follow_links=follow_links,
         max_bytes=int(max_mb * 1024 * 1024), side_files=(csv,) if csv else (),
     )  # fmt: skip
 
@@ -84,22 +101,27 @@ def batch(
         if server:
             from service.batch import ServerBackend
 
-            version = "base" if base else str(adapter) if adapter else ""
-            backend: Any = ServerBackend(server, version, token=os.environ.get("FINX_AUTH_TOKEN"))
+            reference = adapter_reference(adapter, base)
+            backend: Any = ServerBackend(server, reference, token=env("FINX_AUTH_TOKEN"))
             return await run_batch(config, backend, stop, progress)
         from service.batch import LocalBackend
         from service.engines import create_engine
         from service.extractor import Extractor
         from service.retrieval import create_retriever
 
-        retrieval = RetrievalConfig()
-        retriever = create_retriever(retrieval) if link else None
+        retrieval = RetrievalConfig(store_path=refs)
+        retriever = create_retriever(retrieval) if link or reference_context else None
+        engines: list[Engine] = []
 
         def start() -> Extractor:
-            running = create_engine(single_adapter_engine(engine, local_adapter))
-            return Extractor(running, retriever=retriever, retrieval=retrieval)
+            engines.append(create_engine(single_adapter_engine(engine, local)))
+            return Extractor(engines[-1], retriever=retriever, retrieval=retrieval)
 
-        backend = LocalBackend(start, local_adapter, stop=lambda extractor: extractor.engine.close())
+        def stop_engines() -> None:
+            for running in engines:
+                running.close()
+
+        backend = LocalBackend(start, local, stop=stop_engines)
         return await run_batch(config, backend, stop, progress)
 
     if not server:

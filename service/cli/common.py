@@ -14,15 +14,28 @@ from service.config import (
     EngineConfig,
     EngineName,
     StructuredBackend,
+    env,
     finx_home,
 )
 from service.errors import FinxError
 
+ENGINE_DEFAULTS = EngineConfig()
+"""Engine options default to the config type's own values."""
 SchemaOption = Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")]
 AdapterOption = Annotated[
-    Path | None, typer.Option(help="LoRA adapter folder (with --server: a registry version); default: the current one.")
+    str | None,
+    typer.Option(help="LoRA adapter: a registry version, or (in process) a PEFT folder; default: the current one."),
 ]
 BaseOption = Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")]
+# the extraction options (`service.options.ExtractOptions`), the same flags on every command that extracts
+MaxTokensOption = Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")]
+GroundingOption = Annotated[
+    bool, typer.Option("--grounding/--no-grounding", help="Locate every value in the document (offsets, match).")
+]
+LinkOption = Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")]
+ReferenceContextOption = Annotated[
+    bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
+]
 CopyGroundingOption = Annotated[
     bool | None,
     typer.Option(
@@ -45,7 +58,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def quiet_engine_logs() -> None:
     """Keep vLLM's and transformers' start-up chatter down unless FINX_VERBOSE is set."""
-    if os.environ.get("FINX_VERBOSE"):
+    if env("FINX_VERBOSE"):
         return
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -64,7 +77,7 @@ def engine_output_to_log() -> Iterator[TextIO]:
     Yields the terminal's stderr, for finx's own progress output meanwhile; finx's one-line
     errors are printed after stderr is restored.
     """
-    if os.environ.get("FINX_VERBOSE"):
+    if env("FINX_VERBOSE"):
         yield sys.stderr
         return
     log_path = finx_home() / "logs" / "engine.log"
@@ -84,17 +97,25 @@ def engine_output_to_log() -> Iterator[TextIO]:
 
 
 def single_adapter_engine(
-    engine: EngineName, adapter: Path | None, backend: StructuredBackend = "guidance"
+    engine: EngineName, adapter: Path | None, backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend
 ) -> EngineConfig:
     """An engine for a process that runs one adapter (merged into the weights) or the base model."""
     return EngineConfig(engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False)
 
 
-def current_adapter() -> Path | None:
-    """The registry's current adapter (seeded with the shipped one), or None if there is none."""
-    from service.adapters.registry import AdapterRegistry
+def adapter_reference(adapter: str | None, base: bool) -> str:
+    """--adapter/--base as an adapter reference: "" (current), "base", a version or a folder."""
+    from service.adapters.resolve import BASE_ADAPTER, CURRENT_ADAPTER
 
-    return AdapterRegistry().current_path()
+    return BASE_ADAPTER if base else adapter or CURRENT_ADAPTER
+
+
+def local_adapter(adapter: str | None, base: bool) -> Path | None:
+    """The adapter folder an in-process command runs (the owner may name a folder by path)."""
+    from service.adapters.registry import AdapterRegistry
+    from service.adapters.resolve import resolve_adapter
+
+    return resolve_adapter(adapter_reference(adapter, base), AdapterRegistry(), allow_paths=True).path
 
 
 def read_file(path: Path) -> bytes:

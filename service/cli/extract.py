@@ -1,7 +1,6 @@
 """`finx extract`: one document, in process or through a running service."""
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,15 +9,21 @@ import typer
 
 from service.cli.app import app
 from service.cli.common import (
+    ENGINE_DEFAULTS,
     EXIT_NO_RESULT,
     AdapterOption,
     BaseOption,
     CopyGroundingOption,
+    GroundingOption,
+    LinkOption,
+    MaxTokensOption,
+    ReferenceContextOption,
     RefsStore,
     SchemaOption,
-    current_adapter,
+    adapter_reference,
     engine_output_to_log,
     fail,
+    local_adapter,
     quiet_engine_logs,
     read_file,
     single_adapter_engine,
@@ -27,10 +32,12 @@ from service.config import (
     EngineName,
     RetrievalConfig,
     StructuredBackend,
+    env,
 )
 from service.errors import FinxError
 
 if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.options import ExtractOptions
     from service.result import ExtractionResult
     from service.schemas.base import SchemaSpec
 
@@ -41,54 +48,47 @@ def extract(
         str, typer.Argument(help="Document (txt md html pdf eml csv tsv png jpg tif), or - for text on standard input.")
     ],
     schema: SchemaOption = "entities",
-    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
-    backend: Annotated[StructuredBackend, typer.Option(help="Constrained-decoding backend.")] = "guidance",
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = ENGINE_DEFAULTS.engine,
+    backend: Annotated[
+        StructuredBackend, typer.Option(help="Constrained-decoding backend.")
+    ] = ENGINE_DEFAULTS.structured_backend,
     adapter: AdapterOption = None,
     base: BaseOption = False,
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens.")] = None,
+    max_tokens: MaxTokensOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
-    link: Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")] = False,
-    reference_context: Annotated[
-        bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
-    ] = False,
+    grounding: GroundingOption = True,
+    link: LinkOption = False,
+    reference_context: ReferenceContextOption = False,
     refs: RefsStore = None,
     copy_grounding: CopyGroundingOption = None,
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
-    from service.documents import decode_text
-    from service.engines.base import check_adapter
-    from service.ingest import read_document
+    from service.options import ExtractOptions
     from service.schemas import load_schema
 
+    options = ExtractOptions(
+        max_tokens=max_tokens, grounding=grounding, reference_context=reference_context, link_entities=link,
+        copy_grounding=copy_grounding,
+    )  # fmt: skip
     try:
         spec = load_schema(schema)
-        if path == "-":
-            document = decode_text(sys.stdin.buffer.read(), name="standard input")
-        else:
-            document = read_document(read_file(Path(path)), path).text
-        if not server:
-            adapter = None if base else check_adapter(adapter) if adapter else current_adapter()
+        document = read_input(path)
+        # with --server the service resolves the adapter in its own registry (a version, never a path)
+        local = None if server else local_adapter(adapter, base)
     except FinxError as error:
         fail(str(error))
     if server:
-        # the service resolves adapters in its own registry: --adapter names a version there
-        version = "base" if base else str(adapter) if adapter else ""
-        result = extract_via_server(
-            server, document, spec, version, max_tokens, link, reference_context, copy_grounding
-        )
+        result = extract_via_server(server, document, spec, adapter_reference(adapter, base), options)
     else:
         quiet_engine_logs()
         from service.engines import create_engine
         from service.extractor import ExtractionTask, Extractor
         from service.retrieval import create_retriever
 
-        config = single_adapter_engine(engine, adapter, backend)
+        config = single_adapter_engine(engine, local, backend)
         retrieval = RetrievalConfig(store_path=refs)
-        task = ExtractionTask(
-            document, spec, adapter=adapter, max_tokens=max_tokens, link_entities=link,
-            reference_context=reference_context, copy_grounding=copy_grounding,
-        )  # fmt: skip
+        task = ExtractionTask(document, spec, local, options)
         try:
             retriever = create_retriever(retrieval) if link or reference_context else None
             with engine_output_to_log(), create_engine(config) as running:
@@ -103,15 +103,17 @@ def extract(
         fail(result.error or result.status, EXIT_NO_RESULT)
 
 
+def read_input(path: str) -> str:
+    """Document text of a file, or of standard input for `-` (the same reader as every entry point)."""
+    from service.ingest import read_document, read_unnamed
+
+    if path == "-":
+        return read_unnamed(sys.stdin.buffer.read(), "standard input").text
+    return read_document(read_file(Path(path)), path).text
+
+
 def extract_via_server(
-    server: str,
-    document: str,
-    spec: "SchemaSpec",
-    version: str,
-    max_tokens: int | None,
-    link: bool = False,
-    reference_context: bool = False,
-    copy_grounding: bool | None = None,
+    server: str, document: str, spec: "SchemaSpec", adapter: str, options: "ExtractOptions"
 ) -> "ExtractionResult":
     import grpc
 
@@ -119,11 +121,8 @@ def extract_via_server(
 
     schema_ref: str | dict = spec.source_schema or spec.name
     try:
-        with FinxClient(server, token=os.environ.get("FINX_AUTH_TOKEN")) as client:
-            return client.extract(
-                document, schema_ref, adapter=version, max_tokens=max_tokens or 0, link_entities=link,
-                reference_context=reference_context, copy_grounding=copy_grounding,
-            )  # fmt: skip
+        with FinxClient(server, token=env("FINX_AUTH_TOKEN")) as client:
+            return client.extract(document, schema_ref, adapter=adapter, options=options)
     except grpc.RpcError as error:
         fail(f"{error.code().name}: {error.details()}")
 

@@ -1,6 +1,5 @@
 """`finx serve`: the gRPC service."""
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -8,24 +7,25 @@ import typer
 
 from service.cli.app import app
 from service.cli.common import RefsStore, fail, quiet_engine_logs
-from service.config import (
-    EngineConfig,
-    EngineName,
-    RetrievalConfig,
-)
+from service.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env
 from service.errors import FinxError
+
+DEFAULTS = ServerConfig()
+"""Every option's default is the config type's own."""
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="gRPC port.")] = 50051,
-    metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = 9464,
+    host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = DEFAULTS.host,
+    port: Annotated[int, typer.Option(help="gRPC port.")] = DEFAULTS.port,
+    metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = DEFAULTS.metrics_port,
     metrics_host: Annotated[
         str, typer.Option(help="Address of the metrics endpoint (no auth: loopback unless you mean it).")
-    ] = "127.0.0.1",
-    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
-    max_inflight: Annotated[int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")] = 64,
+    ] = DEFAULTS.metrics_host,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = DEFAULTS.engine.engine,
+    max_inflight: Annotated[
+        int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
+    ] = DEFAULTS.max_inflight,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key for TLS.")] = None,
     refs: RefsStore = None,
@@ -35,7 +35,6 @@ def serve(
     import asyncio
 
     from service.logs import configure_json_logs
-    from service.server import ServerConfig
     from service.server import serve as run_server
 
     quiet_engine_logs()
@@ -46,7 +45,7 @@ def serve(
         metrics_port=metrics_port,
         metrics_host=metrics_host,
         max_inflight=max_inflight,
-        auth_token=os.environ.get("FINX_AUTH_TOKEN") or None,
+        auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,
         tls_key=tls_key,
         engine=EngineConfig(engine=engine),

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from service.cli.app import app, data_app
-from service.cli.common import CopyGroundingOption, engine_output_to_log, fail, quiet_engine_logs, single_adapter_engine
+from service.cli.common import (
+    ENGINE_DEFAULTS,
+    CopyGroundingOption,
+    MaxTokensOption,
+    engine_output_to_log,
+    fail,
+    local_adapter,
+    quiet_engine_logs,
+    single_adapter_engine,
+)
 from service.config import (
     EngineConfig,
     EngineName,
@@ -77,9 +86,11 @@ def train(
 @app.command("eval")
 def evaluate_command(
     data: Annotated[list[Path], typer.Option(help="Labeled JSONL file(s) to score on.")],
-    adapter: Annotated[Path | None, typer.Option(help="LoRA adapter folder; none = base model.")] = None,
-    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = "vllm",
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")] = None,
+    adapter: Annotated[
+        str | None, typer.Option(help="LoRA adapter: a registry version or a PEFT folder; none = base model.")
+    ] = None,
+    engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = ENGINE_DEFAULTS.engine,
+    max_tokens: MaxTokensOption = None,
     report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
     copy_grounding: CopyGroundingOption = None,
     merge: Annotated[
@@ -89,11 +100,11 @@ def evaluate_command(
     """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
     from finetune.evaluate import evaluate, headline
     from finetune.examples import load_examples
-    from service.engines.base import check_adapter
+    from service.options import ExtractOptions
 
     examples = []
     try:
-        adapter = check_adapter(adapter) if adapter else None
+        adapter_dir = local_adapter(adapter, base=adapter is None)
         for path in data:
             loaded = load_examples(path)
             examples.extend(loaded.examples)
@@ -107,9 +118,10 @@ def evaluate_command(
     from service.engines import create_engine
 
     try:
-        config = single_adapter_engine(engine, adapter) if merge else EngineConfig(engine=engine)
+        config = single_adapter_engine(engine, adapter_dir) if merge else EngineConfig(engine=engine)
         with engine_output_to_log(), create_engine(config) as running:
-            scores = evaluate(running, examples, adapter, max_tokens, copy_grounding)
+            options = ExtractOptions(max_tokens=max_tokens, copy_grounding=copy_grounding)
+            scores = evaluate(running, examples, adapter_dir, options)
     except FinxError as error:
         fail(str(error))
     typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from service.config import EngineConfig
-from service.errors import AdapterNotFound, FinxError
+from service.adapters.resolve import check_adapter
+from service.config import EngineConfig, StructuredBackend
+from service.errors import FinxError
 from service.schemas.compile import JsonSchema
 
 T = TypeVar("T")
@@ -96,6 +97,21 @@ class Engine(ABC):
         """Release the model; runs on the engine loop."""
 
     @property
+    def structured_backend(self) -> StructuredBackend:
+        """The constrained-decoding backend requests run under."""
+        return self.config.structured_backend
+
+    @property
+    def max_model_len(self) -> int:
+        """Context window in tokens (prompt + answer)."""
+        return self.config.max_model_len
+
+    @property
+    def model_name(self) -> str:
+        """Name of the base model (the folder name), for results and logs."""
+        return self.base_model_dir.name
+
+    @property
     def lora_enabled(self) -> bool:
         """Whether requests may carry a LoRA adapter (never on merged weights)."""
         return self.config.enable_lora and self.merged_adapter is None
@@ -144,10 +160,3 @@ class Engine(ABC):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()
-
-
-def check_adapter(path: Path) -> Path:
-    """An existing PEFT adapter folder, or `AdapterNotFound` with a clear message."""
-    if not (path / "adapter_config.json").is_file():
-        raise AdapterNotFound(f"no LoRA adapter at {path}", hint="expected a PEFT folder with adapter_config.json")
-    return path.resolve()

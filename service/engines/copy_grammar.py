@@ -28,7 +28,7 @@ INTEGER = r"/-?(0|[1-9][0-9]*)/"
 
 def text_chunks(text: str) -> list[str]:
     """The text as JSON-escaped chunks (letters, digits, one space per whitespace run, other chars)."""
-    chunks = []
+    chunks: list[str] = []
     for piece in TEXT_CHUNK.findall(text):
         if piece.isspace() or (len(piece) == 1 and ord(piece) < 0x20) or piece == "\x7f":
             if chunks and chunks[-1] != " ":

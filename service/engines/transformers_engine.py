@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
+from service.adapters.resolve import check_adapter
+from service.engines.base import Engine, Generation, GenerationRequest
 from service.engines.constraints import guidance_grammar, guidance_lark, outlines_regex, require_copy_backend
 from service.errors import FinxError
 from service.model_store import require_model
@@ -40,11 +41,12 @@ class TransformersEngine(Engine):
             )
         model_dir = require_model(self.model_dir)
         dtype = getattr(torch, self.config.dtype)
-        self._tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self._model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+        self._tokenizer: Any = AutoTokenizer.from_pretrained(model_dir)
+        self._model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
         self._model.eval()
         backend_class = backends[self.config.structured_backend]
-        self._backend = backend_class(outlines.from_transformers(self._model, self._tokenizer))
+        model = outlines.from_transformers(self._model, self._tokenizer)  # type: ignore[arg-type]  # stubs lag transformers 5
+        self._backend: Any = backend_class(model)
         self._constraints: dict[str, Any] = {}
         self._adapters: dict[Path, str] = {}
         self._peft: Any = None
@@ -88,7 +90,7 @@ class TransformersEngine(Engine):
         if finished:
             new_tokens = new_tokens[:-1]
         return Generation(
-            text=self._tokenizer.decode(new_tokens, skip_special_tokens=True),
+            text=str(self._tokenizer.decode(new_tokens, skip_special_tokens=True)),
             finished=finished,
             prompt_tokens=len(request.prompt_ids),
             completion_tokens=len(new_tokens) + int(finished),

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.engines.base import Engine, Generation, GenerationRequest, check_adapter
+from service.adapters.resolve import check_adapter
+from service.engines.base import Engine, Generation, GenerationRequest
 from service.engines.constraints import outlines_regex, require_copy_backend
 from service.model_store import require_model
 
@@ -52,8 +53,8 @@ class VllmEngine(Engine):
             block_size=self.config.kv_block_tokens,
             enable_lora=self.lora_enabled,
             max_loras=self.config.max_loras,
-            max_lora_rank=self.config.max_lora_rank,
-            structured_outputs_config={
+            max_lora_rank=self.config.max_lora_rank,  # type: ignore[arg-type]  # vLLM types it as a Literal of ranks
+            structured_outputs_config={  # type: ignore[arg-type]  # vLLM parses the dict into its config
                 "backend": backend,
                 # outlines gets a whitespace-free regex instead (vLLM rejects this flag for it)
                 "disable_any_whitespace": backend != "outlines",
@@ -120,4 +121,4 @@ class VllmEngine(Engine):
         engine = getattr(self, "_engine", None)
         if engine is not None:
             engine.shutdown()
-            self._engine = None
+            del self._engine

@@ -5,9 +5,27 @@ extension, checked against the content's magic bytes) and returns an `IngestedDo
 plain text and Markdown (encoding detected), HTML (visible text), PDF (text layer; pages without
 one go through OCR), e-mail (headers and body), CSV/TSV (rows as text), images (OCR). Anything
 unusable raises `IngestError` with a short machine-readable `reason` and a message.
+`read_unnamed(data, name)` reads bytes that come without a file name (stdin, gRPC `data` with no
+media type). Every entry point reads through these two, under the one `MAX_DOCUMENT_BYTES` limit.
 """
 
 from service.ingest.base import IngestedDocument, IngestError
-from service.ingest.readers import MEDIA_TYPES, media_type_of, read_document
+from service.ingest.readers import (
+    MAX_DOCUMENT_BYTES,
+    MEDIA_TYPES,
+    check_text,
+    media_type_of,
+    read_document,
+    read_unnamed,
+)
 
-__all__ = ["MEDIA_TYPES", "IngestError", "IngestedDocument", "media_type_of", "read_document"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MEDIA_TYPES",
+    "IngestError",
+    "IngestedDocument",
+    "check_text",
+    "media_type_of",
+    "read_document",
+    "read_unnamed",
+]

@@ -1,13 +1,12 @@
 """OCR with the Tesseract command-line program (Debian package `tesseract-ocr`), when installed."""
 
-import os
 import shutil
 import subprocess
 
+from service.config import env
 from service.ingest.base import IngestError
 
 OCR_TIMEOUT_S = 180
-OCR_LANGUAGE = os.environ.get("FINX_OCR_LANG", "eng")
 
 
 def tesseract_path() -> str | None:
@@ -25,7 +24,7 @@ def ocr_image(image: bytes, name: str) -> str:
         )
     try:
         completed = subprocess.run(
-            [program, "stdin", "stdout", "-l", OCR_LANGUAGE],
+            [program, "stdin", "stdout", "-l", env("FINX_OCR_LANG") or "eng"],
             input=image,
             capture_output=True,
             timeout=OCR_TIMEOUT_S,

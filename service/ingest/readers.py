@@ -15,8 +15,7 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import PurePath
 
-from service.documents import check_text
-from service.errors import InvalidDocument
+from service.config import MAX_DOCUMENT_BYTES
 from service.ingest.base import IngestedDocument, IngestError, join_pages
 from service.ingest.ocr import ocr_image
 from service.ingest.pdf import read_pdf
@@ -45,7 +44,8 @@ MAGIC: list[tuple[bytes, str]] = [
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 ]
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+BINARY_MEDIA_TYPES = frozenset(media_type for _, media_type in MAGIC)
+CONTROL_CHARACTERS_ALLOWED = 0.01
 
 
 def media_type_of(name: str, data: bytes) -> str:
@@ -58,30 +58,54 @@ def media_type_of(name: str, data: bytes) -> str:
         supported = " ".join(sorted(MEDIA_TYPES))
         raise IngestError("unsupported_type", f"{name}: unsupported file type {extension or '(none)'!r}", supported)
     media_type = MEDIA_TYPES[extension]
-    if media_type in ("application/pdf", "image/png", "image/jpeg", "image/tiff"):
-        raise IngestError("unreadable", f"{name}: not a valid {extension[1:].upper()} file (wrong signature)")
+    if media_type in BINARY_MEDIA_TYPES:
+        raise wrong_signature(name, media_type)
     return media_type
 
 
+def wrong_signature(name: str, media_type: str) -> IngestError:
+    return IngestError("unreadable", f"{name}: not a valid {media_type.split('/')[1].upper()} file (wrong signature)")
+
+
 def read_document(
-    data: bytes, name: str, media_type: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes, name: str, media_type: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES
 ) -> IngestedDocument:
-    """Document text of a file's bytes, or `IngestError` saying why there is none."""
+    """Document text of a file's bytes, or `IngestError` saying why there is none.
+
+    `media_type` None: from the magic bytes, else the name's extension. A binary media type given
+    by the caller must match the content's signature.
+    """
     if len(data) > max_bytes:
         raise IngestError("too_large", f"{name} is {len(data)} bytes, over the {max_bytes}-byte limit")
     if not data:
         raise IngestError("empty", f"{name} is empty")
-    media_type = media_type or media_type_of(name, data)
+    if media_type is None:
+        media_type = media_type_of(name, data)
+    elif media_type in BINARY_MEDIA_TYPES and not any(data.startswith(m) for m, t in MAGIC if t == media_type):
+        raise wrong_signature(name, media_type)
     reader = READERS.get(media_type)
     if reader is None:
         raise IngestError("unsupported_type", f"{name}: no reader for media type {media_type!r}")
     document = reader(data, name)
-    try:
-        check_text(document.text, name)
-    except InvalidDocument as error:
-        reason = "empty" if "empty" in error.message else "binary"
-        raise IngestError(reason, error.message, error.hint) from None
+    check_text(document.text, name)
     return document
+
+
+def read_unnamed(data: bytes, name: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> IngestedDocument:
+    """Bytes that come without a file name (standard input, a gRPC `data` with no media type):
+    a binary format if the magic bytes say so, else plain text."""
+    media_type = next((kind for magic, kind in MAGIC if data.startswith(magic)), "text/plain")
+    return read_document(data, name, media_type, max_bytes)
+
+
+def check_text(text: str, name: str = "document") -> str:
+    """The text itself if it has content and is not binary, else `IngestError`."""
+    if not text.strip():
+        raise IngestError("empty", f"{name} is empty")
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\n\r\t\f\v")
+    if controls > CONTROL_CHARACTERS_ALLOWED * len(text):
+        raise IngestError("binary", f"{name} looks binary ({controls} control characters)", "give plain text")
+    return text
 
 
 # text ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ some types. `load_schema` also accepts a path to a `.json` file holding a JSON S
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,11 @@ def list_schemas() -> list[SchemaSpec]:
     return [get_schema(name) for name in sorted(BUILTINS)]
 
 
-@cache
+SCHEMA_CACHE_SIZE = 256
+"""Schemas kept built (names and custom schemas each): callers' repeats skip compiling."""
+
+
+@lru_cache(maxsize=SCHEMA_CACHE_SIZE)
 def get_schema(name: str) -> SchemaSpec:
     """A built-in schema by name (`entities:ORG,PERSON` for a restricted entities schema)."""
     base, _, argument = name.partition(":")
@@ -49,7 +53,20 @@ def get_schema(name: str) -> SchemaSpec:
 
 
 def custom_schema(schema: Any) -> SchemaSpec:
-    """A caller's own JSON Schema, checked against the supported subset and bounded."""
+    """A caller's own JSON Schema, checked against the supported subset and bounded (built once
+    per distinct schema while it stays among the last `SCHEMA_CACHE_SIZE` used)."""
+    try:
+        canonical = json.dumps(schema, separators=(",", ":"))  # key order kept: it is the output order
+    except RecursionError:
+        raise InvalidSchema("the schema nests too deeply") from None
+    except (TypeError, ValueError):
+        raise InvalidSchema("a schema must be JSON data (objects, lists, strings, numbers)") from None
+    return _custom_schema(canonical)
+
+
+@lru_cache(maxsize=SCHEMA_CACHE_SIZE)
+def _custom_schema(canonical: str) -> SchemaSpec:
+    schema = json.loads(canonical)
     compiled = compile_schema(schema)
     version = schema_hash(compiled)[:12]
     description = str(schema.get("description", "")) if isinstance(schema, dict) else ""
@@ -65,7 +82,7 @@ def load_schema(reference: str) -> SchemaSpec:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InvalidSchema(f"schema file not found: {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise InvalidSchema(f"cannot read schema file {path}: {error}") from None
         return custom_schema(data)
     return get_schema(reference)

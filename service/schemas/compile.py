@@ -11,6 +11,11 @@ finx accepts a documented subset of JSON Schema (see `SUPPORTED_KEYWORDS`). Comp
 - keeps `x-finx-source` on strings (`copy`, `date`, `duration`, `name`, `amount`, `free`): where
   the value comes from, which copy-grounded decoding and the normalisers act on.
 The result is deterministic, so its hash identifies the constraint for caching.
+
+Compiling is bounded whatever the input: every node the expansion produces (through `$ref`s,
+`anyOf`s and type lists too) is counted against `MAX_COMPILED_NODES` and the nesting of every kind
+against `MAX_NESTING`, so a small schema that would expand exponentially fails fast; the compiled
+form must also fit in `MAX_COMPILED_BYTES`.
 """
 
 import copy
@@ -24,7 +29,14 @@ from service.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES
 DEFAULT_MAX_STRING = 256
 DEFAULT_MAX_ITEMS = 32
 MAX_DEPTH = 8
+"""Objects and arrays nested in each other."""
+MAX_NESTING = 32
+"""Schema nodes nested in each other, counting `$ref`, `anyOf` and type lists too."""
 MAX_PROPERTIES = 64
+MAX_COMPILED_NODES = 2048
+"""Schema nodes after every `$ref` is inlined: a schema that expands to more is refused."""
+MAX_COMPILED_BYTES = 64 * 1024
+"""Size of the compiled schema as JSON (it goes into every prompt)."""
 
 SUPPORTED_KEYWORDS = frozenset(
     {
@@ -63,10 +75,28 @@ def compile_schema(schema: Any) -> JsonSchema:
     defs = schema.get("$defs", {})
     if not isinstance(defs, dict):
         raise InvalidSchema("$defs must be an object")
-    root = _normalise(schema, path="#", defs=defs, depth=0, resolving=())
+    root = _normalise(schema, path="#", defs=defs, depth=0, resolving=(), budget=Budget())
     if root.get("type") != "object":
         raise InvalidSchema("the top level of a schema must be an object with properties", hint="#/type")
+    size = len(json.dumps(root, separators=(",", ":")))
+    if size > MAX_COMPILED_BYTES:
+        raise InvalidSchema(f"the compiled schema is {size} bytes, over finx's limit of {MAX_COMPILED_BYTES}")
     return root
+
+
+class Budget:
+    """Nodes produced so far by one compilation; refuses the one over `MAX_COMPILED_NODES`."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def spend(self, path: str) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_COMPILED_NODES:
+            raise InvalidSchema(
+                f"the schema expands to more than {MAX_COMPILED_NODES} nodes (through $ref, anyOf, nesting)",
+                hint=f"reached at {path[:200]}",
+            )
 
 
 def schema_hash(compiled: JsonSchema) -> str:
@@ -75,9 +105,14 @@ def schema_hash(compiled: JsonSchema) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _normalise(node: Any, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]) -> JsonSchema:
+def _normalise(
+    node: Any, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...], budget: Budget, nesting: int = 0
+) -> JsonSchema:
     if depth > MAX_DEPTH:
-        raise InvalidSchema(f"schema nests deeper than {MAX_DEPTH} levels", hint=path)
+        raise InvalidSchema(f"schema nests deeper than {MAX_DEPTH} levels", hint=path[:200])
+    if nesting > MAX_NESTING:
+        raise InvalidSchema(f"schema nests deeper than {MAX_NESTING} levels ($ref, anyOf included)", hint=path[:200])
+    budget.spend(path)
     if not isinstance(node, dict):
         raise InvalidSchema(f"expected a schema object at {path}")
     unsupported = sorted(set(node) - SUPPORTED_KEYWORDS)
@@ -87,22 +122,22 @@ def _normalise(node: Any, path: str, defs: dict[str, Any], depth: int, resolving
             hint="supported: " + ", ".join(sorted(SUPPORTED_KEYWORDS)),
         )
     if "$ref" in node:
-        return _resolve_ref(node, path, defs, depth, resolving)
+        return _resolve_ref(node, path, defs, depth, resolving, budget, nesting)
     if "anyOf" in node:
-        return _normalise_any_of(node, path, defs, depth, resolving)
+        return _normalise_any_of(node, path, defs, depth, resolving, budget, nesting)
     if "enum" in node:
         return _normalise_enum(node, path)
 
     kind = node.get("type")
     if isinstance(kind, list):
-        return _normalise_type_list(node, kind, path, defs, depth, resolving)
+        return _normalise_type_list(node, kind, path, defs, depth, resolving, budget, nesting)
     out: JsonSchema = {}
     if "description" in node:
         out["description"] = str(node["description"])
     if kind == "object":
-        out.update(_normalise_object(node, path, defs, depth, resolving))
+        out.update(_normalise_object(node, path, defs, depth, resolving, budget, nesting))
     elif kind == "array":
-        out.update(_normalise_array(node, path, defs, depth, resolving))
+        out.update(_normalise_array(node, path, defs, depth, resolving, budget, nesting))
     elif kind == "string":
         out["type"] = "string"
         out["maxLength"] = _bounded_int(node, "maxLength", path, DEFAULT_MAX_STRING)
@@ -135,7 +170,13 @@ def _normalise(node: Any, path: str, defs: dict[str, Any], depth: int, resolving
 
 
 def _normalise_object(
-    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+    node: JsonSchema,
+    path: str,
+    defs: dict[str, Any],
+    depth: int,
+    resolving: tuple[str, ...],
+    budget: Budget,
+    nesting: int,
 ) -> JsonSchema:
     properties = node.get("properties")
     if not isinstance(properties, dict) or not properties:
@@ -154,7 +195,7 @@ def _normalise_object(
         raise InvalidSchema(f"required names unknown property '{unknown[0]}' at {path}")
     normalised: dict[str, JsonSchema] = {}
     for name, child in properties.items():
-        child_schema = _normalise(child, f"{path}/properties/{name}", defs, depth + 1, resolving)
+        child_schema = _normalise(child, f"{path}/properties/{name}", defs, depth + 1, resolving, budget, nesting + 1)
         normalised[name] = child_schema if name in required else _nullable(child_schema)
     return {
         "type": "object",
@@ -165,13 +206,19 @@ def _normalise_object(
 
 
 def _normalise_array(
-    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+    node: JsonSchema,
+    path: str,
+    defs: dict[str, Any],
+    depth: int,
+    resolving: tuple[str, ...],
+    budget: Budget,
+    nesting: int,
 ) -> JsonSchema:
     if "items" not in node:
         raise InvalidSchema(f"an array needs 'items' at {path}")
     out: JsonSchema = {
         "type": "array",
-        "items": _normalise(node["items"], f"{path}/items", defs, depth + 1, resolving),
+        "items": _normalise(node["items"], f"{path}/items", defs, depth + 1, resolving, budget, nesting + 1),
         "maxItems": _bounded_int(node, "maxItems", path, DEFAULT_MAX_ITEMS),
     }
     if "minItems" in node:
@@ -180,7 +227,13 @@ def _normalise_array(
 
 
 def _normalise_any_of(
-    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+    node: JsonSchema,
+    path: str,
+    defs: dict[str, Any],
+    depth: int,
+    resolving: tuple[str, ...],
+    budget: Budget,
+    nesting: int,
 ) -> JsonSchema:
     options = node["anyOf"]
     if not isinstance(options, list) or not options:
@@ -191,7 +244,7 @@ def _normalise_any_of(
             f"anyOf is supported only as [schema, {{'type': 'null'}}] at {path}",
             hint="use a nullable field instead of a union",
         )
-    inner = _normalise(non_null[0], f"{path}/anyOf/0", defs, depth, resolving)
+    inner = _normalise(non_null[0], f"{path}/anyOf/0", defs, depth, resolving, budget, nesting + 1)
     if "description" in node:
         inner = {"description": str(node["description"]), **inner}
     return _nullable(inner) if len(options) == 2 else inner
@@ -204,11 +257,13 @@ def _normalise_type_list(
     defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
+    budget: Budget,
+    nesting: int,
 ) -> JsonSchema:
     non_null = [kind for kind in kinds if kind != "null"]
     if len(non_null) != 1 or len(kinds) > 2:
         raise InvalidSchema(f"a type list is supported only as [type, 'null'] at {path}")
-    inner = _normalise({**node, "type": non_null[0]}, path, defs, depth, resolving)
+    inner = _normalise({**node, "type": non_null[0]}, path, defs, depth, resolving, budget, nesting + 1)
     return _nullable(inner) if len(kinds) == 2 else inner
 
 
@@ -225,7 +280,13 @@ def _normalise_enum(node: JsonSchema, path: str) -> JsonSchema:
 
 
 def _resolve_ref(
-    node: JsonSchema, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...]
+    node: JsonSchema,
+    path: str,
+    defs: dict[str, Any],
+    depth: int,
+    resolving: tuple[str, ...],
+    budget: Budget,
+    nesting: int,
 ) -> JsonSchema:
     ref = node["$ref"]
     prefix = "#/$defs/"
@@ -237,7 +298,7 @@ def _resolve_ref(
     target = copy.deepcopy(defs[name])
     if "description" in node:
         target["description"] = node["description"]
-    return _normalise(target, f"{path}($ref {name})", defs, depth, (*resolving, name))
+    return _normalise(target, f"{path}($ref {name})", defs, depth, (*resolving, name), budget, nesting + 1)
 
 
 def _nullable(schema: JsonSchema) -> JsonSchema:

@@ -45,8 +45,8 @@ def entities_model(types: tuple[str, ...] = tuple(ENTITY_TYPES)) -> type[BaseMod
     unknown = [name for name in types if name not in ENTITY_TYPES]
     if unknown:
         raise ValueError(f"unknown entity type {unknown[0]!r}; known: {', '.join(ENTITY_TYPES)}")
-    fields = {
-        field_name: (Annotated[list[item], Field(max_length=MAX_PER_TYPE)], ...)
+    fields: dict[str, Any] = {
+        field_name: (Annotated[list[item], Field(max_length=MAX_PER_TYPE)], ...)  # type: ignore[valid-type]
         for type_name, (field_name, item) in ENTITY_TYPES.items()
         if type_name in types
     }

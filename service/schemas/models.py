@@ -36,7 +36,7 @@ def _annotation(schema: JsonSchema, name: str) -> Any:
         return _object_model(schema, name)
     if kind == "array":
         constraints = Field(max_length=schema["maxItems"], min_length=schema.get("minItems"))
-        return Annotated[list[_annotation(schema["items"], f"{name}_item")], constraints]
+        return Annotated[list[_annotation(schema["items"], f"{name}_item")], constraints]  # type: ignore[misc]
     if kind == "string":
         return Annotated[str, Field(max_length=schema["maxLength"], min_length=schema.get("minLength"))]
     if kind in ("number", "integer"):

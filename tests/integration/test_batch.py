@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from service.batch import BatchConfig, ExtractOptions, LocalBackend, run_batch
+from service.batch import BatchConfig, LocalBackend, run_batch
 from service.batch.output import read_records
 from service.extractor import Extractor
+from service.options import ExtractOptions
 from service.schemas import custom_schema
-from tests.batch_corpus import MAX_MB_FOR_TESTS, OCR_REASONS, SCHEMA, build_folder, short_texts
-from tests.integration.test_grpc import RunningServer
+from tests.support.files import MAX_MB_FOR_TESTS, OCR_REASONS, SCHEMA, build_folder, short_texts
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +113,8 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
     root, _, schema_path = corpus
     pattern = "doc00[0-3]*"
     local_out = tmp_path / "local.jsonl"
-    options = ExtractOptions(custom_schema(SCHEMA), max_tokens=MAX_TOKENS)
-    config = BatchConfig(root, local_out, options, pattern=pattern, concurrency=16)
+    options = ExtractOptions(max_tokens=MAX_TOKENS)
+    config = BatchConfig(root, local_out, custom_schema(SCHEMA), options, pattern=pattern, concurrency=16)
     backend = LocalBackend(lambda: Extractor(vllm_engine), adapter=None)
     summary = asyncio.run(run_batch(config, backend))
     assert summary.total == summary.processed >= 30 and not summary.interrupted

@@ -13,10 +13,11 @@ from service.chunking import merge_results
 from service.errors import AdapterNotFound, FinxError, InvalidDocument
 from service.extractor import ExtractionTask, Extractor
 from service.grounding import string_values
+from service.options import ExtractOptions
 from service.result import ExtractionResult
 from service.schemas import get_schema
 from service.value_sources import copied_modes, normalise_values
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 pytestmark = pytest.mark.slow
 CORPUS = {doc.id: doc for doc in load_corpus()}
@@ -78,7 +79,7 @@ def test_adversarial_documents_fail_clearly_without_losing_the_rest(engine):
         ExtractionTask("", spec),
         ExtractionTask(" \n ", spec),
         ExtractionTask("TOTAL RM 9.00 " * 75_000, spec),  # about 1 MB
-        ExtractionTask("SHOP A\nTOTAL 1.00", spec, max_tokens=64),
+        ExtractionTask("SHOP A\nTOTAL 1.00", spec, options=ExtractOptions(max_tokens=64)),
         ExtractionTask("\x01\x02\x03\x04\x05 total", spec),
     ]
     outcomes = Extractor(engine).extract_many(tasks)
@@ -92,7 +93,9 @@ def test_adversarial_documents_fail_clearly_without_losing_the_rest(engine):
 def test_a_long_document_is_extracted_in_chunks_and_merged(engine):
     filler = "\n".join(f"Line {i}: transfer reference {i * 7919} settled." for i in range(400))
     document = f"Vodafone Group Plc agreed terms with Barclays.\n{filler}\nDeutsche Bank AG will advise.\n"
-    result = Extractor(engine).extract(ExtractionTask(document, get_schema("entities:ORG"), max_tokens=48))
+    result = Extractor(engine).extract(
+        ExtractionTask(document, get_schema("entities:ORG"), options=ExtractOptions(max_tokens=48))
+    )
     assert result.chunks >= 4
     assert result.prompt_tokens > result.chunks * 100
     if result.data is not None:
@@ -106,7 +109,7 @@ def test_a_long_document_is_extracted_in_chunks_and_merged(engine):
 
 def test_token_limit_gives_truncated_never_partial_json(engine):
     doc = CORPUS["invoice_flattened_table.txt"]
-    result = Extractor(engine).extract(ExtractionTask(doc.text, doc.schema, max_tokens=6))
+    result = Extractor(engine).extract(ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=6)))
     assert result.status == "truncated" and result.truncated
     assert result.data is None and result.value is None
     assert "token limit (6)" in result.error
@@ -118,13 +121,13 @@ def test_token_limit_gives_truncated_never_partial_json(engine):
 def test_bad_max_tokens_and_missing_adapter_are_clear_errors(engine, tmp_path):
     extractor = Extractor(engine)
     with pytest.raises(FinxError, match="max_tokens must be between 1 and"):
-        extractor.extract(ExtractionTask("TOTAL 1.00", get_schema("receipt"), max_tokens=10**6))
+        extractor.extract(ExtractionTask("TOTAL 1.00", get_schema("receipt"), options=ExtractOptions(max_tokens=10**6)))
     with pytest.raises(AdapterNotFound, match="no LoRA adapter at"):
         extractor.extract(ExtractionTask("TOTAL 1.00", get_schema("receipt"), adapter=tmp_path))
 
 
 def test_async_extraction_matches_the_batch_path(engine, corpus_results):
     doc = CORPUS["receipt_uk_card.txt"]
-    task = ExtractionTask(doc.text, doc.schema, max_tokens=160)
+    task = ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=160))
     result = asyncio.run(Extractor(engine).aextract(task))
     assert result.raw == corpus_results[doc.id].raw

@@ -4,7 +4,6 @@ cancellation, error statuses, health, reflection, auth, and a Node.js client.
 The server runs in a background thread on its own event loop and shares the session's vLLM engine.
 """
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -21,75 +20,21 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.adapters.registry import AdapterRegistry
+from service import metrics
+from service.api_convert import MAX_MESSAGE_BYTES
 from service.client import FinxClient, extract_request
-from service.config import EngineConfig, RetrievalConfig
+from service.config import RetrievalConfig, ServerConfig
 from service.extractor import ExtractionTask, Extractor
 from service.grounding import string_values
-from service.retrieval import seed_default_store
+from service.ingest import MAX_DOCUMENT_BYTES
+from service.options import ExtractOptions
 from service.schemas import get_schema
-from service.server import ExtractionService, ServerConfig, build_server
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 RECEIPT = "GARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1, 40300 SHAH ALAM\nDATE: 17/05/2018\nTOTAL RM 7.05"
-
-
-def seeded_store(folder: Path) -> Path:
-    """A reference store built from the shipped sample, private to the test."""
-    path = folder / "references.sqlite"
-    if not path.exists():
-        seed_default_store(path)
-    return path
-
-
-class RunningServer:
-    """A real grpc.aio server on 127.0.0.1 (free port) in a thread; `call` runs coroutines on its loop."""
-
-    def __init__(
-        self,
-        shared_engine,
-        tmp_path: Path,
-        loaded: threading.Event | None = None,
-        registry=None,
-        engine_factory=None,
-        **config,
-    ) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        config.setdefault("retrieval", RetrievalConfig(store_path=seeded_store(tmp_path)))
-        config.setdefault("engine", EngineConfig(max_lora_rank=16))
-        self.config = ServerConfig(port=0, metrics_port=0, **config)
-        self.registry = registry or AdapterRegistry(tmp_path / "registry", seed=None)
-        self.service = ExtractionService(self.config, self.registry)
-
-        def factory(_config):
-            if loaded is not None:
-                loaded.wait(60)
-            return shared_engine
-
-        async def start():
-            server, port = build_server(self.config, self.service)
-            await self.service.set_serving(False)
-            await server.start()
-            return server, port
-
-        self.server, self.port = self.call(start())
-        self.loading = asyncio.run_coroutine_threadsafe(self.service.load_engine(engine_factory or factory), self.loop)
-        self.target = f"127.0.0.1:{self.port}"
-
-    def call(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
-
-    def wait_ready(self):
-        self.loading.result(120)
-
-    def stop(self):
-        self.call(self.server.stop(1))
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +59,7 @@ def health_status(target: str, service: str = "finx.v1.Extraction") -> int:
 
 
 def test_unary_round_trip_validates_against_the_schema(client):
-    result = client.extract(RECEIPT, "receipt", max_tokens=96, adapter="base")
+    result = client.extract(RECEIPT, "receipt", options=ExtractOptions(max_tokens=96), adapter="base")
     assert result.status == "ok", result.error
     get_schema("receipt").model.model_validate(result.data)
     assert result.engine == "vllm" and result.prompt_tokens > 0 and result.timings.total_s > 0
@@ -125,7 +70,7 @@ def test_unary_round_trip_validates_against_the_schema(client):
 
 def test_custom_schema_over_grpc(client):
     schema = {"type": "object", "properties": {"total": {"type": ["string", "null"], "maxLength": 20}}}
-    result = client.extract(RECEIPT, schema, max_tokens=32, adapter="base")
+    result = client.extract(RECEIPT, schema, options=ExtractOptions(max_tokens=32), adapter="base")
     assert result.schema_name == "custom"
     if result.ok:
         assert set(result.data) == {"total"}
@@ -133,7 +78,7 @@ def test_custom_schema_over_grpc(client):
 
 def test_stream_returns_every_document_tagged_with_its_id(client):
     docs = load_corpus()[:6]
-    requests = [extract_request(doc.text, doc.schema.name, request_id=f"doc-{i}", max_tokens=96, adapter="base")
+    requests = [extract_request(doc.text, doc.schema.name, request_id=f"doc-{i}", options=ExtractOptions(max_tokens=96), adapter="base")
                 for i, doc in enumerate(docs) if doc.schema.name != "custom"]  # fmt: skip
     requests.append(extract_request("", "receipt", request_id="empty"))
     responses = {response.request_id: response for response in client.extract_stream(requests)}
@@ -153,7 +98,7 @@ def test_sixteen_concurrent_clients_all_get_valid_results(server):
     def one(index):
         doc = docs[index % len(docs)]
         with FinxClient(server.target) as finx_client:
-            return finx_client.extract(doc.text, "receipt", max_tokens=96, adapter="base")
+            return finx_client.extract(doc.text, "receipt", options=ExtractOptions(max_tokens=96), adapter="base")
 
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(one, range(16)))
@@ -176,17 +121,29 @@ def wait_until(condition, seconds=20.0):
 
 def test_deadline_shorter_than_generation_is_deadline_exceeded_and_server_keeps_serving(server, client):
     stub = pb_grpc.ExtractionStub(client.channel)
-    long_request = extract_request(load_corpus()[5].text, "invoice", max_tokens=400, adapter="base")
+    long_request = extract_request(
+        load_corpus()[5].text, "invoice", options=ExtractOptions(max_tokens=400), adapter="base"
+    )
+    expired = metrics.REQUESTS.labels("Extract", "DEADLINE_EXCEEDED")
+    cancelled = metrics.REQUESTS.labels("Extract", "CANCELLED")
+    before = (expired._value.get(), cancelled._value.get())
     with pytest.raises(grpc.RpcError) as error:
         stub.Extract(long_request, timeout=0.5)
     assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert wait_until(lambda: server.service.inflight == 0), "the expired call must free its slot"
-    assert client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base").status in ("ok", "truncated")
+    # the metrics count it as what the caller saw, not as a cancellation
+    assert wait_until(lambda: (expired._value.get(), cancelled._value.get()) == (before[0] + 1, before[1]))
+    assert client.extract(RECEIPT, "receipt", options=ExtractOptions(max_tokens=64), adapter="base").status in (
+        "ok",
+        "truncated",
+    )
 
 
 def test_cancelled_call_frees_capacity(server, client):
     stub = pb_grpc.ExtractionStub(client.channel)
-    future = stub.Extract.future(extract_request(load_corpus()[5].text, "invoice", max_tokens=400, adapter="base"))
+    future = stub.Extract.future(
+        extract_request(load_corpus()[5].text, "invoice", options=ExtractOptions(max_tokens=400), adapter="base")
+    )
     assert wait_until(lambda: server.service.inflight == 1, 10)
     future.cancel()
     assert wait_until(lambda: server.service.inflight == 0), "cancelling must abort the engine request"
@@ -196,13 +153,13 @@ def test_cancelled_call_frees_capacity(server, client):
     ("request_kwargs", "code", "message"),
     [
         pytest.param({"document": "", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "document is empty", id="empty"),
-        pytest.param({"document": b"\xff\xfe", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "not valid UTF-8", id="bad-utf8"),
+        pytest.param({"document": b"\x00\x01\x02 TOTAL", "schema": "receipt"}, grpc.StatusCode.INVALID_ARGUMENT, "looks binary", id="binary"),
         pytest.param({"document": b"PK\x03\x04", "schema": "receipt", "media_type": "application/msword"}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported media type", id="media-type"),
         pytest.param({"document": b"%PDF-1.7 cut", "schema": "receipt", "media_type": "application/pdf"}, grpc.StatusCode.INVALID_ARGUMENT, "not a readable PDF", id="broken-pdf"),
         pytest.param({"document": "x", "schema": "payslip"}, grpc.StatusCode.NOT_FOUND, "unknown schema 'payslip'", id="unknown-schema"),
         pytest.param({"document": "x", "schema": {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported JSON Schema keyword 'format'", id="bad-schema"),
         pytest.param({"document": "x", "schema": "receipt", "adapter": "v0042"}, grpc.StatusCode.NOT_FOUND, "no adapter version 'v0042'", id="unknown-adapter"),
-        pytest.param({"document": "x", "schema": "receipt", "max_tokens": 100000}, grpc.StatusCode.INVALID_ARGUMENT, "max_tokens must be between", id="max-tokens"),
+        pytest.param({"document": "x", "schema": "receipt", "options": ExtractOptions(max_tokens=100000)}, grpc.StatusCode.INVALID_ARGUMENT, "max_tokens must be between", id="max-tokens"),
     ],
 )  # fmt: skip
 def test_bad_input_maps_to_its_status_with_a_helpful_message(client, request_kwargs, code, message):
@@ -214,11 +171,18 @@ def test_bad_input_maps_to_its_status_with_a_helpful_message(client, request_kwa
     assert message in error.value.details()
 
 
-def test_oversized_message_is_rejected(client):
-    stub = pb_grpc.ExtractionStub(client.channel)
-    with pytest.raises(grpc.RpcError) as error:
-        stub.Extract(extract_request("x" * (9 * 1024 * 1024), "receipt"), timeout=30)
-    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+def test_the_document_limit_holds_over_grpc(server):
+    """A document over the limit is INVALID_ARGUMENT (the same words as the CLI and batch); a message
+    larger than the document limit plus its envelope is refused by gRPC itself."""
+    with grpc.insecure_channel(server.target, options=[("grpc.max_send_message_length", -1)]) as channel:
+        stub = pb_grpc.ExtractionStub(channel)
+        with pytest.raises(grpc.RpcError) as error:
+            stub.Extract(extract_request(b"x" * (MAX_DOCUMENT_BYTES + 1), "receipt"), timeout=60)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert f"over the {MAX_DOCUMENT_BYTES}-byte limit" in error.value.details()
+        with pytest.raises(grpc.RpcError) as error:
+            stub.Extract(extract_request(b"x" * (MAX_MESSAGE_BYTES + 1), "receipt"), timeout=60)
+        assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 def test_schemas_and_adapters_rpcs(client):
@@ -268,7 +232,9 @@ def test_in_flight_limit_gives_resource_exhausted(vllm_engine, tmp_path):
         with FinxClient(running.target) as finx_client:
             stub = pb_grpc.ExtractionStub(finx_client.channel)
             first = stub.Extract.future(
-                extract_request(load_corpus()[5].text, "invoice", max_tokens=200, adapter="base")
+                extract_request(
+                    load_corpus()[5].text, "invoice", options=ExtractOptions(max_tokens=200), adapter="base"
+                )
             )
             assert wait_until(lambda: running.service.inflight == 1, 10)
             with pytest.raises(grpc.RpcError) as error:
@@ -312,7 +278,9 @@ def test_cli_with_server_prints_the_same_result_as_in_process(server, vllm_engin
     )  # fmt: skip
     assert process.returncode in (0, 3), process.stderr
     remote = json.loads(process.stdout)
-    local = Extractor(vllm_engine).extract(ExtractionTask(RECEIPT, get_schema("receipt"), max_tokens=96))
+    local = Extractor(vllm_engine).extract(
+        ExtractionTask(RECEIPT, get_schema("receipt"), options=ExtractOptions(max_tokens=96))
+    )
     assert remote["status"] == local.status and remote["data"] == local.data
     assert remote["sources"] == [source.model_dump() for source in local.sources]
 
@@ -348,8 +316,10 @@ def test_lookup_reference_rpc(client):
 
 def test_linking_adds_links_and_changes_nothing_else(client):
     document = "Apple Inc. (NASDAQ: AAPL) and Goldman Sachs agreed terms with Globex Corporation."
-    plain = client.extract(document, "entities:ORG,TICKER", max_tokens=96, adapter="base")
-    linked = client.extract(document, "entities:ORG,TICKER", max_tokens=96, adapter="base", link_entities=True)
+    plain = client.extract(document, "entities:ORG,TICKER", options=ExtractOptions(max_tokens=96), adapter="base")
+    linked = client.extract(
+        document, "entities:ORG,TICKER", options=ExtractOptions(max_tokens=96, link_entities=True), adapter="base"
+    )
     assert plain.links == []
     assert (linked.status, linked.data, linked.sources) == (plain.status, plain.data, plain.sources)
     values = {
@@ -361,8 +331,10 @@ def test_linking_adds_links_and_changes_nothing_else(client):
 
 
 def test_reference_context_puts_records_into_the_prompt(client):
-    plain = client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base")
-    with_context = client.extract(RECEIPT, "receipt", max_tokens=64, adapter="base", reference_context=True)
+    plain = client.extract(RECEIPT, "receipt", options=ExtractOptions(max_tokens=64), adapter="base")
+    with_context = client.extract(
+        RECEIPT, "receipt", options=ExtractOptions(max_tokens=64, reference_context=True), adapter="base"
+    )
     assert with_context.prompt_tokens > plain.prompt_tokens
     if with_context.data is not None:
         get_schema("receipt").model.model_validate(with_context.data)
@@ -375,7 +347,9 @@ def test_retrieval_off_is_failed_precondition(vllm_engine, tmp_path):
         with FinxClient(running.target) as finx_client:
             for call in (
                 lambda: finx_client.lookup_reference("Apple"),
-                lambda: finx_client.extract(RECEIPT, "receipt", max_tokens=8, link_entities=True),
+                lambda: finx_client.extract(
+                    RECEIPT, "receipt", options=ExtractOptions(max_tokens=8, link_entities=True)
+                ),
             ):
                 with pytest.raises(grpc.RpcError) as raised:
                     call()
@@ -385,9 +359,15 @@ def test_retrieval_off_is_failed_precondition(vllm_engine, tmp_path):
 
 
 def test_a_pdf_sent_as_bytes_is_read_by_the_ingestion_module(client):
-    from tests.batch_corpus import text_pdf
+    from tests.support.files import text_pdf
 
-    result = client.extract(text_pdf(RECEIPT), "receipt", media_type="application/pdf", max_tokens=96, adapter="base")
+    result = client.extract(
+        text_pdf(RECEIPT),
+        "receipt",
+        media_type="application/pdf",
+        options=ExtractOptions(max_tokens=96),
+        adapter="base",
+    )
     assert result.status in {"ok", "truncated"}
     assert result.prompt_tokens > 40
     for source in result.sources:

@@ -21,8 +21,9 @@ from service.config import EngineConfig, configured_model_dir
 from service.engines import create_engine
 from service.errors import FinxError
 from service.extractor import ExtractionTask, Extractor
-from tests.conftest import load_corpus, make_random_lora
-from tests.integration.test_grpc import RunningServer
+from service.options import ExtractOptions
+from tests.support.corpus import load_corpus, make_random_lora
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
 MAX_TOKENS = 32
@@ -38,7 +39,10 @@ def merged_engine(random_lora):
 
 def test_merged_weights_give_the_lora_output_on_the_corpus(merged_engine, transformers_engine, random_lora):
     corpus = load_corpus()
-    tasks = [ExtractionTask(doc.text, doc.schema, adapter=random_lora, max_tokens=MAX_TOKENS) for doc in corpus]
+    tasks = [
+        ExtractionTask(doc.text, doc.schema, adapter=random_lora, options=ExtractOptions(max_tokens=MAX_TOKENS))
+        for doc in corpus
+    ]
     merged = Extractor(merged_engine).extract_many(tasks)
     lora = Extractor(transformers_engine).extract_many(tasks)
     assert len(corpus) >= 20
@@ -91,7 +95,7 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
             while not stop.is_set():
                 sent = time.monotonic()
                 try:
-                    result = client.extract(RECEIPT, schema.name, max_tokens=16)
+                    result = client.extract(RECEIPT, schema.name, options=ExtractOptions(max_tokens=16))
                     outcomes.append((sent, result.adapter or "", result.status))
                 except grpc.RpcError as error:
                     failures.append(f"{error.code().name}: {error.details()}")

@@ -3,7 +3,8 @@
 import pytest
 
 from service.extractor import ExtractionTask, Extractor
-from tests.conftest import load_corpus, run_corpus
+from service.options import ExtractOptions
+from tests.support.corpus import load_corpus, run_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -21,8 +22,11 @@ def test_per_request_lora_adapter_matches_across_engines_and_changes_output(
     docs = [doc for doc in load_corpus() if doc.id in ("receipt_uk_card.txt", "news_merger.txt")]
     outputs = {}
     for engine in (vllm_engine, transformers_engine):
-        tasks = [ExtractionTask(doc.text, doc.schema, max_tokens=48) for doc in docs]
-        tasks += [ExtractionTask(doc.text, doc.schema, max_tokens=48, adapter=random_lora) for doc in docs]
+        tasks = [ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=48)) for doc in docs]
+        tasks += [
+            ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=48), adapter=random_lora)
+            for doc in docs
+        ]
         results = Extractor(engine).extract_many(tasks)  # base and adapter requests mixed in one batch
         outputs[engine.name] = [result.raw for result in results]
         adapter_results = results[len(docs) :]

@@ -7,6 +7,7 @@ import pytest
 from finetune.examples import make_example
 from finetune.train import TrainConfig, main
 from service.extractor import ExtractionTask, Extractor
+from service.options import ExtractOptions
 from service.schemas import custom_schema
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,9 @@ def test_tiny_training_run_lowers_the_loss_and_writes_a_summary(tiny_adapter):
 
 
 def test_trained_adapter_loads_into_both_engines_with_the_same_output(tiny_adapter, vllm_engine, transformers_engine):
-    task = ExtractionTask("Paid 41.20 to Harbor Bakery on Monday.", SCHEMA, adapter=tiny_adapter, max_tokens=40)
+    task = ExtractionTask(
+        "Paid 41.20 to Harbor Bakery on Monday.", SCHEMA, adapter=tiny_adapter, options=ExtractOptions(max_tokens=40)
+    )
     vllm_result = Extractor(vllm_engine).extract(task)
     transformers_result = Extractor(transformers_engine).extract(task)
     assert vllm_result.raw == transformers_result.raw

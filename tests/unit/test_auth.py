@@ -2,8 +2,8 @@
 
 import pytest
 
+from service.config import ServerConfig
 from service.interceptors import TokenInterceptor
-from service.server import ServerConfig
 
 CASES = [
     ("Bearer s3cret", True),

@@ -12,7 +12,7 @@ import pytest
 
 from service.engines.copy_grammar import copy_grammar, text_chunks
 from service.schemas import custom_schema, get_schema
-from tests.conftest import require_model
+from tests.support.corpus import require_model
 
 RECEIPT_TEXT = """BOOK TA .K (TAMAN DAYA) SDN BHD
 NO.53 55,57 & 59, JALAN SAGU 18,

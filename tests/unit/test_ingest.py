@@ -7,7 +7,7 @@ import pytest
 
 from service.ingest import IngestError, media_type_of, read_document
 from service.ingest.base import IngestedDocument, join_pages
-from tests.batch_corpus import email_message, image_bytes, scanned_pdf, text_image, text_pdf
+from tests.support.files import email_message, image_bytes, scanned_pdf, text_image, text_pdf
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
 needs_tesseract = pytest.mark.skipif(

@@ -3,10 +3,12 @@
 import asyncio
 from pathlib import Path
 
-from service.batch import BatchConfig, ExtractOptions, run_batch
+from service.batch import BatchConfig, run_batch
 from service.batch.output import read_records
+from service.options import ExtractOptions
 from service.result import ExtractionResult, Timings
 from service.schemas import get_schema
+from service.schemas.base import SchemaSpec
 
 SPEC = get_schema("receipt")
 
@@ -21,7 +23,7 @@ class EchoBackend:
         self.calls = 0
         self.closed = False
 
-    async def extract(self, text: str, options: ExtractOptions) -> ExtractionResult:
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         self.calls += 1
         await asyncio.sleep(self.delay)
         data = {"company": text.splitlines()[0][:40], "date": None, "address": None, "total": None}
@@ -45,7 +47,7 @@ def folder(tmp_path: Path, count: int) -> Path:
 
 
 def config(root: Path, out: Path, resume: bool = False) -> BatchConfig:
-    return BatchConfig(root, out, ExtractOptions(SPEC), concurrency=4, resume=resume)
+    return BatchConfig(root, out, SPEC, concurrency=4, resume=resume)
 
 
 def test_every_file_once_and_bad_files_recorded(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def isolated(monkeypatch, tmp_path):
         adapter = make_adapter(config.output_dir / "adapter", "candidate")
         return adapter
 
-    def fake_evaluate(engine, examples, adapter=None, max_tokens=None):
+    def fake_evaluate(engine, examples, adapter=None, options=None):
         tag = json.loads((adapter / "adapter_config.json").read_text())["tag"]
         return {"groups": {"finx-dev/invoice": {"entity_f1": None, "field_f1_micro": {"f1": scores[tag]}}}}
 

@@ -11,7 +11,7 @@ import os
 import random
 from pathlib import Path
 
-from tests.conftest import load_corpus
+from tests.support.corpus import load_corpus
 
 SCHEMA = {
     "type": "object",

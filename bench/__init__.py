@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers; run each from the checkout root as `python -m bench.NAME`."""

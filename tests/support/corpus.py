@@ -1,0 +1,86 @@
+"""The fixture corpus and the real-model helpers shared by tests and `bench/`.
+
+Import as `tests.support.corpus` (tests run from the checkout; benchmarks run as `python -m bench.X`
+from the checkout root), never through `sys.path` edits.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.config import EngineConfig, configured_model_dir
+from service.engines.base import Engine
+from service.errors import FinxError
+from service.extractor import ExtractionTask, Extractor
+from service.options import ExtractOptions
+from service.result import ExtractionResult
+from service.schemas import load_schema
+from service.schemas.base import SchemaSpec
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DOCUMENTS = FIXTURES / "documents"
+CORPUS_MAX_TOKENS = 160
+"""Cap on generated tokens for the corpus: keeps the suite bounded on a 2-core CPU."""
+
+
+class ModelMissing(RuntimeError):
+    """The embedded model has not been fetched (`make test` runs `finx model fetch`)."""
+
+
+@dataclass(frozen=True)
+class CorpusDocument:
+    id: str
+    text: str
+    schema: SchemaSpec
+
+
+def load_corpus() -> list[CorpusDocument]:
+    """The hand-written messy documents of `tests/fixtures/documents`, each with its schema."""
+    manifest = json.loads((DOCUMENTS / "manifest.json").read_text())
+    corpus = []
+    for key, schema_ref in manifest.items():
+        file_name = key.split("#")[0]
+        ref = str(DOCUMENTS / schema_ref) if schema_ref.endswith(".json") else schema_ref
+        corpus.append(CorpusDocument(key, (DOCUMENTS / file_name).read_text(encoding="utf-8"), load_schema(ref)))
+    return corpus
+
+
+def require_model() -> None:
+    if not (configured_model_dir() / "config.json").is_file():
+        raise ModelMissing(f"no model at {configured_model_dir()}: run `make test` (it runs `finx model fetch`)")
+
+
+def start_engine(name: str) -> Engine:
+    from service.engines import create_engine
+
+    require_model()
+    return create_engine(EngineConfig(engine=name, max_lora_rank=16))  # type: ignore[arg-type]
+
+
+def make_random_lora(path: Path, seed: int = 0) -> Path:
+    """A LoRA adapter with random (non-zero) weights: changes the output, so adapter routing shows."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    require_model()
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(configured_model_dir(), dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=32, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(path)
+    return path
+
+
+_corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
+
+
+def run_corpus(engine: Engine) -> dict[str, ExtractionResult | FinxError]:
+    """The whole corpus extracted once per engine (greedy, no adapter), keyed by document id."""
+    if engine.name not in _corpus_runs:
+        corpus = load_corpus()
+        options = ExtractOptions(max_tokens=CORPUS_MAX_TOKENS)
+        outcomes = Extractor(engine).extract_many(
+            [ExtractionTask(doc.text, doc.schema, None, options) for doc in corpus]
+        )
+        _corpus_runs[engine.name] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
+    return _corpus_runs[engine.name]
