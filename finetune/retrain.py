@@ -12,6 +12,7 @@ registry until training and evaluation have finished, so a crash leaves the curr
 """
 
 import shlex
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -23,8 +24,8 @@ from finetune.evaluate import evaluate, headline
 from finetune.examples import Example, load_examples, write_examples
 from finetune.train import TrainConfig, examples_hash
 from finetune.train import main as train_main
-from service.adapters.registry import AdapterRegistry
-from service.config import EngineConfig
+from service.adapters.registry import AdapterRegistry, CurrentChanged
+from service.config import EngineConfig, finx_home
 from service.errors import FinxError
 
 DEFAULT_RETRAIN_CONFIG = Path(__file__).resolve().parent / "configs" / "retrain.yaml"
@@ -93,7 +94,7 @@ def retrain(
     engine_name: str = "vllm",
 ) -> RetrainOutcome:
     report = load_examples(examples_path)
-    current = registry.current_version()
+    current, current_path = registry.current()
     known = lineage_hashes(registry, current)
     new = [example for example in report.examples if example.content_hash not in known]
     outcome = RetrainOutcome(False, "", new_examples=len(new), bad_lines=report.errors)
@@ -103,14 +104,39 @@ def retrain(
         return outcome
     dev_examples = load_dev(dev)
 
-    run_dir = Path(tempfile.mkdtemp(prefix="retrain-", dir=registry.root if registry.root.exists() else None))
+    runs = finx_home() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="retrain-", dir=runs))
+    try:
+        return train_and_gate(
+            new, known, current, current_path, registry, config_path, run_dir, dev_examples, from_scratch, tolerance,
+            engine_name, outcome,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)  # the registry holds its own copy of the adapter
+
+
+def train_and_gate(
+    new: list[Example],
+    known: set[str],
+    current: str | None,
+    current_path: Path | None,
+    registry: AdapterRegistry,
+    config_path: Path,
+    run_dir: Path,
+    dev_examples: list[Example],
+    from_scratch: bool,
+    tolerance: float,
+    engine_name: str,
+    outcome: RetrainOutcome,
+) -> RetrainOutcome:
     config = TrainConfig.from_yaml(config_path, output_dir=str(run_dir))
     if from_scratch or current is None:
         training = [*training_examples_of(config), *lineage_examples(registry, current), *new]
         config = replace(config, init_adapter=None)
     else:
         training = new
-        config = replace(config, init_adapter=registry.current_path())
+        config = replace(config, init_adapter=current_path)
     adapter_dir = train_main(config, examples=training)
     write_examples(new, adapter_dir / EXAMPLES_FILE)
     (adapter_dir / HASHES_FILE).write_text("\n".join(sorted(known | {e.content_hash for e in new})) + "\n")
@@ -118,7 +144,7 @@ def retrain(
     from service.engines import create_engine
 
     reports = []
-    for adapter in (registry.current_path(), adapter_dir):  # each merged into the weights: no LoRA kernels
+    for adapter in (current_path, adapter_dir):  # each merged into the weights: no LoRA kernels
         engine_config = EngineConfig(engine=engine_name, merged_adapter=adapter, enable_lora=False)  # type: ignore[arg-type]
         with create_engine(engine_config) as engine:
             reports.append(evaluate(engine, dev_examples, adapter=adapter))
@@ -134,7 +160,10 @@ def retrain(
         scores={"dev": outcome.candidate_scores, "current_on_dev": outcome.current_scores},
     )
     if promote:
-        registry.promote(manifest.version)
+        try:
+            registry.promote(manifest.version, expected_current=current)
+        except CurrentChanged as changed:  # an owner promoted or rolled back while this trained
+            promote, reason = False, changed.message
     outcome.promoted, outcome.reason, outcome.version = promote, reason, manifest.version
     return outcome
 

@@ -6,9 +6,13 @@ Layout under the registry root (`FINX_ADAPTERS`, default `$FINX_HOME/adapters`):
     versions/v0002/ ...
     current.json               {"version": "v0002", "history": ["v0001"]}
 
-A version folder is complete before it appears (written to a temporary folder, then renamed), and
-`current.json` is replaced with an atomic rename, so a crash at any point leaves the previous
-current adapter serving. The manifest holds parent, data hashes, scores, command and creation time.
+A version folder is complete before it appears (written to a temporary folder, fsynced, then
+renamed), and `current.json` is replaced with an atomic rename after an fsync (and the folder is
+fsynced after it), so a crash at any point leaves the previous current adapter serving. Every
+change happens under one file lock (`.lock`, the `filelock` package), so concurrent owners never
+pick the same version number or lose history; `promote(version, expected_current=...)` is a
+compare-and-swap, for callers (retraining) that decided on an older current version.
+The manifest holds parent, data hashes, scores, command and creation time.
 The adapter shipped with finx (`service/adapters/shipped/finx-lora-v2`) is registered on first use; when a
 new finx release ships a different adapter, it is registered too and becomes current only if the
 current version is itself a shipped one (an owner's own promotion is never overridden).
@@ -25,10 +29,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from service.config import env, finx_home
 from service.errors import AdapterNotFound, FinxError
 from service.model_store import file_sha256
 
+LOCK_TIMEOUT_S = 60.0
+"""How long a registry change waits for another process's change to finish."""
 SHIPPED_ADAPTER = Path(str(resources.files("service.adapters").joinpath("shipped", "finx-lora-v2")))
 """The adapter this release ships, package data of `service.adapters` (in a checkout and in a wheel)."""
 
@@ -55,11 +63,22 @@ class Manifest:
     """Hash of the shipped adapter's weights, for versions registered from the repository."""
 
 
+class CurrentChanged(FinxError):
+    """The current version is not the one the caller expected (someone else changed it)."""
+
+
+_UNCHECKED = object()
+
+
 class AdapterRegistry:
     def __init__(self, root: Path | None = None, seed: Path | None = SHIPPED_ADAPTER) -> None:
         self.root = root or default_registry_root()
         self.versions = self.root / "versions"
         self._seed = seed
+
+    def _lock(self) -> FileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(self.root / ".lock", timeout=LOCK_TIMEOUT_S)
 
     # reading ------------------------------------------------------------------------------
     def manifests(self) -> list[Manifest]:
@@ -102,7 +121,8 @@ class AdapterRegistry:
     def register(self, adapter_dir: Path, parent: str | None, command: str, data: dict, scores: dict) -> Manifest:
         """Copy a trained adapter in as a new version (not yet current)."""
         self._ensure_seeded()
-        return self._register(adapter_dir, parent, command, data, scores)
+        with self._lock():
+            return self._register(adapter_dir, parent, command, data, scores)
 
     def _register(
         self,
@@ -132,16 +152,29 @@ class AdapterRegistry:
                 if item.is_file():
                     shutil.copy2(item, staging / item.name)
             (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+            for item in staging.iterdir():
+                fsync_path(item)
+            fsync_path(staging)
             staging.rename(self.versions / version)
+            fsync_path(self.versions)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return manifest
 
-    def promote(self, version: str) -> None:
-        """Make `version` current (atomically); the previous one goes on the rollback history."""
+    def promote(self, version: str, expected_current: object = _UNCHECKED) -> None:
+        """Make `version` current (atomically); the previous one goes on the rollback history.
+        With `expected_current`, only if the current version is still that one (`CurrentChanged`
+        otherwise): a decision made on an older state never overwrites a newer one."""
         self._ensure_seeded()
         self.path(version)
-        self._set_current(version)
+        with self._lock():
+            current = self._state().get("version")
+            if expected_current is not _UNCHECKED and current != expected_current:
+                raise CurrentChanged(
+                    f"not promoting {version}: the current version changed from {expected_current} to {current}",
+                    hint="promote it yourself with `finx adapters promote` if it is still wanted",
+                )
+            self._set_current(version)
 
     def _set_current(self, version: str) -> None:
         state = self._state()
@@ -152,12 +185,13 @@ class AdapterRegistry:
 
     def rollback(self) -> str:
         """Make the previous current version current again; returns it."""
-        state = self._state()
-        history = state.get("history", [])
-        if not history:
-            raise FinxError("nothing to roll back to", hint="only one version has ever been current")
-        self._write_state({"version": history[-1], "history": history[:-1]})
-        return history[-1]
+        with self._lock():
+            state = self._state()
+            history = state.get("history", [])
+            if not history:
+                raise FinxError("nothing to roll back to", hint="only one version has ever been current")
+            self._write_state({"version": history[-1], "history": history[:-1]})
+            return history[-1]
 
     # internals ----------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -168,7 +202,9 @@ class AdapterRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = self.root / f".current.json.{os.getpid()}"
         staging.write_text(json.dumps(state) + "\n")
+        fsync_path(staging)
         staging.replace(self.root / "current.json")
+        fsync_path(self.root)
 
     def _next_version(self) -> str:
         numbers = [int(p.name[1:]) for p in self.versions.glob("v[0-9]*") if p.name[1:].isdigit()]
@@ -177,10 +213,17 @@ class AdapterRegistry:
     def _ensure_seeded(self) -> None:
         if self._seed is None or not (self._seed / "adapter_model.safetensors").is_file():
             return
-        weights_hash = file_sha256(self._seed / "adapter_model.safetensors")
+        weights_hash = shipped_weights_sha256(self._seed / "adapter_model.safetensors")
+        if any(manifest.shipped_sha256 == weights_hash for manifest in self._read_manifests()):
+            return
+        with self._lock():
+            self._seed_locked(weights_hash)
+
+    def _seed_locked(self, weights_hash: str) -> None:
         manifests = self._read_manifests()
         if any(manifest.shipped_sha256 == weights_hash for manifest in manifests):
-            return
+            return  # another process seeded it while this one waited for the lock
+        assert self._seed is not None
         shipped_manifest = self._seed / "manifest.json"
         shipped = json.loads(shipped_manifest.read_text()) if shipped_manifest.is_file() else {}
         manifest = self._register(
@@ -202,3 +245,25 @@ class AdapterRegistry:
             if (folder / "manifest.json").is_file():
                 manifests.append(Manifest(**json.loads((folder / "manifest.json").read_text())))
         return manifests
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entries to disk (what makes a rename crash-safe)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+_shipped_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def shipped_weights_sha256(path: Path) -> str:
+    """SHA-256 of the shipped weights, computed once per file version (path, size, mtime), not on
+    every registry read."""
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key not in _shipped_hashes:
+        _shipped_hashes[key] = file_sha256(path)
+    return _shipped_hashes[key]

@@ -1,12 +1,14 @@
 """Adapter registry on real folders, and the retrain gate with training and evaluation isolated."""
 
 import json
+import threading
 
 import pytest
 
 import finetune.retrain as retrain_module
+import service.adapters.registry as registry_module
 from finetune.retrain import retrain, should_promote
-from service.adapters.registry import AdapterRegistry
+from service.adapters.registry import AdapterRegistry, CurrentChanged
 from service.errors import AdapterNotFound, FinxError
 from tests.unit.finetune.test_examples_and_importers import FORMATS
 
@@ -98,6 +100,7 @@ def isolated(monkeypatch, tmp_path):
         tag = json.loads((adapter / "adapter_config.json").read_text())["tag"]
         return {"groups": {"finx-dev/invoice": {"entity_f1": None, "field_f1_micro": {"f1": scores[tag]}}}}
 
+    monkeypatch.setenv("FINX_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(retrain_module, "train_main", fake_train)
     monkeypatch.setattr(retrain_module, "evaluate", fake_evaluate)
     monkeypatch.setattr("service.engines.create_engine", lambda config: FakeEngine())
@@ -144,3 +147,64 @@ def test_versions_are_matched_against_the_registry_list_never_joined_as_paths(re
         registry.path(name)
     assert str(registry.root) not in str(error.value)  # the message names no server path
     assert registry.path("v0001").name == "v0001"
+
+
+def test_concurrent_registrations_get_distinct_versions_and_lose_no_history(registry, tmp_path):
+    adapters = [make_adapter(tmp_path / f"a{i}", f"a{i}") for i in range(8)]
+    registry.current_version()  # seeded: v0001
+    barrier = threading.Barrier(len(adapters))
+    versions: list[str] = []
+
+    def register_and_promote(adapter):
+        barrier.wait()
+        manifest = registry.register(adapter, "v0001", "finx retrain", {}, {})
+        registry.promote(manifest.version)
+        versions.append(manifest.version)
+
+    threads = [threading.Thread(target=register_and_promote, args=(adapter,)) for adapter in adapters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(versions) == [f"v{n:04d}" for n in range(2, 10)]
+    state = json.loads((registry.root / "current.json").read_text())
+    assert sorted([*state["history"], state["version"]]) == [f"v{n:04d}" for n in range(1, 10)]
+
+
+def test_promotion_is_a_compare_and_swap(registry, tmp_path):
+    other = registry.register(make_adapter(tmp_path / "other", "other"), "v0001", "owner", {}, {})
+    with pytest.raises(CurrentChanged, match="changed from v0042 to v0001"):
+        registry.promote(other.version, expected_current="v0042")
+    assert registry.current_version() == "v0001"
+    registry.promote(other.version, expected_current="v0001")
+    assert registry.current_version() == other.version
+
+
+def test_an_owner_promotion_made_while_retraining_is_never_overwritten(registry, isolated, monkeypatch, tmp_path):
+    owner = registry.register(make_adapter(tmp_path / "owner", "shipped"), "v0001", "owner", {}, {})
+
+    def train_while_the_owner_promotes(config, examples):
+        registry.promote(owner.version)
+        return make_adapter(config.output_dir / "adapter", "candidate")
+
+    monkeypatch.setattr(retrain_module, "train_main", train_while_the_owner_promotes)
+    outcome = retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert not outcome.promoted and "changed from v0001 to v0002" in outcome.reason
+    assert registry.current_version() == owner.version and outcome.version == "v0003"
+
+
+def test_retrain_leaves_no_run_folder_behind(registry, isolated, tmp_path):
+    retrain(FORMATS / "examples.jsonl", registry, dev=FORMATS / "examples.jsonl")
+    assert sorted(path.name for path in registry.root.iterdir()) == [".lock", "current.json", "versions"]
+    assert list((tmp_path / "home" / "runs").iterdir()) == []
+
+
+def test_the_shipped_weights_are_hashed_once_not_on_every_read(registry, monkeypatch):
+    calls = []
+    real = registry_module.file_sha256
+    monkeypatch.setattr(registry_module, "file_sha256", lambda path: calls.append(path) or real(path))
+    registry_module._shipped_hashes.clear()
+    for _ in range(5):
+        registry.current()
+        registry.manifests()
+    assert len(calls) == 1
