@@ -121,7 +121,6 @@ def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int |
 
 def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     """`finx serve` as its own process on loopback, with a scratch registry seeded with the shipped adapter."""
-    import grpc
 
     from service.client import FinxClient
 
@@ -130,21 +129,9 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     registry.manifests()  # seeds the shipped adapter as current
     previous = SHIPPED_ADAPTER.parent / "finx-lora-v1"
     other = registry.register(previous, None, "bench", {}, {}).version if previous != SHIPPED_ADAPTER else None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "FINX_ADAPTERS": str(registry_root)}
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--metrics-port", "0"]
-    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    target = f"127.0.0.1:{port}"
+    server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
     try:
         with FinxClient(target) as client:
-            for _ in range(600):
-                try:
-                    client.extract(texts[0], "receipt", options=ExtractOptions(max_tokens=8))
-                    break
-                except grpc.RpcError:
-                    time.sleep(1)
             latencies = []
             for text in (texts * 2)[:calls]:
                 started = time.perf_counter()
@@ -202,6 +189,31 @@ def reload_under_load(
     for thread in threads:
         thread.join(600)
     return {"reload_s": switched, "reload_rss_gib": peak[0], "reload_failed": failures[0], "reload_calls": done[0]}
+
+
+def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`finx serve` as its own process on a free loopback port, returned once it answers."""
+    import grpc
+
+    from service.client import FinxClient
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--metrics-port", "0"]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    target = f"127.0.0.1:{port}"
+    with FinxClient(target) as client:
+        for _ in range(600):
+            try:
+                client.extract("TOTAL 9.00", "receipt", options=ExtractOptions(max_tokens=8))
+                return server, target
+            except grpc.RpcError:
+                time.sleep(1)
+    server.terminate()
+    raise RuntimeError("finx serve did not answer within 10 minutes")
 
 
 def process_tree_rss_gib(pid: int) -> float:
