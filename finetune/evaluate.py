@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from finetune.calibration import Observation, calibration, value_observations
 from finetune.examples import Example
 from finetune.metrics import GroupScores
 from service.engines.base import Engine
@@ -32,6 +33,7 @@ def evaluate(
     outcomes = Extractor(engine).extract_many(tasks)
     seconds = time.perf_counter() - started
     groups: dict[str, GroupScores] = {}
+    observations: dict[str, list[Observation]] = {}
     errors: list[str] = []
     for example, outcome in zip(examples, outcomes, strict=True):
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
@@ -41,6 +43,8 @@ def evaluate(
             errors.append(f"{example.id}: {outcome}")
         is_entities = example.schema.name.startswith("entities")
         groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
+        if predicted is not None and isinstance(outcome, ExtractionResult):
+            observations.setdefault(key, []).extend(value_observations(example.target, predicted, outcome.confidence))
     return {
         "engine": engine.name,
         "model": engine.base_model_dir.name,
@@ -50,7 +54,10 @@ def evaluate(
         "seconds": round(seconds, 1),
         "documents_per_s": round(len(examples) / seconds, 3) if seconds else 0.0,
         "errors": errors,
-        "groups": {key: scores.as_dict() for key, scores in sorted(groups.items())},
+        "groups": {
+            key: {**scores.as_dict(), "calibration": calibration(observations.get(key, []))}
+            for key, scores in sorted(groups.items())
+        },
     }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finx.v1 import extraction_pb2 as pb
-from service.errors import InvalidSchema, UnsupportedMediaType
+from service.errors import FinxError, InvalidSchema, UnsupportedMediaType
 from service.grounding import MatchKind, ValueSource
 from service.ingest import MAX_DOCUMENT_BYTES, read_document, read_unnamed
 from service.ingest.readers import READERS
@@ -67,7 +67,16 @@ def options_from_pb(options: pb.ExtractOptions) -> ExtractOptions:
         reference_context=options.reference_context,
         link_entities=options.link_entities,
         copy_grounding=COPY_GROUNDING_FROM_PB[options.copy_grounding],
+        min_confidence=min_confidence_from_pb(options),
     )
+
+
+def min_confidence_from_pb(options: pb.ExtractOptions) -> float | None:
+    if not options.HasField("min_confidence"):
+        return None
+    if not 0.0 <= options.min_confidence <= 1.0:
+        raise FinxError(f"min_confidence must be between 0 and 1, got {options.min_confidence}")
+    return options.min_confidence
 
 
 def options_to_pb(options: ExtractOptions) -> pb.ExtractOptions:
@@ -77,6 +86,7 @@ def options_to_pb(options: ExtractOptions) -> pb.ExtractOptions:
         reference_context=options.reference_context,
         link_entities=options.link_entities,
         copy_grounding=COPY_GROUNDING_TO_PB[options.copy_grounding],
+        min_confidence=options.min_confidence,
     )
 
 
@@ -149,6 +159,8 @@ def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) 
         chunks=result.chunks,
         timings=pb.Timings(**result.timings.model_dump()),
         links=[link_to_pb(link) for link in result.links],
+        confidence=result.confidence,
+        withheld=[source_to_pb(source) for source in result.withheld],
     )
 
 
@@ -205,6 +217,20 @@ def source_to_pb(source: ValueSource) -> pb.ValueSource:
         match=MATCH_TO_PB[source.match],
         score=source.score,
         normalised=source.normalised,
+        confidence=source.confidence,
+    )
+
+
+def source_from_pb(source: pb.ValueSource) -> ValueSource:
+    return ValueSource(
+        path=source.path,
+        value=source.value,
+        start=None if source.start < 0 else source.start,
+        end=None if source.end < 0 else source.end,
+        match=MATCH_FROM_PB[source.match],
+        score=round(source.score, 3),
+        normalised=source.normalised if source.HasField("normalised") else None,
+        confidence=round(source.confidence, 4) if source.HasField("confidence") else None,
     )
 
 
@@ -216,18 +242,9 @@ def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
         schema_version=response.schema_version,
         status=STATUS_FROM_PB[response.status],
         data=data,
-        sources=[
-            ValueSource(
-                path=source.path,
-                value=source.value,
-                start=None if source.start < 0 else source.start,
-                end=None if source.end < 0 else source.end,
-                match=MATCH_FROM_PB[source.match],
-                score=round(source.score, 3),
-                normalised=source.normalised if source.HasField("normalised") else None,
-            )
-            for source in response.sources
-        ],
+        sources=[source_from_pb(source) for source in response.sources],
+        confidence={path: round(value, 4) for path, value in response.confidence.items()},
+        withheld=[source_from_pb(source) for source in response.withheld],
         error=response.error or None,
         truncated=response.truncated,
         raw="",

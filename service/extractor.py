@@ -15,21 +15,25 @@ names canonical, and every value is grounded by its written form.
 """
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from service.adapters.resolve import check_adapter
 from service.chunking import Chunk, chunk_document, merge_results
+from service.confidence import leaf_confidences, leaf_values, merged_confidences, token_ends, withhold
 from service.config import ExtractionPolicy, RetrievalConfig
 from service.engines.base import Engine, Generation, GenerationRequest
 from service.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from service.errors import FinxError, InvalidDocument, RetrievalUnavailable
-from service.grounding import ground
+from service.grounding import ValueSource, ground
 from service.ingest import check_text
 from service.options import ExtractOptions
 from service.prompt import build_messages, prompt_token_ids
@@ -182,6 +186,8 @@ class Extractor:
         outcomes = [self._check(spec, generation, prepared.requests[0].max_tokens) for generation in generations]
         good = [outcome.value for outcome in outcomes if outcome.value is not None]
         value, data, sources = None, None, []
+        confidence: dict[str, float] = {}
+        withheld: list[ValueSource] = []
         if len(outcomes) == 1:
             status, error = outcomes[0].status, outcomes[0].error
         else:
@@ -192,6 +198,14 @@ class Extractor:
             parts = [spec.dump(part) for part in good]
             # merging a single part too: lists lose repeated values (a small model may loop on one)
             written = merge_results(spec.json_schema, prepared.task.document, parts)
+            chunk_leaves = self._chunk_confidences(generations, outcomes)
+            confidence = merged_confidences(chunk_leaves, written)
+            threshold = prepared.task.options.min_confidence
+            if threshold is not None:
+                removed: list[str] = []
+                kept = withhold(written, spec.json_schema, confidence, threshold, removed)
+                withheld = withheld_sources(prepared.task.document, written, removed, confidence)
+                written, confidence = kept, merged_confidences(chunk_leaves, kept)
             normalised, canonical = normalise_values(spec.json_schema, written)
             try:
                 value = spec.model.model_validate(normalised)
@@ -202,6 +216,7 @@ class Extractor:
                 if prepared.task.options.grounding:
                     sources = ground(prepared.task.document, written)
                     for source in sources:
+                        source.confidence = confidence.get(source.path)
                         if source.path in canonical:
                             source.normalised = canonical[source.path]
         links = []
@@ -232,7 +247,26 @@ class Extractor:
                 total_s=round(ended - prepared.started, 4),
             ),
             value=value,
+            confidence=confidence if data is not None else {},
+            withheld=withheld,
         )
+
+    def _chunk_confidences(
+        self, generations: list[Generation], outcomes: list[ChunkOutcome]
+    ) -> list[tuple[dict[str, Any], dict[str, float]]]:
+        """(leaf values, leaf confidences) of every chunk answer that validated."""
+        chunks = []
+        with self._tokenizer_lock:
+            for generation, outcome in zip(generations, outcomes, strict=True):
+                if outcome.value is None or not generation.token_logprobs:
+                    continue
+                decode = partial(self.engine.tokenizer.decode, skip_special_tokens=True)
+                if decode(list(generation.token_ids)) != generation.text:
+                    continue  # offsets would not line up with the text
+                ends = token_ends(decode, generation.token_ids)
+                values = leaf_values(json.loads(generation.text))
+                chunks.append((values, leaf_confidences(generation.text, ends, generation.token_logprobs)))
+        return chunks
 
     def _copy_grounded(self, task: ExtractionTask) -> bool:
         wanted = task.options.copy_grounding
@@ -271,6 +305,22 @@ class Extractor:
             return ChunkOutcome("ok", spec.validate_json(generation.text), None)
         except (ValueError, ValidationError) as invalid:
             return ChunkOutcome("invalid", None, f"output does not validate against {spec.label}: {invalid}")
+
+
+def withheld_sources(
+    document: str, written: dict[str, Any], removed: list[str], confidence: dict[str, float]
+) -> list[ValueSource]:
+    """Where the withheld values were in the document, with their confidence."""
+    located = {source.path: source for source in ground(document, written)}
+    values = leaf_values(written)
+    out = []
+    for path in removed:
+        source = located.get(path) or ValueSource(
+            path=path, value=json.dumps(values.get(path)), start=None, end=None, match="not_found", score=0.0
+        )
+        source.confidence = confidence.get(path)
+        out.append(source)
+    return out
 
 
 __all__ = ["ExtractionTask", "Extractor", "Prepared"]

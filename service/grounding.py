@@ -33,6 +33,8 @@ class ValueSource(BaseModel):
     normalised: str | None = None
     """For a normalised field (date, duration, name, amount): the canonical value in the result, or
     None when the written value has no canonical reading. Unset for values kept as written."""
+    confidence: float | None = None
+    """Probability the constrained model gave to the tokens of this value (`service.confidence`)."""
 
 
 def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -21,3 +21,6 @@ class ExtractOptions:
     copy_grounding: bool | None = None
     """Copied values may only be text of the document: None = on where the schema copies values and
     the engine runs the guidance backend; True = required (an error elsewhere); False = off."""
+    min_confidence: float | None = None
+    """Values with a lower confidence become null (or leave their list) where the schema allows it;
+    they are reported in `ExtractionResult.withheld`. None keeps every value."""

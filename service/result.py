@@ -52,6 +52,10 @@ class ExtractionResult(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     timings: Timings
+    confidence: dict[str, float] = Field(default_factory=dict)
+    """Confidence of every leaf of `data` by path; for a null, the probability the field is absent."""
+    withheld: list[ValueSource] = Field(default_factory=list)
+    """Values removed because their confidence was below `min_confidence` (paths as generated)."""
     value: Any = Field(default=None, exclude=True)
     """The validated pydantic object (not serialised)."""
 

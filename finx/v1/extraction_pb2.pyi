@@ -67,21 +67,23 @@ class ExtractRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_json: _Optional[str] = ..., adapter: _Optional[str] = ..., options: _Optional[_Union[ExtractOptions, _Mapping]] = ...) -> None: ...
 
 class ExtractOptions(_message.Message):
-    __slots__ = ("max_tokens", "disable_grounding", "link_entities", "reference_context", "copy_grounding")
+    __slots__ = ("max_tokens", "disable_grounding", "link_entities", "reference_context", "copy_grounding", "min_confidence")
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     DISABLE_GROUNDING_FIELD_NUMBER: _ClassVar[int]
     LINK_ENTITIES_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     COPY_GROUNDING_FIELD_NUMBER: _ClassVar[int]
+    MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     max_tokens: int
     disable_grounding: bool
     link_entities: bool
     reference_context: bool
     copy_grounding: CopyGrounding
-    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ..., copy_grounding: _Optional[_Union[CopyGrounding, str]] = ...) -> None: ...
+    min_confidence: float
+    def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ..., copy_grounding: _Optional[_Union[CopyGrounding, str]] = ..., min_confidence: _Optional[float] = ...) -> None: ...
 
 class ValueSource(_message.Message):
-    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised")
+    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised", "confidence")
     PATH_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +91,7 @@ class ValueSource(_message.Message):
     MATCH_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     NORMALISED_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     path: str
     value: str
     start: int
@@ -96,7 +99,8 @@ class ValueSource(_message.Message):
     match: MatchKind
     score: float
     normalised: str
-    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ...) -> None: ...
+    confidence: float
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class Timings(_message.Message):
     __slots__ = ("prepare_s", "generate_s", "finish_s", "total_s")
@@ -111,7 +115,14 @@ class Timings(_message.Message):
     def __init__(self, prepare_s: _Optional[float] = ..., generate_s: _Optional[float] = ..., finish_s: _Optional[float] = ..., total_s: _Optional[float] = ...) -> None: ...
 
 class ExtractResponse(_message.Message):
-    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links")
+    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links", "confidence", "withheld")
+    class ConfidenceEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     JSON_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +140,8 @@ class ExtractResponse(_message.Message):
     CHUNKS_FIELD_NUMBER: _ClassVar[int]
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
     LINKS_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    WITHHELD_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     status: ResultStatus
     json: str
@@ -146,7 +159,9 @@ class ExtractResponse(_message.Message):
     chunks: int
     timings: Timings
     links: _containers.RepeatedCompositeFieldContainer[EntityLink]
-    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ...) -> None: ...
+    confidence: _containers.ScalarMap[str, float]
+    withheld: _containers.RepeatedCompositeFieldContainer[ValueSource]
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ..., confidence: _Optional[_Mapping[str, float]] = ..., withheld: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ...) -> None: ...
 
 class Reference(_message.Message):
     __slots__ = ("id", "kind", "name", "aliases", "attributes_json", "score", "method")

@@ -98,7 +98,8 @@ def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def write_csv(records: list[dict[str, Any]], path: Path) -> int:
-    """One row per document: path, status, reason, error, then every scalar field of the results."""
+    """One row per document: path, status, reason, error, then every scalar field of the results,
+    each followed by its confidence (`FIELD_confidence`)."""
     fields: dict[str, None] = {}
     for record in records:
         data = (record.get("result") or {}).get("data") or {}
@@ -106,11 +107,14 @@ def write_csv(records: list[dict[str, Any]], path: Path) -> int:
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["path", "status", "reason", "error", *fields])
+        writer.writerow(
+            ["path", "status", "reason", "error", *(f"{f}{suffix}" for f in fields for suffix in ("", "_confidence"))]
+        )
         for record in records:
-            data = (record.get("result") or {}).get("data") or {}
-            scalars = [data.get(field) for field in fields]
+            result = record.get("result") or {}
+            data, confidence = result.get("data") or {}, result.get("confidence") or {}
+            cells = [cell for field in fields for cell in (data.get(field), confidence.get(field))]
             writer.writerow([record["path"], record["status"], record.get("reason") or "", record.get("error") or "",
-                             *("" if value is None else value for value in scalars)])  # fmt: skip
+                             *("" if value is None else value for value in cells)])  # fmt: skip
     os.replace(temporary, path)
     return len(records)

@@ -17,6 +17,7 @@ from service.cli.common import (
     GroundingOption,
     LinkOption,
     MaxTokensOption,
+    MinConfidenceOption,
     ReferenceContextOption,
     RefsStore,
     SchemaOption,
@@ -63,6 +64,7 @@ def batch(
     reference_context: ReferenceContextOption = False,
     refs: RefsStore = None,
     copy_grounding: CopyGroundingOption = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
@@ -80,7 +82,7 @@ def batch(
         fail(f"{input_dir} is not a folder")
     options = ExtractOptions(
         max_tokens=max_tokens, grounding=grounding, reference_context=reference_context, link_entities=link,
-        copy_grounding=copy_grounding,
+        copy_grounding=copy_grounding, min_confidence=min_confidence,
     )  # fmt: skip
     try:
         spec = load_schema(schema)

@@ -36,6 +36,10 @@ LinkOption = Annotated[bool, typer.Option("--link", help="Link companies and tic
 ReferenceContextOption = Annotated[
     bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
 ]
+MinConfidenceOption = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Values less sure than this (0..1) become null; they are listed as withheld."),
+]
 CopyGroundingOption = Annotated[
     bool | None,
     typer.Option(

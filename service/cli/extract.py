@@ -17,6 +17,7 @@ from service.cli.common import (
     GroundingOption,
     LinkOption,
     MaxTokensOption,
+    MinConfidenceOption,
     ReferenceContextOption,
     RefsStore,
     SchemaOption,
@@ -62,6 +63,7 @@ def extract(
     reference_context: ReferenceContextOption = False,
     refs: RefsStore = None,
     copy_grounding: CopyGroundingOption = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Extract SCHEMA from one document and print the result with the source offsets of every value."""
     from service.options import ExtractOptions
@@ -69,7 +71,7 @@ def extract(
 
     options = ExtractOptions(
         max_tokens=max_tokens, grounding=grounding, reference_context=reference_context, link_entities=link,
-        copy_grounding=copy_grounding,
+        copy_grounding=copy_grounding, min_confidence=min_confidence,
     )  # fmt: skip
     try:
         spec = load_schema(schema)
@@ -134,12 +136,14 @@ def print_result(result: "ExtractionResult") -> None:
     console = Console()
     if result.data is not None:
         console.print_json(json.dumps(result.data))
-    table = Table("path", "value", "offsets", "match", title="sources")
-    for source in result.sources:
-        offsets = f"{source.start}-{source.end}" if source.start is not None else "-"
-        table.add_row(source.path, source.value, offsets, source.match)
-    if result.sources:
-        console.print(table)
+    for title, sources in (("sources", result.sources), ("withheld (below --min-confidence)", result.withheld)):
+        table = Table("path", "value", "offsets", "match", "confidence", title=title)
+        for source in sources:
+            offsets = f"{source.start}-{source.end}" if source.start is not None else "-"
+            confidence = f"{source.confidence:.2f}" if source.confidence is not None else "-"
+            table.add_row(source.path, source.value, offsets, source.match, confidence)
+        if sources:
+            console.print(table)
     if result.links:
         links = Table("path", "value", "linked to", "score", "method", title="links")
         for link in result.links:

@@ -52,6 +52,11 @@ class Generation:
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    token_ids: tuple[int, ...] = ()
+    """The generated tokens of `text` (no end-of-sequence token)."""
+    token_logprobs: tuple[float, ...] = ()
+    """Log-probability of each of `token_ids` under the constraint: the grammar-masked distribution,
+    renormalised over the allowed tokens (what `service.confidence` turns into per-value confidence)."""
 
 
 class Engine(ABC):

@@ -84,17 +84,26 @@ class TransformersEngine(Engine):
                 stopping_criteria=StoppingCriteriaList([StopWhenCancelled()]),
                 eos_token_id=eos,
                 pad_token_id=eos,
+                output_scores=True,
+                return_dict_in_generate=True,
             )
-        new_tokens = output[0, len(request.prompt_ids) :].tolist()
+        new_tokens = output.sequences[0, len(request.prompt_ids) :].tolist()
+        # the scores are after the constraint's processor: log_softmax renormalises over allowed tokens
+        logprobs = [
+            float(torch.log_softmax(scores[0].float(), dim=-1)[token])
+            for scores, token in zip(output.scores, new_tokens, strict=False)
+        ]
         finished = bool(new_tokens) and new_tokens[-1] == eos
         if finished:
-            new_tokens = new_tokens[:-1]
+            new_tokens, logprobs = new_tokens[:-1], logprobs[:-1]
         return Generation(
             text=str(self._tokenizer.decode(new_tokens, skip_special_tokens=True)),
             finished=finished,
             prompt_tokens=len(request.prompt_ids),
             completion_tokens=len(new_tokens) + int(finished),
             seconds=time.perf_counter() - started,
+            token_ids=tuple(new_tokens),
+            token_logprobs=tuple(logprobs),
         )
 
     def _processor(self, request: GenerationRequest) -> Any:

@@ -39,6 +39,7 @@ class VllmEngine(Engine):
 
         model_dir = require_model(self.model_dir)
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self._eos_token_id = self._tokenizer.eos_token_id
         self._regex_cache: dict[str, str] = {}
         self._lora_ids: dict[Path, int] = {}
         self._request_ids = itertools.count()
@@ -74,6 +75,7 @@ class VllmEngine(Engine):
             max_tokens=request.max_tokens,
             structured_outputs=self._constraint(request),
             output_kind=RequestOutputKind.FINAL_ONLY,
+            logprobs=0,  # the chosen token's log-probability; vLLM takes it after the grammar mask
         )
         started = time.perf_counter()
         final = None
@@ -86,12 +88,19 @@ class VllmEngine(Engine):
             final = output
         assert final is not None and final.outputs, "vLLM returned no output"
         completion = final.outputs[0]
+        token_ids = list(completion.token_ids)
+        positions = completion.logprobs or []
+        logprobs = [p[t].logprob for p, t in zip(positions, token_ids, strict=False) if p is not None]
+        if token_ids and token_ids[-1] == self._eos_token_id:
+            token_ids, logprobs = token_ids[:-1], logprobs[:-1]
         return Generation(
             text=completion.text,
             finished=completion.finish_reason == "stop",
             prompt_tokens=len(request.prompt_ids),
             completion_tokens=len(completion.token_ids),
             seconds=time.perf_counter() - started,
+            token_ids=tuple(token_ids),
+            token_logprobs=tuple(logprobs) if len(logprobs) == len(token_ids) else (),
         )
 
     def _constraint(self, request: GenerationRequest) -> Any:

@@ -35,7 +35,12 @@ def one_line_error(process: subprocess.CompletedProcess) -> str:
         pytest.param(["extract", "examples", "--schema", "receipt"], None, "is a directory", id="directory"),
         pytest.param(["extract", "-", "--schema", "payslip"], b"x", "unknown schema 'payslip'", id="unknown-schema"),
         pytest.param(["extract", "-", "--schema", "receipt"], b"", "standard input is empty", id="empty-stdin"),
-        pytest.param(["extract", "-", "--schema", "receipt"], b"\x01\x02\x03\x04\x05\x06 total", "standard input looks binary (6 control characters)", id="control-characters"),
+        pytest.param(
+            ["extract", "-", "--schema", "receipt"],
+            b"\x01\x02\x03\x04\x05\x06 total",
+            "standard input looks binary (6 control characters)",
+            id="control-characters",
+        ),
         pytest.param(["extract", "-", "--schema", "receipt"], b"\x00\x01PK", "looks binary", id="binary"),
         pytest.param(["schemas", "show", "missing.json"], None, "schema file not found", id="missing-schema-file"),
     ],

@@ -1,4 +1,5 @@
-"""Engine parity: greedy output of vLLM and transformers is the same, with and without a LoRA adapter."""
+"""Engine parity: greedy output of vLLM and transformers is the same, with and without a LoRA
+adapter, and so are the per-value confidences (the probabilities under the constraint)."""
 
 import pytest
 
@@ -14,6 +15,22 @@ def test_engines_give_the_same_greedy_output_on_the_corpus(vllm_engine, transfor
     assert len(vllm_run) >= 20
     differing = [doc_id for doc_id in vllm_run if vllm_run[doc_id].raw != transformers_run[doc_id].raw]
     assert not differing, f"engines disagree on {differing}"
+
+
+def test_engines_give_the_same_confidence_for_every_value(vllm_engine, transformers_engine):
+    vllm_run, transformers_run = run_corpus(vllm_engine), run_corpus(transformers_engine)
+    compared = 0
+    for doc_id, result in vllm_run.items():
+        other = transformers_run[doc_id]
+        if isinstance(result, Exception) or result.data is None:
+            continue
+        assert result.confidence.keys() == other.confidence.keys(), doc_id
+        for path, confidence in result.confidence.items():
+            assert 0.0 < confidence <= 1.0
+            assert abs(confidence - other.confidence[path]) < 0.02, (doc_id, path, confidence, other.confidence[path])
+            compared += 1
+        assert [source.confidence for source in result.sources] == [result.confidence[s.path] for s in result.sources]
+    assert compared >= 60
 
 
 def test_per_request_lora_adapter_matches_across_engines_and_changes_output(

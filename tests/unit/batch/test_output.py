@@ -44,21 +44,22 @@ def test_resume_repairs_a_cut_line_and_redoes_retryable_errors(tmp_path: Path) -
     assert out.read_bytes().endswith(b"\n")
 
 
-def test_csv_flattens_scalar_fields(tmp_path: Path) -> None:
+def test_csv_flattens_scalar_fields_each_with_its_confidence(tmp_path: Path) -> None:
     records = [
         record("a.txt", total="1.00", items=["x"]),
         record("b.txt", status="error"),
         record("c.txt", company="Z"),
     ]
+    records[0]["result"]["confidence"] = {"total": 0.91, "items[0]": 0.5}
     records[1]["reason"], records[1]["error"] = "empty", "b.txt is empty"
     path = tmp_path / "r.csv"
     assert write_csv(records, path) == 3
     rows = list(csv.reader(path.open(encoding="utf-8")))
     assert rows == [
-        ["path", "status", "reason", "error", "total", "company"],
-        ["a.txt", "ok", "", "", "1.00", ""],
-        ["b.txt", "error", "empty", "b.txt is empty", "", ""],
-        ["c.txt", "ok", "", "", "", "Z"],
+        ["path", "status", "reason", "error", "total", "total_confidence", "company", "company_confidence"],
+        ["a.txt", "ok", "", "", "1.00", "0.91", "", ""],
+        ["b.txt", "error", "empty", "b.txt is empty", "", "", "", ""],
+        ["c.txt", "ok", "", "", "", "", "Z", ""],
     ]
 
 
