@@ -12,7 +12,7 @@ BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 
-.PHONY: install model serve test lint proto clean ocr
+.PHONY: install model serve test lint proto clean ocr browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,16 @@ ocr:
 	  elif command -v sudo >/dev/null; then sudo -n apt-get install -y -qq --no-install-recommends tesseract-ocr >/dev/null; \
 	  fi; } || echo "tesseract-ocr could not be installed: OCR is off and its tests will skip"
 
-test: model ocr $(NODE_CLIENT)
+# A headless browser for the review page's test: Debian's chromium and chromium-driver, installed
+# the same way as OCR; without them that test skips with its reason.
+browser:
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \
+	    || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }; \
+	  elif command -v sudo >/dev/null; then sudo -n apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
+	  fi; } || echo "chromium could not be installed: the review page's browser test will skip"
+
+test: model ocr browser $(NODE_CLIENT)
 	$(BIN)/python -m pytest
 
 # Regenerate the committed Python bindings of the API (a test checks they are current).

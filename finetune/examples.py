@@ -29,6 +29,9 @@ class ExampleRecord(BaseModel):
     text: str = Field(min_length=1)
     target: dict[str, Any]
     source: str | None = None
+    sources: dict[str, list[int]] | None = None
+    """Optional: offsets [start, end) in `text` of target values, by field (the review page writes
+    them for values the reviewer selected in the document)."""
 
 
 @dataclass(frozen=True)

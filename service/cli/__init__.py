@@ -5,14 +5,14 @@ Errors print as one line on stderr with a non-zero exit code:
 3 = the model produced no valid result (truncated or invalid output), 130 = a batch was
 interrupted (run it again with --resume).
 
-One module per command group (`extract`, `serve`, `batch`, `training`, `admin`, `refs`); `app`
+One module per command group (`extract`, `serve`, `batch`, `review`, `training`, `admin`, `refs`); `app`
 is the root Typer app, `main` runs it.
 """
 
-from service.cli import admin, batch, extract, refs, serve, training
+from service.cli import admin, batch, extract, refs, review, serve, training
 from service.cli.app import app
 
-__all__ = ["admin", "app", "batch", "extract", "main", "refs", "serve", "training"]
+__all__ = ["admin", "app", "batch", "extract", "main", "refs", "review", "serve", "training"]
 
 
 def main() -> None:

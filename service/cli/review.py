@@ -1,0 +1,45 @@
+"""`finx review`: the review page for a batch's results."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.cli.app import app
+from service.cli.common import SchemaOption, fail
+from service.config import LOOPBACK_HOSTS, env
+from service.errors import FinxError
+
+
+@app.command()
+def review(
+    results: Annotated[Path, typer.Argument(help="Results of `finx batch` (JSONL).")],
+    input_dir: Annotated[Path, typer.Option("--input", help="The folder the batch read (documents are read again).")],
+    schema: SchemaOption = "entities",
+    out: Annotated[Path, typer.Option(help="Labeled examples the reviewer's decisions go to (JSONL).")] = Path(
+        "reviewed.jsonl"
+    ),
+    host: Annotated[
+        str, typer.Option(help="Address to bind (off loopback FINX_AUTH_TOKEN is required).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port of the page.")] = 8765,
+) -> None:
+    """Review the least confident values of a batch in the browser; decisions become labeled examples."""
+    import uvicorn
+
+    from service.review.app import create_app
+    from service.review.session import open_session
+    from service.schemas import load_schema
+
+    token = env("FINX_AUTH_TOKEN")
+    if host not in LOOPBACK_HOSTS and not token:
+        fail(f"refusing to serve the review page on {host} without FINX_AUTH_TOKEN (or bind 127.0.0.1)")
+    try:
+        session = open_session(results, input_dir, load_schema(schema), out)
+    except FinxError as error:
+        fail(str(error))
+    left = len(session.items) - session.done
+    typer.echo(f"finx review: {len(session.items)} documents, {left} left; http://{host}:{port}/", err=True)
+    for line in session.skipped:
+        typer.echo(f"finx review: not reviewable: {line}", err=True)
+    uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")

@@ -1,0 +1,196 @@
+"""The review page in a real browser (headless Chromium through Selenium and chromedriver): open a
+batch's results, correct a value by selecting text, clear one with a key, accept the others,
+reload (state kept), save; the saved file loads as labeled examples for `finx retrain`.
+
+Skips with the reason when Chromium or chromedriver is missing (`make test` installs them where
+the machine allows, like OCR).
+"""
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from finetune.examples import load_examples
+from service.review.app import create_app
+from service.review.session import open_session
+from service.schemas import get_schema
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+RECEIPT_A = (
+    "\nGARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1, 40300 SHAH ALAM\nDATE: 17/05/2018\nTOTAL RM 7.05\n"
+)
+RECEIPT_B = "SHOP B\nTOTAL 12.50\n"
+SELECT = """
+const [start, end] = arguments;
+const doc = document.getElementById("doc");
+const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+let position = 0, node, range = document.createRange(), started = false;
+while ((node = walker.nextNode())) {
+  const length = node.textContent.length;
+  if (!started && start <= position + length) { range.setStart(node, start - position); started = true; }
+  if (started && end <= position + length) { range.setEnd(node, end - position); break; }
+  position += length;
+}
+const selection = window.getSelection();
+selection.removeAllRanges();
+selection.addRange(range);
+"""
+
+
+def source(text: str, path: str, value: str) -> dict:
+    start = text.index(value)
+    return {"path": path, "value": value, "start": start, "end": start + len(value), "match": "exact", "score": 1.0,
+            "page": 1, "line": text[:start].count("\n") + 1}  # fmt: skip
+
+
+def batch_results(folder: Path) -> Path:
+    """A batch's input folder and results file, as `finx batch` writes them."""
+    (folder / "in").mkdir()
+    (folder / "in" / "a.txt").write_text(RECEIPT_A, encoding="utf-8")
+    (folder / "in" / "b.txt").write_text(RECEIPT_B, encoding="utf-8")
+    a = {"company": "GARDENIA BAKERIES (KL) SDN BHD", "date": "17/05/2018", "address": None, "total": "7.0"}
+    b = {"company": "SHOP B", "date": None, "address": None, "total": "12.50"}
+    lines = [
+        {"path": "b.txt", "status": "ok", "result": {"data": b, "confidence": {"company": 0.97, "total": 0.9},
+         "sources": [source(RECEIPT_B, "company", "SHOP B"), source(RECEIPT_B, "total", "12.50")]}},
+        {"path": "a.txt", "status": "ok", "result": {"data": a, "confidence": {"company": 0.93, "date": 0.81, "total": 0.41},
+         "sources": [source(RECEIPT_A, "company", a["company"]), source(RECEIPT_A, "date", "17/05/2018"),
+                     source(RECEIPT_A, "total", "7.0")]}},
+    ]  # fmt: skip
+    results = folder / "results.jsonl"
+    results.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return results
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    import uvicorn
+
+    results = batch_results(tmp_path)
+    out = tmp_path / "reviewed.jsonl"
+    session = open_session(results, tmp_path / "in", get_schema("receipt"), out)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(session), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", out
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,900",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def field_value(browser, name: str) -> str:
+    return browser.find_element("id", f"f-{name}").get_attribute("value")
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_reviewer_corrects_accepts_and_saves_and_the_file_retrains(page, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    url, out = page
+    browser.get(url)
+    assert browser.find_element(By.ID, "doc-id").text == "a.txt"  # the least confident document first
+    assert browser.find_element(By.ID, "progress").text == "0 done / 2 left"
+    assert browser.find_element(By.ID, "doc").get_attribute("textContent") == RECEIPT_A
+    marks = {mark.get_attribute("data-path"): mark.text for mark in browser.find_elements(By.CSS_SELECTOR, "mark")}
+    assert marks == {"company": "GARDENIA BAKERIES (KL) SDN BHD", "date": "17/05/2018", "total": "7.0"}
+
+    # correct the total by selecting the right text in the document
+    start = RECEIPT_A.index("7.05")
+    browser.execute_script(SELECT, start, start + 4)
+    total = browser.find_element(By.CSS_SELECTOR, ".field[data-name=total]")
+    total.find_element(By.CSS_SELECTOR, ".use-selection").click()
+    wait_for(lambda: total.find_element(By.CSS_SELECTOR, ".saved-note").text == "kept")
+    assert field_value(browser, "total") == "7.05"
+
+    # clear the date with the keyboard: k moves to the previous field (total -> address -> date), c clears it
+    browser.find_element(By.TAG_NAME, "body").send_keys("k", "k", "c")
+    date = browser.find_element(By.CSS_SELECTOR, ".field[data-name=date]")
+    wait_for(lambda: date.find_element(By.CSS_SELECTOR, ".saved-note").text == "kept")
+
+    # a closed tab loses nothing: the decisions are back after a reload
+    browser.refresh()
+    assert (field_value(browser, "total"), field_value(browser, "date")) == ("7.05", "")
+    assert field_value(browser, "company") == "GARDENIA BAKERIES (KL) SDN BHD"
+    if os.environ.get("FINX_REVIEW_SCREENSHOT"):  # the README's picture
+        browser.save_screenshot(os.environ["FINX_REVIEW_SCREENSHOT"])
+
+    browser.find_element(By.ID, "save").click()  # accept the rest and save
+    wait_for(lambda: browser.find_element(By.ID, "doc-id").text == "b.txt")
+    assert browser.find_element(By.ID, "progress").text == "1 done / 1 left"
+    browser.refresh()
+    assert browser.find_element(By.ID, "progress").text == "1 done / 1 left"
+
+    report = load_examples(out)  # what `finx retrain --examples` reads
+    assert report.errors == []
+    (example,) = report.examples
+    assert example.id == "a.txt" and example.text == RECEIPT_A
+    assert example.target == {
+        "company": "GARDENIA BAKERIES (KL) SDN BHD",
+        "date": None,
+        "address": None,
+        "total": "7.05",
+    }
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["sources"] == {"total": [start, start + 4]} and saved["source"] == "review"
+
+
+def test_a_bad_correction_is_refused_with_its_reason_and_nothing_is_saved(page, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    url, out = page
+    browser.get(url + "/doc/1")  # b.txt
+    browser.find_element(By.ID, "save").click()
+    assert browser.find_element(By.ID, "progress").text == "1 done / 1 left"
+    browser.get(url + "/doc/0")
+    total = browser.find_element(By.ID, "f-total")
+    total.clear()
+    total.send_keys("x" * 300)  # over the schema's maxLength
+    browser.find_element(By.ID, "save").click()
+    assert "does not fit receipt" in browser.find_element(By.ID, "error").text
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["b.txt"]
