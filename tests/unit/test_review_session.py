@@ -1,0 +1,68 @@
+"""The review session without a browser: queue order, drafts and saved examples survive a
+restart, bad spans and bad objects are refused, unreadable documents are listed."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.errors import FinxError
+from service.review.session import open_session
+from service.schemas import get_schema
+
+SCHEMA = get_schema("receipt")
+
+
+def results(folder: Path) -> Path:
+    (folder / "in").mkdir()
+    (folder / "in" / "sure.txt").write_text("SHOP A\nTOTAL 1.00\n", encoding="utf-8")
+    (folder / "in" / "unsure.txt").write_text("SHOP B\nTOTAL 2.00\n", encoding="utf-8")
+    lines = [
+        {
+            "path": "sure.txt",
+            "status": "ok",
+            "result": {"data": {"company": "SHOP A"}, "confidence": {"company": 0.99}},
+        },
+        {"path": "unsure.txt", "status": "ok", "result": {"data": {"total": "2.0"}, "confidence": {"total": 0.4}}},
+        {"path": "failed.txt", "status": "error", "result": None},
+        {"path": "gone.txt", "status": "ok", "result": None},
+        "not a record",
+    ]
+    (folder / "in" / "failed.txt").write_text("SCANNED?\n", encoding="utf-8")
+    path = folder / "results.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_failed_and_least_confident_documents_come_first_and_unreadable_ones_are_listed(tmp_path: Path) -> None:
+    session = open_session(results(tmp_path), tmp_path / "in", SCHEMA, tmp_path / "out.jsonl")
+    assert [item.id for item in session.items] == ["failed.txt", "unsure.txt", "sure.txt"]
+    assert session.items[0].data == {"company": None, "date": None, "address": None, "total": None}
+    assert [line.split(":")[0] for line in session.skipped] == ["gone.txt", "results.jsonl"]
+
+
+def test_drafts_and_saved_examples_survive_a_restart(tmp_path: Path) -> None:
+    source, out = results(tmp_path), tmp_path / "out.jsonl"
+    session = open_session(source, tmp_path / "in", SCHEMA, out)
+    unsure = session.items[1]
+    session.draft(unsure, "total", "2.00", [13, 17])
+    again = open_session(source, tmp_path / "in", SCHEMA, out)
+    assert again.current_values(again.items[1])["total"] == "2.00"
+    assert again.current_spans(again.items[1]) == {"total": [13, 17]}
+    again.save(again.items[1], again.current_values(again.items[1]), again.current_spans(again.items[1]))
+    third = open_session(source, tmp_path / "in", SCHEMA, out)
+    assert third.done == 1 and third.next_index() == 0 and third.drafts == {}
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["target"]["total"] == "2.00"
+
+
+def test_spans_outside_the_text_and_objects_outside_the_schema_are_refused(tmp_path: Path) -> None:
+    session = open_session(results(tmp_path), tmp_path / "in", SCHEMA, tmp_path / "out.jsonl")
+    item = session.items[1]
+    with pytest.raises(FinxError, match="outside the document"):
+        session.draft(item, "total", "2.00", [10, 999])
+    with pytest.raises(FinxError, match="has no field 'tip'"):
+        session.draft(item, "tip", "1.00")
+    with pytest.raises(FinxError, match="does not fit receipt"):
+        session.save(item, {"company": "x" * 1000, "date": None, "address": None, "total": None})
+    assert not (tmp_path / "out.jsonl").exists()
