@@ -145,6 +145,9 @@ class ServerConfig:
     port: int = 50051
     metrics_port: int = 9464
     """Prometheus metrics over HTTP; 0 turns them off."""
+    health_port: int = 0
+    """A plaintext port serving only grpc.health.v1 (for probes that cannot speak TLS); 0 = none
+    (health is always served on the main port too)."""
     metrics_host: str = "127.0.0.1"
     """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
     max_inflight: int = 64

@@ -237,6 +237,15 @@ def build_server(config: ServerConfig, service: ExtractionService) -> tuple[grpc
     return server, port
 
 
+def build_health_server(config: ServerConfig, service: ExtractionService) -> tuple[grpc.aio.Server, int]:
+    """A second, plaintext server with grpc.health.v1 only, on `config.health_port`: for probes
+    that cannot speak TLS (Kubernetes' gRPC probes) when the main port is TLS-only. It shares
+    the main server's health state and carries no finx data."""
+    server = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(service.health, server)
+    return server, server.add_insecure_port(f"{config.host}:{config.health_port}")
+
+
 async def serve(
     config: ServerConfig,
     engine_factory: Callable[[EngineConfig], Engine] | None = None,
@@ -254,6 +263,11 @@ async def serve(
     server, port = build_server(config, service)
     if config.metrics_port:
         metrics.start_metrics_server(config.metrics_host, config.metrics_port)
+    health_server = None
+    if config.health_port:
+        health_server, health_port = build_health_server(config, service)
+        await health_server.start()
+        log.info("health checks (plaintext) on %s:%s", config.host, health_port)
     await service.set_serving(False)
     await server.start()
     log.info("listening on %s:%s", config.host, port)
@@ -273,6 +287,8 @@ async def serve(
     log.info("draining (up to %.0f s)", config.drain_seconds)
     await service.drain()
     await server.stop(config.drain_seconds)
+    if health_server is not None:
+        await health_server.stop(0)
     loading.cancel()
     if service.engines is not None:
         await service.engines.close()

@@ -26,6 +26,9 @@ def serve(
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,
+    health_port: Annotated[
+        int, typer.Option(help="Plaintext port with only grpc.health.v1, for TLS-unaware probes (0 = none).")
+    ] = DEFAULTS.health_port,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate chain for TLS.")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key for TLS.")] = None,
     refs: RefsStore = None,
@@ -44,6 +47,7 @@ def serve(
         port=port,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
+        health_port=health_port,
         max_inflight=max_inflight,
         auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,

@@ -6,6 +6,7 @@ The server runs in a background thread on its own event loop and shares the sess
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,7 @@ from service.grounding import string_values
 from service.ingest import MAX_DOCUMENT_BYTES
 from service.options import ExtractOptions
 from service.schemas import get_schema
+from service.server import build_health_server
 from tests.support.corpus import load_corpus
 from tests.support.server import RunningServer
 
@@ -195,6 +197,29 @@ def test_schemas_and_adapters_rpcs(client):
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
     assert stub.ListAdapters(pb.ListAdaptersRequest(), timeout=10).current == ""
     assert stub.ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=10).current == ""
+
+
+def test_the_plaintext_health_port_serves_health_and_nothing_else(server):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    config = ServerConfig(port=0, health_port=free)
+
+    async def start():
+        health_server, port = build_health_server(config, server.service)
+        await health_server.start()
+        return health_server, port
+
+    health_server, port = server.call(start())
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            check = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+            assert check.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.RpcError) as error:
+                pb_grpc.ExtractionStub(channel).ListSchemas(pb.ListSchemasRequest(), timeout=10)
+            assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    finally:
+        server.call(health_server.stop(0))
 
 
 def test_reflection_lists_the_service(server):
