@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from service.errors import FinxError
+from service.batch.records import RemoteError
 from service.extractor import ExtractionTask, Extractor
 from service.options import ExtractOptions
 from service.result import ExtractionResult
@@ -24,15 +24,6 @@ class Backend(Protocol):
     async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult: ...
 
     async def close(self) -> None: ...
-
-
-class RemoteError(FinxError):
-    """The service answered a document with an error status (or could not be reached)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.retryable = code in {"UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "INTERNAL", "CANCELLED"}
 
 
 class LocalBackend:

@@ -7,9 +7,6 @@ batch: it becomes an error line with a reason.
 """
 
 import asyncio
-import hashlib
-import os
-import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.backends import Backend, RemoteError
-from service.batch.discover import Candidate, discover, display_name, special_kind
+from service.batch.backends import Backend
+from service.batch.discover import Candidate, discover
 from service.batch.output import compact, open_results
-from service.errors import FinxError, InvalidDocument
-from service.ingest import MAX_DOCUMENT_BYTES, IngestedDocument, IngestError, read_document
+from service.batch.records import extracted, failed, finished, read_stage
+from service.config import MAX_DOCUMENT_BYTES
 from service.options import ExtractOptions
-from service.result import ExtractionResult
 from service.schemas.base import SchemaSpec
 
 
@@ -147,93 +143,20 @@ def written_files(config: BatchConfig) -> list[Path]:
 async def document_record(
     candidate: Candidate, config: BatchConfig, backend: Backend, done: dict[str, dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """The output line of one document, or None when an earlier run already did it.
-
-    A document counts as done when its path has a line whose hash matches the file's content, or
-    a line written before the file could be hashed (a link, a file over the size limit).
-    """
-    earlier = done.get(candidate.relative)
-    began = time.perf_counter()
-    record: dict[str, Any] = {
-        "path": candidate.relative,
-        "sha256": None,
-        "bytes": None,
-        "media_type": None,
-        "schema": config.schema.label,
-        "adapter": backend.adapter_label,
-    }
-    read_s = extract_s = 0.0
-    try:
-        if earlier is not None and earlier.get("sha256") is None:
-            return None
-        if candidate.problem is not None:
-            raise candidate.problem
-        data = await asyncio.to_thread(read_bytes, candidate.path, config.max_bytes)
-        record["sha256"], record["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
-        if earlier is not None and earlier["sha256"] == record["sha256"]:
-            return None
-        document: IngestedDocument = await asyncio.to_thread(
-            read_document, data, candidate.relative, None, config.max_bytes
-        )
-        record.update(media_type=document.media_type, pages=document.pages, ocr_pages=document.ocr_pages)
-        read_s = time.perf_counter() - began
-        result = await backend.extract(document.text, config.schema, config.options)
-        extract_s = time.perf_counter() - began - read_s
-        record.update(result_fields(result, document))
-    except FinxError as error:
-        record.update(status="error", reason=failure_reason(error), retryable=error.retryable, error=str(error))
-        record["result"] = None
-    except Exception as error:  # a reader's bug on one strange file must not stop the batch
-        record.update(status="error", reason="internal", retryable=False, error=f"{type(error).__name__}: {error}")
-        record["result"] = None
-    record["timings"] = {
-        "read_s": round(read_s, 4),
-        "extract_s": round(extract_s, 4),
-        "total_s": round(time.perf_counter() - began, 4),
-    }
-    return record
-
-
-def read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file, checked again at open time (a file can be swapped for a FIFO
-    after discovery: opening never blocks, and only a regular file is read)."""
-    name = display_name(path.name)
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        raise IngestError("unreadable", f"cannot read {name}: {error.strerror or error}") from None
-    with os.fdopen(descriptor, "rb") as handle:
+    """The output line of one document, or None when an earlier run already did it."""
+    read = await asyncio.to_thread(
+        read_stage, candidate, config.schema.label, backend.adapter_label, config.max_bytes,
+        done.get(candidate.relative),
+    )  # fmt: skip
+    if read is None:
+        return None
+    record, document = read
+    if document is not None:
+        began = time.perf_counter()
         try:
-            status = os.fstat(descriptor)
-            if not stat.S_ISREG(status.st_mode):
-                raise IngestError("not_a_file", f"{name} is a {special_kind(status.st_mode)}, not a regular file")
-            if status.st_size > max_bytes:
-                raise IngestError("too_large", f"{name} is {status.st_size} bytes, over the {max_bytes}-byte limit")
-            data = handle.read(max_bytes + 1)
-        except OSError as error:
-            raise IngestError("unreadable", f"cannot read {name}: {error.strerror or error}") from None
-    if len(data) > max_bytes:  # it grew while being read
-        raise IngestError("too_large", f"{name} is over the {max_bytes}-byte limit")
-    return data
-
-
-def failure_reason(error: FinxError) -> str:
-    """A short code for the summary's failures-by-reason table."""
-    if isinstance(error, IngestError):
-        return error.reason
-    if isinstance(error, RemoteError):
-        return f"server_{error.code.lower()}"
-    if isinstance(error, InvalidDocument):
-        return "invalid_document"
-    return "extraction_failed"
-
-
-def result_fields(result: ExtractionResult, document: IngestedDocument) -> dict[str, Any]:
-    """Status and result of an extraction; each value's source gets its page and line."""
-    payload = result.model_dump(mode="json", exclude={"raw"} if result.status in ("ok", "partial") else set())
-    for source in payload["sources"]:
-        if source["start"] is not None:
-            source["page"], source["line"] = document.position(source["start"])
-    if result.status in ("ok", "partial"):
-        return {"status": "ok", "reason": None, "retryable": False, "error": None, "result": payload}
-    return {"status": "error", "reason": result.status, "retryable": False, "error": result.error, "result": payload}
+            result = await backend.extract(document.text, config.schema, config.options)
+            extracted(record, document, result, time.perf_counter() - began)
+        except Exception as error:
+            failed(record, error)
+            record["timings"]["extract_s"] = round(time.perf_counter() - began, 4)
+    return finished(record)

@@ -65,6 +65,13 @@ def batch(
     refs: RefsStore = None,
     copy_grounding: CopyGroundingOption = None,
     min_confidence: MinConfidenceOption = None,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Run on Ray Data (a Ray on this machine unless --ray-address).")
+    ] = False,
+    ray_address: Annotated[
+        str | None, typer.Option(help="With --ray: join this Ray cluster ('auto' or ray://HOST:PORT).")
+    ] = None,
+    ray_actors: Annotated[int, typer.Option(help="With --ray: extraction actors (one engine each).")] = 1,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
@@ -100,6 +107,22 @@ def batch(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        if ray:
+            import threading
+
+            from service.batch.ray_runner import RaySettings, run_batch_on_ray
+
+            settings = RaySettings(
+                address=ray_address, actors=ray_actors,
+                engine=single_adapter_engine(engine, local), retrieval=RetrievalConfig(store_path=refs),
+            )  # fmt: skip
+            halted = threading.Event()
+            watcher = asyncio.create_task(stop.wait())
+            watcher.add_done_callback(lambda _: halted.set())
+            try:
+                return await asyncio.to_thread(run_batch_on_ray, config, settings, local, halted, progress)
+            finally:
+                watcher.cancel()
         if server:
             from service.batch import ServerBackend
 

@@ -10,7 +10,7 @@ import pytest
 
 from service.batch import BatchConfig, run_batch
 from service.batch.output import read_records
-from service.batch.runner import read_bytes
+from service.batch.records import read_bytes
 from service.ingest import IngestError
 from service.schemas import get_schema
 from tests.unit.batch.test_runner import EchoBackend
