@@ -40,11 +40,12 @@ def ref_bomb(levels: int = 7, width: int = 8) -> dict[str, Any]:
     return {"type": "object", "properties": {"root": {"$ref": f"#/$defs/L{levels}"}}, "$defs": defs}
 
 
-def deep_any_of(depth: int = 900) -> dict[str, Any]:
-    node: dict[str, Any] = {"type": "string"}
-    for _ in range(depth):
-        node = {"anyOf": [node, {"type": "null"}]}
-    return {"type": "object", "properties": {"a": node}}
+def deep_any_of(depth: int = 900) -> str:
+    """JSON text of a schema with `anyOf` nested `depth` deep (too deep for json.dumps to write)."""
+    node = '{"type": "string"}'
+    return (
+        '{"type": "object", "properties": {"a": ' + '{"anyOf": [' * depth + node + ', {"type": "null"}]}' * depth + "}}"
+    )
 
 
 def request_mix(texts: list[str], max_tokens: int) -> list[tuple[str, float, Any]]:
@@ -52,10 +53,12 @@ def request_mix(texts: list[str], max_tokens: int) -> list[tuple[str, float, Any
     options = ExtractOptions(max_tokens=max_tokens)
     bad_json = extract_request("TOTAL 9.00", "receipt")
     bad_json.schema_json = '{"type": "object", "properties": {'
+    deep = extract_request("TOTAL 9.00", "receipt")
+    deep.schema_json = deep_any_of()
     return [
         *[("receipt", 0.6 / len(texts[:8]), extract_request(text, "receipt", options=options)) for text in texts[:8]],
         ("ref_bomb", 0.08, extract_request("TOTAL 9.00", ref_bomb())),
-        ("deep_anyof", 0.06, extract_request("TOTAL 9.00", deep_any_of())),
+        ("deep_anyof", 0.06, deep),
         ("binary", 0.06, extract_request(bytes(range(256)) * 16, "receipt")),
         ("over_limit", 0.02, extract_request(b"x" * (MAX_DOCUMENT_BYTES + 1), "receipt")),
         ("traversal", 0.06, extract_request("TOTAL 9.00", "receipt", adapter="../../../../etc")),
