@@ -6,7 +6,8 @@ merged). Each client loops over a mix: 60% receipts (the real work), and hostile
 a `$ref` bomb schema, `anyOf` 900 deep, binary bytes, a document over the size limit, an
 adapter path traversal, an unknown schema, schema_json that is not JSON. A health checker calls
 `grpc.health.v1` every 0.25 s throughout. Prints calls, statuses per kind, p50/p99 latency per
-kind, RSS of the server's process tree at start and end, and health-check latency. Not a test.
+kind, RSS of the server's process tree at start, every 30 s and at the end, and health-check
+latency. Not a test.
 """
 
 import argparse
@@ -90,6 +91,7 @@ def main() -> None:
     lock = threading.Lock()
     stop = threading.Event()
     rss_start = process_tree_rss_gib(server.pid)
+    rss_samples: list[float] = []
 
     def client(seed: int) -> None:
         chooser = random.Random(seed)
@@ -117,8 +119,12 @@ def main() -> None:
                 health.append(time.perf_counter() - started)
                 time.sleep(0.25)
 
+    def sample_rss() -> None:
+        while not stop.wait(30):
+            rss_samples.append(round(process_tree_rss_gib(server.pid), 2))
+
     threads = [threading.Thread(target=client, args=(seed,)) for seed in range(args.clients)]
-    threads.append(threading.Thread(target=checker))
+    threads += [threading.Thread(target=checker), threading.Thread(target=sample_rss)]
     began = time.perf_counter()
     try:
         for thread in threads:
@@ -139,6 +145,7 @@ def main() -> None:
         "calls": calls,
         "rss_gib_start": round(rss_start, 2),
         "rss_gib_end": round(rss_end, 2),
+        "rss_gib_every_30_s": rss_samples,
         "health_p50_ms": round(percentile(health, 0.5) * 1000, 1),
         "health_p99_ms": round(percentile(health, 0.99) * 1000, 1),
         "health_max_ms": round(max(health) * 1000, 1),
