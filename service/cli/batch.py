@@ -72,6 +72,9 @@ def batch(
         str | None, typer.Option(help="With --ray: join this Ray cluster ('auto' or ray://HOST:PORT).")
     ] = None,
     ray_actors: Annotated[int, typer.Option(help="With --ray: extraction actors (one engine each).")] = 1,
+    ray_actor_gpus: Annotated[
+        float, typer.Option(help="With --ray: GPUs per extraction actor (1 on GPU nodes).")
+    ] = 0.0,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
@@ -113,7 +116,7 @@ def batch(
             from service.batch.ray_runner import RaySettings, run_batch_on_ray
 
             settings = RaySettings(
-                address=ray_address, actors=ray_actors,
+                address=ray_address, actors=ray_actors, actor_gpus=ray_actor_gpus,
                 engine=single_adapter_engine(engine, local), retrieval=RetrievalConfig(store_path=refs),
             )  # fmt: skip
             halted = threading.Event()
