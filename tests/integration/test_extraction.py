@@ -15,7 +15,7 @@ from service.extractor import ExtractionTask, Extractor
 from service.grounding import string_values
 from service.options import ExtractOptions
 from service.result import ExtractionResult
-from service.schemas import get_schema
+from service.schemas import custom_schema, get_schema
 from service.value_sources import copied_modes, normalise_values
 from tests.support.corpus import load_corpus
 
@@ -131,3 +131,20 @@ def test_async_extraction_matches_the_batch_path(engine, corpus_results):
     task = ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=160))
     result = asyncio.run(Extractor(engine).aextract(task))
     assert result.raw == corpus_results[doc.id].raw
+
+
+def test_confidence_is_taken_after_the_constraint(engine):
+    """A value the schema allows only one way (a one-value enum) is certain under the grammar: its
+    confidence is 1, which raw (unmasked) model probabilities would not give."""
+    schema = custom_schema({
+        "type": "object",
+        "properties": {"kind": {"enum": ["remittance advice"]}, "total": {"type": ["string", "null"], "maxLength": 12}},
+        "required": ["kind", "total"],
+    })  # fmt: skip
+    result = Extractor(engine).extract(
+        ExtractionTask("Payment of 9.00 sent.", schema, options=ExtractOptions(max_tokens=40))
+    )
+    assert result.ok, result.error
+    assert result.data["kind"] == "remittance advice"
+    assert result.confidence["kind"] > 0.999
+    assert 0.0 < result.confidence["total"] <= 1.0
