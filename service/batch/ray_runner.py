@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.discover import Candidate, discover
+from service.batch.discover import Candidate
 from service.batch.output import compact, open_results
 from service.batch.records import extracted, failed, finished, read_stage
-from service.batch.runner import BatchConfig, BatchSummary, Progress, written_files
+from service.batch.runner import BatchConfig, BatchSummary, Progress, discover_batch
 from service.config import EngineConfig, RetrievalConfig
 from service.ingest import IngestedDocument, IngestError
 from service.options import ExtractOptions
@@ -119,11 +119,7 @@ def run_batch_on_ray(
 
     stop = stop or threading.Event()
     results, done = open_results(config.out, config.resume)
-    hidden: list[str] = []
-    candidates = list(
-        discover(config.input_dir, config.pattern, config.follow_links, frozenset(written_files(config)), hidden)
-    )
-    summary = BatchSummary(total=len(candidates), hidden=hidden)
+    candidates, summary = discover_batch(config)
     started = time.perf_counter()
     adapter_label = str(adapter) if adapter else "base"
     started_ray = not ray.is_initialized()
@@ -158,17 +154,10 @@ def run_batch_on_ray(
         for row in dataset.iter_rows() if rows else ():
             if stop.is_set():
                 break
-            if not row["record"]:
-                summary.skipped += 1
-            else:
-                record = json.loads(row["record"])
+            record = json.loads(row["record"]) if row["record"] else None
+            if record is not None:
                 results.append(record)
-                if record["status"] == "ok":
-                    summary.ok += 1
-                else:
-                    summary.errors += 1
-                    summary.reasons[record["reason"]] += 1
-            summary.seconds = time.perf_counter() - started
+            summary.add(record, started)
             if progress:
                 progress(summary)
     finally:

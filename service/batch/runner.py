@@ -52,6 +52,17 @@ class BatchSummary:
     hidden: list[str] = field(default_factory=list)
     """Hidden entries (names starting with '.') that were not read: counted, never silent."""
 
+    def add(self, record: dict[str, Any] | None, started: float) -> None:
+        """Count one finished document: its line, or None when an earlier run already did it."""
+        if record is None:
+            self.skipped += 1
+        elif record["status"] == "ok":
+            self.ok += 1
+        else:
+            self.errors += 1
+            self.reasons[record["reason"]] += 1
+        self.seconds = time.perf_counter() - started
+
     @property
     def processed(self) -> int:
         return self.ok + self.errors
@@ -82,10 +93,7 @@ async def run_batch(
     """Run the batch until every document has a line or `stop` is set."""
     stop = stop or asyncio.Event()
     results, done = open_results(config.out, config.resume)
-    hidden: list[str] = []
-    own_files = frozenset(written_files(config))
-    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, own_files, hidden))
-    summary = BatchSummary(total=len(candidates), hidden=hidden)
+    candidates, summary = discover_batch(config)
     started = time.perf_counter()
     window = asyncio.Semaphore(config.concurrency)
     running: set[asyncio.Task[None]] = set()
@@ -93,16 +101,9 @@ async def run_batch(
     async def process(candidate: Candidate) -> None:
         try:
             record = await document_record(candidate, config, backend, done)
-            if record is None:
-                summary.skipped += 1
-            else:
+            if record is not None:
                 results.append(record)
-                if record["status"] == "ok":
-                    summary.ok += 1
-                else:
-                    summary.errors += 1
-                    summary.reasons[record["reason"]] += 1
-            summary.seconds = time.perf_counter() - started
+            summary.add(record, started)
             if progress:
                 progress(summary)
         finally:
@@ -132,6 +133,14 @@ async def run_batch(
         compact(config.out)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def discover_batch(config: BatchConfig) -> tuple[list[Candidate], BatchSummary]:
+    """The batch's documents (never its own output files) and a summary counting them."""
+    hidden: list[str] = []
+    own_files = frozenset(written_files(config))
+    candidates = list(discover(config.input_dir, config.pattern, config.follow_links, own_files, hidden))
+    return candidates, BatchSummary(total=len(candidates), hidden=hidden)
 
 
 def written_files(config: BatchConfig) -> list[Path]:
