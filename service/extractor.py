@@ -130,7 +130,8 @@ class Extractor:
         """One task from an asyncio caller; cancelling it aborts its engine requests."""
         prepared = await asyncio.to_thread(self.prepare, task)
         generations = await asyncio.gather(*(self.engine.agenerate(request) for request in prepared.requests))
-        return self.finish(prepared, list(generations))
+        # validation, confidence, normalisation and grounding are CPU work: off the caller's event loop
+        return await asyncio.to_thread(self.finish, prepared, list(generations))
 
     def prepare(self, task: ExtractionTask) -> Prepared:
         """Check the document, split it into chunks, build and tokenize one prompt per chunk."""
