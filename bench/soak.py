@@ -29,24 +29,7 @@ from service.adapters.registry import AdapterRegistry
 from service.client import CHANNEL_OPTIONS, extract_request
 from service.config import MAX_DOCUMENT_BYTES
 from service.options import ExtractOptions
-
-
-def ref_bomb(levels: int = 7, width: int = 8) -> dict[str, Any]:
-    defs: dict[str, Any] = {"L0": {"type": "string"}}
-    for level in range(1, levels + 1):
-        defs[f"L{level}"] = {
-            "type": "object",
-            "properties": {f"p{i}": {"$ref": f"#/$defs/L{level - 1}"} for i in range(width)},
-        }
-    return {"type": "object", "properties": {"root": {"$ref": f"#/$defs/L{levels}"}}, "$defs": defs}
-
-
-def deep_any_of(depth: int = 900) -> str:
-    """JSON text of a schema with `anyOf` nested `depth` deep (too deep for json.dumps to write)."""
-    node = '{"type": "string"}'
-    return (
-        '{"type": "object", "properties": {"a": ' + '{"anyOf": [' * depth + node + ', {"type": "null"}]}' * depth + "}}"
-    )
+from tests.support.hostile import nested_any_of_text, ref_bomb
 
 
 def request_mix(texts: list[str], max_tokens: int) -> list[tuple[str, float, Any]]:
@@ -55,7 +38,7 @@ def request_mix(texts: list[str], max_tokens: int) -> list[tuple[str, float, Any
     bad_json = extract_request("TOTAL 9.00", "receipt")
     bad_json.schema_json = '{"type": "object", "properties": {'
     deep = extract_request("TOTAL 9.00", "receipt")
-    deep.schema_json = deep_any_of()
+    deep.schema_json = nested_any_of_text(900)
     return [
         *[("receipt", 0.6 / len(texts[:8]), extract_request(text, "receipt", options=options)) for text in texts[:8]],
         ("ref_bomb", 0.08, extract_request("TOTAL 9.00", ref_bomb())),

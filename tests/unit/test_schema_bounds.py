@@ -11,24 +11,7 @@ from service.api_convert import request_from_pb
 from service.errors import InvalidSchema
 from service.schemas import custom_schema
 from service.schemas.compile import MAX_COMPILED_NODES, compile_schema
-
-
-def ref_bomb(levels: int, width: int) -> dict:
-    """A ~2 KB schema whose `$ref`s expand to width**levels nodes."""
-    defs = {"L0": {"type": "string"}}
-    for level in range(1, levels + 1):
-        defs[f"L{level}"] = {
-            "type": "object",
-            "properties": {f"p{i}": {"$ref": f"#/$defs/L{level - 1}"} for i in range(width)},
-        }
-    return {"type": "object", "properties": {"root": {"$ref": f"#/$defs/L{levels}"}}, "$defs": defs}
-
-
-def nested_any_of(depth: int) -> dict:
-    node: dict = {"type": "string"}
-    for _ in range(depth):
-        node = {"anyOf": [node, {"type": "null"}]}
-    return {"type": "object", "properties": {"a": node}}
+from tests.support.hostile import nested_any_of, ref_bomb
 
 
 def refused_within(schema: object, seconds: float, message: str) -> None:
