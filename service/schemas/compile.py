@@ -75,7 +75,7 @@ def compile_schema(schema: Any) -> JsonSchema:
     defs = schema.get("$defs", {})
     if not isinstance(defs, dict):
         raise InvalidSchema("$defs must be an object")
-    root = _normalise(schema, path="#", defs=defs, depth=0, resolving=(), budget=Budget())
+    root = _normalise(schema, path="#", depth=0, resolving=(), expansion=Expansion(defs))
     if root.get("type") != "object":
         raise InvalidSchema("the top level of a schema must be an object with properties", hint="#/type")
     size = len(json.dumps(root, separators=(",", ":")))
@@ -84,10 +84,12 @@ def compile_schema(schema: Any) -> JsonSchema:
     return root
 
 
-class Budget:
-    """Nodes produced so far by one compilation; refuses the one over `MAX_COMPILED_NODES`."""
+class Expansion:
+    """One compilation's `$defs`, and the nodes it has produced so far (it refuses the one over
+    `MAX_COMPILED_NODES`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
         self.nodes = 0
 
     def spend(self, path: str) -> None:
@@ -106,13 +108,13 @@ def schema_hash(compiled: JsonSchema) -> str:
 
 
 def _normalise(
-    node: Any, path: str, defs: dict[str, Any], depth: int, resolving: tuple[str, ...], budget: Budget, nesting: int = 0
+    node: Any, path: str, depth: int, resolving: tuple[str, ...], expansion: Expansion, nesting: int = 0
 ) -> JsonSchema:
     if depth > MAX_DEPTH:
         raise InvalidSchema(f"schema nests deeper than {MAX_DEPTH} levels", hint=path[:200])
     if nesting > MAX_NESTING:
         raise InvalidSchema(f"schema nests deeper than {MAX_NESTING} levels ($ref, anyOf included)", hint=path[:200])
-    budget.spend(path)
+    expansion.spend(path)
     if not isinstance(node, dict):
         raise InvalidSchema(f"expected a schema object at {path}")
     unsupported = sorted(set(node) - SUPPORTED_KEYWORDS)
@@ -122,22 +124,22 @@ def _normalise(
             hint="supported: " + ", ".join(sorted(SUPPORTED_KEYWORDS)),
         )
     if "$ref" in node:
-        return _resolve_ref(node, path, defs, depth, resolving, budget, nesting)
+        return _resolve_ref(node, path, depth, resolving, expansion, nesting)
     if "anyOf" in node:
-        return _normalise_any_of(node, path, defs, depth, resolving, budget, nesting)
+        return _normalise_any_of(node, path, depth, resolving, expansion, nesting)
     if "enum" in node:
         return _normalise_enum(node, path)
 
     kind = node.get("type")
     if isinstance(kind, list):
-        return _normalise_type_list(node, kind, path, defs, depth, resolving, budget, nesting)
+        return _normalise_type_list(node, kind, path, depth, resolving, expansion, nesting)
     out: JsonSchema = {}
     if "description" in node:
         out["description"] = str(node["description"])
     if kind == "object":
-        out.update(_normalise_object(node, path, defs, depth, resolving, budget, nesting))
+        out.update(_normalise_object(node, path, depth, resolving, expansion, nesting))
     elif kind == "array":
-        out.update(_normalise_array(node, path, defs, depth, resolving, budget, nesting))
+        out.update(_normalise_array(node, path, depth, resolving, expansion, nesting))
     elif kind == "string":
         out["type"] = "string"
         out["maxLength"] = _bounded_int(node, "maxLength", path, DEFAULT_MAX_STRING)
@@ -172,10 +174,9 @@ def _normalise(
 def _normalise_object(
     node: JsonSchema,
     path: str,
-    defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
-    budget: Budget,
+    expansion: Expansion,
     nesting: int,
 ) -> JsonSchema:
     properties = node.get("properties")
@@ -195,7 +196,7 @@ def _normalise_object(
         raise InvalidSchema(f"required names unknown property '{unknown[0]}' at {path}")
     normalised: dict[str, JsonSchema] = {}
     for name, child in properties.items():
-        child_schema = _normalise(child, f"{path}/properties/{name}", defs, depth + 1, resolving, budget, nesting + 1)
+        child_schema = _normalise(child, f"{path}/properties/{name}", depth + 1, resolving, expansion, nesting + 1)
         normalised[name] = child_schema if name in required else _nullable(child_schema)
     return {
         "type": "object",
@@ -208,17 +209,16 @@ def _normalise_object(
 def _normalise_array(
     node: JsonSchema,
     path: str,
-    defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
-    budget: Budget,
+    expansion: Expansion,
     nesting: int,
 ) -> JsonSchema:
     if "items" not in node:
         raise InvalidSchema(f"an array needs 'items' at {path}")
     out: JsonSchema = {
         "type": "array",
-        "items": _normalise(node["items"], f"{path}/items", defs, depth + 1, resolving, budget, nesting + 1),
+        "items": _normalise(node["items"], f"{path}/items", depth + 1, resolving, expansion, nesting + 1),
         "maxItems": _bounded_int(node, "maxItems", path, DEFAULT_MAX_ITEMS),
     }
     if "minItems" in node:
@@ -229,10 +229,9 @@ def _normalise_array(
 def _normalise_any_of(
     node: JsonSchema,
     path: str,
-    defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
-    budget: Budget,
+    expansion: Expansion,
     nesting: int,
 ) -> JsonSchema:
     options = node["anyOf"]
@@ -244,7 +243,7 @@ def _normalise_any_of(
             f"anyOf is supported only as [schema, {{'type': 'null'}}] at {path}",
             hint="use a nullable field instead of a union",
         )
-    inner = _normalise(non_null[0], f"{path}/anyOf/0", defs, depth, resolving, budget, nesting + 1)
+    inner = _normalise(non_null[0], f"{path}/anyOf/0", depth, resolving, expansion, nesting + 1)
     if "description" in node:
         inner = {"description": str(node["description"]), **inner}
     return _nullable(inner) if len(options) == 2 else inner
@@ -254,16 +253,15 @@ def _normalise_type_list(
     node: JsonSchema,
     kinds: list[Any],
     path: str,
-    defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
-    budget: Budget,
+    expansion: Expansion,
     nesting: int,
 ) -> JsonSchema:
     non_null = [kind for kind in kinds if kind != "null"]
     if len(non_null) != 1 or len(kinds) > 2:
         raise InvalidSchema(f"a type list is supported only as [type, 'null'] at {path}")
-    inner = _normalise({**node, "type": non_null[0]}, path, defs, depth, resolving, budget, nesting + 1)
+    inner = _normalise({**node, "type": non_null[0]}, path, depth, resolving, expansion, nesting + 1)
     return _nullable(inner) if len(kinds) == 2 else inner
 
 
@@ -282,23 +280,22 @@ def _normalise_enum(node: JsonSchema, path: str) -> JsonSchema:
 def _resolve_ref(
     node: JsonSchema,
     path: str,
-    defs: dict[str, Any],
     depth: int,
     resolving: tuple[str, ...],
-    budget: Budget,
+    expansion: Expansion,
     nesting: int,
 ) -> JsonSchema:
     ref = node["$ref"]
     prefix = "#/$defs/"
-    if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix) :] not in defs:
+    if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix) :] not in expansion.defs:
         raise InvalidSchema(f"unresolvable $ref {ref!r} at {path}", hint="only local #/$defs/NAME references")
     name = ref[len(prefix) :]
     if name in resolving:
         raise InvalidSchema(f"recursive $ref {ref!r} at {path}", hint="recursive schemas cannot be bounded")
-    target = copy.deepcopy(defs[name])
+    target = copy.deepcopy(expansion.defs[name])
     if "description" in node:
         target["description"] = node["description"]
-    return _normalise(target, f"{path}($ref {name})", defs, depth, (*resolving, name), budget, nesting + 1)
+    return _normalise(target, f"{path}($ref {name})", depth, (*resolving, name), expansion, nesting + 1)
 
 
 def _nullable(schema: JsonSchema) -> JsonSchema:
