@@ -106,4 +106,15 @@ def best_grounded(candidates: list[Any], document: str) -> Any:
 
 
 def normalised_key(value: Any) -> str:
-    return re.sub(r"\s+", " ", json.dumps(value, ensure_ascii=False, sort_keys=True).casefold()).strip()
+    """One key for values that differ only in case and spacing (every string inside is folded)."""
+    return json.dumps(_folded(value), ensure_ascii=False, sort_keys=True)
+
+
+def _folded(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\s+", " ", value.casefold()).strip()
+    if isinstance(value, dict):
+        return {key: _folded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_folded(item) for item in value]
+    return value

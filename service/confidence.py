@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from service.chunking import normalised_key
+
 Path = str
 LeafSpans = dict[Path, tuple[int, int]]
 INDEX = re.compile(r"\[\d+\]")
@@ -150,21 +152,15 @@ def merged_confidences(chunks: Sequence[tuple[dict[Path, Any], dict[Path, float]
         for path, value in values.items():
             if path not in confidences:
                 continue
-            key = (INDEX.sub("[]", path), _value_key(value))
+            key = (INDEX.sub("[]", path), normalised_key(value))
             pick = min if value is None else max
             best[key] = pick(best.get(key, confidences[path]), confidences[path])
     out = {}
     for path, value in leaf_values(merged).items():
-        key = (INDEX.sub("[]", path), _value_key(value))
+        key = (INDEX.sub("[]", path), normalised_key(value))
         if key in best:
             out[path] = round(best[key], 4)
     return out
-
-
-def _value_key(value: Any) -> str:
-    """Values that differ only in case and spacing are one value (as when chunks are merged)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return re.sub(r"\s+", " ", text.casefold()).strip()
 
 
 def withhold(
