@@ -28,6 +28,8 @@ class DataSource:
     """Cap after splitting (the first ones in id-hash order, so caps are stable too)."""
     seed: int = 0
     """Seed of the `synthetic` source."""
+    repeat: int = 1
+    """How many times this source's records go into one pass (training only): passes per source."""
 
 
 def in_dev_split(example_id: str, dev_fraction: float) -> bool:

@@ -10,11 +10,12 @@ taught to copy, and code normalises (dates, durations, names), exactly as served
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from finetune.examples import Example
 from service.chunking import chunk_document
+from service.config import ExtractionPolicy
 from service.grounding import ground
 from service.normalise import find_written, normalise_duration
 from service.prompt import build_messages, prompt_token_ids, target_json
@@ -23,8 +24,8 @@ from service.value_sources import written_form
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    chunk_tokens: int
-    overlap_tokens: int
+    policy: ExtractionPolicy = field(default_factory=ExtractionPolicy)
+    """The serving policy: each schema is cut into exactly the windows it is served with."""
     empty_chunk_fraction: float = 0.25
     """Share of chunks with nothing to extract that are kept (they teach null and [])."""
 
@@ -74,7 +75,8 @@ def build_records(
     end_of_turn = tokenizer.eos_token
     records = []
     for example in examples:
-        chunks = chunk_document(example.text, tokenizer, settings.chunk_tokens, settings.overlap_tokens)
+        window = settings.policy.window(example.schema.json_schema)
+        chunks = chunk_document(example.text, tokenizer, window.tokens, window.overlap_tokens)
         for chunk in chunks:
             if len(chunks) == 1:
                 target = example.target

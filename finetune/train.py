@@ -4,10 +4,14 @@
     finx train --config finetune/configs/default.yaml --max-steps 3 --output-dir /tmp/run   # smoke run
 
 Records come from `sft_data.build_records` (serving chunker + serving prompt builder), loss is on
-the completion only, LoRA via PEFT. CPU-safe defaults (float32, no bf16); the same command uses a
-GPU when one is present. Checkpoints go to `<output_dir>/checkpoints` and a rerun resumes from the
-latest; the final adapter is written to `<output_dir>/adapter` with `training.json` (data counts
-and hashes, steps, losses, time).
+the completion only (TRL projects only those positions through the output head), LoRA via PEFT.
+Precision: `auto` trains in bfloat16 where the CPU (or GPU) has bf16 units (frozen base weights
+in bf16, LoRA weights and optimizer in float32, bf16 autocast) and in float32 elsewhere; the choice
+is logged and recorded. The run's length is in passes (`epochs`, and `repeat` per source), not
+steps. Checkpoints go to `<output_dir>/checkpoints` every `checkpoint_minutes` (and every
+`save_steps`), and a rerun of the same command resumes from the latest, saying so; the final
+adapter is written to `<output_dir>/adapter` with `training.json` (data counts and hashes, steps,
+losses, time, precision, tokens/s).
 """
 
 import hashlib
@@ -16,7 +20,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -24,6 +28,7 @@ from finetune.data import DataSource, read_source
 from finetune.examples import Example
 from service.config import ExtractionPolicy, configured_model_dir
 from service.errors import FinxError
+from service.hardware import fast_dtype
 
 
 @dataclass
@@ -60,6 +65,10 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     """Recompute activations in the backward pass: saves memory, costs ~30% more compute (TRL's
     default is on; off suits a CPU with RAM to spare)."""
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    """`auto`: bfloat16 where the device has bf16 units (`service.hardware.fast_dtype`), else float32."""
+    checkpoint_minutes: float = 10.0
+    """Write a checkpoint at least this often (besides every `save_steps`), so a stopped run loses little."""
 
     @classmethod
     def from_yaml(cls, path: Path, **overrides: Any) -> "TrainConfig":
@@ -85,14 +94,49 @@ class TrainConfig:
         return cls(**raw)
 
 
-def load_training_examples(config: TrainConfig) -> tuple[list[Example], list[str]]:
-    examples: list[Example] = []
+def load_training_groups(config: TrainConfig) -> tuple[list[tuple[list[Example], int]], list[str]]:
+    """Each source's examples with its `repeat`, and the loaders' messages about bad lines."""
+    groups: list[tuple[list[Example], int]] = []
     errors: list[str] = []
     for source in config.sources:
         report = read_source(source)
-        examples.extend(report.examples)
+        groups.append((report.examples, source.repeat))
         errors.extend(report.errors)
-    return examples, errors
+    return groups, errors
+
+
+def load_training_examples(config: TrainConfig) -> tuple[list[Example], list[str]]:
+    groups, errors = load_training_groups(config)
+    return [example for examples, _ in groups for example in examples], errors
+
+
+def resolve_precision(choice: str, cuda: bool) -> str:
+    return fast_dtype(cuda) if choice == "auto" else choice
+
+
+def checkpoint_every(minutes: float) -> Any:
+    """A TRL/transformers callback that asks for a checkpoint when `minutes` have passed since the last."""
+    from transformers import TrainerCallback
+
+    class CheckpointEvery(TrainerCallback):
+        def __init__(self) -> None:
+            self.last = time.monotonic()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+            if time.monotonic() - self.last >= minutes * 60:
+                control.should_save = True
+            return control
+
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+            self.last = time.monotonic()
+            return control
+
+    return CheckpointEvery()
+
+
+def latest_checkpoint(checkpoints: Path) -> Path | None:
+    found = [path for path in checkpoints.glob("checkpoint-*") if path.name.split("-")[-1].isdigit()]
+    return max(found, key=lambda path: int(path.name.split("-")[-1])) if found else None
 
 
 def examples_hash(examples: list[Example]) -> str:
@@ -105,7 +149,7 @@ def examples_hash(examples: list[Example]) -> str:
 def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     """Train and return the adapter folder. `examples` overrides the config's sources."""
     import torch
-    from peft import LoraConfig, PeftModel
+    from peft import LoraConfig, PeftConfig, PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
@@ -115,22 +159,33 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     started = time.time()
     errors: list[str] = []
     if examples is None:
-        examples, errors = load_training_examples(config)
+        groups, errors = load_training_groups(config)
+    else:
+        groups = [(examples, 1)]
+    examples = [example for group, _ in groups for example in group]
     if not examples:
         raise FinxError("no training examples", hint="check the sources in the config")
     model_dir = config.base_model or configured_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    serving = ExtractionPolicy()
-    settings = ChunkSettings(serving.chunk_tokens, serving.chunk_overlap_tokens, config.empty_chunk_fraction)
-    records = build_records(examples, tokenizer, settings, seed=config.seed)
+    settings = ChunkSettings(ExtractionPolicy(), config.empty_chunk_fraction)
+    records = []
+    for group, repeat in groups:
+        records.extend(build_records(group, tokenizer, settings, seed=config.seed) * repeat)
     records = [record for record in records if len(record["input_ids"]) <= config.max_length]
     dataset = Dataset.from_list(records).shuffle(seed=config.seed)
 
     gpu = torch.cuda.is_available()
-    model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if gpu else torch.float32)
+    precision = resolve_precision(config.precision, gpu)
+    bf16 = precision == "bfloat16"
+    print(f"training in {precision} on {'cuda' if gpu else 'cpu'} ({len(records)} records)", file=sys.stderr)
+    # frozen base weights in the training dtype; PEFT keeps the LoRA weights in float32
+    model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32)
     peft_config = None
     if config.init_adapter is not None:
-        model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
+        # rank, alpha and targets are the adapter's own; dropout is a training setting: this run's
+        adapter_config = PeftConfig.from_pretrained(str(config.init_adapter))
+        adapter_config.lora_dropout = config.lora.dropout
+        model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True, config=adapter_config)
     else:
         peft_config = LoraConfig(
             r=config.lora.r,
@@ -157,15 +212,23 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         seed=config.seed,
         gradient_checkpointing=config.gradient_checkpointing,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
-        bf16=gpu,
+        bf16=bf16,
         use_cpu=not gpu,
         report_to=[],
         dataloader_num_workers=0,
         disable_tqdm=not sys.stderr.isatty(),  # plain log lines (step, loss) when not on a terminal
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, peft_config=peft_config)
-    resume = any(checkpoints.glob("checkpoint-*"))
-    result = trainer.train(resume_from_checkpoint=resume or None)
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        peft_config=peft_config,
+        callbacks=[checkpoint_every(config.checkpoint_minutes)],
+    )
+    resume = latest_checkpoint(checkpoints)
+    if resume is not None:
+        print(f"resuming from {resume}", file=sys.stderr)
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     adapter_dir = config.output_dir / "adapter"
     trained: Any = trainer.model
     trained.save_pretrained(adapter_dir)
@@ -190,6 +253,8 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         "trained_tokens": int(tokens_seen),
         "tokens_per_s": round(tokens_seen / train_seconds, 1),
         "device": "cuda" if gpu else "cpu",
+        "precision": precision,
+        "resumed_from": resume.name if resume else None,
         "config": json.loads(json.dumps(asdict(config), default=str)),
     }
     (adapter_dir / "training.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -7,7 +7,8 @@ Chunks end at a line break where one is near the end of the window, so lines sta
 Merging follows the schema's top-level properties: lists are concatenated in document order and
 de-duplicated (case and whitespace ignored), capped at the schema's `maxItems`; any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
-case-insensitive beats whitespace beats fuzzy beats not found), the earliest chunk on ties.
+case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
+the model was most confident of, then from the earliest chunk.
 """
 
 import bisect
@@ -67,15 +68,24 @@ def chunk_document(text: str, tokenizer: OffsetTokenizer, max_tokens: int, overl
         first_token = max(next_first, first_token + 1)
 
 
-def merge_results(schema: JsonSchema, document: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One object from per-chunk objects (in chunk order), following the schema's top level."""
+def merge_results(
+    schema: JsonSchema,
+    document: str,
+    parts: list[dict[str, Any]],
+    confidences: list[dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One object from per-chunk objects (in chunk order), following the schema's top level.
+
+    `confidences[i]` holds part i's confidence by top-level field name (absent: unknown)."""
     merged: dict[str, Any] = {}
     for name, child in schema["properties"].items():
-        values = [part[name] for part in parts if part.get(name) is not None]
+        present = [index for index, part in enumerate(parts) if part.get(name) is not None]
+        values = [parts[index][name] for index in present]
         if child.get("type") == "array":
             merged[name] = merge_lists(values, child["maxItems"])
         else:
-            merged[name] = best_grounded(values, document)
+            sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
+            merged[name] = best_candidate(values, sure, document)
     return merged
 
 
@@ -91,17 +101,19 @@ def merge_lists(lists: list[list[Any]], max_items: int) -> list[Any]:
     return merged
 
 
-def best_grounded(candidates: list[Any], document: str) -> Any:
+def best_candidate(candidates: list[Any], confidences: list[float], document: str) -> Any:
+    """The best grounded candidate; among equally grounded ones the most confident, the earliest
+    chunk on ties (so a later chunk wins only when the model was surer of it)."""
     if len(candidates) < 2:
         return candidates[0] if candidates else None
 
-    def rank(candidate: Any) -> float:
+    def grounding(candidate: Any) -> float:
         sources = ground(document, {"v": candidate})
         if not sources:
             return 0.0
         return sum(MATCH_RANK[source.match] + source.score for source in sources) / len(sources)
 
-    ranks = [rank(candidate) for candidate in candidates]
+    ranks = [(grounding(candidate), sure) for candidate, sure in zip(candidates, confidences, strict=True)]
     return candidates[ranks.index(max(ranks))]
 
 

@@ -144,14 +144,15 @@ class Extractor:
         context = self.engine.max_model_len
         if max_tokens < 1 or max_tokens >= context:
             raise FinxError(f"max_tokens must be between 1 and {context - 1}, got {max_tokens}")
+        window = policy.window(task.schema.json_schema)
         too_long = InvalidDocument(
-            f"document is too long: more than {policy.max_chunks} chunks of {policy.chunk_tokens} tokens",
+            f"document is too long: more than {window.max_chunks} chunks of {window.tokens} tokens",
             hint="split it into smaller documents",
         )
-        if len(task.document) > policy.max_chunks * policy.chunk_tokens * CHARS_PER_TOKEN_CEILING:
+        if len(task.document) > window.max_chunks * window.tokens * CHARS_PER_TOKEN_CEILING:
             raise too_long
-        chunks = chunk_document(task.document, self.engine.tokenizer, policy.chunk_tokens, policy.chunk_overlap_tokens)
-        if len(chunks) > policy.max_chunks:
+        chunks = chunk_document(task.document, self.engine.tokenizer, window.tokens, window.overlap_tokens)
+        if len(chunks) > window.max_chunks:
             raise too_long
         adapter = check_adapter(task.adapter) if task.adapter else None
         lora = self.engine.lora_for(adapter)
@@ -198,8 +199,9 @@ class Extractor:
         if good:
             parts = [spec.dump(part) for part in good]
             # merging a single part too: lists lose repeated values (a small model may loop on one)
-            written = merge_results(spec.json_schema, prepared.task.document, parts)
             chunk_leaves = self._chunk_confidences(generations, outcomes)
+            part_confidences = [confidences for _, confidences in chunk_leaves]
+            written = merge_results(spec.json_schema, prepared.task.document, parts, part_confidences)
             confidence = merged_confidences(chunk_leaves, written)
             threshold = prepared.task.options.min_confidence
             if threshold is not None:
@@ -255,15 +257,17 @@ class Extractor:
     def _chunk_confidences(
         self, generations: list[Generation], outcomes: list[ChunkOutcome]
     ) -> list[tuple[dict[str, Any], dict[str, float]]]:
-        """(leaf values, leaf confidences) of every chunk answer that validated."""
-        chunks = []
+        """(leaf values, leaf confidences) of every chunk answer that validated, in chunk order
+        (both empty where the engine gave no log-probabilities)."""
+        chunks: list[tuple[dict[str, Any], dict[str, float]]] = []
         with self._tokenizer_lock:
             for generation, outcome in zip(generations, outcomes, strict=True):
-                if outcome.value is None or not generation.token_logprobs:
+                if outcome.value is None:
                     continue
                 decode = partial(self.engine.tokenizer.decode, skip_special_tokens=True)
-                if decode(list(generation.token_ids)) != generation.text:
-                    continue  # offsets would not line up with the text
+                if not generation.token_logprobs or decode(list(generation.token_ids)) != generation.text:
+                    chunks.append(({}, {}))  # no confidences, or offsets would not line up with the text
+                    continue
                 ends = token_ends(decode, generation.token_ids)
                 values = leaf_values(json.loads(generation.text))
                 chunks.append((values, leaf_confidences(generation.text, ends, generation.token_logprobs)))

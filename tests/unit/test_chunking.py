@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from service.chunking import chunk_document, merge_results
+from service.config import ExtractionPolicy
 from service.schemas import get_schema
 
 
@@ -70,3 +71,42 @@ def test_merged_lists_stop_at_max_items():
         {"parties": [f"P{i}", f"Q{i}"], "jurisdiction": None, "effective_date": None, "term": None} for i in range(6)
     ]
     assert len(merge_results(schema, "", parts)["parties"]) == 8
+
+
+def test_list_only_schemas_are_read_in_short_windows_and_accept_the_same_document_length():
+    policy = ExtractionPolicy(chunk_tokens=768, chunk_overlap_tokens=64, max_chunks=64, list_chunk_tokens=192)
+    entities = get_schema("entities").json_schema
+    window = policy.window(entities)
+    assert (window.tokens, window.overlap_tokens, window.max_chunks) == (192, 32, 256)
+    for name in ("receipt", "invoice", "nda"):
+        window = policy.window(get_schema(name).json_schema)
+        assert (window.tokens, window.overlap_tokens, window.max_chunks) == (768, 64, 64)
+
+
+@pytest.mark.parametrize(
+    ("confidences", "expected"),
+    [
+        pytest.param(None, "1 March 2020", id="no-confidences-earliest"),
+        pytest.param([{"effective_date": 0.6}, {"effective_date": 0.6}], "1 March 2020", id="tie-earliest"),
+        pytest.param([{"effective_date": 0.4}, {"effective_date": 0.9}], "5 May 2021", id="later-more-confident"),
+        pytest.param([{"effective_date": 0.9}, {"effective_date": 0.4}], "1 March 2020", id="earlier-more-confident"),
+    ],
+)
+def test_a_scalar_comes_from_the_earliest_chunk_unless_a_later_one_is_more_confident(confidences, expected):
+    document = "Dated 1 March 2020. ... renewed on 5 May 2021."
+    schema = get_schema("nda").json_schema
+    parts = [
+        {"parties": [], "jurisdiction": None, "effective_date": "1 March 2020", "term": None},
+        {"parties": [], "jurisdiction": None, "effective_date": "5 May 2021", "term": None},
+    ]
+    assert merge_results(schema, document, parts, confidences)["effective_date"] == expected
+
+
+def test_a_badly_grounded_scalar_loses_even_when_confident():
+    schema = get_schema("receipt").json_schema
+    parts = [
+        {"company": "Apple Inc.", "date": None, "address": None, "total": None},
+        {"company": "Aple Incorporated", "date": None, "address": None, "total": None},
+    ]
+    merged = merge_results(schema, "Apple Inc.", parts, [{"company": 0.1}, {"company": 0.99}])
+    assert merged["company"] == "Apple Inc."

@@ -4,6 +4,7 @@ import pytest
 
 from finetune.examples import make_example
 from finetune.sft_data import ChunkSettings, build_records, chunk_target, date_in_text, duration_in_text
+from service.config import ExtractionPolicy
 from service.schemas import get_schema
 
 
@@ -86,7 +87,9 @@ def test_records_mask_the_prompt_and_train_the_answer_with_end_of_turn():
         "SHOP A TOTAL 9.00",
         {"company": "SHOP A", "date": None, "address": None, "total": "9.00"},
     )
-    (record,) = build_records([example], tokenizer, ChunkSettings(chunk_tokens=100, overlap_tokens=10))
+    (record,) = build_records(
+        [example], tokenizer, ChunkSettings(ExtractionPolicy(chunk_tokens=100, chunk_overlap_tokens=10))
+    )
     mask = record["completion_mask"]
     assert len(mask) == len(record["input_ids"])
     answer = mask.index(1)
@@ -103,7 +106,9 @@ def test_long_examples_become_chunk_records_with_chunk_targets():
     target = {"parties": ["Bluefin Corp"], "jurisdiction": None, "effective_date": None, "term": None}
     example = make_example("long", get_schema("nda"), text, target)
     records = build_records(
-        [example], tokenizer, ChunkSettings(chunk_tokens=100, overlap_tokens=10, empty_chunk_fraction=1.0)
+        [example],
+        tokenizer,
+        ChunkSettings(ExtractionPolicy(chunk_tokens=100, chunk_overlap_tokens=10), empty_chunk_fraction=1.0),
     )
     assert len(records) == 4
     with_party = [r for r in records if tokenizer.vocab.get('{"parties":["Bluefin') in r["input_ids"]]

@@ -1,0 +1,31 @@
+"""bfloat16 is chosen from the processor's flags, never assumed."""
+
+import pytest
+
+from service.hardware import cpu_flags, cpu_has_fast_bfloat16, fast_dtype
+
+
+@pytest.mark.parametrize(
+    ("flags", "fast"),
+    [
+        pytest.param({"avx2", "avx512f", "avx512_bf16"}, True, id="avx512-bf16"),
+        pytest.param({"avx2", "amx_bf16", "amx_tile"}, True, id="amx"),
+        pytest.param({"avx2", "avx512f", "avx512bw"}, False, id="avx512-without-bf16"),
+        pytest.param({"avx2", "fma"}, False, id="avx2-only"),
+        pytest.param(set(), False, id="unknown"),
+    ],
+)
+def test_fast_bfloat16_follows_the_cpu_flags(flags, fast):
+    assert cpu_has_fast_bfloat16(flags) is fast
+
+
+def test_cpu_flags_are_read_from_the_first_processor(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    assert cpu_flags(cpuinfo) == {"fpu", "avx2", "avx512_bf16"}
+    assert cpu_flags(tmp_path / "missing") == set()
+
+
+def test_fast_dtype_on_this_cpu_matches_its_flags():
+    expected = "bfloat16" if cpu_has_fast_bfloat16() else "float32"
+    assert fast_dtype(cuda=False) == expected
