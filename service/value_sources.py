@@ -7,10 +7,12 @@ walks those marks, knowing nothing about engines or prompts:
 - `normalise_values(schema, written)`: the model's written values -> canonical ones (ISO dates,
   durations, party names, amounts), with the written form of every value that changed;
 - `written_form(schema, target, text)`: for training, a labeled (canonical) object -> the values
-  as the document writes them, which is what the model is taught to copy.
+  as the document writes them, which is what the model is taught to copy;
+- `string_leaves(schema, data)`: every string value with its path and source mode.
 """
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from service.grounding import ground
@@ -69,6 +71,21 @@ def written_form(schema: JsonSchema, target: Any, text: str) -> Any:
     if inner.get("type") == "array" and isinstance(target, list):
         return [written_form(inner["items"], item, text) for item in target]
     return target
+
+
+def string_leaves(schema: JsonSchema, data: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """(path, source mode, value) of every non-empty string of `data` that the schema describes."""
+    inner = _non_null(schema)
+    mode = string_mode(inner)
+    if mode is not None:
+        if isinstance(data, str) and data.strip():
+            yield path, mode, data
+    elif inner.get("type") == "object" and isinstance(data, dict):
+        for name, child in inner["properties"].items():
+            yield from string_leaves(child, data.get(name), f"{path}.{name}" if path else name)
+    elif inner.get("type") == "array" and isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from string_leaves(inner["items"], item, f"{path}[{index}]")
 
 
 def _written_string(mode: str, value: str, text: str) -> str:

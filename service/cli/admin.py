@@ -55,8 +55,10 @@ def schemas_show(name: str) -> None:
 
 
 @adapters_app.command("list")
-def adapters_list() -> None:
-    """List adapter versions; the current one is marked with *."""
+def adapters_list(
+    fields: Annotated[bool, typer.Option(help="Also show each group's per-field F1 (against the parent's).")] = False,
+) -> None:
+    """List adapter versions with their dev scores (and the gate's decision); * marks the current one."""
     from service.adapters.registry import AdapterRegistry
 
     registry = AdapterRegistry()
@@ -65,6 +67,15 @@ def adapters_list() -> None:
         mark = "*" if manifest.version == current else " "
         scores = ", ".join(f"{k}={v:.3f}" for k, v in manifest.scores.get("dev", {}).items())
         typer.echo(f"{mark} {manifest.version}  parent={manifest.parent or '-'}  {manifest.created_at}  {scores}")
+        if manifest.scores.get("decision"):
+            typer.echo(f"    gate: {manifest.scores['decision']}")
+        if fields:
+            before = manifest.scores.get("current_fields", {})
+            for group, values in manifest.scores.get("fields", {}).items():
+                parent = before.get(group, {})
+                shown = [f"{name}={value:.2f}" + (f" (parent {parent[name]:.2f})" if name in parent else "")
+                         for name, value in values.items()]  # fmt: skip
+                typer.echo(f"    {group}: {', '.join(shown)}")
 
 
 @adapters_app.command("promote")

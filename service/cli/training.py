@@ -140,25 +140,45 @@ def evaluate_command(
 def retrain(
     examples: Annotated[Path, typer.Option(help="New labeled examples (JSONL).")],
     from_scratch: Annotated[bool, typer.Option(help="Train a fresh adapter over all data.")] = False,
-    tolerance: Annotated[float, typer.Option(help="Largest allowed drop of a dev score.")] = 0.01,
-    dev: Annotated[Path | None, typer.Option(help="Fixed dev set (folder of JSONL or a file).")] = None,
+    tolerance: Annotated[float, typer.Option(help="Largest allowed drop of a group's headline score.")] = 0.01,
+    tolerance_for: Annotated[
+        list[str] | None, typer.Option(help="SCHEMA=DROP: another tolerance for one schema (repeatable).")
+    ] = None,
+    dev: Annotated[
+        list[Path] | None, typer.Option(help="Your own dev examples (JSONL), measured as well (repeatable).")
+    ] = None,
+    fixed_dev: Annotated[
+        Path | None, typer.Option(help="Replace the shipped dev set (folder of JSONL or a file).")
+    ] = None,
+    strict_labels: Annotated[bool, typer.Option(help="Refuse to train when any label looks wrong.")] = False,
     config: Annotated[Path | None, typer.Option(help="Training hyperparameters (YAML).")] = None,
 ) -> None:
-    """Train on new examples; promote the result only if it is not worse on the fixed dev set."""
+    """Train on new examples; promote the result only if nothing measured gets worse."""
     quiet_engine_logs()
     from finetune.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
     from finetune.retrain import retrain as run_retrain
     from service.adapters.registry import AdapterRegistry
 
+    tolerances: dict[str, float] = {}
+    for item in tolerance_for or []:
+        name, _, value = item.partition("=")
+        try:
+            tolerances[name.strip()] = float(value)
+        except ValueError:
+            fail(f"--tolerance-for takes SCHEMA=DROP (e.g. receipt=0.02), not {item!r}", code=2)
     try:
         with engine_output_to_log():
             outcome = run_retrain(
                 examples,
                 AdapterRegistry(),
                 config_path=config or DEFAULT_RETRAIN_CONFIG,
-                dev=dev or DEFAULT_DEV,
+                dev=fixed_dev or DEFAULT_DEV,
                 from_scratch=from_scratch,
                 tolerance=tolerance,
+                owner_dev=dev or [],
+                tolerances=tolerances,
+                strict_labels=strict_labels,
+                notify=lambda message: typer.echo(f"finx: {message}", err=True),
             )
     except FinxError as error:
         fail(str(error))
@@ -166,6 +186,9 @@ def retrain(
         typer.echo(f"finx: skipped: {message}", err=True)
     typer.echo(f"{outcome.new_examples} new examples, {outcome.duplicates} already used, {len(outcome.bad_lines)} bad")
     for key, score in outcome.candidate_scores.items():
-        typer.echo(f"{key:30} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
+        typer.echo(f"{key:40} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
+        before, after = outcome.current_fields.get(key, {}), outcome.candidate_fields.get(key, {})
+        for name, value in after.items():
+            typer.echo(f"  {name:38} current {before.get(name, 0.0):.3f}  candidate {value:.3f}")
     verdict = "promoted" if outcome.promoted else "not promoted"
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")

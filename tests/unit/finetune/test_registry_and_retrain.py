@@ -2,12 +2,14 @@
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
 import finetune.retrain as retrain_module
 import service.adapters.registry as registry_module
-from finetune.retrain import retrain, should_promote
+from finetune.examples import load_examples
+from finetune.retrain import hold_back, retrain, should_promote
 from service.adapters.registry import AdapterRegistry, CurrentChanged
 from service.errors import AdapterNotFound, FinxError
 from tests.unit.finetune.test_examples_and_importers import FORMATS
@@ -75,6 +77,41 @@ def test_no_seed_means_no_current_adapter(tmp_path):
 )
 def test_promotion_gate(current, candidate, tolerance, promote):
     assert should_promote(current, candidate, tolerance)[0] is promote
+
+
+def test_the_reason_names_the_group_and_the_fields_that_dropped():
+    current = {"finx-dev/receipt": 0.80, "finx-dev/invoice": 0.50}
+    candidate = {"finx-dev/receipt": 0.60, "finx-dev/invoice": 0.52}
+    fields = {"finx-dev/receipt": {"company": 0.9, "date": 0.8, "address": 0.7, "total": 0.8}}
+    worse = {"finx-dev/receipt": {"company": 0.5, "date": 0.8, "address": 0.2, "total": 0.7}}
+    promote, reason = should_promote(current, candidate, 0.01, {}, fields, worse)
+    assert not promote
+    assert reason == (
+        "finx-dev/receipt drops 0.800 -> 0.600 (tolerance 0.01): address 0.70 -> 0.20, company 0.90 -> 0.50, "
+        "total 0.80 -> 0.70"
+    )
+
+
+def test_a_schema_may_have_its_own_tolerance():
+    current, candidate = {"finx-dev/receipt": 0.80, "held-back/entities:ORG": 0.50}, {"finx-dev/receipt": 0.78}
+    candidate["held-back/entities:ORG"] = 0.47
+    assert should_promote(current, candidate, 0.01)[0] is False
+    assert should_promote(current, candidate, 0.01, {"receipt": 0.03, "entities": 0.05})[0] is True
+
+
+def numbered_receipts(count):
+    good = load_examples(FORMATS / "examples.jsonl").examples[0]
+    return [replace(good, id=f"r{index}") for index in range(count)]
+
+
+@pytest.mark.parametrize(("count", "held"), [(3, 0), (4, 2), (10, 2), (40, 8)])
+def test_a_share_of_each_schemas_new_examples_is_held_back_stably(count, held):
+    examples = numbered_receipts(count)
+    train, held_back, counts = hold_back(examples)
+    assert counts == {"receipt": held} and len(held_back) == held and len(train) == count - held
+    assert {e.source for e in held_back} <= {"held-back"}
+    assert {e.id for e in hold_back(list(reversed(examples)))[1]} == {e.id for e in held_back}  # order-free
+    assert {e.id for e in train}.isdisjoint(e.id for e in held_back)
 
 
 class FakeEngine:
@@ -208,3 +245,55 @@ def test_the_shipped_weights_are_hashed_once_not_on_every_read(registry, monkeyp
         registry.current()
         registry.manifests()
     assert len(calls) == 1
+
+
+def write_receipts(path, targets):
+    text = "KEDAI MAJU\nDATE : 04/03/2019\nTOTAL : 30.30"
+    lines = [
+        json.dumps({"id": f"new-{index}", "schema": "receipt", "text": text, "target": target})
+        for index, target in enumerate(targets)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+GOOD_RECEIPT = {"company": "KEDAI MAJU", "date": "04/03/2019", "address": None, "total": "30.30"}
+SCRAMBLED_RECEIPT = {"company": "KEDAI MAJU", "date": "30.30", "address": None, "total": "04/03/2019"}
+
+
+def test_strict_labels_lists_the_suspicious_labels_and_trains_nothing(registry, isolated, monkeypatch, tmp_path):
+    trained = []
+    monkeypatch.setattr(retrain_module, "train_main", lambda config, examples: trained.append(examples))
+    messages = []
+    path = write_receipts(tmp_path / "new.jsonl", [GOOD_RECEIPT, SCRAMBLED_RECEIPT])
+    outcome = retrain(path, registry, dev=FORMATS / "examples.jsonl", strict_labels=True, notify=messages.append)
+    assert not outcome.promoted and outcome.version is None and trained == []
+    assert outcome.reason == "2 suspicious labels (--strict-labels): nothing was trained"
+    assert messages == [
+        "suspicious label: new-1: receipt.date = '30.30': reads as an amount, not a date",
+        "suspicious label: new-1: receipt.total = '04/03/2019': reads as a date, not an amount",
+        "2 suspicious labels in 2 new examples: receipt.date 1, receipt.total 1",
+    ]
+
+
+def test_held_back_examples_are_measured_not_trained_on(registry, isolated, monkeypatch, tmp_path):
+    trained, measured = [], []
+
+    def fake_train(config, examples):
+        trained.extend(examples)
+        return make_adapter(config.output_dir / "adapter", "candidate")
+
+    def fake_evaluate(engine, examples, adapter=None, options=None):
+        measured.append(examples)
+        return {"groups": {"held-back/receipt": {"entity_f1": None, "field_f1_micro": {"f1": 0.5}, "fields": {}}}}
+
+    monkeypatch.setattr(retrain_module, "train_main", fake_train)
+    monkeypatch.setattr(retrain_module, "evaluate", fake_evaluate)
+    path = write_receipts(tmp_path / "new.jsonl", [GOOD_RECEIPT] * 10)
+    outcome = retrain(path, registry, dev=FORMATS / "examples.jsonl", owner_dev=[FORMATS / "examples.jsonl"])
+    assert outcome.held_back == {"receipt": 2} and len(trained) == 8
+    held = [e for e in measured[0] if e.source == "held-back"]
+    assert len(held) == 2 and {e.id for e in held}.isdisjoint(e.id for e in trained)
+    assert [e.id for e in measured[0] if e.source == "owner-dev"] == ["ok-1", "ok-2"]
+    assert measured[0] == measured[1]  # current and candidate on the same examples
+    assert registry.manifest(outcome.version).data["held_back"] == {"receipt": 2}

@@ -1,0 +1,52 @@
+"""Label checks: scrambled or invented labels are listed before training, real ones are not."""
+
+import pytest
+
+from finetune.examples import make_example
+from finetune.labels import check_labels, issues_by_field, label_problem
+from service.schemas import get_schema
+
+RECEIPT = "KEDAI MAJU\nNO 8, JALAN MAWAR 3,\n81750 MASAI, JOHOR.\nDATE : 04/03/2019\nTOTAL : 30.30\nCASH 50.00"
+GOOD = {
+    "company": "KEDAI MAJU",
+    "date": "04/03/2019",
+    "address": "NO 8, JALAN MAWAR 3, 81750 MASAI, JOHOR.",
+    "total": "30.30",
+}
+
+
+def receipt(target):
+    return make_example("r1", get_schema("receipt"), RECEIPT, target)
+
+
+def test_correct_receipt_labels_raise_nothing():
+    assert check_labels([receipt(GOOD)]) == []
+
+
+def test_swapped_fields_are_named_with_their_problem():
+    scrambled = {"company": GOOD["address"], "date": GOOD["total"], "address": GOOD["company"], "total": GOOD["date"]}
+    issues = check_labels([receipt(scrambled)])
+    assert [(issue.path, issue.problem) for issue in issues] == [
+        ("date", "reads as an amount, not a date"),
+        ("total", "reads as a date, not an amount"),
+    ]
+    assert str(issues[0]) == "r1: receipt.date = '30.30': reads as an amount, not a date"
+    assert issues_by_field(issues) == {"receipt.date": 1, "receipt.total": 1}
+
+
+@pytest.mark.parametrize(
+    ("path", "mode", "value", "problem"),
+    [
+        pytest.param("company", "copy", "KEDAI MAJU SDN BHD", "not in the document", id="invented-copy"),
+        pytest.param("company", "copy", "kedai  maju", None, id="case-and-spacing-ignored"),
+        pytest.param("date", "copy", "yesterday", "not a date", id="date-field-not-a-date"),
+        pytest.param("total", "copy", "CASH", "no digits: not an amount", id="amount-without-digits"),
+        pytest.param("effective_date", "date", "2019-03-05", "not written in the document", id="iso-date-absent"),
+        pytest.param("effective_date", "date", "2019-04-03", None, id="iso-date-written-otherwise"),  # 04/03: US order
+        pytest.param("parties[0]", "name", "Kedai Maju", None, id="party-name"),
+        pytest.param("date[0]", "copy", "the third quarter", "not in the document", id="entity-period-not-typed"),
+        pytest.param("note", "free", "anything", None, id="free-text"),
+    ],
+)
+def test_label_problems(path, mode, value, problem):
+    assert label_problem(path, mode, value, RECEIPT) == problem
