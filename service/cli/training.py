@@ -161,9 +161,9 @@ def retrain(
 
     tolerances: dict[str, float] = {}
     for item in tolerance_for or []:
-        name, _, value = item.partition("=")
+        schema_name, _, drop = item.partition("=")
         try:
-            tolerances[name.strip()] = float(value)
+            tolerances[schema_name.strip()] = float(drop)
         except ValueError:
             fail(f"--tolerance-for takes SCHEMA=DROP (e.g. receipt=0.02), not {item!r}", code=2)
     try:
@@ -188,7 +188,7 @@ def retrain(
     for key, score in outcome.candidate_scores.items():
         typer.echo(f"{key:40} current {outcome.current_scores.get(key, 0.0):.3f}  candidate {score:.3f}")
         before, after = outcome.current_fields.get(key, {}), outcome.candidate_fields.get(key, {})
-        for name, value in after.items():
-            typer.echo(f"  {name:38} current {before.get(name, 0.0):.3f}  candidate {value:.3f}")
+        for field_name, f1 in after.items():
+            typer.echo(f"  {field_name:38} current {before.get(field_name, 0.0):.3f}  candidate {f1:.3f}")
     verdict = "promoted" if outcome.promoted else "not promoted"
     typer.echo(f"{outcome.version or 'no candidate'}: {verdict}: {outcome.reason}")
