@@ -23,6 +23,10 @@ def review(
         str, typer.Option(help="Address to bind (off loopback FINX_AUTH_TOKEN is required).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port of the page.")] = 8765,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another host name the page answers to (repeatable); loopback names always work."),
+    ] = None,
 ) -> None:
     """Review the least confident values of a batch in the browser; decisions become labeled examples."""
     import uvicorn
@@ -42,4 +46,5 @@ def review(
     typer.echo(f"finx review: {len(session.items)} documents, {left} left; http://{host}:{port}/", err=True)
     for line in session.skipped:
         typer.echo(f"finx review: not reviewable: {line}", err=True)
-    uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+    review_app = create_app(session, token, bound_host=host, allowed_hosts=tuple(allow_host or ()))
+    uvicorn.run(review_app, host=host, port=port, log_level="warning")

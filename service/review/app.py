@@ -5,11 +5,14 @@ selecting the right text in the document) or clears each value, and saves the do
 Routes: `GET /` (the next document to review, or the summary when all are done), `GET /doc/{n}`,
 `POST /doc/{n}` (save the corrected object, go to the next), `POST /doc/{n}/draft` (one field's
 decision, kept at once), `GET /health`. Off loopback a bearer token is required (the service's
-rule): an `Authorization: Bearer` header, or a cookie set by opening `/?token=...` once.
+rule): an `Authorization: Bearer` header, or a cookie set by opening `/?token=...` once. In front
+of everything, `guard.RequestGuard`: known host names only, writes only from the page itself
+(origin checks and a CSRF token rendered into every page), and protective headers.
 """
 
 import hmac
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from service.errors import FinxError
+from service.review.guard import RequestGuard
 from service.review.session import ReviewItem, ReviewSession
 
 TEMPLATES = Environment(
@@ -30,11 +34,19 @@ TEMPLATES = Environment(
 TOKEN_COOKIE = "finx_review_token"
 
 
-def create_app(session: ReviewSession, token: str | None = None) -> Starlette:
+def create_app(
+    session: ReviewSession,
+    token: str | None = None,
+    bound_host: str = "127.0.0.1",
+    allowed_hosts: tuple[str, ...] = (),
+) -> Starlette:
+    """The review page for `session`; `allowed_hosts` are host names answered besides the bound
+    address and the loopback names."""
+
     async def home(request: Request) -> Response:
         index = session.next_index()
         if index is None:
-            return page("done.html", session=session)
+            return page("done.html", request, session=session)
         return RedirectResponse(f"/doc/{index}", status_code=303)
 
     async def show(request: Request) -> Response:
@@ -43,8 +55,9 @@ def create_app(session: ReviewSession, token: str | None = None) -> Starlette:
             item = session.item(index)
         except FinxError as error:
             return HTMLResponse(str(error), status_code=404)
-        return page("document.html", session=session, index=index, item=item, fields=fields_of(session, item),
-                    segments=segments(item), error=request.query_params.get("error"))  # fmt: skip
+        return page("document.html", request, session=session, index=index, item=item,
+                    fields=fields_of(session, item), segments=segments(item),
+                    error=request.query_params.get("error"))  # fmt: skip
 
     async def save(request: Request) -> Response:
         index = int(request.path_params["index"])
@@ -73,7 +86,10 @@ def create_app(session: ReviewSession, token: str | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"documents": len(session.items), "done": session.done})
 
-    middleware = [Middleware(TokenMiddleware, token=token)] if token else []
+    csrf_token = secrets.token_urlsafe(32)
+    middleware = [Middleware(RequestGuard, bound_host=bound_host, allowed_hosts=allowed_hosts, csrf_token=csrf_token)]
+    if token:
+        middleware.append(Middleware(TokenMiddleware, token=token))
     return Starlette(
         routes=[
             Route("/", home),
@@ -104,8 +120,12 @@ class TokenMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def page(template: str, **context: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(template).render(**context))
+def page(template: str, request: Request, **context: Any) -> HTMLResponse:
+    """A rendered page; its scripts and styles carry the response's CSP nonce, its forms the CSRF token."""
+    state = request.state
+    return HTMLResponse(
+        TEMPLATES.get_template(template).render(nonce=state.csp_nonce, csrf=state.csrf_token, **context)
+    )
 
 
 def properties(session: ReviewSession) -> dict[str, dict[str, Any]]:

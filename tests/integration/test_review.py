@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,37 @@ def test_a_bad_correction_is_refused_with_its_reason_and_nothing_is_saved(page, 
     browser.find_element(By.ID, "save").click()
     assert "does not fit receipt" in browser.find_element(By.ID, "error").text
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["b.txt"]
+
+
+EVIL_PAGE = """<!doctype html><html><body>
+<form id="f" method="post" action="{target}/doc/0">
+<input name="company" value="EVIL CORP"><input name="date" value="01/01/1999">
+<input name="address" value="NOWHERE"><input name="total" value="999.99">
+</form><script>document.getElementById("f").submit();</script></body></html>"""
+
+
+@pytest.fixture
+def foreign_origin(tmp_path: Path, page) -> Iterator[str]:
+    """A second local origin (another port) serving a page that posts a hidden form to the review page."""
+    import http.server
+
+    url, _ = page
+    site = tmp_path / "evil"
+    site.mkdir()
+    (site / "index.html").write_text(EVIL_PAGE.format(target=url), encoding="utf-8")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+
+
+def test_a_page_from_another_origin_cannot_save(page, browser, foreign_origin) -> None:
+    url, out = page
+    browser.get(foreign_origin)
+    wait_for(lambda: browser.current_url.startswith(url))  # the hidden form was submitted
+    assert "refused: a same-site request may not change anything" in browser.page_source  # another port
+    assert not out.exists()
+    browser.get(url + "/doc/0")  # the review page itself still works, and shows no foreign value
+    assert "EVIL CORP" not in browser.page_source
