@@ -1,5 +1,9 @@
 """The batch results file: JSON lines appended atomically, read back for `--resume`.
 
+A write the disk refuses (ENOSPC, EIO, EROFS, EDQUOT, a short write) is an `OutputError` that
+names the file and the errno, and the file is cut back to its last whole line, so the batch can
+stop and a later `--resume` does exactly the documents whose lines are missing.
+
 Each record is written with one `write` call on a file opened for appending, so a killed process
 leaves whole lines; should a crash still cut the last line (power loss), `open_results` drops
 that partial line before appending. On resume, records whose error is retryable (the server was
@@ -8,7 +12,9 @@ changed since its line was written is done again and its old line removed, so ev
 keeps exactly one line.
 """
 
+import contextlib
 import csv
+import errno
 import json
 import os
 from pathlib import Path
@@ -17,8 +23,21 @@ from typing import Any
 from service.errors import FinxError
 
 
+class OutputError(FinxError):
+    """A result could not be written (disk full, I/O error, read-only or over quota): the batch
+    stops, since a document whose line is not written is not done."""
+
+
+def output_error(path: Path, error: OSError) -> OutputError:
+    name = errno.errorcode.get(error.errno or 0, "no errno")
+    return OutputError(
+        f"cannot write {path}: {error.strerror or error} ({name})",
+        hint="free space or fix the disk, then run again with --resume: every line written is whole",
+    )
+
+
 class ResultsFile:
-    """Append-only JSONL of batch records."""
+    """Append-only JSONL of batch records; a failed write leaves the file at its last whole line."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -26,14 +45,26 @@ class ResultsFile:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: dict[str, Any]) -> None:
+        """Write one line whole, or raise `OutputError` with the file as it was before."""
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        written = os.write(self.fd, line)
-        if written != len(line):  # a regular file takes it whole; anything else is a disk problem
-            raise OSError(f"short write to {self.path} ({written} of {len(line)} bytes)")
+        size = os.fstat(self.fd).st_size
+        try:
+            written = os.write(self.fd, line)
+            if written != len(line):  # a regular file takes it whole; anything else is a disk problem
+                raise OSError(errno.ENOSPC, f"short write ({written} of {len(line)} bytes)")
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, size)  # no partial line stays behind
+            raise output_error(self.path, error) from None
 
     def close(self) -> None:
-        os.fsync(self.fd)
-        os.close(self.fd)
+        """Flush to disk and close; an error of the disk is an `OutputError`."""
+        try:
+            os.fsync(self.fd)
+        except OSError as error:
+            raise output_error(self.path, error) from None
+        finally:
+            os.close(self.fd)
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -87,14 +118,18 @@ def compact(path: Path) -> None:
 
 
 def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
-    """Replace the file's content with `records`, atomically."""
+    """Replace the file's content with `records`, atomically (on a write error the file is as it was)."""
     temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise output_error(path, error) from None
 
 
 def write_csv(records: list[dict[str, Any]], path: Path) -> int:
@@ -105,6 +140,16 @@ def write_csv(records: list[dict[str, Any]], path: Path) -> int:
         data = (record.get("result") or {}).get("data") or {}
         fields.update({key: None for key, value in data.items() if not isinstance(value, list | dict)})
     temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        _write_csv_rows(records, fields, temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise output_error(path, error) from None
+    return len(records)
+
+
+def _write_csv_rows(records: list[dict[str, Any]], fields: dict[str, None], temporary: Path) -> None:
     with temporary.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -116,5 +161,5 @@ def write_csv(records: list[dict[str, Any]], path: Path) -> int:
             cells = [cell for field in fields for cell in (data.get(field), confidence.get(field))]
             writer.writerow([record["path"], record["status"], record.get("reason") or "", record.get("error") or "",
                              *("" if value is None else value for value in cells)])  # fmt: skip
-    os.replace(temporary, path)
-    return len(records)
+        handle.flush()
+        os.fsync(handle.fileno())

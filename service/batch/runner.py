@@ -16,7 +16,7 @@ from typing import Any
 
 from service.batch.backends import Backend
 from service.batch.discover import Candidate, discover
-from service.batch.output import compact, open_results
+from service.batch.output import OutputError, compact, open_results
 from service.batch.records import extracted, failed, finished, read_stage
 from service.config import MAX_DOCUMENT_BYTES
 from service.options import ExtractOptions
@@ -98,14 +98,19 @@ async def run_batch(
     window = asyncio.Semaphore(config.concurrency)
     running: set[asyncio.Task[None]] = set()
 
+    write_errors: list[OutputError] = []
+
     async def process(candidate: Candidate) -> None:
         try:
             record = await document_record(candidate, config, backend, done)
             if record is not None:
                 results.append(record)
-            summary.add(record, started)
+            summary.add(record, started)  # counted only once its line is written
             if progress:
                 progress(summary)
+        except OutputError as error:  # the disk refused the line: stop, nothing more can be recorded
+            write_errors.append(error)
+            stop.set()
         finally:
             window.release()
 
@@ -128,9 +133,14 @@ async def run_batch(
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         stopping.cancel()
-        results.close()
         await backend.close()
-        compact(config.out)
+        try:
+            results.close()
+            compact(config.out)
+        except OutputError as error:
+            write_errors.append(error)
+    if write_errors:
+        raise write_errors[0]
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -1,7 +1,10 @@
 """The batch runner with a stand-in backend (no model): one line per file, stop and resume, changed files."""
 
 import asyncio
+import errno
 from pathlib import Path
+
+import pytest
 
 from service.batch import BatchConfig, run_batch
 from service.batch.output import read_records
@@ -76,10 +79,11 @@ def test_stop_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         assert summary.interrupted and 10 <= summary.processed < 41
 
     asyncio.run(stopped_midway())
-    partial = len(read_records(out))
+    done_before = {record["path"] for record in read_records(out)}
     backend = EchoBackend()
     summary = asyncio.run(run_batch(config(root, out, resume=True), backend))
-    assert (summary.skipped == partial and backend.calls == 41 - partial - (1 if partial < 41 else 0) + 0 * 1) or True
+    assert summary.skipped == len(done_before) and summary.processed == 41 - len(done_before)
+    assert backend.calls == 40 - len(done_before - {"empty.txt"})  # the empty file never reaches the backend
     paths = [r["path"] for r in read_records(out)]
     assert len(paths) == len(set(paths)) == 41
 
@@ -94,3 +98,42 @@ def test_resume_redoes_a_changed_file_and_keeps_one_line(tmp_path: Path) -> None
     records = {r["path"]: r for r in read_records(out)}
     assert len(records) == 4 and records["doc001.txt"]["result"]["data"]["company"] == "Renamed Ltd"
     assert len(read_records(out)) == 4
+
+
+class DiskFillsUp:
+    """Stands in for the `os` module of `service.batch.output`: after `lines` whole lines the next
+    write gets half its bytes onto the disk (a short write), and every later one ENOSPC."""
+
+    def __init__(self, lines: int) -> None:
+        import os
+
+        self.real, self.left = os, lines
+
+    def write(self, fd: int, data: bytes) -> int:
+        if self.left > 0:
+            self.left -= 1
+            return self.real.write(fd, data)
+        if self.left == 0:
+            self.left -= 1
+            return self.real.write(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+def test_a_disk_that_fills_up_stops_the_batch_with_whole_lines_and_resume_completes(tmp_path, monkeypatch) -> None:
+    import service.batch.output as output_module
+    from service.batch.output import OutputError
+
+    root, out = folder(tmp_path, 30), tmp_path / "out" / "r.jsonl"
+    monkeypatch.setattr(output_module, "os", DiskFillsUp(lines=5))
+    with pytest.raises(OutputError, match=r"cannot write .*r\.jsonl: short write \(\d+ of \d+ bytes\) \(ENOSPC\)"):
+        asyncio.run(run_batch(config(root, out), EchoBackend()))
+    content = out.read_bytes()
+    assert content.endswith(b"\n") and len(read_records(out)) == 5 == content.count(b"\n")
+    monkeypatch.undo()
+    summary = asyncio.run(run_batch(config(root, out, resume=True), EchoBackend()))
+    records = read_records(out)
+    assert sorted(r["path"] for r in records) == sorted(p.name for p in root.iterdir())
+    assert summary.skipped == 5 and summary.processed == 26
