@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import PurePath
 
 from service.config import MAX_DOCUMENT_BYTES
+from service.errors import FinxError
 from service.ingest.base import IngestedDocument, IngestError, join_pages
 from service.ingest.ocr import ocr_image
 from service.ingest.pdf import read_pdf
@@ -86,7 +87,15 @@ def read_document(
     reader = READERS.get(media_type)
     if reader is None:
         raise IngestError("unsupported_type", f"{name}: no reader for media type {media_type!r}")
-    document = reader(data, name)
+    try:
+        document = reader(data, name)
+    except FinxError:
+        raise
+    except RecursionError:  # a parser that recurses per nesting level (e-mail parts, markup)
+        raise IngestError("unreadable", f"{name}: its {media_type} structure nests too deeply to read") from None
+    except Exception as error:  # any third-party parser failure is the file's fault, not finx's
+        detail = f"{type(error).__name__}: {error}"[:200]
+        raise IngestError("unreadable", f"{name}: the {media_type} reader failed ({detail})") from None
     check_text(document.text, name)
     return document
 

@@ -147,3 +147,34 @@ def test_path_of_a_file_is_not_needed(tmp_path: Path) -> None:
     path = tmp_path / "x.md"
     path.write_text("# Title\nTOTAL 1.00", encoding="utf-8")
     assert read_document(path.read_bytes(), path.name).media_type == "text/markdown"
+
+
+def nested_email(depth: int) -> bytes:
+    """A MIME message whose parts nest `depth` levels deep (message/rfc822 inside multipart...)."""
+    message = b"Content-Type: text/plain\r\n\r\ninnermost\r\n"
+    for level in range(depth):
+        boundary = f"b{level}".encode()
+        message = (
+            b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary + b"\r\n"
+            + message + b"\r\n--" + boundary + b"--\r\n"
+        )  # fmt: skip
+    return b"From: a@example.com\r\nSubject: nested\r\nMIME-Version: 1.0\r\n" + message
+
+
+def test_a_parser_that_recurses_too_deep_gives_an_unreadable_reason_not_a_crash() -> None:
+    with pytest.raises(IngestError) as refused:
+        read_document(nested_email(2000), "deep.eml", "message/rfc822")
+    assert refused.value.reason == "unreadable" and "deep.eml" in str(refused.value)
+    assert read_document(nested_email(3), "shallow.eml").text.startswith("From: a@example.com")
+
+
+def test_any_failure_inside_a_reader_is_the_files_reason(monkeypatch) -> None:
+    import service.ingest.readers as readers
+
+    def broken(data: bytes, name: str):
+        raise struct_error("unpack requires a buffer of 4 bytes")
+
+    struct_error = type("error", (Exception,), {})
+    monkeypatch.setitem(readers.READERS, "text/html", broken)
+    with pytest.raises(IngestError, match=r"page.html: the text/html reader failed \(error: unpack requires"):
+        read_document(b"<p>x</p>", "page.html")
