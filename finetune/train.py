@@ -226,6 +226,7 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         callbacks=[checkpoint_every(config.checkpoint_minutes)],
     )
     resume = latest_checkpoint(checkpoints)
+    first_step = int(resume.name.split("-")[-1]) if resume is not None else 0
     if resume is not None:
         print(f"resuming from {resume}", file=sys.stderr)
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -233,7 +234,8 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     trained: Any = trainer.model
     trained.save_pretrained(adapter_dir)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    # TRL logs the tokens this process trained on (a resumed run counts from its checkpoint)
+    # TRL logs the tokens this process trained on (a resumed run counts from its checkpoint), and
+    # the runtime and speed below are this process's too
     train_seconds = result.metrics.get("train_runtime", 0) or 1
     logged_tokens = [float(entry["num_tokens"]) for entry in trainer.state.log_history if "num_tokens" in entry]
     tokens_seen = logged_tokens[-1] if logged_tokens else 0.0
@@ -249,7 +251,9 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         "train_loss": result.training_loss,
         "losses": losses,
         "seconds": round(time.time() - started, 1),
-        "seconds_per_step": round(result.metrics.get("train_runtime", 0) / max(trainer.state.global_step, 1), 2),
+        "seconds_per_step": round(
+            result.metrics.get("train_runtime", 0) / max(trainer.state.global_step - first_step, 1), 2
+        ),
         "trained_tokens": int(tokens_seen),
         "tokens_per_s": round(tokens_seen / train_seconds, 1),
         "device": "cuda" if gpu else "cpu",
