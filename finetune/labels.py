@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 from finetune.examples import Example
 from finetune.sft_data import value_in_text
+from service.confidence import INDEX
 from service.grounding import ground
 from service.normalise import normalise_amount, normalise_date, normalise_name
 from service.value_sources import string_leaves
 
 AMOUNT_FIELDS = {"total", "subtotal", "tax", "amount", "price", "unit_price", "balance", "fee"}
-INDEX = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
