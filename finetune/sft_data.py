@@ -7,6 +7,11 @@ on the completion only. A chunk's target keeps only the values that occur in tha
 (`value_in_text`), so the model learns to report what it sees, and null or [] otherwise. Copied
 values are then written as the chunk writes them (`value_sources.written_form`): the model is
 taught to copy, and code normalises (dates, durations, names), exactly as served.
+
+Chunk choice for long documents: a chunk with nothing to extract is kept at `empty_chunk_fraction`;
+for schemas with single-value fields (an NDA's date, jurisdiction, term), a chunk that holds none
+of them is kept at `scalar_free_chunk_fraction`. Such a value sits in one chunk out of six or
+seven, so without this the model learns that it is always null.
 """
 
 import random
@@ -28,6 +33,8 @@ class ChunkSettings:
     """The serving policy: each schema is cut into exactly the windows it is served with."""
     empty_chunk_fraction: float = 0.25
     """Share of chunks with nothing to extract that are kept (they teach null and [])."""
+    scalar_free_chunk_fraction: float = 1.0
+    """Share of chunks that hold none of the schema's single values (only list items) that are kept."""
 
 
 def value_in_text(value: Any, text: str) -> bool:
@@ -67,6 +74,21 @@ def is_empty(target: dict[str, Any]) -> bool:
     return all(value in (None, []) for value in target.values())
 
 
+def scalar_names(schema: dict[str, Any]) -> list[str]:
+    """The schema's single-value (non-list) top-level fields."""
+    return [name for name, child in schema["properties"].items() if child.get("type") != "array"]
+
+
+def keep_fraction(schema: dict[str, Any], target: dict[str, Any], settings: ChunkSettings) -> float:
+    """The share of chunks like this one (of a multi-chunk document) that are trained on."""
+    if is_empty(target):
+        return settings.empty_chunk_fraction
+    scalars = scalar_names(schema)
+    if scalars and all(target.get(name) is None for name in scalars):
+        return settings.scalar_free_chunk_fraction
+    return 1.0
+
+
 def build_records(
     examples: list[Example], tokenizer: Any, settings: ChunkSettings, seed: int = 0
 ) -> list[dict[str, list[int]]]:
@@ -82,7 +104,7 @@ def build_records(
                 target = example.target
             else:
                 target = chunk_target(example.schema.json_schema, example.target, chunk.text)
-                if is_empty(target) and rng.random() >= settings.empty_chunk_fraction:
+                if rng.random() >= keep_fraction(example.schema.json_schema, target, settings):
                     continue
             target = written_form(example.schema.json_schema, target, chunk.text)
             prompt_ids = prompt_token_ids(tokenizer, build_messages(example.schema, chunk.text))

@@ -60,6 +60,8 @@ class TrainConfig:
     save_steps: int = 25
     seed: int = 0
     empty_chunk_fraction: float = 0.25
+    scalar_free_chunk_fraction: float = 1.0
+    """Share of long-document chunks holding none of the schema's single values that are kept."""
     group_by_length: bool = True
     """Batch records of similar length together, so little compute goes into padding."""
     gradient_checkpointing: bool = False
@@ -167,7 +169,7 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
         raise FinxError("no training examples", hint="check the sources in the config")
     model_dir = config.base_model or configured_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    settings = ChunkSettings(ExtractionPolicy(), config.empty_chunk_fraction)
+    settings = ChunkSettings(ExtractionPolicy(), config.empty_chunk_fraction, config.scalar_free_chunk_fraction)
     records = []
     for group, repeat in groups:
         records.extend(build_records(group, tokenizer, settings, seed=config.seed) * repeat)

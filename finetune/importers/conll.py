@@ -1,14 +1,15 @@
 """CoNLL NER files (`token POS chunk tag` per line, blank line between sentences, `-DOCSTART-`
 between documents; IO or IOB tags with types PER, LOC, ORG, MISC) -> `entities:ORG,PERSON,LOCATION`
-examples, one per document. MISC is not an `entities` type and is left out.
+examples, one per document (long ones in parts that fit the lists). MISC is not an `entities` type and is left out.
 """
 
 from collections.abc import Iterator
 from pathlib import Path
 
 from finetune.examples import Example
-from finetune.importers.tokens import TaggedToken, build_document
+from finetune.importers.tokens import TaggedToken, build_document, split_to_fit
 from service.schemas import get_schema
+from service.schemas.entities import MAX_PER_TYPE
 
 
 def parse_tag(tag: str) -> tuple[str, bool]:
@@ -36,6 +37,10 @@ def read(path: Path) -> Iterator[Example]:
     if sentence and documents:
         documents[-1].append(sentence)
     for index, sentences in enumerate(documents):
-        if sentences:
-            text, entities = build_document(sentences)
-            yield Example(f"conll/{path.stem}/{index}", spec, text, entities, source=path.stem)
+        if not sentences:
+            continue
+        parts = split_to_fit(sentences, MAX_PER_TYPE)
+        for number, part in enumerate(parts):
+            text, entities = build_document(part)
+            suffix = f"-{number}" if len(parts) > 1 else ""
+            yield Example(f"conll/{path.stem}/{index}{suffix}", spec, text, entities, source=path.stem)

@@ -1,5 +1,5 @@
 """FiNER-ORD token CSV (`gold_label,gold_token,doc_idx,sent_idx`; labels 0=O 1=B-PER 2=I-PER
-3=B-LOC 4=I-LOC 5=B-ORG 6=I-ORG) -> `entities:ORG,PERSON,LOCATION` examples, one per article.
+3=B-LOC 4=I-LOC 5=B-ORG 6=I-ORG) -> `entities:ORG,PERSON,LOCATION` examples, one per article (long ones in parts that fit the lists).
 """
 
 import csv
@@ -8,8 +8,9 @@ from itertools import groupby
 from pathlib import Path
 
 from finetune.examples import Example
-from finetune.importers.tokens import TaggedToken, build_document
+from finetune.importers.tokens import TaggedToken, build_document, split_to_fit
 from service.schemas import get_schema
+from service.schemas.entities import MAX_PER_TYPE
 
 LABELS = {0: ("", False), 1: ("PER", True), 2: ("PER", False), 3: ("LOC", True), 4: ("LOC", False)}
 LABELS |= {5: ("ORG", True), 6: ("ORG", False)}
@@ -27,5 +28,8 @@ def read(path: Path) -> Iterator[Example]:
                 tag, begins = LABELS[int(float(row["gold_label"]))]
                 sentence.append(TaggedToken(row["gold_token"], tag, begins))
             sentences.append(sentence)
-        text, entities = build_document(sentences)
-        yield Example(f"finer-ord/{path.stem}/{doc_idx}", spec, text, entities, source="finer-ord")
+        parts = split_to_fit(sentences, MAX_PER_TYPE)
+        for number, part in enumerate(parts):
+            text, entities = build_document(part)
+            suffix = f"-{number}" if len(parts) > 1 else ""
+            yield Example(f"finer-ord/{path.stem}/{doc_idx}{suffix}", spec, text, entities, source="finer-ord")

@@ -1,7 +1,9 @@
 """Rebuilding readable text from token-level NER data, with exact entity offsets.
 
 Tokens are joined with spaces except around punctuation that attaches to a neighbour, and each
-entity's text is the exact substring of the rebuilt document, so grounding finds it.
+entity's text is the exact substring of the rebuilt document, so grounding finds it. A document
+with more distinct entities of one type than a schema's list holds is cut into consecutive parts
+that fit (`split_to_fit`), rather than dropped.
 """
 
 from collections.abc import Iterable
@@ -50,3 +52,14 @@ def build_document(sentences: Iterable[list[TaggedToken]]) -> tuple[str, dict[st
         lines.append(line)
         offset += len(line) + 1
     return "\n".join(lines), entities
+
+
+def split_to_fit(sentences: list[list[TaggedToken]], max_per_type: int) -> list[list[list[TaggedToken]]]:
+    """Consecutive runs of sentences, each with at most `max_per_type` distinct entities per field
+    (one run when the whole document fits; a single sentence over the cap stays one run)."""
+    parts: list[list[list[TaggedToken]]] = [[]]
+    for sentence in sentences:
+        if parts[-1] and any(len(found) > max_per_type for found in build_document([*parts[-1], sentence])[1].values()):
+            parts.append([])
+        parts[-1].append(sentence)
+    return parts

@@ -8,6 +8,7 @@ import pytest
 from finetune.data import DataSource, in_dev_split, read_source
 from finetune.examples import load_examples, write_examples
 from finetune.importers import import_examples
+from finetune.importers.tokens import TaggedToken, build_document, split_to_fit
 from service.errors import FinxError
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
@@ -140,3 +141,23 @@ def test_data_import_cli_writes_jsonl(tmp_path):
     assert process.returncode == 0, process.stderr
     assert "1 examples written" in process.stdout
     assert json.loads(out.read_text())["id"] == "sroie/R001"
+
+
+def test_documents_with_more_entities_than_a_list_holds_are_cut_into_parts_that_fit():
+    sentences = [[TaggedToken(f"Bank{i}", "ORG", True), TaggedToken("lends", "", False)] for i in range(7)]
+    parts = split_to_fit(sentences, max_per_type=3)
+    assert [len(part) for part in parts] == [3, 3, 1]
+    texts = [build_document(part)[0] for part in parts]
+    assert texts == ["Bank0 lends\nBank1 lends\nBank2 lends", "Bank3 lends\nBank4 lends\nBank5 lends", "Bank6 lends"]
+    assert split_to_fit(sentences, max_per_type=24) == [sentences]
+
+
+def test_conll_importer_keeps_a_long_agreement_as_parts(tmp_path):
+    lines = ["-DOCSTART- -X- -X- O", ""]
+    for i in range(30):
+        lines += [f"Lender{i} NNP O I-ORG", "agrees VBZ O O", ""]
+    (tmp_path / "long.conll").write_text("\n".join(lines))
+    report = import_examples("conll", tmp_path / "long.conll")
+    assert report.errors == []
+    assert [example.id for example in report.examples] == ["conll/long/0-0", "conll/long/0-1"]
+    assert [len(example.target["org"]) for example in report.examples] == [24, 6]

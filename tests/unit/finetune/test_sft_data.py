@@ -113,3 +113,36 @@ def test_long_examples_become_chunk_records_with_chunk_targets():
     assert len(records) == 4
     with_party = [r for r in records if tokenizer.vocab.get('{"parties":["Bluefin') in r["input_ids"]]
     assert len(with_party) == 1
+
+
+def test_chunks_without_a_single_value_are_kept_at_their_own_fraction():
+    tokenizer = WordTokenizer()
+    text = "Effective March 1, 2021 between Bluefin Corp and Oceanic LLC. " + " ".join(["filler"] * 200)
+    text += " Signed: Bluefin Corp"
+    target = {"parties": ["Bluefin Corp"], "jurisdiction": None, "effective_date": "2021-03-01", "term": None}
+    example = make_example("long", get_schema("nda"), text, target)
+    policy = ExtractionPolicy(chunk_tokens=100, chunk_overlap_tokens=10)
+
+    def answers(fraction):
+        records = build_records(
+            [example], tokenizer, ChunkSettings(policy, empty_chunk_fraction=0.0, scalar_free_chunk_fraction=fraction)
+        )
+        words = {token_id: word for word, token_id in tokenizer.vocab.items()}
+        return [" ".join(words[i] for i in r["input_ids"][r["completion_mask"].index(1) :]) for r in records]
+
+    # all kept: the dated first chunk, and the signature chunk that names only a party
+    assert len(answers(1.0)) == 2
+    assert answers(0.0) == [
+        '{"parties":["Bluefin Corp"],"jurisdiction":null,"effective_date":"March 1, 2021","term":null}<eos>'
+    ]
+
+
+def test_entity_schemas_keep_their_chunks_whatever_the_scalar_fraction():
+    tokenizer = WordTokenizer()
+    text = " ".join(f"Acme{i} Corp filler filler" for i in range(60))
+    target = {"org": [f"Acme{i} Corp" for i in range(0, 60, 5)][:24], "person": [], "location": []}
+    example = make_example("news", get_schema("entities:ORG,PERSON,LOCATION"), text, target)
+    policy = ExtractionPolicy(chunk_tokens=100, chunk_overlap_tokens=10, list_chunk_tokens=60)
+    kept = build_records([example], tokenizer, ChunkSettings(policy, 0.0, scalar_free_chunk_fraction=0.0))
+    assert len(kept) == len(build_records([example], tokenizer, ChunkSettings(policy, 0.0, 1.0)))
+    assert kept
