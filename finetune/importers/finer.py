@@ -1,5 +1,6 @@
 """FiNER-ORD token CSV (`gold_label,gold_token,doc_idx,sent_idx`; labels 0=O 1=B-PER 2=I-PER
-3=B-LOC 4=I-LOC 5=B-ORG 6=I-ORG) -> `entities:ORG,PERSON,LOCATION` examples, one per article (long ones in parts that fit the lists).
+3=B-LOC 4=I-LOC 5=B-ORG 6=I-ORG) -> `entities:ORG,PERSON,LOCATION` examples, one per article
+(long ones in parts that fit the lists).
 """
 
 import csv
