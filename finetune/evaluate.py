@@ -47,6 +47,7 @@ def evaluate(
             observations.setdefault(key, []).extend(value_observations(example.target, predicted, outcome.confidence))
     return {
         "engine": engine.name,
+        "dtype": engine.dtype,
         "model": engine.base_model_dir.name,
         "merged_adapter": str(engine.merged_adapter) if engine.merged_adapter else None,
         "adapter": str(adapter) if adapter else None,

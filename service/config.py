@@ -14,6 +14,7 @@ from service.errors import FinxError
 
 EngineName = Literal["vllm", "transformers"]
 StructuredBackend = Literal["outlines", "xgrammar", "guidance"]
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 """The one document size limit of every entry point (CLI file and stdin, gRPC, batch)."""
@@ -32,6 +33,7 @@ ENVIRONMENT = (
     EnvironmentVariable("FINX_MODEL", "the embedded model", "a Hugging Face-format model folder to use instead"),
     EnvironmentVariable("FINX_ADAPTERS", "$FINX_HOME/adapters", "the adapter registry"),
     EnvironmentVariable("FINX_AUTH_TOKEN", "none", "bearer token `finx serve` requires and `--server` clients send"),
+    EnvironmentVariable("FINX_DTYPE", "auto", "`--dtype`: auto (bf16 where the CPU has bf16 units), float32, bfloat16"),
     EnvironmentVariable("FINX_OCR_LANG", "eng", "Tesseract language(s) for scans, e.g. `eng+deu`"),
     EnvironmentVariable("FINX_VERBOSE", "unset", "set: engine start-up logs go to stderr, not the engine log"),
 )
@@ -73,8 +75,9 @@ class EngineConfig:
     """Constrained-decoding backend: `guidance` (default, no compile step), `outlines`, `xgrammar`."""
     max_model_len: int = 4096
     """Context window (prompt + answer) in tokens: a chunk's prompt plus its answer must fit."""
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
-    """Weights dtype; float32 is fastest on CPUs without bf16 units."""
+    dtype: Dtype = "auto"
+    """Weights dtype: `auto` is bfloat16 where the CPU has bf16 units (or on a bf16 GPU), float32
+    elsewhere (`service.hardware.resolve_dtype`; bf16 on an AVX2-only CPU is ~5x slower)."""
     kv_cache_bytes: int = 1 << 30
     """vLLM KV-cache size in bytes (explicit: the memory-fraction default fails on CPU)."""
     max_loras: int = 4

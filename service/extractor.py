@@ -240,6 +240,7 @@ class Extractor:
             chunks=len(generations),
             engine=self.engine.name,
             model=self.engine.model_name,
+            dtype=self.engine.dtype,
             adapter=str(adapter) if adapter else None,
             prompt_tokens=sum(generation.prompt_tokens for generation in generations),
             completion_tokens=sum(generation.completion_tokens for generation in generations),

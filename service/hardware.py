@@ -6,6 +6,9 @@ choice is detected, never assumed. Knows nothing about engines or training.
 """
 
 from pathlib import Path
+from typing import Literal, cast
+
+WeightsDtype = Literal["float32", "bfloat16", "float16"]
 
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 """/proc/cpuinfo flags of x86 units that multiply bfloat16 matrices natively."""
@@ -29,7 +32,16 @@ def cpu_has_fast_bfloat16(flags: set[str] | None = None) -> bool:
     return any(flag in (cpu_flags() if flags is None else flags) for flag in BF16_CPU_FLAGS)
 
 
-def fast_dtype(cuda: bool) -> str:
+def resolve_dtype(requested: str) -> WeightsDtype:
+    """The weights dtype for `requested`: itself, or for `auto` the device's fast one."""
+    if requested != "auto":
+        return cast(WeightsDtype, requested)
+    import torch
+
+    return fast_dtype(torch.cuda.is_available())
+
+
+def fast_dtype(cuda: bool) -> WeightsDtype:
     """`bfloat16` where the device multiplies it natively (a bf16 GPU, or a CPU with bf16 units),
     else `float32`."""
     if cuda:

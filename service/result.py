@@ -48,6 +48,8 @@ class ExtractionResult(BaseModel):
     """How many chunks the document was split into."""
     engine: str
     model: str
+    dtype: str = ""
+    """Weights dtype the engine ran in (float32, bfloat16)."""
     adapter: str | None
     prompt_tokens: int
     completion_tokens: int

@@ -39,8 +39,8 @@ def read(path: Path) -> Iterator[Example]:
     for index, sentences in enumerate(documents):
         if not sentences:
             continue
-        parts = split_to_fit(sentences, MAX_PER_TYPE)
-        for number, part in enumerate(parts):
-            text, entities = build_document(part)
-            suffix = f"-{number}" if len(parts) > 1 else ""
+        pieces = split_to_fit(sentences, MAX_PER_TYPE)
+        for number, piece in enumerate(pieces):
+            text, entities = build_document(piece)
+            suffix = f"-{number}" if len(pieces) > 1 else ""
             yield Example(f"conll/{path.stem}/{index}{suffix}", spec, text, entities, source=path.stem)

@@ -115,7 +115,7 @@ class Timings(_message.Message):
     def __init__(self, prepare_s: _Optional[float] = ..., generate_s: _Optional[float] = ..., finish_s: _Optional[float] = ..., total_s: _Optional[float] = ...) -> None: ...
 
 class ExtractResponse(_message.Message):
-    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links", "confidence", "withheld")
+    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links", "confidence", "withheld", "dtype")
     class ConfidenceEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +142,7 @@ class ExtractResponse(_message.Message):
     LINKS_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     WITHHELD_FIELD_NUMBER: _ClassVar[int]
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     status: ResultStatus
     json: str
@@ -161,7 +162,8 @@ class ExtractResponse(_message.Message):
     links: _containers.RepeatedCompositeFieldContainer[EntityLink]
     confidence: _containers.ScalarMap[str, float]
     withheld: _containers.RepeatedCompositeFieldContainer[ValueSource]
-    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ..., confidence: _Optional[_Mapping[str, float]] = ..., withheld: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ...) -> None: ...
+    dtype: str
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ..., confidence: _Optional[_Mapping[str, float]] = ..., withheld: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., dtype: _Optional[str] = ...) -> None: ...
 
 class Reference(_message.Message):
     __slots__ = ("id", "kind", "name", "aliases", "attributes_json", "score", "method")

@@ -42,22 +42,23 @@ def base_identity(base_dir: Path) -> str:
     return hashlib.sha256("".join(file_sha256(path) for path in weights).encode()).hexdigest()
 
 
-def merge_key(base_dir: Path, adapter_dir: Path) -> str:
-    """The cache key of (base model, adapter weights)."""
+def merge_key(base_dir: Path, adapter_dir: Path, dtype: str = "float32") -> str:
+    """The cache key of (base model, adapter weights, saved dtype)."""
     weights = adapter_dir / "adapter_model.safetensors"
     if not weights.is_file():
         raise AdapterNotFound(f"no LoRA adapter weights at {adapter_dir}")
-    digest = hashlib.sha256(f"{base_identity(base_dir)}:{file_sha256(weights)}".encode())
+    digest = hashlib.sha256(f"{base_identity(base_dir)}:{file_sha256(weights)}:{dtype}".encode())
     return digest.hexdigest()[:20]
 
 
-def merged_model(base_dir: Path, adapter_dir: Path, root: Path | None = None) -> Path:
-    """The folder of `base_dir` with `adapter_dir` merged in: from the cache, or built now."""
+def merged_model(base_dir: Path, adapter_dir: Path, dtype: str = "float32", root: Path | None = None) -> Path:
+    """The folder of `base_dir` with `adapter_dir` merged in, saved in `dtype` (bfloat16 halves it):
+    from the cache, or built now."""
     base_dir = require_model(base_dir)
     root = root or merged_root()
-    target = root / merge_key(base_dir, adapter_dir)
+    target = root / merge_key(base_dir, adapter_dir, dtype)
     if not (target / MERGED_MARKER).is_file():
-        _build(base_dir, adapter_dir, target)
+        _build(base_dir, adapter_dir, target, dtype)
     os.utime(target)  # most recently used: kept by the garbage collection below
     collect_garbage(root, keep=KEEP_MERGED)
     return target
@@ -79,7 +80,7 @@ def collect_garbage(root: Path, keep: int) -> list[Path]:
     return removed
 
 
-def _build(base_dir: Path, adapter_dir: Path, target: Path) -> None:
+def _build(base_dir: Path, adapter_dir: Path, target: Path, dtype: str) -> None:
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -88,10 +89,11 @@ def _build(base_dir: Path, adapter_dir: Path, target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
     try:
         model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
-        merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
+        # merged in float32, then cast: one rounding of the sum, not of each part
+        merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload().to(getattr(torch, dtype))
         merged.save_pretrained(staging, safe_serialization=True)
         AutoTokenizer.from_pretrained(base_dir).save_pretrained(staging)
-        record = {"base": str(base_dir), "adapter": str(adapter_dir.resolve()), "key": target.name}
+        record = {"base": str(base_dir), "adapter": str(adapter_dir.resolve()), "dtype": dtype, "key": target.name}
         (staging / MERGED_MARKER).write_text(json.dumps(record) + "\n")
         try:
             staging.rename(target)

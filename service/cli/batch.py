@@ -14,6 +14,7 @@ from service.cli.common import (
     AdapterOption,
     BaseOption,
     CopyGroundingOption,
+    DtypeOption,
     GroundingOption,
     LinkOption,
     MaxTokensOption,
@@ -59,6 +60,7 @@ def batch(
     follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
     engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = ENGINE_DEFAULTS.engine,
+    dtype: DtypeOption = ENGINE_DEFAULTS.dtype,
     grounding: GroundingOption = True,
     link: LinkOption = False,
     reference_context: ReferenceContextOption = False,
@@ -117,7 +119,7 @@ def batch(
 
             settings = RaySettings(
                 address=ray_address, actors=ray_actors, actor_gpus=ray_actor_gpus,
-                engine=single_adapter_engine(engine, local), retrieval=RetrievalConfig(store_path=refs),
+                engine=single_adapter_engine(engine, local, dtype=dtype), retrieval=RetrievalConfig(store_path=refs),
             )  # fmt: skip
             halted = threading.Event()
             watcher = asyncio.create_task(stop.wait())
@@ -142,7 +144,7 @@ def batch(
         engines: list[Engine] = []
 
         def start() -> Extractor:
-            engines.append(create_engine(single_adapter_engine(engine, local)))
+            engines.append(create_engine(single_adapter_engine(engine, local, dtype=dtype)))
             return Extractor(engines[-1], retriever=retriever, retrieval=retrieval)
 
         def stop_engines() -> None:

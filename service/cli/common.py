@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, TextIO
 import typer
 
 from service.config import (
+    Dtype,
     EngineConfig,
     EngineName,
     StructuredBackend,
@@ -45,6 +46,13 @@ CopyGroundingOption = Annotated[
     typer.Option(
         "--copy-grounding/--no-copy-grounding",
         help="Copied values may only be text of the document (default: on for schemas that copy values).",
+    ),
+]
+DtypeOption = Annotated[
+    Dtype,
+    typer.Option(
+        envvar="FINX_DTYPE",
+        help="Weights dtype: auto = bfloat16 where the CPU has bf16 units (or on a GPU), else float32.",
     ),
 ]
 RefsStore = Annotated[
@@ -101,10 +109,15 @@ def engine_output_to_log() -> Iterator[TextIO]:
 
 
 def single_adapter_engine(
-    engine: EngineName, adapter: Path | None, backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend
+    engine: EngineName,
+    adapter: Path | None,
+    backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend,
+    dtype: Dtype = ENGINE_DEFAULTS.dtype,
 ) -> EngineConfig:
     """An engine for a process that runs one adapter (merged into the weights) or the base model."""
-    return EngineConfig(engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False)
+    return EngineConfig(
+        engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False, dtype=dtype
+    )
 
 
 def adapter_reference(adapter: str | None, base: bool) -> str:

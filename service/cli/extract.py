@@ -14,6 +14,7 @@ from service.cli.common import (
     AdapterOption,
     BaseOption,
     CopyGroundingOption,
+    DtypeOption,
     GroundingOption,
     LinkOption,
     MaxTokensOption,
@@ -53,6 +54,7 @@ def extract(
     backend: Annotated[
         StructuredBackend, typer.Option(help="Constrained-decoding backend.")
     ] = ENGINE_DEFAULTS.structured_backend,
+    dtype: DtypeOption = ENGINE_DEFAULTS.dtype,
     adapter: AdapterOption = None,
     base: BaseOption = False,
     max_tokens: MaxTokensOption = None,
@@ -88,7 +90,7 @@ def extract(
         from service.extractor import ExtractionTask, Extractor
         from service.retrieval import create_retriever
 
-        config = single_adapter_engine(engine, local, backend)
+        config = single_adapter_engine(engine, local, backend, dtype)
         retrieval = RetrievalConfig(store_path=refs)
         task = ExtractionTask(document, spec, local, options)
         try:

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from service.cli.app import app
-from service.cli.common import RefsStore, fail, quiet_engine_logs
+from service.cli.common import DtypeOption, RefsStore, fail, quiet_engine_logs
 from service.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env
 from service.errors import FinxError
 
@@ -23,6 +23,7 @@ def serve(
         str, typer.Option(help="Address of the metrics endpoint (no auth: loopback unless you mean it).")
     ] = DEFAULTS.metrics_host,
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = DEFAULTS.engine.engine,
+    dtype: DtypeOption = DEFAULTS.engine.dtype,
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,
@@ -52,7 +53,7 @@ def serve(
         auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,
         tls_key=tls_key,
-        engine=EngineConfig(engine=engine),
+        engine=EngineConfig(engine=engine, dtype=dtype),
         retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
     )
     try:

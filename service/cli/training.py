@@ -12,6 +12,7 @@ from service.cli.app import app, data_app
 from service.cli.common import (
     ENGINE_DEFAULTS,
     CopyGroundingOption,
+    DtypeOption,
     MaxTokensOption,
     engine_output_to_log,
     fail,
@@ -90,6 +91,7 @@ def evaluate_command(
         str | None, typer.Option(help="LoRA adapter: a registry version or a PEFT folder; none = base model.")
     ] = None,
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = ENGINE_DEFAULTS.engine,
+    dtype: DtypeOption = ENGINE_DEFAULTS.dtype,
     max_tokens: MaxTokensOption = None,
     report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
     copy_grounding: CopyGroundingOption = None,
@@ -118,7 +120,10 @@ def evaluate_command(
     from service.engines import create_engine
 
     try:
-        config = single_adapter_engine(engine, adapter_dir) if merge else EngineConfig(engine=engine)
+        if merge:
+            config = single_adapter_engine(engine, adapter_dir, dtype=dtype)
+        else:
+            config = EngineConfig(engine=engine, dtype=dtype)
         with engine_output_to_log(), create_engine(config) as running:
             options = ExtractOptions(max_tokens=max_tokens, copy_grounding=copy_grounding)
             scores = evaluate(running, examples, adapter_dir, options)

@@ -11,6 +11,7 @@ cancelling either cancels the engine request, which frees its capacity.
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
@@ -21,9 +22,11 @@ from typing import Any, ClassVar, TypeVar
 from service.adapters.resolve import check_adapter
 from service.config import EngineConfig, StructuredBackend
 from service.errors import FinxError
+from service.hardware import resolve_dtype
 from service.schemas.compile import JsonSchema
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,16 @@ class Engine(ABC):
         from service.adapters.merged import merged_model
 
         self.config = config
+        self.dtype = resolve_dtype(config.dtype)
+        """The weights dtype the engine runs in (`auto` resolved for this device)."""
+        logger.info("engine dtype %s (asked for %s)", self.dtype, config.dtype)
         self.base_model_dir = config.resolved_model_dir()
         self.merged_adapter = check_adapter(config.merged_adapter) if config.merged_adapter else None
         """The adapter merged into the served weights, or None."""
         self.model_dir = (
-            merged_model(self.base_model_dir, self.merged_adapter) if self.merged_adapter else self.base_model_dir
+            merged_model(self.base_model_dir, self.merged_adapter, self.dtype)
+            if self.merged_adapter
+            else self.base_model_dir
         )
         """The folder the engine loads: the base model, or the merged one."""
         self._loop = asyncio.new_event_loop()

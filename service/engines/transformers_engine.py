@@ -40,7 +40,7 @@ class TransformersEngine(Engine):
                 hint="use guidance or outlines, or the vllm engine",
             )
         model_dir = require_model(self.model_dir)
-        dtype = getattr(torch, self.config.dtype)
+        dtype = getattr(torch, self.dtype)
         self._tokenizer: Any = AutoTokenizer.from_pretrained(model_dir)
         self._model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
         self._model.eval()

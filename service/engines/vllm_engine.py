@@ -46,7 +46,7 @@ class VllmEngine(Engine):
         backend = self.config.structured_backend
         args = AsyncEngineArgs(
             model=str(model_dir),
-            dtype=self.config.dtype,
+            dtype=self.dtype,
             enforce_eager=True,
             max_model_len=self.config.max_model_len,
             kv_cache_memory_bytes=self.config.kv_cache_bytes,

@@ -17,12 +17,12 @@ from finx.v1 import extraction_pb2_grpc as pb_grpc
 from service.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
 from service.adapters.registry import AdapterRegistry
 from service.client import FinxClient
-from service.config import EngineConfig, configured_model_dir
+from service.config import configured_model_dir
 from service.engines import create_engine
 from service.errors import FinxError
 from service.extractor import ExtractionTask, Extractor
 from service.options import ExtractOptions
-from tests.support.corpus import load_corpus, make_random_lora
+from tests.support.corpus import load_corpus, make_random_lora, suite_engine_config
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ RECEIPT = "CORNER CAFE LTD\n14 Harbour Street\n03/11/2026\nTOTAL GBP 8.45\n"
 
 @pytest.fixture(scope="module")
 def merged_engine(random_lora):
-    engine = create_engine(EngineConfig(engine="transformers", merged_adapter=random_lora, enable_lora=False))
+    engine = create_engine(suite_engine_config(engine="transformers", merged_adapter=random_lora, enable_lora=False))
     yield engine
     engine.close()
 
@@ -83,7 +83,7 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
     schema = load_corpus()[0].schema
     server = RunningServer(
         None, tmp_path, registry=registry, engine_factory=create_engine,
-        engine=EngineConfig(engine="transformers", max_lora_rank=16),
+        engine=suite_engine_config(engine="transformers"),
     )  # fmt: skip
     server.wait_ready()
     stop = threading.Event()

@@ -14,10 +14,10 @@ import pytest
 
 from service.batch import BatchConfig, LocalBackend, run_batch
 from service.batch.output import read_records
-from service.config import EngineConfig
 from service.extractor import Extractor
 from service.options import ExtractOptions
 from service.schemas import custom_schema
+from tests.support.corpus import suite_engine_config
 from tests.support.files import SCHEMA, short_texts
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'finx[ray]')")
@@ -72,7 +72,7 @@ def test_ray_batch_survives_a_killed_actor_and_matches_the_local_batch(vllm_engi
     finished = threading.Event()
     killer = threading.Thread(target=kill_an_extraction_actor_once_lines_appear, args=(ray_out, killed, finished))
     killer.start()
-    settings = RaySettings(batch_size=3, engine=EngineConfig(max_lora_rank=16))  # the session engine's settings
+    settings = RaySettings(batch_size=3, engine=suite_engine_config())  # the session engine's settings
     try:
         summary = run_batch_on_ray(BatchConfig(docs, ray_out, schema, options), settings, adapter=None)
     finally:

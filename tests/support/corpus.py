@@ -45,6 +45,12 @@ def load_corpus() -> list[CorpusDocument]:
     return corpus
 
 
+def suite_engine_config(**settings) -> EngineConfig:
+    """The engine settings of the suite's shared engines: float32 on every CPU, so the engines'
+    greedy outputs can be compared exactly (bfloat16 parity, within tolerances, is tested apart)."""
+    return EngineConfig(**({"dtype": "float32", "max_lora_rank": 16} | settings))
+
+
 def require_model() -> None:
     if not (configured_model_dir() / "config.json").is_file():
         raise ModelMissing(f"no model at {configured_model_dir()}: run `make test` (it runs `finx model fetch`)")
@@ -54,7 +60,7 @@ def start_engine(name: str) -> Engine:
     from service.engines import create_engine
 
     require_model()
-    return create_engine(EngineConfig(engine=name, max_lora_rank=16))  # type: ignore[arg-type]
+    return create_engine(suite_engine_config(engine=name))
 
 
 def make_random_lora(path: Path, seed: int = 0) -> Path:
@@ -75,12 +81,13 @@ _corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
 
 
 def run_corpus(engine: Engine) -> dict[str, ExtractionResult | FinxError]:
-    """The whole corpus extracted once per engine (greedy, no adapter), keyed by document id."""
-    if engine.name not in _corpus_runs:
+    """The whole corpus extracted once per engine and dtype (greedy, no adapter), keyed by document id."""
+    key = f"{engine.name}/{engine.dtype}"
+    if key not in _corpus_runs:
         corpus = load_corpus()
         options = ExtractOptions(max_tokens=CORPUS_MAX_TOKENS)
         outcomes = Extractor(engine).extract_many(
             [ExtractionTask(doc.text, doc.schema, None, options) for doc in corpus]
         )
-        _corpus_runs[engine.name] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
-    return _corpus_runs[engine.name]
+        _corpus_runs[key] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
+    return _corpus_runs[key]

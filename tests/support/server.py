@@ -5,9 +5,10 @@ import threading
 from pathlib import Path
 
 from service.adapters.registry import AdapterRegistry
-from service.config import EngineConfig, RetrievalConfig, ServerConfig
+from service.config import RetrievalConfig, ServerConfig
 from service.retrieval import seed_default_store
 from service.server import ExtractionService, build_server
+from tests.support.corpus import suite_engine_config
 
 
 def seeded_store(folder: Path) -> Path:
@@ -34,7 +35,7 @@ class RunningServer:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         config.setdefault("retrieval", RetrievalConfig(store_path=seeded_store(tmp_path)))
-        config.setdefault("engine", EngineConfig(max_lora_rank=16))
+        config.setdefault("engine", suite_engine_config())
         self.config = ServerConfig(port=0, metrics_port=0, **config)
         self.registry = registry or AdapterRegistry(tmp_path / "registry", seed=None)
         self.service = ExtractionService(self.config, self.registry)

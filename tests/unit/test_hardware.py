@@ -1,8 +1,12 @@
 """bfloat16 is chosen from the processor's flags, never assumed."""
 
+import json
+
 import pytest
 
-from service.hardware import cpu_flags, cpu_has_fast_bfloat16, fast_dtype
+from service.adapters.merged import merge_key
+from service.hardware import cpu_flags, cpu_has_fast_bfloat16, fast_dtype, resolve_dtype
+from service.model_store import MARKER
 
 
 @pytest.mark.parametrize(
@@ -29,3 +33,20 @@ def test_cpu_flags_are_read_from_the_first_processor(tmp_path):
 def test_fast_dtype_on_this_cpu_matches_its_flags():
     expected = "bfloat16" if cpu_has_fast_bfloat16() else "float32"
     assert fast_dtype(cuda=False) == expected
+
+
+def test_auto_dtype_is_the_fast_one_and_a_named_dtype_is_kept():
+    assert resolve_dtype("auto") == fast_dtype(cuda=False)
+    assert resolve_dtype("float32") == "float32"
+    assert resolve_dtype("bfloat16") == "bfloat16"
+
+
+def test_merged_weights_are_cached_per_dtype(tmp_path):
+    base, adapter = tmp_path / "base", tmp_path / "adapter"
+    base.mkdir()
+    adapter.mkdir()
+    (base / MARKER).write_text(json.dumps({"sha256": "abc"}))
+    (adapter / "adapter_model.safetensors").write_bytes(b"weights")
+    keys = {dtype: merge_key(base, adapter, dtype) for dtype in ("float32", "bfloat16")}
+    assert keys["float32"] != keys["bfloat16"]
+    assert merge_key(base, adapter, "bfloat16") == keys["bfloat16"]

@@ -1,0 +1,65 @@
+"""bfloat16 serving: what `--dtype auto` picks on a CPU with bf16 units. Both engines run it, the
+answers stay valid and close to float32's, and the two engines agree with each other within
+stated tolerances (bf16 kernels round differently, so exact greedy parity is float32's test)."""
+
+import pytest
+
+from service.engines import create_engine
+from service.hardware import cpu_has_fast_bfloat16
+from tests.support.corpus import load_corpus, require_model, run_corpus, suite_engine_config
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not cpu_has_fast_bfloat16(),
+        reason="this CPU has no bf16 units: `auto` is float32 here, bf16 would be ~5x slower",
+    ),
+]
+SAME_ANSWER_SHARE = 0.75
+"""Share of corpus documents whose bf16 answer must equal the other run's, token for token."""
+CONFIDENCE_TOLERANCE = 0.1
+"""Largest difference of a value's confidence between the bf16 engines, where their answers agree."""
+
+
+@pytest.fixture(scope="module")
+def bf16_runs():
+    require_model()
+    runs = {}
+    for name in ("vllm", "transformers"):
+        engine = create_engine(suite_engine_config(engine=name, dtype="auto"))
+        try:
+            assert engine.dtype == "bfloat16"
+            runs[name] = run_corpus(engine)
+        finally:
+            engine.close()
+    return runs
+
+
+def same_share(first, second) -> float:
+    same = [doc for doc in first if not isinstance(first[doc], Exception) and first[doc].raw == second[doc].raw]
+    return len(same) / len(first)
+
+
+def test_bf16_answers_are_valid_and_say_their_dtype(bf16_runs):
+    for run in bf16_runs.values():
+        assert len(run) == len(load_corpus())
+        results = [result for result in run.values() if not isinstance(result, Exception)]
+        assert all(result.dtype == "bfloat16" for result in results)
+        assert all(result.status in ("ok", "truncated") for result in results)
+
+
+def test_bf16_stays_close_to_float32_and_the_engines_to_each_other(bf16_runs, vllm_engine):
+    assert same_share(bf16_runs["vllm"], run_corpus(vllm_engine)) >= SAME_ANSWER_SHARE
+    assert same_share(bf16_runs["vllm"], bf16_runs["transformers"]) >= SAME_ANSWER_SHARE
+
+
+def test_bf16_engines_give_close_confidences_where_they_agree(bf16_runs):
+    compared = 0
+    for doc_id, result in bf16_runs["vllm"].items():
+        other = bf16_runs["transformers"][doc_id]
+        if isinstance(result, Exception) or isinstance(other, Exception) or result.raw != other.raw:
+            continue
+        for path, confidence in result.confidence.items():
+            assert abs(confidence - other.confidence[path]) < CONFIDENCE_TOLERANCE, (doc_id, path)
+            compared += 1
+    assert compared >= 20
