@@ -91,6 +91,10 @@ class EngineConfig:
     cached): requests for it run at base-model speed; the engine then serves no other adapter."""
     max_num_seqs: int = 32
     """How many requests vLLM batches together."""
+    speculative_tokens: int = 0
+    """Prompt-lookup (n-gram) speculation in vLLM: draft up to this many tokens per step by finding
+    the last few generated tokens in the prompt (most of what finx writes is copied from it), and
+    verify them in one forward pass; 0 = off. The transformers engine ignores it."""
     kv_block_tokens: int | None = None
     """vLLM KV-cache block size in tokens (None: vLLM's default, 128 on CPU). Prefix caching reuses
     whole blocks only, so smaller blocks let more of the shared prompt head be reused."""
@@ -182,6 +186,9 @@ class ServerConfig:
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     """Largest document (text or file bytes) a request may carry; messages may be 1 MiB larger
     (schema, options). Larger messages get RESOURCE_EXHAUSTED, larger documents INVALID_ARGUMENT."""
+    lora_idle_seconds: float = 600.0
+    """The on-demand LoRA engine (requests for the base model or a non-current version) is closed,
+    and its memory freed, after this many seconds without a request (0: never)."""
     drain_seconds: float = 30.0
     """On SIGTERM, how long in-flight calls may take to finish."""
     auth_token: str | None = None

@@ -75,7 +75,9 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         metrics.ENGINE_READY.set(0)
         self.current_version, self.current_adapter = await asyncio.to_thread(self.registry.current)
         self.retriever = await asyncio.to_thread(create_retriever, self.config.retrieval)
-        engines = EngineSet(self.config.engine, engine_factory, self.retriever, self.config.retrieval)
+        engines = EngineSet(
+            self.config.engine, engine_factory, self.retriever, self.config.retrieval, self.config.lora_idle_seconds
+        )
         await engines.start(self.current_adapter)
         self.engines = engines
         if not self.draining:

@@ -3,7 +3,8 @@
 A server process serves many adapters but runs the current one fastest: the primary engine loads
 the current adapter merged into the weights (no LoRA kernels). Requests for the base model or
 another registry version go to a second engine on the base weights with per-request LoRA, started
-on the first such request. When the current adapter changes (`switch`), a new primary engine is
+on the first such request, and closed again (its memory freed) once it has been idle for
+`lora_idle_seconds`. When the current adapter changes (`switch`), a new primary engine is
 started beside the old one; new requests go to it once it is ready, and the old one is closed
 when the requests it is running have finished. Nothing waits or fails during the switch; memory
 holds two engines until the old one drains.
@@ -14,6 +15,7 @@ This module knows engines and extractors, nothing about gRPC or the registry.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +35,8 @@ class ServedEngine:
 
     extractor: Extractor
     inflight: int = 0
+    last_used: float = 0.0
+    """`time.monotonic()` when a request last finished (or the engine started)."""
 
     @property
     def engine(self) -> Engine:
@@ -48,8 +52,11 @@ class EngineSet:
         factory: Callable[[EngineConfig], Engine],
         retriever: Retriever | None = None,
         retrieval: RetrievalConfig | None = None,
+        lora_idle_seconds: float = 0.0,
     ) -> None:
         self.config = config
+        self.lora_idle_seconds = lora_idle_seconds
+        """Close the LoRA engine after this long without a request (0: never)."""
         self.factory = factory
         self.retriever = retriever
         self.retrieval = retrieval or RetrievalConfig()
@@ -58,6 +65,7 @@ class EngineSet:
         self._lora_starting = asyncio.Lock()
         self._switching = asyncio.Lock()
         self._retired: set[asyncio.Task[None]] = set()
+        self._idle_watch: asyncio.Task[None] | None = None
 
     async def start(self, current_adapter: Path | None) -> None:
         """Start the primary engine for the current adapter (None: the base model, LoRA allowed)."""
@@ -72,6 +80,7 @@ class EngineSet:
             yield served.extractor
         finally:
             served.inflight -= 1
+            served.last_used = time.monotonic()
 
     async def switch(self, current_adapter: Path | None, on_switched: Callable[[], None] | None = None) -> bool:
         """Serve `current_adapter` from a new primary engine; False when the running one already does.
@@ -95,6 +104,8 @@ class EngineSet:
 
     async def close(self) -> None:
         """Close every engine (after the switches in progress have drained theirs)."""
+        if self._idle_watch is not None:
+            self._idle_watch.cancel()
         if self._retired:
             await asyncio.gather(*self._retired, return_exceptions=True)
         closing = {id(served): served for served in (self.primary, self.lora) if served is not None}
@@ -117,11 +128,29 @@ class EngineSet:
             if self.lora is None:
                 log.info("starting the LoRA engine on the base weights for %s", adapter or "the base model")
                 self.lora = await self._start(replace(self.config, merged_adapter=None, enable_lora=True))
+                if self.lora_idle_seconds > 0:
+                    self._idle_watch = asyncio.create_task(self._close_lora_when_idle(self.lora))
         return self.lora
+
+    async def _close_lora_when_idle(self, served: ServedEngine) -> None:
+        """Close `served` (the LoRA engine) once no request has used it for `lora_idle_seconds`."""
+        while True:
+            idle_for = time.monotonic() - served.last_used
+            if served.inflight == 0 and idle_for >= self.lora_idle_seconds:
+                async with self._lora_starting:
+                    if served.inflight == 0 and self.lora is served:
+                        self.lora = None  # a request from now on starts a new one
+                        break
+            wait = self.lora_idle_seconds if served.inflight else self.lora_idle_seconds - idle_for
+            await asyncio.sleep(max(wait, DRAIN_POLL_SECONDS))
+        log.info("closing the LoRA engine: idle for %.0f s", self.lora_idle_seconds)
+        await asyncio.to_thread(served.engine.close)
 
     async def _start(self, config: EngineConfig) -> ServedEngine:
         engine = await asyncio.to_thread(self.factory, config)
-        return ServedEngine(Extractor(engine, retriever=self.retriever, retrieval=self.retrieval))
+        return ServedEngine(
+            Extractor(engine, retriever=self.retriever, retrieval=self.retrieval), last_used=time.monotonic()
+        )
 
     def _retire(self, served: ServedEngine) -> None:
         async def drain_then_close() -> None:

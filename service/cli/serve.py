@@ -27,6 +27,9 @@ def serve(
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,
+    lora_idle_seconds: Annotated[
+        float, typer.Option(help="Close the on-demand LoRA engine (base model, other versions) after this idle time.")
+    ] = DEFAULTS.lora_idle_seconds,
     health_port: Annotated[
         int, typer.Option(help="Plaintext port with only grpc.health.v1, for TLS-unaware probes (0 = none).")
     ] = DEFAULTS.health_port,
@@ -50,6 +53,7 @@ def serve(
         metrics_host=metrics_host,
         health_port=health_port,
         max_inflight=max_inflight,
+        lora_idle_seconds=lora_idle_seconds,
         auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,
         tls_key=tls_key,

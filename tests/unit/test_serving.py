@@ -1,0 +1,59 @@
+"""The service's engine set: the on-demand LoRA engine is closed after it has been idle, and a
+later request starts a new one. Engines here are stand-ins that only say what they serve."""
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.config import EngineConfig
+from service.serving import EngineSet
+
+CURRENT = Path("/adapters/current")
+OTHER = Path("/adapters/other")
+
+
+@dataclass
+class StandInEngine:
+    config: EngineConfig
+    closed: bool = False
+    merged_adapter: Path | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.merged_adapter = self.config.merged_adapter
+
+    def serves(self, adapter: Path | None) -> bool:
+        return adapter == self.merged_adapter if self.merged_adapter else True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_lora_engine_is_closed_when_idle_and_started_again_on_demand():
+    started: list[StandInEngine] = []
+
+    def factory(config: EngineConfig) -> StandInEngine:
+        started.append(StandInEngine(config))
+        return started[-1]
+
+    async def scenario() -> None:
+        engines = EngineSet(EngineConfig(), factory, lora_idle_seconds=0.2)  # type: ignore[arg-type]
+        await engines.start(CURRENT)
+        async with engines.use(OTHER) as extractor:
+            lora = extractor.engine
+            await asyncio.sleep(0.4)  # busy longer than the idle time: not closed under a request
+            assert not lora.closed
+        async with engines.use(OTHER) as extractor:  # within the idle time: the same engine
+            assert extractor.engine is lora
+        for _ in range(100):  # closed 0.2 s after the last request; allow a slow machine 10 s
+            if lora.closed:
+                break
+            await asyncio.sleep(0.1)
+        assert lora.closed and engines.lora is None
+        assert not started[0].closed  # the primary engine stays
+        async with engines.use(None) as extractor:
+            assert extractor.engine is started[2] and not extractor.engine.closed
+        await engines.close()
+
+    asyncio.run(scenario())
+    assert [engine.config.merged_adapter for engine in started] == [CURRENT, None, None]
+    assert all(engine.closed for engine in started)
