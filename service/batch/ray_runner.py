@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.batch.discover import Candidate
 from service.batch.output import compact, open_results
@@ -28,6 +28,9 @@ from service.batch.runner import BatchConfig, BatchSummary, Progress, discover_b
 from service.config import EngineConfig, RetrievalConfig
 from service.ingest import IngestedDocument, IngestError
 from service.options import ExtractOptions
+
+if TYPE_CHECKING:
+    from service.extractor import Extractor
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,31 @@ class RaySettings:
 
 
 class ExtractionActor:
-    """Holds one engine; turns a batch of read documents into finished result lines."""
+    """Holds one engine, started with the first batch that has a document to extract (a resumed
+    batch with nothing left to do starts none); turns read documents into finished result lines."""
 
     def __init__(self, engine: EngineConfig, schema_ref: Any, options: dict[str, Any], adapter: str | None,
                  retrieval: RetrievalConfig) -> None:  # fmt: skip
-        from service.engines import create_engine
-        from service.extractor import Extractor
-        from service.retrieval import create_retriever
         from service.schemas import custom_schema, get_schema
 
         self.schema = custom_schema(schema_ref) if isinstance(schema_ref, dict) else get_schema(schema_ref)
         self.options = ExtractOptions(**options)
         self.adapter = Path(adapter) if adapter else None
-        wants_retrieval = self.options.link_entities or self.options.reference_context
-        retriever = create_retriever(retrieval) if wants_retrieval else None
-        self.extractor = Extractor(create_engine(engine), retriever=retriever, retrieval=retrieval)
+        self.engine_config, self.retrieval = engine, retrieval
+        self._extractor: Extractor | None = None
+
+    @property
+    def extractor(self) -> "Extractor":
+        from service.engines import create_engine
+        from service.extractor import Extractor
+        from service.retrieval import create_retriever
+
+        if self._extractor is None:
+            wants_retrieval = self.options.link_entities or self.options.reference_context
+            retriever = create_retriever(self.retrieval) if wants_retrieval else None
+            engine = create_engine(self.engine_config)
+            self._extractor = Extractor(engine, retriever=retriever, retrieval=self.retrieval)
+        return self._extractor
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         from service.extractor import ExtractionTask
@@ -71,7 +84,7 @@ class ExtractionActor:
         pending = [(record, document) for record, document in lines if document is not None]
         tasks = [ExtractionTask(document.text, self.schema, self.adapter, self.options) for _, document in pending]
         began = time.perf_counter()
-        outcomes = self.extractor.extract_many(tasks)
+        outcomes = self.extractor.extract_many(tasks) if tasks else []
         seconds = (time.perf_counter() - began) / max(1, len(tasks))
         for (record, document), outcome in zip(pending, outcomes, strict=True):
             if isinstance(outcome, Exception):

@@ -1,0 +1,14 @@
+"""The Ray extraction actor starts its engine only for a batch with something to extract."""
+
+from pathlib import Path
+
+from service.batch.ray_runner import ExtractionActor
+from service.config import EngineConfig, RetrievalConfig
+
+
+def test_a_batch_of_already_done_documents_starts_no_engine(tmp_path: Path):
+    # a model folder that does not exist: starting an engine would fail loudly
+    engine = EngineConfig(engine="transformers", model_dir=tmp_path / "no-model")
+    actor = ExtractionActor(engine, "receipt", {}, None, RetrievalConfig())
+    assert actor({"record": ["", ""], "document": ["", ""]}) == {"record": ["", ""]}
+    assert actor._extractor is None
