@@ -1,15 +1,21 @@
-"""Benchmark: the default (merged) adapter against the base model, finx batch against raw vLLM,
-prefix caching, one-client gRPC latency, RSS, and an adapter reload under load.
+"""Benchmark: serving at the machine's limit. float32 against the dtype `auto` picks, prompt-lookup
+speculation on and off, finx batch against raw vLLM, one-request latency, RSS, the share of the
+machine's ceiling, and an adapter reload under load.
 
-Run (from the checkout root): .venv/bin/python -m bench.serving [--docs 60] [--concurrency 32] [--grpc 20] [--no-reload]
-Documents: SROIE dev-split receipts from ../shared/data when present, else the corpus receipts.
+Run (from the checkout root): .venv/bin/python -m bench.serving [--docs 60] [--concurrency 32]
+    [--speculative 4] [--grpc 20] [--no-reload]
+Documents: SROIE dev-split receipts from ../shared/data when present (scored against their gold),
+else the corpus receipts (not scored).
 1. `finx batch`'s own path (discovery, reading, `run_batch`, `LocalBackend`, results file) on a
-   folder of the receipts, once with the current adapter merged (the default) and once with the
-   base model: engine start apart, steady-state documents/s, RSS of the process tree.
-2. vLLM's offline `LLM.generate` on the same merged weights, the same finx prompts and the same
-   constraints (copy-grounding grammars), all documents at once; its prefix-cache hit rate.
-3. `finx serve` in this process: p50/p95 latency of one receipt with one client; then, while 4
-   clients keep sending, a promotion and ReloadAdapters: time to switch and failed requests.
+   folder of the receipts with the current adapter merged, once per setting: float32, `auto`, and
+   `auto` with n-gram speculation. Engine start apart, documents/s, strict field F1, RSS of the
+   process tree; then one request at a time on the same engine (p50/p95).
+2. vLLM's offline `LLM.generate` on the same merged weights, dtype, prompts and copy-grounding
+   grammars, all documents at once; its prefix-cache hit rate.
+3. The ceiling: fp32 and bf16 matrix products measured in this run; receipts' prompt and answer
+   tokens at ~0.21 and ~0.27 GFLOP each give the documents/s the chosen dtype allows.
+4. `finx serve` as its own process: one-client p50/p95 for a receipt, RSS idle and under 32 clients;
+   then, while 4 clients keep sending, a promotion and ReloadAdapters: time to switch, failures.
 Prints numbers (ratios where there is a goal); not a test.
 """
 
@@ -23,16 +29,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
+from bench.training import matmul_gflops
 from service.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
 from service.batch import BatchConfig, LocalBackend, run_batch
 from service.config import EngineConfig
 from service.engines import create_engine
 from service.engines.constraints import copy_grammar
-from service.extractor import Extractor
+from service.extractor import ExtractionTask, Extractor
+from service.hardware import cpu_has_fast_bfloat16
 from service.options import ExtractOptions
 from service.prompt import build_messages, prompt_token_ids
 from service.schemas import get_schema
@@ -42,45 +53,92 @@ ROOT = Path(__file__).resolve().parents[1]
 SROIE = ROOT.parent / "shared" / "data" / "sroie-train"
 
 
-def receipts(count: int) -> list[str]:
+PROMPT_GFLOP, ANSWER_GFLOP = 0.21, 0.27
+"""Cost of one prompt token (no output head) and one generated token of SmolLM2-135M."""
+
+
+def receipts(count: int) -> tuple[list[str], list[dict[str, Any]] | None]:
+    """Receipt texts, and their gold targets when they come from SROIE."""
     if SROIE.is_dir():
         from finetune.data import DataSource, read_source
 
-        examples = read_source(DataSource("sroie", SROIE, "dev")).examples
-        return [example.text for example in examples][:count]
+        examples = read_source(DataSource("sroie", SROIE, "dev")).examples[:count]
+        return [example.text for example in examples], [example.target for example in examples]
     texts = [doc.text for doc in load_corpus() if doc.schema.name == "receipt"]
-    return (texts * (count // len(texts) + 1))[:count]
+    return (texts * (count // len(texts) + 1))[:count], None
 
 
-def batch_run(texts: list[str], adapter: Path | None, concurrency: int, max_tokens: int) -> dict[str, float]:
-    """finx batch's path on a folder of the texts; engine start timed apart."""
+@dataclass(frozen=True)
+class Run:
+    name: str
+    dtype: str
+    speculative_tokens: int = 0
+
+    def engine_config(self, adapter: Path) -> EngineConfig:
+        return EngineConfig(
+            merged_adapter=adapter, enable_lora=False, dtype=self.dtype, speculative_tokens=self.speculative_tokens
+        )  # type: ignore[arg-type]
+
+
+def strict_f1(gold: list[dict[str, Any]] | None, predicted: list[dict[str, Any] | None]) -> float | None:
+    if gold is None:
+        return None
+    from finetune.metrics import Counts, field_counts
+
+    total = Counts()
+    for target, data in zip(gold, predicted, strict=True):
+        for name, value in target.items():
+            total.add(field_counts(value, (data or {}).get(name)))
+    return total.f1
+
+
+def batch_run(
+    texts: list[str], gold: list[dict[str, Any]] | None, adapter: Path, settings: Run, args: argparse.Namespace
+) -> dict[str, Any]:
+    """finx batch's path on a folder of the texts (engine start timed apart), then one at a time."""
     folder = Path(tempfile.mkdtemp())
     for index, text in enumerate(texts):
         (folder / "in").mkdir(exist_ok=True)
         (folder / "in" / f"receipt-{index:03d}.txt").write_text(text, encoding="utf-8")
     started = time.perf_counter()
-    engine = create_engine(EngineConfig(merged_adapter=adapter, enable_lora=False))
+    engine = create_engine(settings.engine_config(adapter))
     start_s = time.perf_counter() - started
     extractor = Extractor(engine)
-    options = ExtractOptions(max_tokens=max_tokens)
-    config = BatchConfig(folder / "in", folder / "out.jsonl", get_schema("receipt"), options, concurrency=concurrency)
-    backend = LocalBackend(lambda: extractor, adapter)
-    summary = asyncio.run(run_batch(config, backend))
+    options = ExtractOptions(max_tokens=args.max_tokens)
+    spec = get_schema("receipt")
+    out = folder / "out.jsonl"
+    config = BatchConfig(folder / "in", out, spec, options, concurrency=args.concurrency)
+    summary = asyncio.run(run_batch(config, LocalBackend(lambda: extractor, adapter)))
     rss = process_tree_rss_gib(os.getpid())
-    lines = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
-    completion = sum((line.get("result") or {}).get("completion_tokens", 0) for line in lines)
+    lines = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda line: line["path"])
+    results = [line.get("result") or {} for line in lines]
+    latencies = sorted(
+        timed(lambda text=text: extractor.extract(ExtractionTask(text, spec, adapter, options)))
+        for text in texts[: args.one_at_a_time]
+    )
     engine.close()
     return {
+        "dtype": engine.dtype,
         "start_s": start_s,
         "seconds": summary.seconds,
         "docs_per_s": summary.docs_per_s,
         "ok": summary.ok,
+        "f1": strict_f1(gold, [result.get("data") for result in results]),
         "rss_gib": rss,
-        "completion_tok_per_s": completion / summary.seconds if summary.seconds else 0.0,
+        "prompt_tokens": sum(result.get("prompt_tokens", 0) for result in results),
+        "completion_tokens": sum(result.get("completion_tokens", 0) for result in results),
+        "p50_s": latencies[len(latencies) // 2] if latencies else 0.0,
+        "p95_s": latencies[int(len(latencies) * 0.95)] if latencies else 0.0,
     }
 
 
-def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int | None) -> dict[str, float]:
+def timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int) -> dict[str, float]:
     """vLLM's offline LLM.generate on the merged weights, finx's prompts and grammars, all at once."""
     from vllm import LLM, SamplingParams
     from vllm.inputs import TokensPrompt
@@ -88,13 +146,20 @@ def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int |
 
     from service.adapters.merged import merged_model
     from service.config import configured_model_dir
+    from service.hardware import resolve_dtype
 
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
-    model_dir = merged_model(configured_model_dir(), adapter)
-    config = EngineConfig()
+    dtype = resolve_dtype(settings.dtype)
+    model_dir = merged_model(configured_model_dir(), adapter, dtype)
+    config = settings.engine_config(adapter)
+    speculation = (
+        {"method": "ngram", "num_speculative_tokens": settings.speculative_tokens, "prompt_lookup_min": 2,
+         "prompt_lookup_max": 4} if settings.speculative_tokens else None
+    )  # fmt: skip
     llm = LLM(
-        model=str(model_dir), dtype="float32", enforce_eager=True, max_model_len=config.max_model_len,
-        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0, block_size=block_size,
+        model=str(model_dir), dtype=dtype, enforce_eager=True, max_model_len=config.max_model_len,
+        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
+        block_size=config.kv_block_tokens, speculative_config=speculation,
         structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True}, disable_log_stats=False,
     )  # fmt: skip
     tokenizer = llm.get_tokenizer()
@@ -120,7 +185,9 @@ def raw_vllm(texts: list[str], adapter: Path, max_tokens: int, block_size: int |
 
 
 def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
-    """`finx serve` as its own process on loopback, with a scratch registry seeded with the shipped adapter."""
+    """`finx serve` as its own process on loopback (its defaults), with a scratch registry seeded
+    with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload."""
+    from concurrent.futures import ThreadPoolExecutor
 
     from service.client import FinxClient
 
@@ -128,18 +195,20 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     registry = AdapterRegistry(registry_root)
     registry.manifests()  # seeds the shipped adapter as current
     previous = SHIPPED_ADAPTER.parent / "finx-lora-v2"
-    other = registry.register(previous, None, "bench", {}, {}).version if previous != SHIPPED_ADAPTER else None
+    other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
     try:
+        idle_rss = process_tree_rss_gib(server.pid)
         with FinxClient(target) as client:
-            latencies = []
-            for text in (texts * 2)[:calls]:
-                started = time.perf_counter()
-                client.extract(text, "receipt")
-                latencies.append(time.perf_counter() - started)
-        latencies.sort()
+            latencies = sorted(timed(lambda text=text: client.extract(text, "receipt")) for text in (texts * 2)[:calls])
+            peak = [0.0]
+            with ThreadPoolExecutor(32) as pool:
+                running = [pool.submit(client.extract, text, "receipt") for text in (texts * 2)[:64]]
+                while not all(future.done() for future in running):
+                    peak[0] = max(peak[0], process_tree_rss_gib(server.pid))
+                    time.sleep(0.5)
         p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
-        out = {"p50_s": p50, "p95_s": p95, "rss_gib": process_tree_rss_gib(server.pid)}
+        out = {"p50_s": p50, "p95_s": p95, "idle_rss_gib": idle_rss, "loaded_rss_gib": peak[0]}
         if reload and other:
             out |= reload_under_load(target, registry, other, texts, server.pid)
         return out
@@ -230,37 +299,59 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-tokens", type=int, default=256)
-    parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the latency (0: skip)")
+    parser.add_argument("--speculative", type=int, default=4, help="draft tokens of the speculation run (0: skip)")
+    parser.add_argument("--one-at-a-time", type=int, default=10, help="sequential requests per engine for latency")
+    parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the gRPC latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
-    parser.add_argument("--blocks", default="", help="also run raw vLLM with these KV block sizes, e.g. 128,32")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
-    texts = receipts(args.docs)
+    texts, gold = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
-    print(f"{len(texts)} receipts; adapter {adapter}")
-    merged = batch_run(texts, adapter, args.concurrency, args.max_tokens)
-    base = batch_run(texts, None, args.concurrency, args.max_tokens)
-    for block in [int(size) for size in args.blocks.split(",") if size]:
-        trial = raw_vllm(texts, adapter, args.max_tokens, block)
-        rate, hits = trial["docs_per_s"], trial["hit_rate"]
-        print(f"raw vLLM, KV block {block}: {rate:.2f} docs/s, prefix-cache hit rate {hits:.1%}")
-    raw = raw_vllm(texts, adapter, args.max_tokens, EngineConfig().kv_block_tokens)
-    print(f"{'run':32} {'start s':>8} {'gen s':>7} {'docs/s':>7} {'ok':>4} {'RSS GiB':>8} {'gen tok/s':>9}")
-    for name, run in (("finx batch, default adapter", merged), ("finx batch, --base", base)):
+    print(f"{len(texts)} receipts; adapter {adapter}; CPU bf16 units: {cpu_has_fast_bfloat16()}")
+    ceilings = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
+    runs = [Run("float32", "float32"), Run("auto", "auto")]
+    if args.speculative:
+        runs.append(Run(f"auto + ngram {args.speculative}", "auto", args.speculative))
+    measured = {run.name: batch_run(texts, gold, adapter, run, args) for run in runs}
+    fastest = max(runs, key=lambda run: measured[run.name]["docs_per_s"])
+    raw = raw_vllm(texts, adapter, fastest, args.max_tokens)
+    print(f"{'finx batch':22} {'dtype':>8} {'start s':>8} {'gen s':>6} {'docs/s':>7} {'F1':>6} {'ok':>3} "
+          f"{'RSS GiB':>8} {'p50 s':>6} {'p95 s':>6}")  # fmt: skip
+    for run in runs:
+        m = measured[run.name]
+        f1 = f"{m['f1']:.3f}" if m["f1"] is not None else "-"
         print(
-            f"{name:32} {run['start_s']:>8.1f} {run['seconds']:>7.1f} {run['docs_per_s']:>7.2f} "
-            f"{run['ok']:>4.0f} {run['rss_gib']:>8.2f} {run['completion_tok_per_s']:>9.1f}"
+            f"{run.name:22} {m['dtype']:>8} {m['start_s']:>8.1f} {m['seconds']:>6.1f} {m['docs_per_s']:>7.2f} "
+            f"{f1:>6} {m['ok']:>3.0f} {m['rss_gib']:>8.2f} {m['p50_s']:>6.2f} {m['p95_s']:>6.2f}"
         )
-    print(f"{'vLLM LLM.generate, same work':32} {'':>8} {raw['seconds']:>7.1f} {raw['docs_per_s']:>7.2f}")
-    print(f"default adapter / base: {merged['docs_per_s'] / base['docs_per_s']:.2f}x (goal >= 0.9)")
-    print(f"finx batch / raw vLLM: {merged['docs_per_s'] / raw['docs_per_s']:.2f}x (goal >= 0.95)")
-    print(f"prefix-cache hit rate (raw run): {raw['hit_rate']:.1%} of {raw['prompt_tokens']} prompt tokens")
+    fp32, auto = measured["float32"], measured["auto"]
+    print(f"auto / float32: {auto['docs_per_s'] / fp32['docs_per_s']:.2f}x docs/s (goal >= 1.35 with bf16 units)")
+    if auto["f1"] is not None:
+        print(f"strict F1 auto - float32: {auto['f1'] - fp32['f1']:+.3f} (goal within 0.02)")
+    if args.speculative:
+        spec = measured[runs[-1].name]
+        print(f"speculation / none: {spec['docs_per_s'] / auto['docs_per_s']:.2f}x docs/s, "
+              f"p50 {spec['p50_s'] / auto['p50_s']:.2f}x latency")  # fmt: skip
+    best = measured[fastest.name]
+    print(f"raw vLLM LLM.generate ({fastest.name}): {raw['docs_per_s']:.2f} docs/s; "
+          f"finx batch / raw vLLM: {best['docs_per_s'] / raw['docs_per_s']:.2f}x (goal >= 0.95); "
+          f"prefix-cache hit rate {raw['hit_rate']:.1%} of {raw['prompt_tokens']} prompt tokens")  # fmt: skip
+    gflop = best["prompt_tokens"] * PROMPT_GFLOP + best["completion_tokens"] * ANSWER_GFLOP
+    ceiling = ceilings[best["dtype"]] * len(texts) / gflop
+    share = best["docs_per_s"] / ceiling
+    print(f"matmul GFLOP/s: float32 {ceilings['float32']:.0f}, bfloat16 {ceilings['bfloat16']:.0f}; "
+          f"receipts ceiling in {best['dtype']}: {ceiling:.2f} docs/s, finx reaches {share:.0%}")  # fmt: skip
     if args.grpc:
         served = grpc_phase(texts, args.grpc, not args.no_reload)
         p50, p95 = served["p50_s"], served["p95_s"]
-        print(f"gRPC, one client, one receipt: p50 {p50:.2f} s, p95 {p95:.2f} s (goal p50 <= 1.5 s)")
-        print(f"serving process tree RSS: {served['rss_gib']:.2f} GiB (goal <= 3)")
+        print(
+            f"gRPC (finx serve defaults), one client, one receipt: p50 {p50:.2f} s, p95 {p95:.2f} s (goal p50 <= 1.5 s)"
+        )
+        print(
+            f"serving process tree RSS: idle {served['idle_rss_gib']:.2f} GiB, "
+            f"32 clients {served['loaded_rss_gib']:.2f} GiB"
+        )
         if "reload_s" in served:
             calls = served["reload_calls"] + served["reload_failed"]
             print(
