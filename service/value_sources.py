@@ -11,6 +11,7 @@ walks those marks, knowing nothing about engines or prompts:
 - `string_leaves(schema, data)`: every string value with its path and source mode.
 """
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from service.grounding import ground
 from service.normalise import NORMALISERS, SEARCHES, find_written
 from service.schemas.compile import JsonSchema
 from service.schemas.fields import SOURCE_KEYWORD
+from service.schemas.strings import UNIQUE_KEYWORD
 
 WHITESPACE = re.compile(r"\s+")
 
@@ -128,8 +130,21 @@ def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str
         }
     if inner.get("type") == "array" and isinstance(value, list):
         items = [_normalise(inner["items"], item, f"{path}[{index}]", changed) for index, item in enumerate(value)]
-        return [item for item, original in zip(items, value, strict=True) if item is not None or original is None]
+        kept = [item for item, original in zip(items, value, strict=True) if item is not None or original is None]
+        return unique(kept) if inner.get(UNIQUE_KEYWORD) else kept
     return value
+
+
+def unique(items: list[Any]) -> list[Any]:
+    """`items` without repeats (JSON-equal), first occurrence kept: what `uniqueItems` asks for."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = json.dumps(item, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def _non_null(schema: JsonSchema) -> JsonSchema:

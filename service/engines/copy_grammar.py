@@ -8,12 +8,15 @@ a value may start at any word or number (`9.00` inside `RM9.00`) but never insid
 spanning lines is written with single spaces. Chunks are JSON-escaped, so the generated JSON
 decodes to the text itself.
 
-Everything else follows the JSON Schema exactly as the plain JSON constraint does: compact JSON,
-properties in schema order, every bound (`maxLength`, `maxItems`, `minItems`) kept, enums, numbers,
-booleans, null. One grammar per text (per chunk of a long document); the engines get it as
-`GenerationRequest.grammar`.
+A copied string with a `pattern` is a span of the text that also matches the pattern (the two
+automata intersected). Generated strings with a `format` or `pattern` are llguidance's own JSON
+Schema strings (`%json`). Everything else follows the JSON Schema exactly as the plain JSON
+constraint does: compact JSON, properties in schema order, every bound (`maxLength`, `maxItems`,
+`minItems`) kept, enums, numbers, booleans, null. One grammar per text (per chunk of a long
+document); the engines get it as `GenerationRequest.grammar`.
 """
 
+import hashlib
 import json
 import re
 
@@ -95,13 +98,22 @@ class _GrammarBuilder:
 
     def _string(self, schema: JsonSchema) -> str:
         low, high = max(schema.get("minLength", 0), 1), schema["maxLength"]
+        pattern = schema.get("pattern")
         if string_mode(schema) == "free":
+            if pattern is not None or "format" in schema:
+                keys = ("type", "maxLength", "minLength", "pattern", "format")
+                return "%json " + json.dumps({key: schema[key] for key in keys if key in schema}, ensure_ascii=False)
             name = f"FREE_{schema.get('minLength', 0)}_{high}"
             self.terminals.setdefault(name, f'{name}: /"{JSON_STRING_CHAR}{{{schema.get("minLength", 0)},{high}}}"/')
             return name
         name = f"COPY_{low}_{high}"
+        matching = ""
+        if pattern is not None:
+            matching = f" & {whole_match(pattern)}"
+            name += "_P" + hashlib.sha256(pattern.encode()).hexdigest()[:10]
         # the length bound counts JSON-escaped characters: an escaped quote counts twice (stricter only)
-        self.terminals.setdefault(name, f'{name}: "\\"" ({self._text()} & /(?s:.){{{low},{high}}}/) "\\""')
+        rule = f'{name}: "\\"" ({self._text()}{matching} & /(?s:.){{{low},{high}}}/) "\\""'
+        self.terminals.setdefault(name, rule)
         return name
 
     def _text(self) -> str:
@@ -113,6 +125,17 @@ class _GrammarBuilder:
         name = f"r{len(self.rules)}"
         self.rules.append(f"{name}: {body}")
         return name
+
+
+def whole_match(pattern: str) -> str:
+    """A Lark regex literal that matches whole strings in which JSON Schema's `pattern` (a search,
+    anchored only where it says `^` or `$`) finds a match."""
+    anchored_start = pattern.startswith("^")
+    anchored_end = pattern.endswith("$") and not pattern.endswith("\\$")
+    body = pattern[1 if anchored_start else 0 : -1 if anchored_end else None]
+    body = re.sub(r"(?<!\\)/", r"\/", body)
+    anywhere = "(?s:.)*"
+    return f"/{'' if anchored_start else anywhere}(?:{body}){'' if anchored_end else anywhere}/"
 
 
 def _literal(text: str) -> str:

@@ -1,8 +1,16 @@
 """Compile a JSON Schema into the bounded, normalised form that constrained decoding uses.
 
-finx accepts a documented subset of JSON Schema (see `SUPPORTED_KEYWORDS`). Compiling:
+finx accepts JSON Schema as pydantic writes it (see `SUPPORTED_KEYWORDS`). Compiling:
 - rejects any other keyword with an error that names it and where it is;
-- inlines `$ref`s into `$defs` (pydantic emits them for nested models; recursion is rejected);
+- inlines `$ref`s into `$defs` (pydantic emits them for nested models; recursion is rejected), and
+  a one-schema `allOf` wrapper the same way;
+- turns `const` into a one-value `enum`, and `oneOf` into `anyOf` (the branches of a pydantic
+  discriminated union differ in their discriminator's constant, so `discriminator` is annotation);
+- `format: date` strings become copied dates (`x-finx-source: date`): the model copies the date as
+  written and code normalises it to YYYY-MM-DD, so offsets survive; the other formats in `FORMATS`
+  are kept and enforced while generating; `pattern` is kept (no look-around or back-references);
+- `uniqueItems` becomes `x-finx-unique`: duplicates are dropped after generation (no backend can
+  enforce it while generating);
 - makes every property required, and an optional property nullable instead, so the model always
   writes every key (absent values are `null`) and the constraint stays a simple sequence;
 - closes every object (`additionalProperties: false`);
@@ -24,9 +32,9 @@ import json
 from typing import Any
 
 from service.errors import InvalidSchema
-from service.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES
+from service.schemas.fields import SOURCE_KEYWORD
+from service.schemas.strings import UNIQUE_KEYWORD, JsonSchema, bounded_int, normalise_string
 
-DEFAULT_MAX_STRING = 256
 DEFAULT_MAX_ITEMS = 32
 MAX_DEPTH = 8
 """Objects and arrays nested in each other."""
@@ -53,19 +61,40 @@ SUPPORTED_KEYWORDS = frozenset(
         "minItems",
         "minimum",
         "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "const",
+        "oneOf",
+        "allOf",
+        "format",
+        "pattern",
+        "uniqueItems",
         "description",
         "title",
         "$schema",
         "$defs",
         "$ref",
         "default",
+        "examples",
+        "discriminator",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "$comment",
         SOURCE_KEYWORD,
     }
 )
+STRING_OR_NUMBER_OR_ARRAY = {
+    "format": ("string",),
+    "pattern": ("string",),
+    "exclusiveMinimum": ("number", "integer"),
+    "exclusiveMaximum": ("number", "integer"),
+    "uniqueItems": ("array",),
+}
+"""The types each type-specific keyword applies to (elsewhere it is refused, not ignored)."""
 SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
-ANNOTATIONS = frozenset({"title", "$schema", "default"})
-
-JsonSchema = dict[str, Any]
+ANNOTATIONS = frozenset({"title", "$schema", "default", "examples", "discriminator", "readOnly", "writeOnly"})
+MAX_UNION_OPTIONS = 16
 
 
 def compile_schema(schema: Any) -> JsonSchema:
@@ -125,8 +154,18 @@ def _normalise(
         )
     if "$ref" in node:
         return _resolve_ref(node, path, depth, resolving, expansion, nesting)
+    if "allOf" in node:
+        return _normalise_all_of(node, path, depth, resolving, expansion, nesting)
+    if "oneOf" in node:
+        if "anyOf" in node:
+            raise InvalidSchema(f"anyOf and oneOf together at {path}")
+        node = {**{key: value for key, value in node.items() if key != "oneOf"}, "anyOf": node["oneOf"]}
     if "anyOf" in node:
         return _normalise_any_of(node, path, depth, resolving, expansion, nesting)
+    if "const" in node:
+        if "enum" in node:
+            raise InvalidSchema(f"const and enum together at {path}")
+        node = {**{key: value for key, value in node.items() if key != "const"}, "enum": [node["const"]]}
     if "enum" in node:
         return _normalise_enum(node, path)
 
@@ -136,28 +175,21 @@ def _normalise(
     out: JsonSchema = {}
     if "description" in node:
         out["description"] = str(node["description"])
+    misplaced = sorted({"format", "pattern", "exclusiveMinimum", "exclusiveMaximum", "uniqueItems"} & set(node))
+    for key in misplaced:
+        if kind not in STRING_OR_NUMBER_OR_ARRAY[key]:
+            raise InvalidSchema(f"{key} does not apply to type {kind!r} at {path}")
     if kind == "object":
         out.update(_normalise_object(node, path, depth, resolving, expansion, nesting))
     elif kind == "array":
         out.update(_normalise_array(node, path, depth, resolving, expansion, nesting))
     elif kind == "string":
-        out["type"] = "string"
-        out["maxLength"] = _bounded_int(node, "maxLength", path, DEFAULT_MAX_STRING)
-        if "minLength" in node:
-            out["minLength"] = _bounded_int(node, "minLength", path, 0)
-        if SOURCE_KEYWORD in node:
-            mode = node[SOURCE_KEYWORD]
-            if mode not in SOURCE_MODES:
-                raise InvalidSchema(
-                    f"{SOURCE_KEYWORD} must be one of {', '.join(SOURCE_MODES)}, got {mode!r}",
-                    hint=f"{path}/{SOURCE_KEYWORD}",
-                )
-            out[SOURCE_KEYWORD] = mode
+        out.update(normalise_string(node, path))
     elif SOURCE_KEYWORD in node:
         raise InvalidSchema(f"{SOURCE_KEYWORD} applies to strings only, found at {path}")
     elif kind in ("number", "integer"):
         out["type"] = kind
-        for key in ("minimum", "maximum"):
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             if key in node:
                 if not isinstance(node[key], int | float) or isinstance(node[key], bool):
                     raise InvalidSchema(f"{key} must be a number", hint=f"{path}/{key}")
@@ -219,10 +251,12 @@ def _normalise_array(
     out: JsonSchema = {
         "type": "array",
         "items": _normalise(node["items"], f"{path}/items", depth + 1, resolving, expansion, nesting + 1),
-        "maxItems": _bounded_int(node, "maxItems", path, DEFAULT_MAX_ITEMS),
+        "maxItems": bounded_int(node, "maxItems", path, DEFAULT_MAX_ITEMS),
     }
     if "minItems" in node:
-        out["minItems"] = _bounded_int(node, "minItems", path, 0)
+        out["minItems"] = bounded_int(node, "minItems", path, 0)
+    if node.get("uniqueItems") is True:
+        out[UNIQUE_KEYWORD] = True
     return out
 
 
@@ -235,18 +269,44 @@ def _normalise_any_of(
     nesting: int,
 ) -> JsonSchema:
     options = node["anyOf"]
-    if not isinstance(options, list) or not options:
-        raise InvalidSchema(f"anyOf must be a non-empty list at {path}")
-    non_null = [option for option in options if option != {"type": "null"}]
-    if len(non_null) != 1 or len(options) > 2:
-        raise InvalidSchema(
-            f"anyOf is supported only as [schema, {{'type': 'null'}}] at {path}",
-            hint="use a nullable field instead of a union",
-        )
-    inner = _normalise(non_null[0], f"{path}/anyOf/0", depth, resolving, expansion, nesting + 1)
+    if not isinstance(options, list) or not options or len(options) > MAX_UNION_OPTIONS:
+        raise InvalidSchema(f"anyOf/oneOf must be a list of 1 to {MAX_UNION_OPTIONS} schemas at {path}")
+    nullable = {"type": "null"} in options
+    branches: list[JsonSchema] = []
+    for index, option in enumerate(options):
+        if option == {"type": "null"}:
+            continue
+        branch = _normalise(option, f"{path}/anyOf/{index}", depth, resolving, expansion, nesting + 1)
+        branch.pop("description", None)
+        for part in branch.get("anyOf", [branch]):  # a nested union is flattened
+            if part == {"type": "null"}:
+                nullable = True
+            elif part not in branches:
+                branches.append(part)
+    if not branches:
+        raise InvalidSchema(f"anyOf/oneOf at {path} allows only null", hint="use {'type': 'null'}")
+    inner = branches[0] if len(branches) == 1 else {"anyOf": branches}
     if "description" in node:
         inner = {"description": str(node["description"]), **inner}
-    return _nullable(inner) if len(options) == 2 else inner
+    return _nullable(inner) if nullable else inner
+
+
+def _normalise_all_of(
+    node: JsonSchema,
+    path: str,
+    depth: int,
+    resolving: tuple[str, ...],
+    expansion: Expansion,
+    nesting: int,
+) -> JsonSchema:
+    """A one-schema `allOf` (pydantic's wrapper around a `$ref` with its own description)."""
+    parts = node["allOf"]
+    if not isinstance(parts, list) or len(parts) != 1:
+        raise InvalidSchema(f"allOf is supported only around one schema at {path}", hint="merge the schemas into one")
+    inner = {**{key: value for key, value in node.items() if key != "allOf"}, **parts[0]}
+    if "description" in node:
+        inner["description"] = node["description"]
+    return _normalise(inner, f"{path}/allOf/0", depth, resolving, expansion, nesting + 1)
 
 
 def _normalise_type_list(
@@ -303,19 +363,10 @@ def _nullable(schema: JsonSchema) -> JsonSchema:
         return schema
     description = schema.get("description")
     inner = {key: value for key, value in schema.items() if key != "description"}
-    out: JsonSchema = {"anyOf": [inner, {"type": "null"}]}
+    options = inner["anyOf"] if list(inner) == ["anyOf"] else [inner]
+    out: JsonSchema = {"anyOf": [*options, {"type": "null"}]}
     return {"description": description, **out} if description else out
 
 
 def _is_nullable(schema: JsonSchema) -> bool:
     return {"type": "null"} in schema.get("anyOf", []) or None in schema.get("enum", [1])
-
-
-def _bounded_int(node: JsonSchema, key: str, path: str, default: int) -> int:
-    value = node.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidSchema(f"{key} must be a non-negative integer", hint=f"{path}/{key}")
-    limit = 4096 if key.endswith("Length") else 256
-    if value > limit:
-        raise InvalidSchema(f"{key} {value} is over finx's limit of {limit}", hint=f"{path}/{key}")
-    return value

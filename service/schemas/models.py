@@ -3,7 +3,7 @@
 Only the normal form produced by `compile.compile_schema` is understood here.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -28,7 +28,8 @@ def _object_model(schema: JsonSchema, name: str) -> type[BaseModel]:
 
 def _annotation(schema: JsonSchema, name: str) -> Any:
     if "anyOf" in schema:
-        return _annotation(schema["anyOf"][0], name) | None
+        options = tuple(_annotation(option, f"{name}_{index}") for index, option in enumerate(schema["anyOf"]))
+        return Union[options]  # noqa: UP007  # a union of a runtime tuple of types
     if "enum" in schema:
         return Literal[tuple(schema["enum"])]
     kind = schema["type"]
@@ -38,8 +39,16 @@ def _annotation(schema: JsonSchema, name: str) -> Any:
         constraints = Field(max_length=schema["maxItems"], min_length=schema.get("minItems"))
         return Annotated[list[_annotation(schema["items"], f"{name}_item")], constraints]  # type: ignore[misc]
     if kind == "string":
-        return Annotated[str, Field(max_length=schema["maxLength"], min_length=schema.get("minLength"))]
+        # formats are enforced while generating; a pattern is checked again here
+        length = {"max_length": schema["maxLength"], "min_length": schema.get("minLength")}
+        bounds = Field(**length, pattern=schema.get("pattern"))
+        return Annotated[str, bounds]
     if kind in ("number", "integer"):
-        bounds = Field(ge=schema.get("minimum"), le=schema.get("maximum"))
+        bounds = Field(
+            ge=schema.get("minimum"),
+            le=schema.get("maximum"),
+            gt=schema.get("exclusiveMinimum"),
+            lt=schema.get("exclusiveMaximum"),
+        )
         return Annotated[SCALARS[kind], bounds]
     return SCALARS[kind]

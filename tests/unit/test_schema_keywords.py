@@ -1,0 +1,99 @@
+"""JSON Schema as pydantic writes it: each keyword compiles into a constraint llguidance accepts
+(plain JSON and copy-grounded), a valid answer validates back into the user's model, and what no
+backend can enforce is refused with the keyword and its place."""
+
+import json
+
+import llguidance
+import pytest
+
+from service.engines.constraints import guidance_grammar, guidance_lark
+from service.engines.copy_grammar import copy_grammar, whole_match
+from service.errors import InvalidSchema
+from service.schemas import custom_schema
+from service.value_sources import normalise_values
+from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
+
+ANSWERS = {
+    Invoice: {
+        "invoice_number": "INV-2291", "po_number": "PO-4471", "invoice_date": "3 November 2026",
+        "due_date": "3 Dec 2026", "currency": "USD",
+        "lines": [{"description": "Steel brackets", "quantity": 2, "unit_price": 4.5},
+                  {"description": "Hinge set", "quantity": 1, "unit_price": "12.00"}],
+        "total": 21.0,
+    },
+    Contact: {"name": "Dana Whitfield", "email": "dana.whitfield@example.com"},
+    Transaction: {
+        "entry": {"kind": "refund", "amount": 12.5, "reason": "damaged goods"},
+        "reference": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "booked_at": "2026-11-03T14:05:00",
+        "priority": 2, "tags": ["returns", "returns", "q4"], "rate": 0.25, "status": "posted",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("keywords", list(KEYWORD_MODELS))
+def test_pydantic_models_compile_into_constraints_llguidance_accepts(keywords):
+    model, text = KEYWORD_MODELS[keywords]
+    spec = custom_schema(model.model_json_schema())
+    assert not llguidance.LLMatcher.validate_grammar(guidance_grammar(spec.json_schema))
+    assert not llguidance.LLMatcher.validate_grammar(guidance_lark(copy_grammar(spec.json_schema, text)))
+
+
+@pytest.mark.parametrize("model", list(ANSWERS))
+def test_an_answer_normalises_and_validates_back_into_the_users_model(model):
+    spec = custom_schema(model.model_json_schema())
+    normalised, _ = normalise_values(spec.json_schema, ANSWERS[model])
+    value = model.model_validate(spec.dump(spec.model.model_validate(normalised)))
+    if model is Invoice:
+        assert str(value.invoice_date) == "2026-11-03" and str(value.due_date) == "2026-12-03"
+        assert [str(line.unit_price) for line in value.lines] == ["4.5", "12.00"]
+    if model is Transaction:
+        assert value.entry.kind == "refund" and value.tags == {"returns", "q4"}
+        assert normalised["tags"] == ["returns", "q4"]  # uniqueItems: repeats dropped, order kept
+
+
+def test_compiled_forms_of_the_keywords():
+    compiled = custom_schema(Transaction.model_json_schema()).json_schema["properties"]
+    # const (with a default, so not required: nullable like every optional field)
+    assert compiled["entry"]["anyOf"][1]["properties"]["kind"] == {"anyOf": [{"enum": ["refund"]}, {"type": "null"}]}
+    assert compiled["reference"]["format"] == "uuid"
+    assert compiled["priority"] == {"enum": [1, 2, 3]}
+    assert compiled["tags"]["x-finx-unique"] is True and "uniqueItems" not in json.dumps(compiled)
+    assert compiled["rate"] == {"type": "number", "exclusiveMinimum": 0.0, "exclusiveMaximum": 1.0}
+    invoice = custom_schema(Invoice.model_json_schema()).json_schema["properties"]
+    assert invoice["invoice_date"]["x-finx-source"] == "date" and "format" not in invoice["invoice_date"]
+    assert invoice["total"]["anyOf"] == [
+        {"type": "number", "exclusiveMinimum": 0.0},
+        {"type": "string", "maxLength": 256},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"type": "string", "format": "binary"}, "unsupported string format 'binary' at #/properties/x"),
+        ({"type": "string", "pattern": "^(?!PO)\\w+$"}, "look-around"),
+        ({"type": "string", "pattern": "(a)\\1"}, "back-reference"),
+        ({"type": "string", "pattern": "("}, "not a valid regular expression"),
+        ({"type": "integer", "format": "date"}, "format does not apply to type 'integer' at #/properties/x"),
+        ({"allOf": [{"type": "string"}, {"type": "string"}]}, "allOf is supported only around one schema"),
+        ({"type": "array", "prefixItems": [{"type": "string"}]}, "unsupported JSON Schema keyword 'prefixItems'"),
+        ({"const": 1, "enum": [1]}, "const and enum together"),
+        ({"type": "string", "format": "email", "x-finx-source": "copy"}, "generated, not copied"),
+    ],
+)
+def test_what_cannot_be_enforced_is_refused_naming_it(schema, message):
+    with pytest.raises(InvalidSchema, match=message.replace("(", r"\(").replace("[", r"\[")):
+        custom_schema({"type": "object", "properties": {"x": schema}, "required": ["x"]})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "regex"),
+    [
+        ("^PO-\\d+$", "/(?:PO-\\d+)/"),
+        ("PO-\\d+", "/(?s:.)*(?:PO-\\d+)(?s:.)*/"),
+        ("^a/b", "/(?:a\\/b)(?s:.)*/"),
+    ],
+)
+def test_a_copied_strings_pattern_is_matched_on_the_whole_value(pattern, regex):
+    assert whole_match(pattern) == regex
