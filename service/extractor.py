@@ -211,7 +211,7 @@ class Extractor:
                 written, confidence = kept, merged_confidences(chunk_leaves, kept)
             normalised, canonical = normalise_values(spec.json_schema, written)
             try:
-                value = spec.model.model_validate(normalised)
+                value = spec.validate_output(normalised)
             except ValidationError as invalid:
                 status, error = "invalid", f"normalised output does not validate against {spec.label}: {invalid}"
             else:

@@ -22,7 +22,9 @@ from service.errors import FinxError
 
 ENGINE_DEFAULTS = EngineConfig()
 """Engine options default to the config type's own values."""
-SchemaOption = Annotated[str, typer.Option(help="Built-in schema name or path to a JSON Schema file.")]
+SchemaOption = Annotated[
+    str, typer.Option(help="Built-in schema name, a JSON Schema file, or a pydantic model as package.module:Class.")
+]
 AdapterOption = Annotated[
     str | None,
     typer.Option(help="LoRA adapter: a registry version, or (in process) a PEFT folder; default: the current one."),

@@ -39,6 +39,7 @@ from service.config import (
 from service.errors import FinxError
 
 if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
+    from service.client import SchemaReference
     from service.options import ExtractOptions
     from service.result import ExtractionResult
     from service.schemas.base import SchemaSpec
@@ -123,7 +124,7 @@ def extract_via_server(
 
     from service.client import FinxClient
 
-    schema_ref: str | dict = spec.source_schema or spec.name
+    schema_ref: SchemaReference = spec.output_model or spec.source_schema or spec.name
     try:
         with FinxClient(server, token=env("FINX_AUTH_TOKEN")) as client:
             return client.extract(document, schema_ref, adapter=adapter, options=options)

@@ -1,7 +1,8 @@
 """Schema registry: built-in extraction schemas by name, and caller-supplied JSON Schemas.
 
 Names: `entities`, `receipt`, `nda`, `invoice`; `entities:ORG,PERSON` restricts `entities` to
-some types. `load_schema` also accepts a path to a `.json` file holding a JSON Schema.
+some types. `load_schema` also accepts a path to a `.json` file holding a JSON Schema, and a
+pydantic model class as `package.module:Class` (`user_models`).
 """
 
 import json
@@ -75,7 +76,13 @@ def _custom_schema(canonical: str) -> SchemaSpec:
 
 
 def load_schema(reference: str) -> SchemaSpec:
-    """A built-in name, or the path of a `.json` file holding a JSON Schema."""
+    """A built-in name, the path of a `.json` file holding a JSON Schema, or a pydantic model
+    class as `package.module:Class`."""
+    base, colon, _ = reference.partition(":")
+    if colon and base not in BUILTINS and not reference.endswith(".json"):
+        from service.schemas.user_models import import_model, schema_from_model
+
+        return schema_from_model(import_model(reference))
     if reference.endswith(".json") or "/" in reference:
         path = Path(reference)
         try:

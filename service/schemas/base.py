@@ -24,6 +24,8 @@ class SchemaSpec:
     model: type[BaseModel]
     source_schema: JsonSchema = field(default_factory=dict, compare=False)
     """The schema as given (for custom schemas); built-ins derive it from `model`."""
+    output_model: type[BaseModel] | None = field(default=None, compare=False)
+    """A caller's pydantic model the final answer is validated into (`user_models`); None: `model`."""
 
     @cached_property
     def json_schema(self) -> JsonSchema:
@@ -43,6 +45,14 @@ class SchemaSpec:
     def validate_json(self, text: str) -> BaseModel:
         """Parse and validate generated JSON; raises `pydantic.ValidationError` or `ValueError`."""
         return self.model.model_validate(json.loads(text))
+
+    def validate_output(self, data: dict[str, Any]) -> BaseModel:
+        """The final, normalised answer as the result's object (the caller's model, if one was given)."""
+        if self.output_model is None:
+            return self.model.model_validate(data)
+        from service.schemas.user_models import to_model
+
+        return to_model(self.output_model, data)
 
     def dump(self, value: BaseModel) -> dict[str, Any]:
         """The validated object as plain JSON data, keyed by the schema's property names."""
