@@ -179,6 +179,8 @@ class ServerConfig:
     health_port: int = 0
     """A plaintext port serving only grpc.health.v1 (for probes that cannot speak TLS); 0 = none
     (health is always served on the main port too)."""
+    http_port: int = 0
+    """Port of the HTTP/JSON and OpenAI-compatible API on `host` (0 = off)."""
     metrics_host: str = "127.0.0.1"
     """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
     max_inflight: int = 64

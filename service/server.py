@@ -252,10 +252,11 @@ async def serve(
     config: ServerConfig,
     engine_factory: Callable[[EngineConfig], Engine] | None = None,
     on_listening: Callable[[int], None] | None = None,
+    companion: Callable[[ExtractionService], contextlib.AbstractAsyncContextManager[int]] | None = None,
 ) -> None:
-    """Run until SIGTERM/SIGINT, then drain in-flight calls for up to `drain_seconds`."""
-    from service.engines import create_engine
+    """Run until SIGTERM/SIGINT, then drain in-flight calls for up to `drain_seconds`.
 
+    `companion`: another front end on the same service for as long as it runs (the HTTP API)."""
     if config.auth_token is None and env("FINX_AUTH_TOKEN"):
         config = replace(config, auth_token=env("FINX_AUTH_TOKEN"))
     config.check()
@@ -273,8 +274,24 @@ async def serve(
     await service.set_serving(False)
     await server.start()
     log.info("listening on %s:%s", config.host, port)
-    if on_listening:
-        on_listening(port)
+    async with contextlib.AsyncExitStack() as companions:
+        if companion is not None:
+            await companions.enter_async_context(companion(service))
+        if on_listening:
+            on_listening(port)
+        await run_until_stopped(config, service, server, engine_factory, health_server)
+
+
+async def run_until_stopped(
+    config: ServerConfig,
+    service: ExtractionService,
+    server: grpc.aio.Server,
+    engine_factory: Callable[[EngineConfig], Engine] | None,
+    health_server: grpc.aio.Server | None,
+) -> None:
+    """Load the engine, serve until SIGTERM/SIGINT, then drain and stop."""
+    from service.engines import create_engine
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

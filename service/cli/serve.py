@@ -18,6 +18,9 @@ DEFAULTS = ServerConfig()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs TLS or a token).")] = DEFAULTS.host,
     port: Annotated[int, typer.Option(help="gRPC port.")] = DEFAULTS.port,
+    http_port: Annotated[
+        int, typer.Option(help="Also serve HTTP/JSON and the OpenAI-compatible API on this port (0 = off).")
+    ] = DEFAULTS.http_port,
     metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = DEFAULTS.metrics_port,
     metrics_host: Annotated[
         str, typer.Option(help="Address of the metrics endpoint (no auth: loopback unless you mean it).")
@@ -38,7 +41,8 @@ def serve(
     refs: RefsStore = None,
     retrieval: Annotated[bool, typer.Option(help="Serve the retrieval hook (lookups, linking).")] = True,
 ) -> None:
-    """Run the gRPC service (finx.v1.Extraction + health + reflection) until SIGTERM."""
+    """Run the gRPC service (finx.v1.Extraction + health + reflection), and with --http-port the
+    HTTP/JSON and OpenAI-compatible API beside it, until SIGTERM."""
     import asyncio
 
     from service.logs import configure_json_logs
@@ -49,6 +53,7 @@ def serve(
     config = ServerConfig(
         host=host,
         port=port,
+        http_port=http_port,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
         health_port=health_port,
@@ -60,7 +65,12 @@ def serve(
         engine=EngineConfig(engine=engine, dtype=dtype),
         retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
     )
+    companion = None
+    if http_port:
+        from service.http_api import http_server
+
+        companion = http_server
     try:
-        asyncio.run(run_server(config))
+        asyncio.run(run_server(config, companion=companion))
     except FinxError as error:
         fail(str(error))

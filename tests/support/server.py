@@ -55,6 +55,14 @@ class RunningServer:
         self.loading = asyncio.run_coroutine_threadsafe(self.service.load_engine(engine_factory or factory), self.loop)
         self.target = f"127.0.0.1:{self.port}"
 
+    def start_http(self) -> str:
+        """The HTTP API on the same service (a free loopback port); returns its base URL."""
+        from service.http_api import http_server
+
+        self._http = http_server(self.service)
+        port = self.call(self._http.__aenter__())
+        return f"http://127.0.0.1:{port}"
+
     def call(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
 
@@ -62,6 +70,8 @@ class RunningServer:
         self.loading.result(120)
 
     def stop(self):
+        if getattr(self, "_http", None) is not None:
+            self.call(self._http.__aexit__(None, None, None))
         self.call(self.server.stop(1))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
