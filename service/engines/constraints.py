@@ -16,7 +16,7 @@ Copy-grounded decoding (`copy_grammar`, a Lark grammar per document chunk) runs 
 import json
 
 from service.engines.copy_grammar import copy_grammar
-from service.errors import FinxError
+from service.errors import FinxError, InvalidSchema
 from service.schemas.compile import JsonSchema
 
 __all__ = ["COPY_GROUNDING_BACKEND", "copy_grammar", "guidance_grammar", "guidance_lark", "outlines_regex"]
@@ -39,6 +39,20 @@ def guidance_lark(grammar: str) -> str:
     return llguidance.grammar_from("lark", grammar)
 
 
+def string_keywords(schema: JsonSchema) -> set[str]:
+    """Every keyword used on a string node anywhere in a compiled schema."""
+    if schema.get("type") == "string":
+        return set(schema)
+    found: set[str] = set()
+    for option in schema.get("anyOf", []):
+        found |= string_keywords(option)
+    for child in schema.get("properties", {}).values():
+        found |= string_keywords(child)
+    if isinstance(schema.get("items"), dict):
+        found |= string_keywords(schema["items"])
+    return found
+
+
 def require_copy_backend(backend: str) -> None:
     """Copy-grounded decoding runs only on the guidance backend: say so clearly elsewhere."""
     if backend != COPY_GROUNDING_BACKEND:
@@ -49,7 +63,18 @@ def require_copy_backend(backend: str) -> None:
 
 
 def outlines_regex(schema: JsonSchema) -> str:
-    """The outlines-core regex of a schema, with no optional whitespace."""
+    """The outlines-core regex of a schema, with no optional whitespace. outlines-core lets a
+    string's `maxLength` override its `pattern` and `format`, and finx bounds every string, so a
+    schema with either is refused (INVALID_ARGUMENT naming it) rather than silently unenforced."""
     from outlines_core.json_schema import build_regex_from_schema
 
-    return build_regex_from_schema(json.dumps(schema), whitespace_pattern="")
+    unenforced = sorted(string_keywords(schema) & {"pattern", "format"})
+    if unenforced:
+        raise InvalidSchema(
+            f"the outlines backend cannot enforce '{unenforced[0]}' on a bounded string",
+            hint="use guidance or xgrammar",
+        )
+    try:
+        return build_regex_from_schema(json.dumps(schema), whitespace_pattern="")
+    except (ValueError, TypeError) as error:
+        raise InvalidSchema(f"the outlines backend cannot compile this schema: {error}", hint="use guidance") from None

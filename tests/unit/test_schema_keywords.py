@@ -97,3 +97,13 @@ def test_what_cannot_be_enforced_is_refused_naming_it(schema, message):
 )
 def test_a_copied_strings_pattern_is_matched_on_the_whole_value(pattern, regex):
     assert whole_match(pattern) == regex
+
+
+def test_a_format_the_outlines_backend_cannot_enforce_is_an_invalid_schema_naming_it():
+    from service.engines.constraints import outlines_regex
+
+    spec = custom_schema(
+        {"type": "object", "properties": {"host": {"type": "string", "format": "ipv4"}}, "required": ["host"]}
+    )
+    with pytest.raises(InvalidSchema, match="the outlines backend cannot enforce 'format' on a bounded string"):
+        outlines_regex(spec.json_schema)
