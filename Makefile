@@ -12,7 +12,7 @@ BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 
-.PHONY: install model serve test lint proto clean ocr browser
+.PHONY: install model serve test test-fast lint proto clean ocr browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ browser:
 
 test: model ocr browser $(NODE_CLIENT)
 	$(BIN)/python -m pytest
+
+# The fast tier: unit tests that need neither the model nor an engine (about a minute here).
+test-fast: install
+	$(BIN)/python -m pytest tests/unit -m "not slow and not model" -q
 
 # Regenerate the committed Python bindings of the API (a test checks they are current).
 proto: install

@@ -14,6 +14,8 @@ from service.engines.copy_grammar import copy_grammar, text_chunks
 from service.schemas import custom_schema, get_schema
 from tests.support.corpus import require_model
 
+pytestmark = pytest.mark.model
+
 RECEIPT_TEXT = """BOOK TA .K (TAMAN DAYA) SDN BHD
 NO.53 55,57 & 59, JALAN SAGU 18,
 TAMAN DAYA,   81100 JOHOR BAHRU
