@@ -4,6 +4,9 @@ The CLI prints `str(error)` as one line; the gRPC layer maps each class to a sta
 Nothing here knows about gRPC or the CLI.
 """
 
+import errno
+from pathlib import Path
+
 
 class FinxError(Exception):
     """Base of every error finx reports to a caller."""
@@ -61,3 +64,21 @@ class Overloaded(FinxError):
     """Too many requests are in flight; retry later."""
 
     retryable = True
+
+
+class StorageError(FinxError):
+    """A file finx must write could not be written (read-only, I/O error): nothing is reported as
+    done that is not on disk."""
+
+
+class DiskFull(StorageError):
+    """A write failed for want of space or quota (ENOSPC, EDQUOT)."""
+
+    retryable = True
+
+
+def storage_error(path: Path, error: OSError, hint: str = "") -> StorageError:
+    """The error for a failed write of `path`, naming the file and the errno."""
+    name = errno.errorcode.get(error.errno or 0, "no errno")
+    kind = DiskFull if error.errno in (errno.ENOSPC, errno.EDQUOT) else StorageError
+    return kind(f"cannot write {path}: {error.strerror or error} ({name})", hint=hint)

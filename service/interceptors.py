@@ -18,6 +18,7 @@ from finx.v1 import extraction_pb2 as pb
 from service import metrics
 from service.errors import (
     AdapterNotFound,
+    DiskFull,
     FinxError,
     InvalidDocument,
     InvalidSchema,
@@ -25,6 +26,7 @@ from service.errors import (
     NotReady,
     Overloaded,
     RetrievalUnavailable,
+    StorageError,
     UnknownSchema,
 )
 
@@ -36,6 +38,8 @@ STATUS_CODES: list[tuple[type[FinxError], grpc.StatusCode]] = [
     (RetrievalUnavailable, grpc.StatusCode.FAILED_PRECONDITION),
     (ModelNotAvailable, grpc.StatusCode.UNAVAILABLE),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (DiskFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (StorageError, grpc.StatusCode.FAILED_PRECONDITION),
     (UnknownSchema, grpc.StatusCode.NOT_FOUND),
     (AdapterNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidDocument, grpc.StatusCode.INVALID_ARGUMENT),

@@ -6,7 +6,9 @@ from a merged model folder: PEFT's `merge_and_unload()` saved with the tokenizer
 keyed by a hash of the base model and of the adapter's weights
 (`$FINX_HOME/merged/<key>/`), written to a temporary folder and renamed into place, so a crash
 never leaves half a model, and two processes racing to build it both end with a complete one.
-Folders not used for the longest time are removed once more than `KEEP_MERGED` exist.
+Folders not used for the longest time are removed once more than `KEEP_MERGED` exist. A write the
+disk refuses is a `StorageError` (`DiskFull` for space or quota) naming the folder, and nothing
+half-written stays; a server's reload then fails with that status and keeps its running engine.
 This module knows nothing about engines or requests.
 """
 
@@ -19,12 +21,13 @@ import time
 from pathlib import Path
 
 from service.config import finx_home
-from service.errors import AdapterNotFound
+from service.errors import AdapterNotFound, storage_error
 from service.model_store import MARKER, file_sha256, require_model
 
 KEEP_MERGED = 3
 """Merged folders kept in the cache (the current, the previous and one more)."""
 MERGED_MARKER = "finx-merged.json"
+MERGE_HINT = "free space under $FINX_HOME/merged (or point FINX_HOME elsewhere); a running engine keeps serving"
 
 
 def merged_root() -> Path:
@@ -85,12 +88,15 @@ def _build(base_dir: Path, adapter_dir: Path, target: Path, dtype: str) -> None:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    # merged in float32, then cast: one rounding of the sum, not of each part
+    merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload().to(getattr(torch, dtype))
     try:
-        model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
-        # merged in float32, then cast: one rounding of the sum, not of each part
-        merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload().to(getattr(torch, dtype))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+    except OSError as error:
+        raise storage_error(target.parent, error, MERGE_HINT) from None
+    try:
         merged.save_pretrained(staging, safe_serialization=True)
         AutoTokenizer.from_pretrained(base_dir).save_pretrained(staging)
         record = {"base": str(base_dir), "adapter": str(adapter_dir.resolve()), "dtype": dtype, "key": target.name}
@@ -100,5 +106,7 @@ def _build(base_dir: Path, adapter_dir: Path, target: Path, dtype: str) -> None:
         except OSError:
             if not (target / MERGED_MARKER).is_file():  # another process won the race with a whole folder
                 raise
+    except OSError as error:  # the disk refused the weights: say which folder; nothing half-written stays
+        raise storage_error(target, error, MERGE_HINT) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

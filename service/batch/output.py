@@ -1,6 +1,6 @@
 """The batch results file: JSON lines appended atomically, read back for `--resume`.
 
-A write the disk refuses (ENOSPC, EIO, EROFS, EDQUOT, a short write) is an `OutputError` that
+A write the disk refuses (ENOSPC, EIO, EROFS, EDQUOT, a short write) is a `StorageError` that
 names the file and the errno, and the file is cut back to its last whole line, so the batch can
 stop and a later `--resume` does exactly the documents whose lines are missing.
 
@@ -20,20 +20,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from service.errors import FinxError
+from service.errors import FinxError, StorageError, storage_error
 
 
-class OutputError(FinxError):
-    """A result could not be written (disk full, I/O error, read-only or over quota): the batch
-    stops, since a document whose line is not written is not done."""
-
-
-def output_error(path: Path, error: OSError) -> OutputError:
-    name = errno.errorcode.get(error.errno or 0, "no errno")
-    return OutputError(
-        f"cannot write {path}: {error.strerror or error} ({name})",
-        hint="free space or fix the disk, then run again with --resume: every line written is whole",
-    )
+def output_error(path: Path, error: OSError) -> StorageError:
+    hint = "free space or fix the disk, then run again with --resume: every line written is whole"
+    return storage_error(path, error, hint)
 
 
 class ResultsFile:
@@ -45,7 +37,7 @@ class ResultsFile:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Write one line whole, or raise `OutputError` with the file as it was before."""
+        """Write one line whole, or raise `StorageError` with the file as it was before."""
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         size = os.fstat(self.fd).st_size
         try:
@@ -58,7 +50,7 @@ class ResultsFile:
             raise output_error(self.path, error) from None
 
     def close(self) -> None:
-        """Flush to disk and close; an error of the disk is an `OutputError`."""
+        """Flush to disk and close; an error of the disk is an `StorageError`."""
         try:
             os.fsync(self.fd)
         except OSError as error:

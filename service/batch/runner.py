@@ -16,9 +16,10 @@ from typing import Any
 
 from service.batch.backends import Backend
 from service.batch.discover import Candidate, discover
-from service.batch.output import OutputError, compact, open_results
+from service.batch.output import compact, open_results
 from service.batch.records import extracted, failed, finished, read_stage
 from service.config import MAX_DOCUMENT_BYTES
+from service.errors import StorageError
 from service.options import ExtractOptions
 from service.schemas.base import SchemaSpec
 
@@ -98,7 +99,7 @@ async def run_batch(
     window = asyncio.Semaphore(config.concurrency)
     running: set[asyncio.Task[None]] = set()
 
-    write_errors: list[OutputError] = []
+    write_errors: list[StorageError] = []
 
     async def process(candidate: Candidate) -> None:
         try:
@@ -108,7 +109,7 @@ async def run_batch(
             summary.add(record, started)  # counted only once its line is written
             if progress:
                 progress(summary)
-        except OutputError as error:  # the disk refused the line: stop, nothing more can be recorded
+        except StorageError as error:  # the disk refused the line: stop, nothing more can be recorded
             write_errors.append(error)
             stop.set()
         finally:
@@ -137,7 +138,7 @@ async def run_batch(
         try:
             results.close()
             compact(config.out)
-        except OutputError as error:
+        except StorageError as error:
             write_errors.append(error)
     if write_errors:
         raise write_errors[0]

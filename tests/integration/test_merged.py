@@ -131,3 +131,19 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
     assert {status for _, _, status in outcomes} <= {"ok", "truncated", "invalid"}
     assert served == registry.path("v0002").resolve()  # the promoted adapter, merged
     assert lora_engine is None  # no request needed per-request LoRA
+
+
+def test_a_full_disk_while_merging_names_the_folder_and_leaves_nothing(random_lora, tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from service.adapters import merged as merging
+    from service.errors import DiskFull
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    with pytest.raises(DiskFull, match=r"cannot write .*: No space left on device \(ENOSPC\)"):
+        merging.merged_model(configured_model_dir(), random_lora, "bfloat16", root=tmp_path / "merged")
+    assert not any((tmp_path / "merged").glob("*/" + MERGED_MARKER))

@@ -57,3 +57,30 @@ def test_the_lora_engine_is_closed_when_idle_and_started_again_on_demand():
     asyncio.run(scenario())
     assert [engine.config.merged_adapter for engine in started] == [CURRENT, None, None]
     assert all(engine.closed for engine in started)
+
+
+def test_a_switch_whose_engine_cannot_be_built_keeps_the_running_one():
+    from service.errors import DiskFull
+    from service.interceptors import status_code_of
+
+    def factory(config: EngineConfig) -> StandInEngine:
+        if config.merged_adapter == OTHER:
+            raise DiskFull("cannot write /cache/merged/abc: No space left on device (ENOSPC)")
+        return StandInEngine(config)
+
+    async def scenario() -> None:
+        engines = EngineSet(EngineConfig(), factory)  # type: ignore[arg-type]
+        await engines.start(CURRENT)
+        running = engines.primary
+        try:
+            await engines.switch(OTHER)
+        except DiskFull as error:
+            assert status_code_of(error).name == "RESOURCE_EXHAUSTED"
+        else:
+            raise AssertionError("the switch should have failed")
+        assert engines.primary is running and not running.engine.closed
+        async with engines.use(CURRENT) as extractor:
+            assert extractor.engine is running.engine
+        await engines.close()
+
+    asyncio.run(scenario())

@@ -124,11 +124,11 @@ class DiskFillsUp:
 
 def test_a_disk_that_fills_up_stops_the_batch_with_whole_lines_and_resume_completes(tmp_path, monkeypatch) -> None:
     import service.batch.output as output_module
-    from service.batch.output import OutputError
+    from service.errors import StorageError
 
     root, out = folder(tmp_path, 30), tmp_path / "out" / "r.jsonl"
     monkeypatch.setattr(output_module, "os", DiskFillsUp(lines=5))
-    with pytest.raises(OutputError, match=r"cannot write .*r\.jsonl: short write \(\d+ of \d+ bytes\) \(ENOSPC\)"):
+    with pytest.raises(StorageError, match=r"cannot write .*r\.jsonl: short write \(\d+ of \d+ bytes\) \(ENOSPC\)"):
         asyncio.run(run_batch(config(root, out), EchoBackend()))
     content = out.read_bytes()
     assert content.endswith(b"\n") and len(read_records(out)) == 5 == content.count(b"\n")
