@@ -399,3 +399,21 @@ def test_a_pdf_sent_as_bytes_is_read_by_the_ingestion_module(client):
     for source in result.sources:
         if source.match == "exact":
             assert source.value in RECEIPT
+
+
+@pytest.mark.parametrize("failure", [ZeroDivisionError("boom"), MemoryError(), RecursionError(), KeyError("part")])
+def test_an_unexpected_reader_failure_is_invalid_argument_never_internal(client, monkeypatch, failure):
+    from service.ingest import readers
+
+    def broken(data: bytes, name: str):
+        raise failure
+
+    monkeypatch.setitem(readers.READERS, "text/html", broken)
+    request = extract_request(b"<html><body>TOTAL 9.00</body></html>", "receipt", media_type="text/html")
+    with pytest.raises(grpc.RpcError) as raised:
+        client.extract(b"<html><body>TOTAL 9.00</body></html>", "receipt", media_type="text/html")
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "reader failed" in raised.value.details() or "nests too deeply" in raised.value.details()
+    request.request_id = "broken-html"
+    (response,) = list(client.extract_stream([request]))
+    assert response.error_code == "INVALID_ARGUMENT" and response.request_id == "broken-html"
