@@ -11,7 +11,7 @@ from typing import Any
 from finx.v1 import extraction_pb2 as pb
 from service.errors import FinxError, InvalidSchema, UnsupportedMediaType
 from service.grounding import MatchKind, ValueSource
-from service.ingest import MAX_DOCUMENT_BYTES, read_document, read_unnamed
+from service.ingest import MAX_DOCUMENT_BYTES, IngestedDocument, read_document, read_unnamed
 from service.ingest.readers import READERS
 from service.options import ExtractOptions
 from service.result import ExtractionResult, Status, Timings
@@ -53,7 +53,8 @@ MAX_MESSAGE_BYTES = MAX_DOCUMENT_BYTES + MESSAGE_ENVELOPE_BYTES
 @dataclass(frozen=True)
 class DecodedRequest:
     request_id: str
-    document: str
+    ingested: IngestedDocument
+    """The document as read (its text, pages and, for PDFs and scans, character boxes)."""
     schema: SchemaSpec
     adapter: str
     """The caller's adapter reference ("", "base" or a registry version), not yet resolved."""
@@ -99,23 +100,23 @@ def request_from_pb(request: pb.ExtractRequest, max_bytes: int = MAX_DOCUMENT_BY
     """
     which = request.WhichOneof("document")
     if which == "text":
-        document = read_document(request.text.encode("utf-8"), "document", "text/plain", max_bytes).text
+        document = read_document(request.text.encode("utf-8"), "document", "text/plain", max_bytes)
     elif which == "data":
         media_type = request.media_type.lower().split(";")[0].strip()
         if not media_type:
-            document = read_unnamed(request.data, "document", max_bytes).text
+            document = read_unnamed(request.data, "document", max_bytes)
         elif media_type in READERS:
-            document = read_document(request.data, "document", media_type, max_bytes).text
+            document = read_document(request.data, "document", media_type, max_bytes)
         else:
             supported = ", ".join(sorted(READERS))
             raise UnsupportedMediaType(
                 f"unsupported media type {request.media_type!r}", hint=f"use one of: {supported}"
             )
     else:
-        document = read_document(b"", "document", "text/plain", max_bytes).text
+        document = read_document(b"", "document", "text/plain", max_bytes)
     return DecodedRequest(
         request_id=request.request_id,
-        document=document,
+        ingested=document,
         schema=schema_from_pb(request),
         adapter=request.adapter,
         options=options_from_pb(request.options),
@@ -162,6 +163,7 @@ def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) 
         links=[link_to_pb(link) for link in result.links],
         confidence=result.confidence,
         withheld=[source_to_pb(source) for source in result.withheld],
+        page_sizes=[pb.PageSize(width=width, height=height) for width, height in result.page_sizes or []],
     )
 
 
@@ -219,6 +221,9 @@ def source_to_pb(source: ValueSource) -> pb.ValueSource:
         score=source.score,
         normalised=source.normalised,
         confidence=source.confidence,
+        page=source.page or 0,
+        line=source.line or 0,
+        boxes=[pb.Box(x0=box[0], y0=box[1], x1=box[2], y1=box[3]) for box in source.boxes or []],
     )
 
 
@@ -232,6 +237,9 @@ def source_from_pb(source: pb.ValueSource) -> ValueSource:
         score=round(source.score, 3),
         normalised=source.normalised if source.HasField("normalised") else None,
         confidence=round(source.confidence, 4) if source.HasField("confidence") else None,
+        page=source.page or None,
+        line=source.line or None,
+        boxes=[(box.x0, box.y0, box.x1, box.y1) for box in source.boxes] or None,
     )
 
 
@@ -258,4 +266,5 @@ def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
         completion_tokens=response.completion_tokens,
         timings=Timings(**{field: getattr(response.timings, field) for field in Timings.model_fields}),
         links=[link_from_pb(link) for link in response.links],
+        page_sizes=[(size.width, size.height) for size in response.page_sizes] or None,
     )

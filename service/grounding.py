@@ -35,6 +35,12 @@ class ValueSource(BaseModel):
     None when the written value has no canonical reading. Unset for values kept as written."""
     confidence: float | None = None
     """Probability the constrained model gave to the tokens of this value (`service.confidence`)."""
+    page: int | None = None
+    """1-based page and line of `start`, where the document was read from a file (`result.locate`)."""
+    line: int | None = None
+    boxes: list[tuple[float, float, float, float]] | None = None
+    """For PDFs and scans: one `[x0, y0, x1, y1]` per line of the value, in points from the page's
+    top-left corner (`ingest.base`); None for text formats."""
 
 
 def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.grounding import ValueSource
+from service.ingest.base import IngestedDocument
 from service.retrieval.linking import EntityLink
 
 Status = Literal["ok", "partial", "truncated", "invalid"]
@@ -58,9 +59,21 @@ class ExtractionResult(BaseModel):
     """Confidence of every leaf of `data` by path; for a null, the probability the field is absent."""
     withheld: list[ValueSource] = Field(default_factory=list)
     """Values removed because their confidence was below `min_confidence` (paths as generated)."""
+    page_sizes: list[tuple[float, float]] | None = None
+    """(width, height) in points of each page, for PDFs and scans (`locate`)."""
     value: Any = Field(default=None, exclude=True)
     """The validated pydantic object (not serialised)."""
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+def locate(result: ExtractionResult, document: IngestedDocument) -> ExtractionResult:
+    """`result` with each found value's page, line and (PDFs, scans) boxes in `document`."""
+    for source in [*result.sources, *result.withheld]:
+        if source.start is not None and source.end is not None:
+            source.page, source.line = document.position(source.start)
+            source.boxes = document.boxes(source.start, source.end)
+    result.page_sizes = list(document.page_sizes) if document.page_sizes is not None else None
+    return result

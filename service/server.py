@@ -43,6 +43,7 @@ from service.errors import (
 )
 from service.extractor import ExtractionTask
 from service.interceptors import SERVICE_NAME, ErrorInterceptor, TokenInterceptor, status_code_of
+from service.result import locate
 from service.retrieval import Retriever, create_retriever
 from service.schemas import get_schema, list_schemas
 from service.serving import EngineSet
@@ -130,8 +131,8 @@ class ExtractionService(pb_grpc.ExtractionServicer):
             decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
             adapter = self.resolve_adapter(decoded.adapter)
             async with engines.use(adapter.path) as extractor:
-                task = ExtractionTask(decoded.document, decoded.schema, adapter.path, decoded.options)
-                result = await extractor.aextract(task)
+                task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter.path, decoded.options)
+                result = locate(await extractor.aextract(task), decoded.ingested)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
         metrics.TOKENS.labels("completion").inc(result.completion_tokens)
         return result_to_pb(result, decoded.request_id, adapter.label)

@@ -83,7 +83,7 @@ class ExtractOptions(_message.Message):
     def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ..., copy_grounding: _Optional[_Union[CopyGrounding, str]] = ..., min_confidence: _Optional[float] = ...) -> None: ...
 
 class ValueSource(_message.Message):
-    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised", "confidence")
+    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised", "confidence", "page", "line", "boxes")
     PATH_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +92,9 @@ class ValueSource(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     NORMALISED_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    BOXES_FIELD_NUMBER: _ClassVar[int]
     path: str
     value: str
     start: int
@@ -100,7 +103,30 @@ class ValueSource(_message.Message):
     score: float
     normalised: str
     confidence: float
-    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
+    page: int
+    line: int
+    boxes: _containers.RepeatedCompositeFieldContainer[Box]
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ..., confidence: _Optional[float] = ..., page: _Optional[int] = ..., line: _Optional[int] = ..., boxes: _Optional[_Iterable[_Union[Box, _Mapping]]] = ...) -> None: ...
+
+class Box(_message.Message):
+    __slots__ = ("x0", "y0", "x1", "y1")
+    X0_FIELD_NUMBER: _ClassVar[int]
+    Y0_FIELD_NUMBER: _ClassVar[int]
+    X1_FIELD_NUMBER: _ClassVar[int]
+    Y1_FIELD_NUMBER: _ClassVar[int]
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    def __init__(self, x0: _Optional[float] = ..., y0: _Optional[float] = ..., x1: _Optional[float] = ..., y1: _Optional[float] = ...) -> None: ...
+
+class PageSize(_message.Message):
+    __slots__ = ("width", "height")
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    width: float
+    height: float
+    def __init__(self, width: _Optional[float] = ..., height: _Optional[float] = ...) -> None: ...
 
 class Timings(_message.Message):
     __slots__ = ("prepare_s", "generate_s", "finish_s", "total_s")
@@ -115,7 +141,7 @@ class Timings(_message.Message):
     def __init__(self, prepare_s: _Optional[float] = ..., generate_s: _Optional[float] = ..., finish_s: _Optional[float] = ..., total_s: _Optional[float] = ...) -> None: ...
 
 class ExtractResponse(_message.Message):
-    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links", "confidence", "withheld", "dtype")
+    __slots__ = ("request_id", "status", "json", "sources", "truncated", "error", "error_code", "schema_name", "schema_version", "adapter", "model", "engine", "prompt_tokens", "completion_tokens", "chunks", "timings", "links", "confidence", "withheld", "dtype", "page_sizes")
     class ConfidenceEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +169,7 @@ class ExtractResponse(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     WITHHELD_FIELD_NUMBER: _ClassVar[int]
     DTYPE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZES_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     status: ResultStatus
     json: str
@@ -163,7 +190,8 @@ class ExtractResponse(_message.Message):
     confidence: _containers.ScalarMap[str, float]
     withheld: _containers.RepeatedCompositeFieldContainer[ValueSource]
     dtype: str
-    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ..., confidence: _Optional[_Mapping[str, float]] = ..., withheld: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., dtype: _Optional[str] = ...) -> None: ...
+    page_sizes: _containers.RepeatedCompositeFieldContainer[PageSize]
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., json: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., truncated: _Optional[bool] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., schema_name: _Optional[str] = ..., schema_version: _Optional[str] = ..., adapter: _Optional[str] = ..., model: _Optional[str] = ..., engine: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., chunks: _Optional[int] = ..., timings: _Optional[_Union[Timings, _Mapping]] = ..., links: _Optional[_Iterable[_Union[EntityLink, _Mapping]]] = ..., confidence: _Optional[_Mapping[str, float]] = ..., withheld: _Optional[_Iterable[_Union[ValueSource, _Mapping]]] = ..., dtype: _Optional[str] = ..., page_sizes: _Optional[_Iterable[_Union[PageSize, _Mapping]]] = ...) -> None: ...
 
 class Reference(_message.Message):
     __slots__ = ("id", "kind", "name", "aliases", "attributes_json", "score", "method")

@@ -16,7 +16,7 @@ from typing import Any
 from service.batch.discover import Candidate, display_name, special_kind
 from service.errors import FinxError, InvalidDocument
 from service.ingest import IngestedDocument, IngestError, read_document
-from service.result import ExtractionResult
+from service.result import ExtractionResult, locate
 
 
 class RemoteError(FinxError):
@@ -122,11 +122,10 @@ def failure_reason(error: FinxError) -> str:
 
 
 def result_fields(result: ExtractionResult, document: IngestedDocument) -> dict[str, Any]:
-    """Status and result of an extraction; each value's source gets its page and line."""
-    payload = result.model_dump(mode="json", exclude={"raw"} if result.status in ("ok", "partial") else set())
-    for source in payload["sources"]:
-        if source["start"] is not None:
-            source["page"], source["line"] = document.position(source["start"])
+    """Status and result of an extraction; each value's source gets its page, line and boxes."""
+    payload = locate(result, document).model_dump(
+        mode="json", exclude={"raw"} if result.status in ("ok", "partial") else set()
+    )
     if result.status in ("ok", "partial"):
         return {"status": "ok", "reason": None, "retryable": False, "error": None, "result": payload}
     return {"status": "error", "reason": result.status, "retryable": False, "error": result.error, "result": payload}

@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from service.config import MAX_DOCUMENT_BYTES
 from service.errors import FinxError
-from service.ingest.base import IngestedDocument, IngestError, join_pages
+from service.ingest.base import IngestedDocument, IngestError, join_pages, joined_boxes, scaled
 from service.ingest.ocr import ocr_image
 from service.ingest.pdf import read_pdf
 
@@ -261,10 +261,25 @@ def read_csv(data: bytes, name: str) -> IngestedDocument:
 
 # images -------------------------------------------------------------------------------------
 def read_image(data: bytes, name: str) -> IngestedDocument:
-    pages = ocr_image(data, name).rstrip("\f").split("\f")
-    text, starts = join_pages([page.strip("\n") for page in pages])
+    pages = ocr_image(data, name)
+    text, starts = join_pages([page.text for page in pages])
     media_type = next((kind for magic, kind in MAGIC if data.startswith(magic)), "image")
-    return IngestedDocument(text, media_type, starts, list(range(1, len(starts) + 1)))
+    factor = 72 / image_dpi(data)
+    boxes = joined_boxes([scaled(page.char_boxes, factor) for page in pages])
+    sizes = tuple((page.size[0] * factor, page.size[1] * factor) for page in pages)
+    return IngestedDocument(text, media_type, starts, list(range(1, len(starts) + 1)), boxes, sizes)
+
+
+def image_dpi(data: bytes) -> float:
+    """The horizontal resolution an image file states (72 when it states none)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            dpi = image.info.get("dpi", (72, 72))[0]
+    except (OSError, ValueError, TypeError, IndexError):
+        return 72.0
+    return float(dpi) if isinstance(dpi, int | float) and 1 <= dpi <= 10000 else 72.0
 
 
 READERS: dict[str, Callable[[bytes, str], IngestedDocument]] = {

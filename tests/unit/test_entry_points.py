@@ -85,8 +85,10 @@ def test_every_entry_point_reads_the_same_bytes_the_same_way(
     outcomes = {
         "cli file": outcome(lambda: read_input(str(file))),
         "cli stdin": outcome(lambda: read_input("-")),
-        "grpc data text/plain": outcome(lambda: request_from_pb(request(data=data, media_type="text/plain")).document),
-        "grpc data, no media type": outcome(lambda: request_from_pb(request(data=data)).document),
+        "grpc data text/plain": outcome(
+            lambda: request_from_pb(request(data=data, media_type="text/plain")).ingested.text
+        ),
+        "grpc data, no media type": outcome(lambda: request_from_pb(request(data=data)).ingested.text),
         "batch": batch_outcome(data, tmp_path),
     }
     try:
@@ -94,7 +96,7 @@ def test_every_entry_point_reads_the_same_bytes_the_same_way(
     except UnicodeDecodeError:
         pass
     else:  # the `text` field carries a string: the same bytes as UTF-8
-        outcomes["grpc text"] = outcome(lambda: request_from_pb(request(text=as_str)).document)
+        outcomes["grpc text"] = outcome(lambda: request_from_pb(request(text=as_str)).ingested.text)
     assert outcomes == dict.fromkeys(outcomes, expected)
 
 
@@ -104,4 +106,6 @@ def test_binary_media_types_must_match_their_signature_everywhere(tmp_path: Path
     file = tmp_path / "scan.png"
     file.write_bytes(fake_png)
     assert outcome(lambda: read_input(str(file))) == "unreadable"
-    assert outcome(lambda: request_from_pb(request(data=fake_png, media_type="image/png")).document) == "unreadable"
+    assert (
+        outcome(lambda: request_from_pb(request(data=fake_png, media_type="image/png")).ingested.text) == "unreadable"
+    )

@@ -113,11 +113,11 @@ def test_any_bytes_through_every_entry_point_give_text_or_a_clear_error(data: by
         return
     text_or_clear_error(lambda: read_document(data, f"doc{extension}").text)
     text_or_clear_error(lambda: read_unnamed(data, "standard input").text)
-    text_or_clear_error(lambda: request_from_pb(pb.ExtractRequest(data=data, schema_name="receipt")).document)
+    text_or_clear_error(lambda: request_from_pb(pb.ExtractRequest(data=data, schema_name="receipt")).ingested.text)
     typed = pb.ExtractRequest(data=data, media_type=media_type, schema_name="receipt")
-    text_or_clear_error(lambda: request_from_pb(typed).document)
+    text_or_clear_error(lambda: request_from_pb(typed).ingested.text)
     as_text = data.decode("utf-8", errors="replace")
-    text_or_clear_error(lambda: request_from_pb(pb.ExtractRequest(text=as_text, schema_name="receipt")).document)
+    text_or_clear_error(lambda: request_from_pb(pb.ExtractRequest(text=as_text, schema_name="receipt")).ingested.text)
 
 
 # folders -----------------------------------------------------------------------------------
