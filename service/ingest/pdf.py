@@ -5,6 +5,7 @@ pdfium is not thread-safe: every use of it holds `PDFIUM_LOCK` (batches read man
 threads at once). OCR runs outside the lock, on the rendered page images.
 """
 
+import ctypes
 import io
 import threading
 from dataclasses import dataclass
@@ -73,9 +74,13 @@ def read_pages(data: bytes, name: str) -> tuple[list[PdfPage], dict[int, bytes]]
 
 def text_layer(textpage: Any, page_height: float) -> tuple[str, list[Box | None]]:
     """A page's text (line breaks as `\\n`) and each character's box, flipped to top-left origin."""
+    import pypdfium2.raw as pdfium_c
+
     raw = textpage.get_text_range()
     text: list[str] = []
     boxes: list[Box | None] = []
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))  # reused: ~20x faster than get_charbox
+    count = textpage.count_chars()
     index = 0
     while index < len(raw):
         character = raw[index]
@@ -85,9 +90,9 @@ def text_layer(textpage: Any, page_height: float) -> tuple[str, list[Box | None]
             boxes.append(None)
             continue
         box = None
-        if not character.isspace() and index < textpage.count_chars():
-            left, bottom, right, top = textpage.get_charbox(index)
-            box = (left, page_height - top, right, page_height - bottom)
+        if not character.isspace() and index < count:
+            pdfium_c.FPDFText_GetCharBox(textpage.raw, index, left, right, bottom, top)
+            box = (left.value, page_height - top.value, right.value, page_height - bottom.value)
         text.append(character)
         boxes.append(box)
         index += 1
