@@ -10,6 +10,7 @@ of everything, `guard.RequestGuard`: known host names only, writes only from the
 (origin checks and a CSRF token rendered into every page), and protective headers.
 """
 
+import asyncio
 import hmac
 import json
 import secrets
@@ -26,6 +27,7 @@ from starlette.routing import Route
 
 from service.errors import FinxError
 from service.review.guard import RequestGuard
+from service.review.pages import page_views, render_page
 from service.review.session import ReviewItem, ReviewSession
 
 TEMPLATES = Environment(
@@ -56,8 +58,16 @@ def create_app(
         except FinxError as error:
             return HTMLResponse(str(error), status_code=404)
         return page("document.html", request, session=session, index=index, item=item,
-                    fields=fields_of(session, item), segments=segments(item),
+                    fields=fields_of(session, item), segments=segments(item), pages=page_views(item),
                     error=request.query_params.get("error"))  # fmt: skip
+
+    async def page_image(request: Request) -> Response:
+        try:
+            item = session.item(int(request.path_params["index"]))
+            png = await asyncio.to_thread(render_page, item, int(request.path_params["number"]))
+        except FinxError as error:
+            return HTMLResponse(str(error), status_code=404)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def save(request: Request) -> Response:
         index = int(request.path_params["index"])
@@ -97,6 +107,7 @@ def create_app(
             Route("/doc/{index:int}", show),
             Route("/doc/{index:int}", save, methods=["POST"]),
             Route("/doc/{index:int}/draft", draft, methods=["POST"]),
+            Route("/doc/{index:int}/page/{number:int}.png", page_image),
         ],
         middleware=middleware,
     )

@@ -34,6 +34,8 @@ class ReviewItem:
     sources: list[dict[str, Any]]
     confidence: dict[str, float]
     status: str
+    file: Path | None = None
+    """The document's file (its pages are rendered for the page view)."""
 
     @property
     def least_confidence(self) -> float:
@@ -152,6 +154,7 @@ def open_session(results: Path, input_dir: Path, schema: SchemaSpec, out: Path) 
                 sources=result.get("sources") or [],
                 confidence=result.get("confidence") or {},
                 status=record.get("status", "error"),
+                file=input_dir / path,
             )
         )
     if not items:

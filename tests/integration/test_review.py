@@ -229,3 +229,62 @@ def test_a_page_from_another_origin_cannot_save(page, browser, foreign_origin) -
     assert not out.exists()
     browser.get(url + "/doc/0")  # the review page itself still works, and shows no foreign value
     assert "EVIL CORP" not in browser.page_source
+
+
+@pytest.fixture
+def pdf_page(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A review of one invoice PDF (the batch example), with its values located as a batch would."""
+    import uvicorn
+
+    from service.ingest import read_document
+
+    (tmp_path / "in").mkdir()
+    pdf = (ROOT / "examples" / "batch" / "invoices" / "acme-invoice.pdf").read_bytes()
+    (tmp_path / "in" / "acme.pdf").write_bytes(pdf)
+    text = read_document(pdf, "acme.pdf").text
+    company = text.splitlines()[0]
+    data = {"company": company, "date": "21/02/2026", "address": None, "total": None}
+    line = {"path": "acme.pdf", "status": "ok", "result": {"data": data, "confidence": {"company": 0.95, "date": 0.6},
+            "sources": [source(text, "company", company), source(text, "date", "21/02/2026")]}}  # fmt: skip
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    session = open_session(results, tmp_path / "in", get_schema("receipt"), tmp_path / "reviewed.jsonl")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(session), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", tmp_path / "reviewed.jsonl", text
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_a_pdf_shows_its_page_with_every_values_box_and_a_box_sets_the_field(pdf_page, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    url, _, _ = pdf_page
+    browser.get(url + "/doc/0")
+    image = browser.find_element(By.CSS_SELECTOR, "svg.page image")
+    wait_for(lambda: browser.execute_script(
+        "return fetch(arguments[0]).then(r => r.ok && r.headers.get('content-type'))", image.get_attribute("href")
+    ) == "image/png")  # fmt: skip
+    boxes = browser.find_elements(By.CSS_SELECTOR, "rect.box")
+    assert [box.get_attribute("data-path") for box in boxes] == ["company", "date"]
+    assert [box.get_attribute("class") for box in boxes] == ["box sure active", "box unsure"]  # company is focused
+    width, height = (
+        float(value)
+        for value in browser.find_element(By.CSS_SELECTOR, "svg.page").get_dom_attribute("viewBox").split()[2:]
+    )
+    for box in boxes:
+        x, y = float(box.get_attribute("x")), float(box.get_attribute("y"))
+        assert 0 <= x < width and 0 <= y < height
+    browser.find_element(By.ID, "f-address").click()
+    browser.find_element(By.TAG_NAME, "body").click()  # leave the text box; the address field stays focused
+    boxes[1].click()
+    wait_for(lambda: field_value(browser, "address") == "21/02/2026")
+    if os.environ.get("FINX_REVIEW_PAGE_SCREENSHOT"):
+        browser.save_screenshot(os.environ["FINX_REVIEW_PAGE_SCREENSHOT"])
