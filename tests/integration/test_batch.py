@@ -141,3 +141,37 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
     local, remote = by_path(local_out), by_path(remote_out)
     assert set(local) == set(remote)
     assert local == remote
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="Tesseract is not installed (make ocr): the scan needs OCR"
+)
+def test_the_example_batch_gives_pdf_and_scan_values_boxes_on_their_pages(vllm_engine, tmp_path):
+    import pypdfium2 as pdfium
+
+    from service.schemas import get_schema
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "batch"
+    out = tmp_path / "results.jsonl"
+    config = BatchConfig(examples, out, get_schema("receipt"), ExtractOptions(max_tokens=MAX_TOKENS), concurrency=8)
+    asyncio.run(run_batch(config, LocalBackend(lambda: Extractor(vllm_engine), adapter=None)))
+    lines = {record["path"]: record for record in read_records(out)}
+    for path in ("invoices/acme-invoice.pdf", "scans/diy-receipt.png"):
+        result = lines[path]["result"]
+        (width, height), located = result["page_sizes"][0], [s for s in result["sources"] if s["start"] is not None]
+        assert located, path
+        for source in located:
+            assert source["page"] == 1 and source["boxes"], (path, source)
+            for x0, y0, x1, y1 in source["boxes"]:
+                assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (path, source)
+    page = pdfium.PdfDocument((examples / "invoices" / "acme-invoice.pdf").read_bytes())[0]
+    page_height = page.get_size()[1]
+    for source in [s for s in lines["invoices/acme-invoice.pdf"]["result"]["sources"] if s["start"] is not None]:
+        x0, y0, x1, y1 = source["boxes"][0]
+        inside = page.get_textpage().get_text_bounded(
+            left=x0 - 0.5, bottom=page_height - y1 - 0.5, right=x1 + 0.5, top=page_height - y0 + 0.5
+        )
+        assert source["value"].split()[0] in inside, (source, inside)  # pdfium's own text in the box
+    text_line = lines["receipts/corner-cafe.txt"]["result"]
+    assert text_line["page_sizes"] is None
+    assert all(source["boxes"] is None for source in text_line["sources"])
