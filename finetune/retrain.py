@@ -12,7 +12,8 @@ what the owner asked for; train from the current adapter, or from scratch over a
 used plus the new examples; evaluate current and candidate with the same engine and decoding on
 the fixed dev set (hand-made documents of every built-in schema), the held-back examples and the
 owner's own dev files; register the candidate as a new version with its per-group and per-field
-scores; promote it only if no group's headline score drops by more than its schema's tolerance.
+scores; promote it only if no group's headline score drops by more than its schema's tolerance,
+and never refuse for less than the group's noise floor (`NOISE_VALUES` gold values' worth).
 The reason names the group and the fields that decided it. Nothing touches the registry until
 training and evaluation have finished, so a crash leaves the current adapter serving.
 """
@@ -50,6 +51,9 @@ MIN_HELD_BACK = 2
 examples is not held back (every one is needed for training) and the report says so."""
 HELD_BACK_SOURCE = "held-back"
 OWNER_DEV_SOURCE = "owner-dev"
+NOISE_VALUES = 2
+"""A candidate may move a group's score by this many gold values' worth without being refused:
+on a dev set of a dozen documents one value flips by chance (`noise_floors`)."""
 
 
 @dataclass
@@ -75,6 +79,17 @@ def group_schema(group: str) -> str:
     return group.split("/", 1)[-1].split(":", 1)[0]
 
 
+def noise_floors(report: dict[str, Any]) -> dict[str, float]:
+    """Per group, the score change of `NOISE_VALUES` gold values: on a small dev set a score moves
+    by that much by chance, so no tolerance below it is applied."""
+    floors = {}
+    for key, group in report["groups"].items():
+        counts = group.get("entity_f1") or group.get("field_f1_micro") or {}
+        values = counts.get("tp", 0) + counts.get("fn", 0)
+        floors[key] = round(NOISE_VALUES / values, 4) if values else 0.0
+    return floors
+
+
 def should_promote(
     current: dict[str, float],
     candidate: dict[str, float],
@@ -82,10 +97,13 @@ def should_promote(
     tolerances: dict[str, float] | None = None,
     current_fields: dict[str, dict[str, float]] | None = None,
     candidate_fields: dict[str, dict[str, float]] | None = None,
+    floors: dict[str, float] | None = None,
 ) -> tuple[bool, str]:
     """Promote unless some group's headline score drops by more than its schema's tolerance
-    (`tolerances` by schema name, else `tolerance`); the reason names the group and its fields."""
-    allowed = {key: (tolerances or {}).get(group_schema(key), tolerance) for key in current}
+    (`tolerances` by schema name, else `tolerance`, and never less than the group's noise floor);
+    the reason names the group and its fields."""
+    configured = {key: (tolerances or {}).get(group_schema(key), tolerance) for key in current}
+    allowed = {key: max(configured[key], (floors or {}).get(key, 0.0)) for key in current}
     excess = {key: current[key] - candidate.get(key, 0.0) - allowed[key] for key in current}
     worst = max(excess, key=lambda key: excess[key], default=None)
     if worst is None or excess[worst] <= 0:
@@ -254,7 +272,7 @@ def train_and_gate(
     outcome.candidate_scores, outcome.candidate_fields = headlines(candidate_report), field_scores(candidate_report)
     promote, reason = should_promote(
         outcome.current_scores, outcome.candidate_scores, gate.tolerance, gate.tolerances,
-        outcome.current_fields, outcome.candidate_fields,
+        outcome.current_fields, outcome.candidate_fields, noise_floors(current_report),
     )  # fmt: skip
     manifest = registry.register(
         adapter_dir,

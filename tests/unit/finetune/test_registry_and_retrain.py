@@ -9,7 +9,7 @@ import pytest
 import finetune.retrain as retrain_module
 import service.adapters.registry as registry_module
 from finetune.examples import load_examples
-from finetune.retrain import hold_back, retrain, should_promote
+from finetune.retrain import hold_back, noise_floors, retrain, should_promote
 from service.adapters.registry import AdapterRegistry, CurrentChanged
 from service.errors import AdapterNotFound, FinxError
 from tests.unit.finetune.test_examples_and_importers import FORMATS
@@ -297,3 +297,19 @@ def test_held_back_examples_are_measured_not_trained_on(registry, isolated, monk
     assert [e.id for e in measured[0] if e.source == "owner-dev"] == ["ok-1", "ok-2"]
     assert measured[0] == measured[1]  # current and candidate on the same examples
     assert registry.manifest(outcome.version).data["held_back"] == {"receipt": 2}
+
+
+def test_no_group_is_refused_for_less_than_its_noise_floor():
+    report = {"groups": {
+        "finx-dev/receipt": {"entity_f1": None, "field_f1_micro": {"tp": 30, "fp": 5, "fn": 18}},
+        "finer-ord/entities": {"entity_f1": {"tp": 150, "fp": 40, "fn": 50}, "field_f1_micro": {"tp": 0, "fn": 0}},
+    }}  # fmt: skip
+    floors = noise_floors(report)
+    assert floors == {"finx-dev/receipt": round(2 / 48, 4), "finer-ord/entities": 0.01}
+    current, candidate = {"finx-dev/receipt": 0.80}, {"finx-dev/receipt": 0.77}  # one value of 48 flipped
+    assert should_promote(current, candidate, 0.01)[0] is False
+    promote, reason = should_promote(current, candidate, 0.01, floors=floors)
+    assert promote
+    scrambled = {"finx-dev/receipt": 0.55}
+    promote, reason = should_promote(current, scrambled, 0.01, floors=floors)
+    assert not promote and reason.startswith("finx-dev/receipt drops 0.800 -> 0.550 (tolerance 0.0417)")
