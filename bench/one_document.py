@@ -1,0 +1,46 @@
+"""Benchmark: one document from the CLI, `finx extract examples/receipt.txt`, as a user runs it:
+whole-process wall time per engine and dtype, and whether the answer is the same.
+
+Run (from the checkout root): .venv/bin/python -m bench.one_document [--file examples/receipt.txt]
+Each setting runs `finx extract FILE --json` in a fresh process (merged weights already cached by
+a first untimed run), so the time includes Python start-up, imports, engine start and extraction.
+Prints numbers; not a test.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = [("vllm", "float32"), ("vllm", "auto"), ("transformers", "float32"), ("transformers", "auto")]
+
+
+def run(file: str, engine: str, dtype: str) -> tuple[float, dict]:
+    command = [sys.executable, "-m", "service.cli", "extract", file, "--schema", "receipt", "--json",
+               "--engine", engine, "--dtype", dtype]  # fmt: skip
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=os.environ)
+    return time.perf_counter() - started, json.loads(completed.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", default="examples/receipt.txt")
+    args = parser.parse_args()
+    for engine, dtype in SETTINGS:  # build the merged weights of each dtype once, untimed
+        run(args.file, engine, dtype)
+    print(f"{'engine':14} {'dtype':8} {'ran as':9} {'wall s':>7} {'extract s':>9}  answer")
+    first = None
+    for engine, dtype in SETTINGS:
+        seconds, result = run(args.file, engine, dtype)
+        first = first or result["data"]
+        same = "same" if result["data"] == first else f"differs: {json.dumps(result['data'])}"
+        print(f"{engine:14} {dtype:8} {result['dtype']:9} {seconds:>7.1f} {result['timings']['total_s']:>9.2f}  {same}")
+
+
+if __name__ == "__main__":
+    main()
