@@ -124,16 +124,18 @@ def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
         raise output_error(path, error) from None
 
 
-def write_csv(records: list[dict[str, Any]], path: Path) -> int:
+def write_csv(records: list[dict[str, Any]], path: Path, boxes: bool = False) -> int:
     """One row per document: path, status, reason, error, then every scalar field of the results,
-    each followed by its confidence (`FIELD_confidence`)."""
+    each followed by its confidence (`FIELD_confidence`), and with `boxes` by its page and boxes
+    (`FIELD_page`, `FIELD_boxes`: `x0 y0 x1 y1` in points per line of the value, `;` between lines;
+    empty for text documents)."""
     fields: dict[str, None] = {}
     for record in records:
         data = (record.get("result") or {}).get("data") or {}
         fields.update({key: None for key, value in data.items() if not isinstance(value, list | dict)})
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        _write_csv_rows(records, fields, temporary)
+        _write_csv_rows(records, fields, temporary, boxes)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
@@ -141,16 +143,22 @@ def write_csv(records: list[dict[str, Any]], path: Path) -> int:
     return len(records)
 
 
-def _write_csv_rows(records: list[dict[str, Any]], fields: dict[str, None], temporary: Path) -> None:
+def _write_csv_rows(records: list[dict[str, Any]], fields: dict[str, None], temporary: Path, boxes: bool) -> None:
+    suffixes = ("", "_confidence", "_page", "_boxes") if boxes else ("", "_confidence")
     with temporary.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["path", "status", "reason", "error", *(f"{f}{suffix}" for f in fields for suffix in ("", "_confidence"))]
-        )
+        writer.writerow(["path", "status", "reason", "error", *(f"{f}{suffix}" for f in fields for suffix in suffixes)])
         for record in records:
             result = record.get("result") or {}
             data, confidence = result.get("data") or {}, result.get("confidence") or {}
-            cells = [cell for field in fields for cell in (data.get(field), confidence.get(field))]
+            sources = {source["path"]: source for source in result.get("sources") or []}
+            cells = []
+            for field in fields:
+                cells += [data.get(field), confidence.get(field)]
+                if boxes:
+                    source = sources.get(field) or {}
+                    lines = source.get("boxes") or []
+                    cells += [source.get("page"), ";".join(" ".join(f"{v:g}" for v in box) for box in lines) or None]
             writer.writerow([record["path"], record["status"], record.get("reason") or "", record.get("error") or "",
                              *("" if value is None else value for value in cells)])  # fmt: skip
         handle.flush()

@@ -59,6 +59,9 @@ def batch(
     max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = DEFAULT_MAX_MB,
     follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
+    csv_boxes: Annotated[
+        bool, typer.Option("--csv-boxes", help="With --csv: each field's page and boxes too (PDFs, scans).")
+    ] = False,
     engine: Annotated[EngineName, typer.Option(help="Generation engine (in-process runs).")] = ENGINE_DEFAULTS.engine,
     dtype: DtypeOption = ENGINE_DEFAULTS.dtype,
     grounding: GroundingOption = True,
@@ -168,7 +171,7 @@ def batch(
     for line in summary.lines():
         typer.echo(line, err=True)
     if csv is not None:
-        write_csv(read_records(out), csv)
+        write_csv(read_records(out), csv, boxes=csv_boxes)
     if summary.interrupted:
         typer.echo(f"finx batch: stopped; run again with --resume to carry on ({out})", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -63,6 +63,22 @@ def test_csv_flattens_scalar_fields_each_with_its_confidence(tmp_path: Path) -> 
     ]
 
 
+def test_csv_boxes_add_each_fields_page_and_boxes(tmp_path: Path) -> None:
+    records = [record("a.pdf", total="1.00", company="ACME"), record("b.txt", total="2.00")]
+    records[0]["result"]["sources"] = [
+        {"path": "total", "page": 2, "boxes": [[10.5, 20.0, 40.0, 30.25]]},
+        {"path": "company", "page": 1, "boxes": [[1.0, 2.0, 3.0, 4.0], [1.0, 5.0, 3.0, 7.0]]},
+    ]
+    records[1]["result"]["sources"] = [{"path": "total", "page": 1, "boxes": None}]
+    path = tmp_path / "r.csv"
+    write_csv(records, path, boxes=True)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0][4:] == ["total", "total_confidence", "total_page", "total_boxes", "company", "company_confidence",
+                           "company_page", "company_boxes"]  # fmt: skip
+    assert rows[1][4:] == ["1.00", "", "2", "10.5 20 40 30.25", "ACME", "", "1", "1 2 3 4;1 5 3 7"]
+    assert rows[2][4:] == ["2.00", "", "1", "", "", "", "", ""]
+
+
 def test_resume_keeps_the_latest_line_of_a_redone_document(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     old, new = record("a.txt", total="1.00"), record("a.txt", total="2.00")
