@@ -62,15 +62,10 @@ class ExtractionActor:
 
     @property
     def extractor(self) -> "Extractor":
-        from service.engines import create_engine
-        from service.extractor import Extractor
-        from service.retrieval import create_retriever
+        from service.runtime import start_extractor
 
         if self._extractor is None:
-            wants_retrieval = self.options.link_entities or self.options.reference_context
-            retriever = create_retriever(self.retrieval) if wants_retrieval else None
-            engine = create_engine(self.engine_config)
-            self._extractor = Extractor(engine, retriever=retriever, retrieval=self.retrieval)
+            self._extractor = start_extractor(self.engine_config, self.retrieval, self.options)
         return self._extractor
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:

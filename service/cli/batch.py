@@ -138,17 +138,16 @@ def batch(
             backend: Any = ServerBackend(server, reference, token=env("FINX_AUTH_TOKEN"))
             return await run_batch(config, backend, stop, progress)
         from service.batch import LocalBackend
-        from service.engines import create_engine
         from service.extractor import Extractor
-        from service.retrieval import create_retriever
+        from service.runtime import start_extractor
 
         retrieval = RetrievalConfig(store_path=refs)
-        retriever = create_retriever(retrieval) if link or reference_context else None
         engines: list[Engine] = []
 
         def start() -> Extractor:
-            engines.append(create_engine(single_adapter_engine(engine, local, dtype=dtype)))
-            return Extractor(engines[-1], retriever=retriever, retrieval=retrieval)
+            extractor = start_extractor(single_adapter_engine(engine, local, dtype=dtype), retrieval, options)
+            engines.append(extractor.engine)
+            return extractor
 
         def stop_engines() -> None:
             for running in engines:

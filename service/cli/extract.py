@@ -87,17 +87,18 @@ def extract(
         result = extract_via_server(server, document, spec, adapter_reference(adapter, base), options)
     else:
         quiet_engine_logs()
-        from service.engines import create_engine
-        from service.extractor import ExtractionTask, Extractor
-        from service.retrieval import create_retriever
+        from service.extractor import ExtractionTask
+        from service.runtime import start_extractor
 
         config = single_adapter_engine(engine, local, backend, dtype)
-        retrieval = RetrievalConfig(store_path=refs)
         task = ExtractionTask(document, spec, local, options)
         try:
-            retriever = create_retriever(retrieval) if link or reference_context else None
-            with engine_output_to_log(), create_engine(config) as running:
-                result = Extractor(running, retriever=retriever, retrieval=retrieval).extract(task)
+            with engine_output_to_log():
+                extractor = start_extractor(config, RetrievalConfig(store_path=refs), options)
+                try:
+                    result = extractor.extract(task)
+                finally:
+                    extractor.engine.close()
         except FinxError as error:
             fail(str(error))
     if as_json:
