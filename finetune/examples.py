@@ -45,7 +45,7 @@ class Example:
     source: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        schema: str | dict[str, Any] = self.schema.source_schema or self.schema.name
+        schema = self.schema.reference
         record = {"id": self.id, "schema": schema, "text": self.text, "target": self.target}
         return record | ({"source": self.source} if self.source else {})
 

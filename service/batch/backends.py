@@ -104,7 +104,7 @@ class ServerBackend:
         if self.reader is None:
             await self._start()
         request_id = str(next(self.ids))
-        schema_ref: str | dict[str, Any] = schema.source_schema or schema.name
+        schema_ref = schema.reference
         request = extract_request(text, schema_ref, request_id=request_id, adapter=self.adapter, options=options)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future

@@ -137,7 +137,7 @@ def run_batch_on_ray(
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         rows = [candidate_row(candidate, done) for candidate in candidates]
-        schema_ref = config.schema.source_schema or config.schema.name
+        schema_ref = config.schema.reference
         read_kwargs = {
             "schema_label": config.schema.label,
             "adapter_label": adapter_label,

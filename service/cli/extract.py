@@ -125,7 +125,7 @@ def extract_via_server(
 
     from service.client import FinxClient
 
-    schema_ref: SchemaReference = spec.output_model or spec.source_schema or spec.name
+    schema_ref: SchemaReference = spec.output_model or spec.reference
     try:
         with FinxClient(server, token=env("FINX_AUTH_TOKEN")) as client:
             return client.extract(document, schema_ref, adapter=adapter, options=options)

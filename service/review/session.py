@@ -109,7 +109,7 @@ class ReviewSession:
             value = self.schema.model.model_validate(target)
         except ValidationError as invalid:
             raise FinxError(f"the corrected object does not fit {self.schema.label}: {invalid}") from None
-        schema_ref: str | dict[str, Any] = self.schema.source_schema or self.schema.name
+        schema_ref = self.schema.reference
         record = {"id": item.id, "schema": schema_ref, "text": item.document.text,
                   "target": self.schema.dump(value), "source": "review"}  # fmt: skip
         chosen = {name: checked_span(span, item.document.text) for name, span in (spans or {}).items()}

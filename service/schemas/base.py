@@ -39,6 +39,12 @@ class SchemaSpec:
         return schema_hash(self.json_schema)
 
     @property
+    def reference(self) -> str | JsonSchema:
+        """How the schema travels to a service or into a labeled example: its name, or the JSON
+        Schema as given for a custom one."""
+        return self.source_schema or self.name
+
+    @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
