@@ -37,7 +37,7 @@ from finetune.train import TrainConfig, examples_hash
 from finetune.train import main as train_main
 from service.adapters.registry import AdapterRegistry, CurrentChanged
 from service.config import EngineConfig, finx_home
-from service.errors import FinxError
+from service.errors import FinxError, storage_error
 
 DEFAULT_RETRAIN_CONFIG = Path(__file__).resolve().parent / "configs" / "retrain.yaml"
 DEFAULT_DEV = Path(str(resources.files("finetune").joinpath("dev")))
@@ -212,8 +212,11 @@ def retrain(
         dev_examples += [replace(example, source=OWNER_DEV_SOURCE) for example in load_dev(path)]
 
     runs = finx_home() / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    run_dir = Path(tempfile.mkdtemp(prefix="retrain-", dir=runs))
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        run_dir = Path(tempfile.mkdtemp(prefix="retrain-", dir=runs))
+    except OSError as error:
+        raise storage_error(runs, error, "free space under $FINX_HOME/runs; nothing was trained") from None
     try:
         gate = Gate(dev_examples, tolerance, tolerances or {})
         return train_and_gate(

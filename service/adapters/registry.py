@@ -32,9 +32,10 @@ from typing import Any
 from filelock import FileLock
 
 from service.config import env, finx_home
-from service.errors import AdapterNotFound, FinxError
+from service.errors import AdapterNotFound, FinxError, storage_error
 from service.model_store import file_sha256
 
+REGISTRY_HINT = "free space in the registry's folder (FINX_ADAPTERS); the current adapter is unchanged"
 LOCK_TIMEOUT_S = 60.0
 """How long a registry change waits for another process's change to finish."""
 SHIPPED_ADAPTER = Path(str(resources.files("service.adapters").joinpath("shipped", "finx-lora-v3")))
@@ -146,7 +147,10 @@ class AdapterRegistry:
             scores=scores,
             shipped_sha256=shipped_sha256,
         )
-        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.versions))
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.versions))
+        except OSError as error:
+            raise storage_error(self.versions, error, REGISTRY_HINT) from None
         try:
             for item in adapter_dir.iterdir():
                 if item.is_file():
@@ -157,6 +161,8 @@ class AdapterRegistry:
             fsync_path(staging)
             staging.rename(self.versions / version)
             fsync_path(self.versions)
+        except OSError as error:  # nothing half-written is registered: the staging folder goes
+            raise storage_error(self.versions / version, error, REGISTRY_HINT) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return manifest
@@ -199,12 +205,16 @@ class AdapterRegistry:
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def _write_state(self, state: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         staging = self.root / f".current.json.{os.getpid()}"
-        staging.write_text(json.dumps(state) + "\n")
-        fsync_path(staging)
-        staging.replace(self.root / "current.json")
-        fsync_path(self.root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging.write_text(json.dumps(state) + "\n")
+            fsync_path(staging)
+            staging.replace(self.root / "current.json")
+            fsync_path(self.root)
+        except OSError as error:  # current.json is untouched: the previous version stays current
+            staging.unlink(missing_ok=True)
+            raise storage_error(self.root / "current.json", error, REGISTRY_HINT) from None
 
     def _next_version(self) -> str:
         numbers = [int(p.name[1:]) for p in self.versions.glob("v[0-9]*") if p.name[1:].isdigit()]

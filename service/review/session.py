@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.errors import FinxError
+from service.errors import FinxError, storage_error
 from service.ingest import IngestedDocument, read_document
 from service.schemas.base import SchemaSpec
 
@@ -181,10 +181,15 @@ def checked_span(span: Any, text: str) -> list[int]:
 
 
 def write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace `path` with `content` whole, or raise `StorageError` with the file as it was."""
     staging = path.with_name(f".{path.name}.tmp")
-    with staging.open("w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(staging, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with staging.open("w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staging, path)
+    except OSError as error:
+        staging.unlink(missing_ok=True)
+        raise storage_error(path, error, "free space, then save again: what was saved before is intact") from None
