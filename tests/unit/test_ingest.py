@@ -178,3 +178,39 @@ def test_any_failure_inside_a_reader_is_the_files_reason(monkeypatch) -> None:
     monkeypatch.setitem(readers.READERS, "text/html", broken)
     with pytest.raises(IngestError, match=r"page.html: the text/html reader failed \(error: unpack requires"):
         read_document(b"<p>x</p>", "page.html")
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        pytest.param(b"<div>" * 200_000 + b"TOTAL 9.00" + b"</div>" * 200_000, "deep.html", id="html-nested-200k"),
+        pytest.param(b"<a>" * 50_000 + b"x" + b"</a>" * 50_000, "deep.xml.html", id="xml-like-nested-50k"),
+        pytest.param(b"<!--" * 100_000 + b"-->", "comments.html", id="html-unclosed-comments"),
+        pytest.param(
+            b"From: a@example.com\r\nSubject: " + b"x" * 2_000_000 + b"\r\n\r\nTOTAL 9.00\r\n",
+            "header.eml",
+            id="eml-2MB-header",
+        ),
+        pytest.param(
+            b"From: a@example.com\r\n" + b"X-Many: y\r\n" * 100_000 + b"\r\nbody\r\n",
+            "headers.eml",
+            id="eml-100k-headers",
+        ),
+        pytest.param(
+            b"%PDF-1.7\n" + b"1 0 obj << /Kids [" * 20_000 + b"\n%%EOF", "nested.pdf", id="pdf-nested-objects"
+        ),
+        pytest.param(
+            b"%PDF-1.4\n1 0 obj <</Type /Outlines /First 1 0 R /Last 1 0 R>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF",
+            "cycle.pdf",
+            id="pdf-outline-cycle",
+        ),
+        pytest.param(b"a," * 3_000_000 + b"\n", "wide.csv", id="csv-3M-columns"),
+    ],
+)
+def test_hostile_structures_give_text_or_a_reason_never_a_crash(data: bytes, name: str) -> None:
+    try:
+        document = read_document(data, name)
+    except IngestError as refused:
+        assert refused.reason in ("unreadable", "empty", "too_large") and name in str(refused)
+    else:
+        assert isinstance(document.text, str)
