@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from service.chunking import normalised_key
+from service.value_paths import child_path, item_path
 
 Path = str
 LeafSpans = dict[Path, tuple[int, int]]
@@ -68,10 +69,10 @@ def _container(text: str, index: int, path: Path, spans: LeafSpans, closer: str,
             index = _skip(text, key_end)
             if text[index] != ":":
                 raise ValueError(f"expected ':' at {index}")
-            child = f"{path}.{key}" if path else key
+            child = child_path(path, key)
             index = _skip(text, index + 1)
         else:
-            child = f"{path}[{position}]"
+            child = item_path(path, position)
         index = _skip(text, _value(text, index, child, spans))
         position += 1
         if index < len(text) and text[index] == ",":
@@ -137,10 +138,13 @@ def leaf_values(data: Any, path: Path = "") -> dict[Path, Any]:
         return {
             key: value
             for name, child in data.items()
-            for key, value in leaf_values(child, f"{path}.{name}" if path else name).items()
+            for key, value in leaf_values(child, child_path(path, name)).items()
         }
     if isinstance(data, list):
-        return {key: value for i, child in enumerate(data) for key, value in leaf_values(child, f"{path}[{i}]").items()}
+        leaves: dict[Path, Any] = {}
+        for index, child in enumerate(data):
+            leaves.update(leaf_values(child, item_path(path, index)))
+        return leaves
     return {path: data}
 
 
@@ -177,9 +181,7 @@ def withhold(
     if isinstance(data, dict):
         properties = schema.get("properties") or _non_null(schema).get("properties", {})
         return {
-            name: withhold(
-                child, properties.get(name, {}), confidences, threshold, removed, f"{path}.{name}" if path else name
-            )
+            name: withhold(child, properties.get(name, {}), confidences, threshold, removed, child_path(path, name))
             for name, child in data.items()
         }
     if isinstance(data, list):
@@ -187,11 +189,11 @@ def withhold(
         items = array.get("items", {})
         kept = []
         for i, child in enumerate(data):
-            child_path = f"{path}[{i}]"
-            if _below(child, child_path, confidences, threshold) and len(data) > array.get("minItems", 0):
-                removed.append(child_path)
+            here = item_path(path, i)
+            if _below(child, here, confidences, threshold) and len(data) > array.get("minItems", 0):
+                removed.append(here)
                 continue
-            kept.append(withhold(child, items, confidences, threshold, removed, child_path))
+            kept.append(withhold(child, items, confidences, threshold, removed, here))
         return kept
     if data is not None and _below(data, path, confidences, threshold) and _nullable(schema):
         removed.append(path)

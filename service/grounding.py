@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from service.value_paths import child_path, item_path
+
 MatchKind = Literal["exact", "case_insensitive", "whitespace", "fuzzy", "not_found"]
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
@@ -50,10 +52,10 @@ def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield path, data
     elif isinstance(data, dict):
         for key, value in data.items():
-            yield from string_values(value, f"{path}.{key}" if path else key)
+            yield from string_values(value, child_path(path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from string_values(value, f"{path}[{index}]")
+            yield from string_values(value, item_path(path, index))
 
 
 def ground(source: str, data: Any) -> list[ValueSource]:

@@ -21,6 +21,7 @@ from service.normalise import NORMALISERS, SEARCHES, find_written
 from service.schemas.compile import JsonSchema
 from service.schemas.fields import SOURCE_KEYWORD
 from service.schemas.strings import UNIQUE_KEYWORD
+from service.value_paths import child_path, item_path
 
 WHITESPACE = re.compile(r"\s+")
 
@@ -84,10 +85,10 @@ def string_leaves(schema: JsonSchema, data: Any, path: str = "") -> Iterator[tup
             yield path, mode, data
     elif inner.get("type") == "object" and isinstance(data, dict):
         for name, child in inner["properties"].items():
-            yield from string_leaves(child, data.get(name), f"{path}.{name}" if path else name)
+            yield from string_leaves(child, data.get(name), child_path(path, name))
     elif inner.get("type") == "array" and isinstance(data, list):
         for index, item in enumerate(data):
-            yield from string_leaves(inner["items"], item, f"{path}[{index}]")
+            yield from string_leaves(inner["items"], item, item_path(path, index))
 
 
 def _written_string(mode: str, value: str, text: str) -> str:
@@ -123,13 +124,13 @@ def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str
         return value
     if inner.get("type") == "object" and isinstance(value, dict):
         return {
-            name: _normalise(inner["properties"][name], item, f"{path}.{name}" if path else name, changed)
+            name: _normalise(inner["properties"][name], item, child_path(path, name), changed)
             if name in inner["properties"]
             else item
             for name, item in value.items()
         }
     if inner.get("type") == "array" and isinstance(value, list):
-        items = [_normalise(inner["items"], item, f"{path}[{index}]", changed) for index, item in enumerate(value)]
+        items = [_normalise(inner["items"], item, item_path(path, index), changed) for index, item in enumerate(value)]
         kept = [item for item, original in zip(items, value, strict=True) if item is not None or original is None]
         return unique(kept) if inner.get(UNIQUE_KEYWORD) else kept
     return value
