@@ -50,6 +50,21 @@ CopyGroundingOption = Annotated[
         help="Copied values may only be text of the document (default: on for schemas that copy values).",
     ),
 ]
+ONE_DOCUMENT_ENGINE: EngineName = "transformers"
+"""`finx extract`'s engine: for one document the whole process is what counts, and the
+transformers engine starts in ~6 s where vLLM takes 20-40 s (`bench/one_document.py`: 12.2 s against
+31.6 s wall for the example receipt, same answer)."""
+ONE_REQUEST_SPECULATIVE_TOKENS = 4
+"""Prompt-lookup draft tokens where requests come one at a time (`finx extract`, `finx serve`):
+measured on 60 receipts, one request's latency halves (p50 1.61 -> 0.87 s) while a full batch
+loses a quarter of its throughput (2.21 -> 1.63 documents/s), so `finx batch` and `finx eval`
+run without it (`bench/serving.py`)."""
+SpeculativeOption = Annotated[
+    int,
+    typer.Option(
+        min=0, max=16, help="Prompt-lookup draft tokens per step (vLLM): lower latency one request at a time; 0 = off."
+    ),
+]
 DtypeOption = Annotated[
     Dtype,
     typer.Option(
@@ -115,11 +130,13 @@ def single_adapter_engine(
     adapter: Path | None,
     backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend,
     dtype: Dtype = ENGINE_DEFAULTS.dtype,
+    speculative_tokens: int = ENGINE_DEFAULTS.speculative_tokens,
 ) -> EngineConfig:
     """An engine for a process that runs one adapter (merged into the weights) or the base model."""
     return EngineConfig(
-        engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False, dtype=dtype
-    )
+        engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False, dtype=dtype,
+        speculative_tokens=speculative_tokens,
+    )  # fmt: skip
 
 
 def adapter_reference(adapter: str | None, base: bool) -> str:

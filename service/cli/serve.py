@@ -6,7 +6,14 @@ from typing import Annotated
 import typer
 
 from service.cli.app import app
-from service.cli.common import DtypeOption, RefsStore, fail, quiet_engine_logs
+from service.cli.common import (
+    ONE_REQUEST_SPECULATIVE_TOKENS,
+    DtypeOption,
+    RefsStore,
+    SpeculativeOption,
+    fail,
+    quiet_engine_logs,
+)
 from service.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env
 from service.errors import FinxError
 
@@ -27,6 +34,7 @@ def serve(
     ] = DEFAULTS.metrics_host,
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = DEFAULTS.engine.engine,
     dtype: DtypeOption = DEFAULTS.engine.dtype,
+    speculative_tokens: SpeculativeOption = ONE_REQUEST_SPECULATIVE_TOKENS,
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,
@@ -62,7 +70,7 @@ def serve(
         auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,
         tls_key=tls_key,
-        engine=EngineConfig(engine=engine, dtype=dtype),
+        engine=EngineConfig(engine=engine, dtype=dtype, speculative_tokens=speculative_tokens),
         retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
     )
     companion = None

@@ -53,10 +53,10 @@ def test_bad_input_gives_one_line_and_exit_1(args, stdin, message):
 
 def test_unsupported_custom_schema_names_the_keyword(tmp_path):
     schema = tmp_path / "s.json"
-    schema.write_text(json.dumps({"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}))
+    schema.write_text(json.dumps({"type": "object", "properties": {"a": {"type": "number", "multipleOf": 2}}}))
     process = finx("extract", "-", "--schema", str(schema), stdin=b"text")
     assert process.returncode == 1
-    assert "unsupported JSON Schema keyword 'pattern'" in one_line_error(process)
+    assert "unsupported JSON Schema keyword 'multipleOf'" in one_line_error(process)
 
 
 def test_unknown_engine_is_a_usage_error():
@@ -78,11 +78,13 @@ def test_schemas_list_and_show():
 
 
 @pytest.mark.slow
-def test_extract_sample_receipt_on_vllm_prints_schema_valid_json_with_offsets():
+def test_extract_sample_receipt_prints_schema_valid_json_with_offsets():
     process = finx("extract", str(SAMPLE_RECEIPT), "--schema", "receipt", "--json", "--link", timeout=600)
     assert process.returncode == 0, process.stderr.decode()[-2000:]
     result = json.loads(process.stdout)
-    assert result["engine"] == "vllm" and result["schema_name"] == "receipt"
+    # one document: the transformers engine (it starts in seconds; vLLM's start is 20-40 s)
+    assert result["engine"] == "transformers" and result["schema_name"] == "receipt"
+    assert result["dtype"] in ("float32", "bfloat16")
     assert result["status"] == "ok" and set(result["data"]) == {"company", "date", "address", "total"}
     text = SAMPLE_RECEIPT.read_text()
     for source in result["sources"]:
