@@ -43,6 +43,7 @@ from service.errors import FinxError
 
 if TYPE_CHECKING:  # heavy modules are imported lazily inside the commands
     from service.client import SchemaReference
+    from service.ingest import IngestedDocument
     from service.options import ExtractOptions
     from service.result import ExtractionResult
     from service.schemas.base import SchemaSpec
@@ -91,19 +92,20 @@ def extract(
     except FinxError as error:
         fail(str(error))
     if server:
-        result = extract_via_server(server, document, spec, adapter_reference(adapter, base), options)
+        result = extract_via_server(server, document.text, spec, adapter_reference(adapter, base), options)
     else:
         quiet_engine_logs()
         from service.extractor import ExtractionTask
+        from service.result import locate
         from service.runtime import start_extractor
 
         config = single_adapter_engine(engine, local, backend, dtype, speculative_tokens)
-        task = ExtractionTask(document, spec, local, options)
+        task = ExtractionTask(document.text, spec, local, options)
         try:
             with engine_output_to_log():
                 extractor = start_extractor(config, RetrievalConfig(store_path=refs), options)
                 try:
-                    result = extractor.extract(task)
+                    result = locate(extractor.extract(task), document)
                 finally:
                     extractor.engine.close()
         except FinxError as error:
@@ -116,13 +118,13 @@ def extract(
         fail(result.error or result.status, EXIT_NO_RESULT)
 
 
-def read_input(path: str) -> str:
-    """Document text of a file, or of standard input for `-` (the same reader as every entry point)."""
+def read_input(path: str) -> "IngestedDocument":
+    """A file, or standard input for `-`, read as every entry point reads it (text, pages, boxes)."""
     from service.ingest import read_document, read_unnamed
 
     if path == "-":
-        return read_unnamed(sys.stdin.buffer.read(), "standard input").text
-    return read_document(read_file(Path(path)), path).text
+        return read_unnamed(sys.stdin.buffer.read(), "standard input")
+    return read_document(read_file(Path(path)), path)
 
 
 def extract_via_server(

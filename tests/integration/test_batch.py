@@ -149,12 +149,14 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
 def test_the_example_batch_gives_pdf_and_scan_values_boxes_on_their_pages(vllm_engine, tmp_path):
     import pypdfium2 as pdfium
 
+    from service.adapters.registry import SHIPPED_ADAPTER
     from service.schemas import get_schema
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "batch"
     out = tmp_path / "results.jsonl"
-    config = BatchConfig(examples, out, get_schema("receipt"), ExtractOptions(max_tokens=MAX_TOKENS), concurrency=8)
-    asyncio.run(run_batch(config, LocalBackend(lambda: Extractor(vllm_engine), adapter=None)))
+    config = BatchConfig(examples, out, get_schema("receipt"), ExtractOptions(max_tokens=128), concurrency=8)
+    backend = LocalBackend(lambda: Extractor(vllm_engine), adapter=SHIPPED_ADAPTER)  # as LoRA: values are found
+    asyncio.run(run_batch(config, backend))
     lines = {record["path"]: record for record in read_records(out)}
     for path in ("invoices/acme-invoice.pdf", "scans/diy-receipt.png"):
         result = lines[path]["result"]

@@ -27,8 +27,9 @@ from service.client import FinxClient, extract_request
 from service.config import RetrievalConfig, ServerConfig
 from service.extractor import ExtractionTask, Extractor
 from service.grounding import string_values
-from service.ingest import MAX_DOCUMENT_BYTES
+from service.ingest import MAX_DOCUMENT_BYTES, read_document
 from service.options import ExtractOptions
+from service.result import locate
 from service.schemas import get_schema
 from service.server import build_health_server
 from tests.support.corpus import load_corpus
@@ -160,7 +161,7 @@ def test_cancelled_call_frees_capacity(server, client):
         pytest.param({"document": b"PK\x03\x04", "schema": "receipt", "media_type": "application/msword"}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported media type", id="media-type"),
         pytest.param({"document": b"%PDF-1.7 cut", "schema": "receipt", "media_type": "application/pdf"}, grpc.StatusCode.INVALID_ARGUMENT, "not a readable PDF", id="broken-pdf"),
         pytest.param({"document": "x", "schema": "payslip"}, grpc.StatusCode.NOT_FOUND, "unknown schema 'payslip'", id="unknown-schema"),
-        pytest.param({"document": "x", "schema": {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported JSON Schema keyword 'format'", id="bad-schema"),
+        pytest.param({"document": "x", "schema": {"type": "object", "properties": {"a": {"type": "string", "format": "binary"}}}}, grpc.StatusCode.INVALID_ARGUMENT, "unsupported string format 'binary'", id="bad-schema"),
         pytest.param({"document": "x", "schema": "receipt", "adapter": "v0042"}, grpc.StatusCode.NOT_FOUND, "no adapter version 'v0042'", id="unknown-adapter"),
         pytest.param({"document": "x", "schema": "receipt", "options": ExtractOptions(max_tokens=100000)}, grpc.StatusCode.INVALID_ARGUMENT, "max_tokens must be between", id="max-tokens"),
     ],
@@ -305,6 +306,7 @@ def test_cli_with_server_prints_the_same_result_as_in_process(server, vllm_engin
     local = Extractor(vllm_engine).extract(
         ExtractionTask(RECEIPT, get_schema("receipt"), options=ExtractOptions(max_tokens=96))
     )
+    local = locate(local, read_document(RECEIPT.encode(), "receipt.txt"))  # pages and lines, as the server adds
     assert process.returncode == (0 if local.ok else 3), process.stderr
     remote = json.loads(process.stdout)
     assert remote["status"] == local.status and remote["data"] == local.data

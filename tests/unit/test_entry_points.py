@@ -83,8 +83,8 @@ def test_every_entry_point_reads_the_same_bytes_the_same_way(
     file.write_bytes(data)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     outcomes = {
-        "cli file": outcome(lambda: read_input(str(file))),
-        "cli stdin": outcome(lambda: read_input("-")),
+        "cli file": outcome(lambda: read_input(str(file)).text),
+        "cli stdin": outcome(lambda: read_input("-").text),
         "grpc data text/plain": outcome(
             lambda: request_from_pb(request(data=data, media_type="text/plain")).ingested.text
         ),
@@ -105,7 +105,7 @@ def test_binary_media_types_must_match_their_signature_everywhere(tmp_path: Path
     fake_png = b"not really a PNG image"
     file = tmp_path / "scan.png"
     file.write_bytes(fake_png)
-    assert outcome(lambda: read_input(str(file))) == "unreadable"
+    assert outcome(lambda: read_input(str(file)).text) == "unreadable"
     assert (
         outcome(lambda: request_from_pb(request(data=fake_png, media_type="image/png")).ingested.text) == "unreadable"
     )
