@@ -6,6 +6,7 @@ Skips with the reason when Chromium or chromedriver is missing (`make test` inst
 the machine allows, like OCR).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -79,11 +80,19 @@ def batch_results(folder: Path) -> Path:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    import uvicorn
 
     results = batch_results(tmp_path)
     out = tmp_path / "reviewed.jsonl"
     session = open_session(results, tmp_path / "in", get_schema("receipt"), out)
+    with serving(session) as url:
+        yield url, out
+
+
+@contextlib.contextmanager
+def serving(session) -> Iterator[str]:
+    """The review page of `session` on a free loopback port, for as long as the block runs."""
+    import uvicorn
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -93,9 +102,11 @@ def page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", out
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture
@@ -234,7 +245,6 @@ def test_a_page_from_another_origin_cannot_save(page, browser, foreign_origin) -
 @pytest.fixture
 def pdf_page(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     """A review of one invoice PDF (the batch example), with its values located as a batch would."""
-    import uvicorn
 
     from service.ingest import read_document
 
@@ -249,18 +259,8 @@ def pdf_page(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     results = tmp_path / "results.jsonl"
     results.write_text(json.dumps(line) + "\n", encoding="utf-8")
     session = open_session(results, tmp_path / "in", get_schema("receipt"), tmp_path / "reviewed.jsonl")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(session), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tmp_path / "reviewed.jsonl", text
-    server.should_exit = True
-    thread.join(10)
+    with serving(session) as url:
+        yield url, tmp_path / "reviewed.jsonl", text
 
 
 def test_a_pdf_shows_its_page_with_every_values_box_and_a_box_sets_the_field(pdf_page, browser) -> None:
