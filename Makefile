@@ -64,14 +64,14 @@ test-fast: install
 
 # Regenerate the committed Python bindings of the API (a test checks they are current).
 proto: install
-	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. proto/finx/v1/extraction.proto
+	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=service --pyi_out=service --grpc_python_out=service proto/finx/v1/extraction.proto
 
 # Style, types and dependencies: ruff over everything, mypy over the runtime and training packages
 # ([tool.mypy]), deptry (every import declared, every declared dependency used: [tool.deptry]).
 lint: install
 	$(BIN)/ruff check service finetune tests bench
 	$(BIN)/ruff format --check service finetune tests bench
-	$(BIN)/mypy
+	cd service && ../$(BIN)/mypy --config-file ../pyproject.toml  # from service/: see [tool.mypy]
 	$(BIN)/deptry .
 
 clean:

@@ -53,7 +53,7 @@ def main() -> None:
     common = ["--schema", str(schema), "--max-tokens", str(args.max_tokens), *model]
 
     out = work / "results.jsonl"
-    command = [sys.executable, "-m", "service.cli", "batch", str(root), "--out", str(out), "--max-mb", "0.1", *common]
+    command = [sys.executable, "-m", "finx.cli", "batch", str(root), "--out", str(out), "--max-mb", "0.1", *common]
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stop, peak = threading.Event(), [0]
@@ -70,7 +70,7 @@ def main() -> None:
     loop_times = []
     for relative in sample:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "service.cli", "extract", str(root / relative), *common],
+        subprocess.run([sys.executable, "-m", "finx.cli", "extract", str(root / relative), *common],
                        cwd=ROOT, capture_output=True, check=False)  # fmt: skip
         loop_times.append(time.perf_counter() - started)
     per_document = statistics.mean(loop_times)

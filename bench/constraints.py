@@ -11,9 +11,9 @@ import argparse
 import os
 import time
 
-from service.config import configured_model_dir
-from service.prompt import build_messages, prompt_token_ids
-from service.schemas import get_schema
+from finx.config import configured_model_dir
+from finx.extraction.prompt import build_messages, prompt_token_ids
+from finx.schemas import get_schema
 from tests.support.corpus import load_corpus
 
 

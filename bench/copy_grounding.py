@@ -14,10 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
-from service.chunking import chunk_document
-from service.config import ExtractionPolicy, configured_model_dir
-from service.engines.constraints import copy_grammar, guidance_grammar
-from service.schemas import get_schema
+from finx.config import ExtractionPolicy, configured_model_dir
+from finx.engines.constraints import copy_grammar, guidance_grammar
+from finx.extraction.chunking import chunk_document
+from finx.schemas import get_schema
 from tests.support.corpus import load_corpus
 
 KLEISTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "kleister-nda-train"
@@ -26,7 +26,7 @@ KLEISTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "kleister-n
 def nda_chunk(tokenizer: object) -> tuple[str, str]:
     """(source, text) of a 768-token NDA chunk."""
     if (KLEISTER / "in.tsv.xz").is_file():
-        from finetune.importers.kleister import read
+        from finx.training.importers.kleister import read
 
         example = next(iter(read(KLEISTER)))
         config = ExtractionPolicy()

@@ -7,11 +7,11 @@ Prints one table; numbers depend on the machine (this is not a test).
 import argparse
 import time
 
-from service.config import EngineConfig
-from service.engines import create_engine
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
-from service.result import ExtractionResult
+from finx.config import EngineConfig
+from finx.engines import create_engine
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult
 from tests.support.corpus import load_corpus
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from service.client import FinxClient
-from service.options import ExtractOptions
+from finx.client import FinxClient
+from finx.extraction.options import ExtractOptions
 from tests.support.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,9 +67,9 @@ def run_level(target: str, docs: list, concurrency: int, max_tokens: int, adapte
 
 
 def transformers_sequential(docs: list, max_tokens: int, adapter: Path | None) -> float:
-    from service.config import EngineConfig
-    from service.engines import create_engine
-    from service.extractor import ExtractionTask, Extractor
+    from finx.config import EngineConfig
+    from finx.engines import create_engine
+    from finx.extraction.extractor import ExtractionTask, Extractor
 
     with create_engine(EngineConfig(engine="transformers")) as engine:
         extractor = Extractor(engine)
@@ -96,7 +96,7 @@ def main() -> None:
     target = f"127.0.0.1:{port}"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--metrics-port", "0"],
+        [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -110,7 +110,7 @@ def main() -> None:
         server.wait(60)
     adapter_path = None
     if args.adapter != "base":
-        from service.adapters.registry import AdapterRegistry
+        from finx.adapters.registry import AdapterRegistry
 
         adapter_path = AdapterRegistry().current_path()
     sequential = transformers_sequential(docs, args.max_tokens, adapter_path)

@@ -20,7 +20,7 @@ SETTINGS = [("vllm", "float32"), ("vllm", "auto"), ("transformers", "float32"), 
 
 
 def run(file: str, engine: str, dtype: str) -> tuple[float, dict]:
-    command = [sys.executable, "-m", "service.cli", "extract", file, "--schema", "receipt", "--json",
+    command = [sys.executable, "-m", "finx.cli", "extract", file, "--schema", "receipt", "--json",
                "--engine", engine, "--dtype", dtype]  # fmt: skip
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=os.environ)

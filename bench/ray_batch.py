@@ -49,7 +49,7 @@ def main() -> None:
     texts = receipts(args.docs)
     for index, text in enumerate(texts):
         (folder / "in" / f"receipt-{index:03d}.txt").write_text(text, encoding="utf-8")
-    common = [sys.executable, "-m", "service.cli", "batch", str(folder / "in"), "--schema", "receipt",
+    common = [sys.executable, "-m", "finx.cli", "batch", str(folder / "in"), "--schema", "receipt",
               "--max-tokens", str(args.max_tokens)]  # fmt: skip
     local_s = run([*common, "--out", str(folder / "local.jsonl")])
     ray_s = run([*common, "--out", str(folder / "ray.jsonl"), "--ray", "--ray-actors", str(args.actors)])

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.config import RetrievalConfig
-from service.retrieval import seed_default_store
-from service.retrieval.loaders import read_references
-from service.retrieval.sqlite_store import SqliteRetriever, build_store
+from finx.config import RetrievalConfig
+from finx.retrieval import seed_default_store
+from finx.retrieval.loaders import read_references
+from finx.retrieval.sqlite_store import SqliteRetriever, build_store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "fixtures" / "references" / "linking_pairs.jsonl"

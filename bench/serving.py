@@ -37,16 +37,16 @@ from typing import Any
 import psutil
 
 from bench.training import matmul_gflops
-from service.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
-from service.batch import BatchConfig, LocalBackend, run_batch
-from service.config import EngineConfig
-from service.engines import create_engine
-from service.engines.constraints import copy_grammar
-from service.extractor import ExtractionTask, Extractor
-from service.hardware import cpu_has_fast_bfloat16
-from service.options import ExtractOptions
-from service.prompt import build_messages, prompt_token_ids
-from service.schemas import get_schema
+from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
+from finx.batch import BatchConfig, LocalBackend, run_batch
+from finx.config import EngineConfig
+from finx.engines import create_engine
+from finx.engines.constraints import copy_grammar
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.prompt import build_messages, prompt_token_ids
+from finx.hardware import cpu_has_fast_bfloat16
+from finx.schemas import get_schema
 from tests.support.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ PROMPT_GFLOP, ANSWER_GFLOP = 0.21, 0.27
 def receipts(count: int) -> tuple[list[str], list[dict[str, Any]] | None]:
     """Receipt texts, and their gold targets when they come from SROIE."""
     if SROIE.is_dir():
-        from finetune.data import DataSource, read_source
+        from finx.training.data import DataSource, read_source
 
         examples = read_source(DataSource("sroie", SROIE, "dev")).examples[:count]
         return [example.text for example in examples], [example.target for example in examples]
@@ -83,7 +83,7 @@ class Run:
 def strict_f1(gold: list[dict[str, Any]] | None, predicted: list[dict[str, Any] | None]) -> float | None:
     if gold is None:
         return None
-    from finetune.metrics import Counts, field_counts
+    from finx.training.metrics import Counts, field_counts
 
     total = Counts()
     for target, data in zip(gold, predicted, strict=True):
@@ -144,9 +144,9 @@ def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int) ->
     from vllm.inputs import TokensPrompt
     from vllm.sampling_params import StructuredOutputsParams
 
-    from service.adapters.merged import merged_model
-    from service.config import configured_model_dir
-    from service.hardware import resolve_dtype
+    from finx.adapters.merged import merged_model
+    from finx.config import configured_model_dir
+    from finx.hardware import resolve_dtype
 
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     dtype = resolve_dtype(settings.dtype)
@@ -189,7 +189,7 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from service.client import FinxClient
+    from finx.client import FinxClient
 
     registry_root = Path(tempfile.mkdtemp()) / "registry"
     registry = AdapterRegistry(registry_root)
@@ -223,9 +223,9 @@ def reload_under_load(
     """4 clients keep sending receipts while `version` is promoted and ReloadAdapters runs."""
     import grpc
 
+    from finx.client import FinxClient
     from finx.v1 import extraction_pb2 as pb
     from finx.v1 import extraction_pb2_grpc as pb_grpc
-    from service.client import FinxClient
 
     stop, failures, done = threading.Event(), [0], [0]
     peak = [0.0]
@@ -264,12 +264,12 @@ def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[byte
     """`finx serve` as its own process on a free loopback port, returned once it answers."""
     import grpc
 
-    from service.client import FinxClient
+    from finx.client import FinxClient
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--metrics-port", "0"]
+    command = [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0"]
     server = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -24,11 +24,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.serving import process_tree_rss_gib, receipts, start_finx_serve
+from finx.adapters.registry import AdapterRegistry
+from finx.client import CHANNEL_OPTIONS, extract_request
+from finx.config import MAX_DOCUMENT_BYTES
+from finx.extraction.options import ExtractOptions
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.adapters.registry import AdapterRegistry
-from service.client import CHANNEL_OPTIONS, extract_request
-from service.config import MAX_DOCUMENT_BYTES
-from service.options import ExtractOptions
 from tests.support.hostile import nested_any_of_text, ref_bomb
 
 

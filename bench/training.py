@@ -1,7 +1,8 @@
 """Benchmark: training speed on the real mix, float32 against the precision `auto` picks, in trained
 tokens/s, with the ratio and the share of this CPU's ceiling.
 
-Run (from the checkout root): .venv/bin/python -m bench.training [--config finetune/configs/v3.yaml] [--steps 6]
+Run (from the checkout root):
+    .venv/bin/python -m bench.training [--config finetune/finx/training/configs/v3.yaml] [--steps 6]
 Runs the first steps of the config's own run (same records, batch, LoRA, threads) twice in scratch
 folders, once in float32 and once in the precision `auto` resolves to on this machine (bfloat16
 where the CPU has bf16 units), and reads TRL's token count (prompt and answer tokens). The ceiling:
@@ -17,7 +18,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from finetune.train import TrainConfig, main, resolve_precision
+from finx.training.train import TrainConfig, main, resolve_precision
 
 GFLOP_PER_TRAINED_TOKEN = 0.8
 
@@ -36,7 +37,7 @@ def matmul_gflops(dtype_name: str, size: int = 2048, repeats: int = 8) -> float:
 
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=Path("finetune/configs/v3.yaml"))
+    parser.add_argument("--config", type=Path, default=Path("finetune/finx/training/configs/v3.yaml"))
     parser.add_argument("--steps", type=int, default=6)
     args = parser.parse_args()
     config = TrainConfig.from_yaml(args.config)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import FinxError
-from service.result import ExtractionResult
+from finx.errors import FinxError
+from finx.extraction.result import ExtractionResult
 from tests.support.corpus import ModelMissing, make_random_lora, run_corpus, start_engine
 
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from service.batch import BatchConfig, LocalBackend, run_batch
-from service.batch.output import read_records
-from service.extractor import Extractor
-from service.options import ExtractOptions
-from service.schemas import custom_schema
+from finx.batch import BatchConfig, LocalBackend, run_batch
+from finx.batch.output import read_records
+from finx.extraction.extractor import Extractor
+from finx.extraction.options import ExtractOptions
+from finx.schemas import custom_schema
 from tests.support.files import MAX_MB_FOR_TESTS, OCR_REASONS, SCHEMA, build_folder, short_texts
 from tests.support.server import RunningServer
 
@@ -44,7 +44,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 
 def start_batch(root: Path, out: Path, schema_path: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "service.cli", "batch", str(root), "--out", str(out), "--schema", str(schema_path),
+    command = [sys.executable, "-m", "finx.cli", "batch", str(root), "--out", str(out), "--schema", str(schema_path),
                "--base", "--max-tokens", str(MAX_TOKENS), "--max-mb", str(MAX_MB_FOR_TESTS), "--concurrency", "32",
                *extra]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
@@ -123,7 +123,7 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
     try:
         server.wait_ready()
         remote_out = tmp_path / "remote.jsonl"
-        command = [sys.executable, "-m", "service.cli", "batch", str(root), "--out", str(remote_out), "--schema",
+        command = [sys.executable, "-m", "finx.cli", "batch", str(root), "--out", str(remote_out), "--schema",
                    str(schema_path), "--base", "--max-tokens", str(MAX_TOKENS), "--glob", pattern, "--server",
                    server.target]  # fmt: skip
         process = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=600)
@@ -149,8 +149,8 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
 def test_the_example_batch_gives_pdf_and_scan_values_boxes_on_their_pages(vllm_engine, tmp_path):
     import pypdfium2 as pdfium
 
-    from service.adapters.registry import SHIPPED_ADAPTER
-    from service.schemas import get_schema
+    from finx.adapters.registry import SHIPPED_ADAPTER
+    from finx.schemas import get_schema
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "batch"
     out = tmp_path / "results.jsonl"

@@ -13,7 +13,7 @@ SAMPLE_RECEIPT = ROOT / "examples" / "receipt.txt"
 
 def finx(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "finx.cli", *args],
         input=stdin,
         capture_output=True,
         timeout=timeout,

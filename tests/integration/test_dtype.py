@@ -4,8 +4,8 @@ stated tolerances (bf16 kernels round differently, so exact greedy parity is flo
 
 import pytest
 
-from service.engines import create_engine
-from service.hardware import cpu_has_fast_bfloat16
+from finx.engines import create_engine
+from finx.hardware import cpu_has_fast_bfloat16
 from tests.support.corpus import load_corpus, require_model, run_corpus, suite_engine_config
 
 pytestmark = [

@@ -9,14 +9,14 @@ import json
 
 import pytest
 
-from service.chunking import merge_results
-from service.errors import AdapterNotFound, FinxError, InvalidDocument
-from service.extractor import ExtractionTask, Extractor
-from service.grounding import string_values
-from service.options import ExtractOptions
-from service.result import ExtractionResult
-from service.schemas import custom_schema, get_schema
-from service.value_sources import copied_modes, normalise_values
+from finx.errors import AdapterNotFound, FinxError, InvalidDocument
+from finx.extraction.chunking import merge_results
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult
+from finx.schemas import custom_schema, get_schema
+from finx.values.grounding import string_values
+from finx.values.sources import copied_modes, normalise_values
 from tests.support.corpus import load_corpus
 
 pytestmark = pytest.mark.slow

@@ -19,19 +19,19 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from finx import metrics
+from finx.api_convert import MAX_MESSAGE_BYTES
+from finx.client import FinxClient, extract_request
+from finx.config import RetrievalConfig, ServerConfig
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import locate
+from finx.ingest import MAX_DOCUMENT_BYTES, read_document
+from finx.schemas import get_schema
+from finx.server.grpc_service import build_health_server
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service import metrics
-from service.api_convert import MAX_MESSAGE_BYTES
-from service.client import FinxClient, extract_request
-from service.config import RetrievalConfig, ServerConfig
-from service.extractor import ExtractionTask, Extractor
-from service.grounding import string_values
-from service.ingest import MAX_DOCUMENT_BYTES, read_document
-from service.options import ExtractOptions
-from service.result import locate
-from service.schemas import get_schema
-from service.server import build_health_server
+from finx.values.grounding import string_values
 from tests.support.corpus import load_corpus
 from tests.support.server import RunningServer
 
@@ -287,7 +287,7 @@ def test_bearer_token_is_required_when_configured(vllm_engine, tmp_path):
 
 
 def test_non_loopback_bind_requires_tls_or_token():
-    from service.errors import FinxError
+    from finx.errors import FinxError
 
     with pytest.raises(FinxError, match=r"refusing to listen on 0\.0\.0\.0"):
         ServerConfig(host="0.0.0.0").check()
@@ -299,7 +299,7 @@ def test_cli_with_server_prints_the_same_result_as_in_process(server, vllm_engin
     document = tmp_path / "receipt.txt"
     document.write_text(RECEIPT)
     process = subprocess.run(
-        [sys.executable, "-m", "service.cli", "extract", str(document), "--schema", "receipt", "--base",
+        [sys.executable, "-m", "finx.cli", "extract", str(document), "--schema", "receipt", "--base",
          "--max-tokens", "96", "--json", "--server", server.target],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
@@ -405,7 +405,7 @@ def test_a_pdf_sent_as_bytes_is_read_by_the_ingestion_module(client):
 
 @pytest.mark.parametrize("failure", [ZeroDivisionError("boom"), MemoryError(), RecursionError(), KeyError("part")])
 def test_an_unexpected_reader_failure_is_invalid_argument_never_internal(client, monkeypatch, failure):
-    from service.ingest import readers
+    from finx.ingest import readers
 
     def broken(data: bytes, name: str):
         raise failure

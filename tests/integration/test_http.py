@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, settings
 from pydantic import BaseModel, Field
 from schemathesis.checks import not_a_server_error
 
+from finx.api_convert import MESSAGE_ENVELOPE_BYTES
+from finx.client import extract_request
+from finx.extraction.options import ExtractOptions
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.api_convert import MESSAGE_ENVELOPE_BYTES
-from service.client import extract_request
-from service.options import ExtractOptions
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow

@@ -12,16 +12,16 @@ import time
 import grpc
 import pytest
 
+from finx.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
+from finx.adapters.registry import AdapterRegistry
+from finx.client import FinxClient
+from finx.config import configured_model_dir
+from finx.engines import create_engine
+from finx.errors import FinxError
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
-from service.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
-from service.adapters.registry import AdapterRegistry
-from service.client import FinxClient
-from service.config import configured_model_dir
-from service.engines import create_engine
-from service.errors import FinxError
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
 from tests.support.corpus import load_corpus, make_random_lora, suite_engine_config
 from tests.support.server import RunningServer
 
@@ -137,8 +137,8 @@ def test_a_full_disk_while_merging_names_the_folder_and_leaves_nothing(random_lo
     import errno
     import tempfile
 
-    from service.adapters import merged as merging
-    from service.errors import DiskFull
+    from finx.adapters import merged as merging
+    from finx.errors import DiskFull
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -3,8 +3,8 @@ adapter, and so are the per-value confidences (the probabilities under the const
 
 import pytest
 
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
 from tests.support.corpus import load_corpus, run_corpus
 
 pytestmark = pytest.mark.slow

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from service.adapters.registry import SHIPPED_ADAPTER
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
-from service.schemas.user_models import schema_from_model
+from finx.adapters.registry import SHIPPED_ADAPTER
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.schemas.user_models import schema_from_model
 from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
 
 pytestmark = pytest.mark.slow

@@ -12,11 +12,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from service.batch import BatchConfig, LocalBackend, run_batch
-from service.batch.output import read_records
-from service.extractor import Extractor
-from service.options import ExtractOptions
-from service.schemas import custom_schema
+from finx.batch import BatchConfig, LocalBackend, run_batch
+from finx.batch.output import read_records
+from finx.extraction.extractor import Extractor
+from finx.extraction.options import ExtractOptions
+from finx.schemas import custom_schema
 from tests.support.corpus import suite_engine_config
 from tests.support.files import SCHEMA, short_texts
 
@@ -59,7 +59,7 @@ def kill_an_extraction_actor_once_lines_appear(out: Path, killed: list[int], don
 
 
 def test_ray_batch_survives_a_killed_actor_and_matches_the_local_batch(vllm_engine, tmp_path: Path) -> None:
-    from service.batch.ray_runner import RaySettings, run_batch_on_ray
+    from finx.batch.ray_runner import RaySettings, run_batch_on_ray
 
     docs = folder(tmp_path)
     schema, options = custom_schema(SCHEMA), ExtractOptions(max_tokens=MAX_TOKENS)

@@ -15,7 +15,7 @@ SEC_TICKERS = ROOT.parent / "shared" / "data" / "sec-company-tickers" / "company
 def finx(*args: str, home: Path) -> subprocess.CompletedProcess:
     environment = {**os.environ, "FINX_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "finx.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from finetune.retrain import DEFAULT_DEV, retrain
-from service.adapters.registry import AdapterRegistry
+from finx.adapters.registry import AdapterRegistry
+from finx.training.retrain import DEFAULT_DEV, retrain
 
 pytestmark = pytest.mark.slow
 SHOPS = [

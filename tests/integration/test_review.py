@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from finetune.examples import load_examples
-from service.review.app import create_app
-from service.review.session import open_session
-from service.schemas import get_schema
+from finx.review.app import create_app
+from finx.review.session import open_session
+from finx.schemas import get_schema
+from finx.training.examples import load_examples
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -246,7 +246,7 @@ def test_a_page_from_another_origin_cannot_save(page, browser, foreign_origin) -
 def pdf_page(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     """A review of one invoice PDF (the batch example), with its values located as a batch would."""
 
-    from service.ingest import read_document
+    from finx.ingest import read_document
 
     (tmp_path / "in").mkdir()
     pdf = (ROOT / "examples" / "batch" / "invoices" / "acme-invoice.pdf").read_bytes()

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from finetune.examples import make_example
-from finetune.train import TrainConfig, main
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
-from service.schemas import custom_schema
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.schemas import custom_schema
+from finx.training.examples import make_example
+from finx.training.train import TrainConfig, main
 
 pytestmark = pytest.mark.slow
 

@@ -1,11 +1,12 @@
-"""An installed finx (a wheel in a fresh venv, run outside the checkout) finds its own assets: the
-shipped adapter, the dev set and the sample references come from package data, not from paths
+"""An installed finx (a wheel in a fresh venv, run outside the checkout) is one package, `finx`, and
+finds its own assets: the shipped adapter, the dev set and the sample references come from package data, not from paths
 relative to a source tree."""
 
 import os
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return venv, env
 
 
+def test_the_wheel_installs_one_package_finx(installed: tuple[Path, dict[str, str]]) -> None:
+    venv, _ = installed
+    (wheel,) = (venv.parent / "dist").glob("finx-*.whl")
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert top_level == {"finx", "finx-0.1.0.dist-info"}
+
+
 def test_the_wheel_runs_from_its_own_install(installed: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     venv, env = installed
     where = run(
         venv / "bin" / "python",
         "-c",
-        "import service, finetune; print(service.__file__, finetune.__file__)",
+        "import finx.cli, finx.training, finx.v1; print(finx.cli.__file__, finx.training.__file__, finx.v1.__file__)",
         cwd=tmp_path,
         env=env,
     )
@@ -79,7 +87,7 @@ def test_installed_finx_has_its_dev_set_and_sample_references(
 ) -> None:
     venv, env = installed
     probe = (
-        "from finetune.retrain import DEFAULT_DEV; from service.retrieval import SAMPLE_REFERENCES; "
+        "from finx.training.retrain import DEFAULT_DEV; from finx.retrieval import SAMPLE_REFERENCES; "
         "print(sorted(p.name for p in DEFAULT_DEV.glob('*.jsonl')), SAMPLE_REFERENCES.is_file(), DEFAULT_DEV)"
     )
     out = run(venv / "bin" / "python", "-c", probe, cwd=tmp_path, env=env)

@@ -8,14 +8,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.config import EngineConfig, configured_model_dir
-from service.engines.base import Engine
-from service.errors import FinxError
-from service.extractor import ExtractionTask, Extractor
-from service.options import ExtractOptions
-from service.result import ExtractionResult
-from service.schemas import load_schema
-from service.schemas.base import SchemaSpec
+from finx.config import EngineConfig, configured_model_dir
+from finx.engines.base import Engine
+from finx.errors import FinxError
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult
+from finx.schemas import load_schema
+from finx.schemas.base import SchemaSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DOCUMENTS = FIXTURES / "documents"
@@ -57,7 +57,7 @@ def require_model() -> None:
 
 
 def start_engine(name: str) -> Engine:
-    from service.engines import create_engine
+    from finx.engines import create_engine
 
     require_model()
     return create_engine(suite_engine_config(engine=name))

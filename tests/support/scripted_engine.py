@@ -10,8 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from service.config import EngineConfig
-from service.engines.base import Engine, Generation, GenerationRequest
+from finx.config import EngineConfig
+from finx.engines.base import Engine, Generation, GenerationRequest
 
 
 class CharacterTokenizer:

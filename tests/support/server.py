@@ -4,10 +4,10 @@ import asyncio
 import threading
 from pathlib import Path
 
-from service.adapters.registry import AdapterRegistry
-from service.config import RetrievalConfig, ServerConfig
-from service.retrieval import seed_default_store
-from service.server import ExtractionService, build_server
+from finx.adapters.registry import AdapterRegistry
+from finx.config import RetrievalConfig, ServerConfig
+from finx.retrieval import seed_default_store
+from finx.server.grpc_service import ExtractionService, build_server
 from tests.support.corpus import suite_engine_config
 
 
@@ -57,7 +57,7 @@ class RunningServer:
 
     def start_http(self) -> str:
         """The HTTP API on the same service (a free loopback port); returns its base URL."""
-        from service.http_api import http_server
+        from finx.server.http import http_server
 
         self._http = http_server(self.service)
         port = self.call(self._http.__aenter__())

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.config import ServerConfig
-from service.interceptors import TokenInterceptor
+from finx.config import ServerConfig
+from finx.server.interceptors import TokenInterceptor
 
 CASES = [
     ("Bearer s3cret", True),
@@ -28,7 +28,7 @@ def test_bearer_header(header: str | None, allowed: bool) -> None:
 def test_the_environment_token_counts_before_the_bind_check(monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
-    from service import server
+    from finx.server import grpc_service as server
 
     monkeypatch.setenv("FINX_AUTH_TOKEN", "t")
     checked: list[str | None] = []

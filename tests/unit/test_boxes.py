@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.ingest import read_document
-from service.ingest.ocr import pages_of_tsv
+from finx.ingest import read_document
+from finx.ingest.ocr import pages_of_tsv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "batch"
 
@@ -91,7 +91,7 @@ def test_tesseract_words_become_text_and_character_boxes():
 def test_a_scans_value_box_crops_to_the_value():
     from PIL import Image
 
-    from service.ingest.ocr import ocr_image
+    from finx.ingest.ocr import ocr_image
 
     data = (EXAMPLES / "scans" / "diy-receipt.png").read_bytes()
     document = read_document(data, "diy-receipt.png")

@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from service.chunking import chunk_document, merge_results
-from service.config import ExtractionPolicy
-from service.schemas import get_schema
+from finx.config import ExtractionPolicy
+from finx.extraction.chunking import chunk_document, merge_results
+from finx.schemas import get_schema
 
 
 class CharTokenizer:

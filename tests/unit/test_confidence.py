@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from service.confidence import leaf_confidences, leaf_spans, merged_confidences, token_ends, withhold
-from service.schemas.compile import compile_schema
+from finx.extraction.confidence import leaf_confidences, leaf_spans, merged_confidences, token_ends, withhold
+from finx.schemas.compile import compile_schema
 
 
 def test_leaf_spans_cover_every_leaf_with_its_quotes() -> None:

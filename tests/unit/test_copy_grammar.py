@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from service.engines.copy_grammar import copy_grammar, text_chunks
-from service.schemas import custom_schema, get_schema
+from finx.engines.copy_grammar import copy_grammar, text_chunks
+from finx.schemas import custom_schema, get_schema
 from tests.support.corpus import require_model
 
 pytestmark = pytest.mark.model
@@ -28,7 +28,7 @@ Date 25/12/2018  said "hi" at C:\\temp\x07
 def tokenizer() -> Any:
     from transformers import AutoTokenizer
 
-    from service.config import configured_model_dir
+    from finx.config import configured_model_dir
 
     require_model()
     return AutoTokenizer.from_pretrained(configured_model_dir())

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from finx.api_convert import request_from_pb
+from finx.batch import BatchConfig, run_batch
+from finx.batch.output import read_records
+from finx.cli.extract import read_input
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult, Timings
+from finx.ingest import MAX_DOCUMENT_BYTES, IngestError
+from finx.schemas import get_schema
+from finx.schemas.base import SchemaSpec
 from finx.v1 import extraction_pb2 as pb
-from service.api_convert import request_from_pb
-from service.batch import BatchConfig, run_batch
-from service.batch.output import read_records
-from service.cli.extract import read_input
-from service.ingest import MAX_DOCUMENT_BYTES, IngestError
-from service.options import ExtractOptions
-from service.result import ExtractionResult, Timings
-from service.schemas import get_schema
-from service.schemas.base import SchemaSpec
 
 TEXT = "Café crème 3,50 £\nTOTAL 7,00 €\n"
 CASES = [

@@ -16,14 +16,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from finx.api_convert import request_from_pb
+from finx.batch import BatchConfig, run_batch
+from finx.batch.output import read_records
+from finx.errors import FinxError
+from finx.ingest import MEDIA_TYPES, read_document, read_unnamed
+from finx.schemas import custom_schema, get_schema
+from finx.schemas.compile import MAX_COMPILED_BYTES, SUPPORTED_KEYWORDS
 from finx.v1 import extraction_pb2 as pb
-from service.api_convert import request_from_pb
-from service.batch import BatchConfig, run_batch
-from service.batch.output import read_records
-from service.errors import FinxError
-from service.ingest import MEDIA_TYPES, read_document, read_unnamed
-from service.schemas import custom_schema, get_schema
-from service.schemas.compile import MAX_COMPILED_BYTES, SUPPORTED_KEYWORDS
 from tests.unit.batch.test_runner import EchoBackend
 
 settings.register_profile(

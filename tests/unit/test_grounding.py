@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.grounding import ground, string_values
+from finx.values.grounding import ground, string_values
 
 SOURCE = "ACME  Holdings SDN BHD\nTotal:\n  RM 1,234.50\nAcme Corporation Ltd paid İstanbul fees"
 #         0         1         2          3         4          5         6         7         8

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from service.adapters.merged import merge_key
-from service.hardware import cpu_flags, cpu_has_fast_bfloat16, fast_dtype, resolve_dtype
-from service.model_store import MARKER
+from finx.adapters.merged import merge_key
+from finx.hardware import cpu_flags, cpu_has_fast_bfloat16, fast_dtype, resolve_dtype
+from finx.model_store import MARKER
 
 
 @pytest.mark.parametrize(

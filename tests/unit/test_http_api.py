@@ -5,11 +5,11 @@ tested on a live server (tests/integration/test_http.py)."""
 import pytest
 from fastapi.testclient import TestClient
 
-from service.adapters.registry import AdapterRegistry
-from service.api_convert import MESSAGE_ENVELOPE_BYTES
-from service.config import ServerConfig
-from service.http_api import create_app
-from service.server import ExtractionService
+from finx.adapters.registry import AdapterRegistry
+from finx.api_convert import MESSAGE_ENVELOPE_BYTES
+from finx.config import ServerConfig
+from finx.server.grpc_service import ExtractionService
+from finx.server.http import create_app
 
 CHAT = b'{"messages": [{"role": "user", "content": "TOTAL 9.00"}], "response_format": {"type": "json_schema", "json_schema": {"name": "receipt"}}}'
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service.ingest import IngestError, media_type_of, read_document
-from service.ingest.base import IngestedDocument, join_pages
+from finx.ingest import IngestError, media_type_of, read_document
+from finx.ingest.base import IngestedDocument, join_pages
 from tests.support.files import email_message, image_bytes, scanned_pdf, text_image, text_pdf
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
@@ -136,7 +136,7 @@ def test_corrupt_image_is_unreadable() -> None:
 
 
 def test_without_tesseract_ocr_is_a_clear_per_file_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("service.ingest.ocr.tesseract_path", lambda: None)
+    monkeypatch.setattr("finx.ingest.ocr.tesseract_path", lambda: None)
     with pytest.raises(IngestError) as raised:
         read_document(image_bytes(text_image(RECEIPT), "png"), "scan.png")
     assert raised.value.reason == "ocr_unavailable"
@@ -169,7 +169,7 @@ def test_a_parser_that_recurses_too_deep_gives_an_unreadable_reason_not_a_crash(
 
 
 def test_any_failure_inside_a_reader_is_the_files_reason(monkeypatch) -> None:
-    import service.ingest.readers as readers
+    import finx.ingest.readers as readers
 
     def broken(data: bytes, name: str):
         raise struct_error("unpack requires a buffer of 4 bytes")

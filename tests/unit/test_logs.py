@@ -4,11 +4,11 @@ import json
 import logging
 import sys
 
-from service.logs import JsonFormatter
+from finx.logs import JsonFormatter
 
 
 def record(message: str, *args: object, exc_info: object = None) -> logging.LogRecord:
-    return logging.LogRecord("finx.server", logging.INFO, __file__, 1, message, args, exc_info)  # type: ignore[arg-type]
+    return logging.LogRecord("finx.server.grpc_service", logging.INFO, __file__, 1, message, args, exc_info)  # type: ignore[arg-type]
 
 
 def test_a_forged_request_id_stays_inside_one_record() -> None:

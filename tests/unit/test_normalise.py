@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.normalise import find_written, normalise_amount, normalise_date, normalise_duration, normalise_name
+from finx.values.normalise import find_written, normalise_amount, normalise_date, normalise_duration, normalise_name
 
 DATES = [
     ("April 18, 2001", "2001-04-18"),

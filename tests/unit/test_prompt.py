@@ -2,8 +2,8 @@
 
 import json
 
-from service.prompt import INSTRUCTION, build_messages, compact_schema, prompt_token_ids, target_json
-from service.schemas import custom_schema, get_schema
+from finx.extraction.prompt import INSTRUCTION, build_messages, compact_schema, prompt_token_ids, target_json
+from finx.schemas import custom_schema, get_schema
 
 
 def test_compact_schema_of_receipt():

@@ -1,4 +1,4 @@
-"""The committed API bindings (`finx/v1`) are exactly what protoc generates from `proto/` today."""
+"""The committed API bindings (`service/finx/v1`) are exactly what protoc generates from `proto/` today."""
 
 import subprocess
 import sys
@@ -16,4 +16,6 @@ def test_generated_code_is_current(tmp_path):
     )  # fmt: skip
     for name in GENERATED:
         fresh = (tmp_path / "finx" / "v1" / name).read_text()
-        assert fresh == (ROOT / "finx" / "v1" / name).read_text(), f"finx/v1/{name} is stale: run `make proto`"
+        assert fresh == (ROOT / "service" / "finx" / "v1" / name).read_text(), (
+            f"service/finx/v1/{name} is stale: run `make proto`"
+        )

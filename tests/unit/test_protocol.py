@@ -8,8 +8,8 @@ import grpc
 import httpx
 import pytest
 
-from service.client import FinxClient
-from service.options import ExtractOptions
+from finx.client import FinxClient
+from finx.extraction.options import ExtractOptions
 from tests.support.scripted_engine import ScriptedEngine
 from tests.support.server import RunningServer
 

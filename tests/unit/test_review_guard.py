@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from service.review.app import create_app
-from service.review.guard import host_name
-from service.review.session import open_session
+from finx.review.app import create_app
+from finx.review.guard import host_name
+from finx.review.session import open_session
 from tests.unit.test_review_session import SCHEMA, results
 
 ORIGIN = "http://127.0.0.1:8765"

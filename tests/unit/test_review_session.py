@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import FinxError
-from service.review.session import open_session
-from service.schemas import get_schema
+from finx.errors import FinxError
+from finx.review.session import open_session
+from finx.schemas import get_schema
 
 SCHEMA = get_schema("receipt")
 

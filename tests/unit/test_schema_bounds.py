@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from finx.api_convert import request_from_pb
+from finx.errors import InvalidSchema
+from finx.schemas import custom_schema
+from finx.schemas.compile import MAX_COMPILED_NODES, compile_schema
 from finx.v1 import extraction_pb2 as pb
-from service.api_convert import request_from_pb
-from service.errors import InvalidSchema
-from service.schemas import custom_schema
-from service.schemas.compile import MAX_COMPILED_NODES, compile_schema
 from tests.support.hostile import nested_any_of, ref_bomb
 
 

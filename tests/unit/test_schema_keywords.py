@@ -7,11 +7,11 @@ import json
 import llguidance
 import pytest
 
-from service.engines.constraints import guidance_grammar, guidance_lark
-from service.engines.copy_grammar import copy_grammar, whole_match
-from service.errors import InvalidSchema
-from service.schemas import custom_schema
-from service.value_sources import normalise_values
+from finx.engines.constraints import guidance_grammar, guidance_lark
+from finx.engines.copy_grammar import copy_grammar, whole_match
+from finx.errors import InvalidSchema
+from finx.schemas import custom_schema
+from finx.values.sources import normalise_values
 from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
 
 ANSWERS = {
@@ -100,7 +100,7 @@ def test_a_copied_strings_pattern_is_matched_on_the_whole_value(pattern, regex):
 
 
 def test_a_format_the_outlines_backend_cannot_enforce_is_an_invalid_schema_naming_it():
-    from service.engines.constraints import outlines_regex
+    from finx.engines.constraints import outlines_regex
 
     spec = custom_schema(
         {"type": "object", "properties": {"host": {"type": "string", "format": "ipv4"}}, "required": ["host"]}

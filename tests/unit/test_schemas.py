@@ -5,10 +5,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from service.errors import InvalidSchema, UnknownSchema
-from service.schemas import custom_schema, get_schema, list_schemas, load_schema
-from service.schemas.compile import DEFAULT_MAX_ITEMS, compile_schema
-from service.schemas.strings import DEFAULT_MAX_STRING
+from finx.errors import InvalidSchema, UnknownSchema
+from finx.schemas import custom_schema, get_schema, list_schemas, load_schema
+from finx.schemas.compile import DEFAULT_MAX_ITEMS, compile_schema
+from finx.schemas.strings import DEFAULT_MAX_STRING
 
 
 def walk(schema):

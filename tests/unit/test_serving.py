@@ -5,8 +5,8 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.config import EngineConfig
-from service.serving import EngineSet
+from finx.config import EngineConfig
+from finx.server.engine_set import EngineSet
 
 CURRENT = Path("/adapters/current")
 OTHER = Path("/adapters/other")
@@ -60,8 +60,8 @@ def test_the_lora_engine_is_closed_when_idle_and_started_again_on_demand():
 
 
 def test_a_switch_whose_engine_cannot_be_built_keeps_the_running_one():
-    from service.errors import DiskFull
-    from service.interceptors import status_code_of
+    from finx.errors import DiskFull
+    from finx.server.interceptors import status_code_of
 
     def factory(config: EngineConfig) -> StandInEngine:
         if config.merged_adapter == OTHER:

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from service.adapters.registry import AdapterRegistry
-from service.errors import DiskFull, StorageError
-from service.review.session import write_atomically
+from finx.adapters.registry import AdapterRegistry
+from finx.errors import DiskFull, StorageError
+from finx.review.session import write_atomically
 
 
 def full(*args, **kwargs):
@@ -40,7 +40,7 @@ def test_a_full_disk_while_promoting_keeps_the_current_version(tmp_path, monkeyp
     first = registry.register(adapter(tmp_path / "a"), None, "test", {}, {})
     second = registry.register(adapter(tmp_path / "b"), first.version, "test", {}, {})
     registry.promote(first.version)
-    monkeypatch.setattr("service.adapters.registry.fsync_path", full)
+    monkeypatch.setattr("finx.adapters.registry.fsync_path", full)
     with pytest.raises(DiskFull, match=r"current\.json"):
         registry.promote(second.version)
     monkeypatch.undo()

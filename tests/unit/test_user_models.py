@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from service.client import extract_request, with_model
-from service.errors import InvalidSchema
-from service.result import ExtractionResult, Timings
-from service.schemas import load_schema
-from service.schemas.user_models import schema_from_model, to_model
+from finx.client import extract_request, with_model
+from finx.errors import InvalidSchema
+from finx.extraction.result import ExtractionResult, Timings
+from finx.schemas import load_schema
+from finx.schemas.user_models import schema_from_model, to_model
 from tests.support.pydantic_models import Invoice, Refund, Transaction
 
 ANSWER = {

@@ -1,7 +1,7 @@
 """Value sources: written values made canonical after generation, labels made written for training."""
 
-from service.schemas import custom_schema, get_schema
-from service.value_sources import copied_modes, normalise_values, string_mode, written_form
+from finx.schemas import custom_schema, get_schema
+from finx.values.sources import copied_modes, normalise_values, string_mode, written_form
 
 NDA_TEXT = "Agreement made April 18 , 2001 between NIKE, Inc. and\nEric  Sprunk, for two (2) years, under Oregon law."
 

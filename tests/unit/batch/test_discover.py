@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from service.batch.discover import discover
+from finx.batch.discover import discover
 
 
 def layout(root: Path) -> Path:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.batch.output import open_results, read_records, write_csv
-from service.errors import FinxError
+from finx.batch.output import open_results, read_records, write_csv
+from finx.errors import FinxError
 
 
 def record(path: str, status: str = "ok", retryable: bool = False, **data: object) -> dict:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from service.batch.ray_runner import ExtractionActor
-from service.config import EngineConfig, RetrievalConfig
+from finx.batch.ray_runner import ExtractionActor
+from finx.config import EngineConfig, RetrievalConfig
 
 
 def test_a_batch_of_already_done_documents_starts_no_engine(tmp_path: Path):

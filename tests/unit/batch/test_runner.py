@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from service.batch import BatchConfig, run_batch
-from service.batch.output import read_records
-from service.options import ExtractOptions
-from service.result import ExtractionResult, Timings
-from service.schemas import get_schema
-from service.schemas.base import SchemaSpec
+from finx.batch import BatchConfig, run_batch
+from finx.batch.output import read_records
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult, Timings
+from finx.schemas import get_schema
+from finx.schemas.base import SchemaSpec
 
 SPEC = get_schema("receipt")
 
@@ -101,7 +101,7 @@ def test_resume_redoes_a_changed_file_and_keeps_one_line(tmp_path: Path) -> None
 
 
 class DiskFillsUp:
-    """Stands in for the `os` module of `service.batch.output`: after `lines` whole lines the next
+    """Stands in for the `os` module of `finx.batch.output`: after `lines` whole lines the next
     write gets half its bytes onto the disk (a short write), and every later one ENOSPC."""
 
     def __init__(self, lines: int) -> None:
@@ -123,8 +123,8 @@ class DiskFillsUp:
 
 
 def test_a_disk_that_fills_up_stops_the_batch_with_whole_lines_and_resume_completes(tmp_path, monkeypatch) -> None:
-    import service.batch.output as output_module
-    from service.errors import StorageError
+    import finx.batch.output as output_module
+    from finx.errors import StorageError
 
     root, out = folder(tmp_path, 30), tmp_path / "out" / "r.jsonl"
     monkeypatch.setattr(output_module, "os", DiskFillsUp(lines=5))

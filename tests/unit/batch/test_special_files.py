@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from service.batch import BatchConfig, run_batch
-from service.batch.output import read_records
-from service.batch.records import read_bytes
-from service.ingest import IngestError
-from service.schemas import get_schema
+from finx.batch import BatchConfig, run_batch
+from finx.batch.output import read_records
+from finx.batch.records import read_bytes
+from finx.ingest import IngestError
+from finx.schemas import get_schema
 from tests.unit.batch.test_runner import EchoBackend
 
 

@@ -3,7 +3,7 @@ reliability table, ECE, precision/coverage by threshold, and the review effort."
 
 import pytest
 
-from finetune.calibration import Observation, calibration, review_effort, value_observations
+from finx.training.calibration import Observation, calibration, review_effort, value_observations
 
 
 def test_every_returned_value_is_one_observation() -> None:

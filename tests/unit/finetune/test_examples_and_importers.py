@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from finetune.data import DataSource, in_dev_split, read_source
-from finetune.examples import load_examples, write_examples
-from finetune.importers import import_examples
-from finetune.importers.tokens import TaggedToken, build_document, split_to_fit
-from service.errors import FinxError
+from finx.errors import FinxError
+from finx.training.data import DataSource, in_dev_split, read_source
+from finx.training.examples import load_examples, write_examples
+from finx.training.importers import import_examples
+from finx.training.importers.tokens import TaggedToken, build_document, split_to_fit
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 
@@ -134,7 +134,7 @@ def test_data_import_cli_writes_jsonl(tmp_path):
 
     out = tmp_path / "sroie.jsonl"
     process = subprocess.run(
-        [sys.executable, "-m", "service.cli", "data", "import", "sroie", str(FORMATS / "sroie"), "--out", str(out)],
+        [sys.executable, "-m", "finx.cli", "data", "import", "sroie", str(FORMATS / "sroie"), "--out", str(out)],
         capture_output=True,
         text=True,
     )

@@ -2,9 +2,9 @@
 
 import pytest
 
-from finetune.examples import make_example
-from finetune.labels import check_labels, issues_by_field, label_problem
-from service.schemas import get_schema
+from finx.schemas import get_schema
+from finx.training.examples import make_example
+from finx.training.labels import check_labels, issues_by_field, label_problem
 
 RECEIPT = "KEDAI MAJU\nNO 8, JALAN MAWAR 3,\n81750 MASAI, JOHOR.\nDATE : 04/03/2019\nTOTAL : 30.30\nCASH 50.00"
 GOOD = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from finetune.metrics import Counts, GroupScores, entity_counts, field_counts
+from finx.training.metrics import Counts, GroupScores, entity_counts, field_counts
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-import finetune.retrain as retrain_module
-import service.adapters.registry as registry_module
-from finetune.examples import load_examples
-from finetune.retrain import hold_back, noise_floors, retrain, should_promote
-from service.adapters.registry import AdapterRegistry, CurrentChanged
-from service.errors import AdapterNotFound, FinxError
+import finx.adapters.registry as registry_module
+import finx.training.retrain as retrain_module
+from finx.adapters.registry import AdapterRegistry, CurrentChanged
+from finx.errors import AdapterNotFound, FinxError
+from finx.training.examples import load_examples
+from finx.training.retrain import hold_back, noise_floors, retrain, should_promote
 from tests.unit.finetune.test_examples_and_importers import FORMATS
 
 
@@ -140,7 +140,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("FINX_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(retrain_module, "train_main", fake_train)
     monkeypatch.setattr(retrain_module, "evaluate", fake_evaluate)
-    monkeypatch.setattr("service.engines.create_engine", lambda config: FakeEngine())
+    monkeypatch.setattr("finx.engines.create_engine", lambda config: FakeEngine())
     return scores
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from finetune.examples import make_example
-from finetune.sft_data import ChunkSettings, build_records, chunk_target, date_in_text, duration_in_text
-from service.config import ExtractionPolicy
-from service.schemas import get_schema
+from finx.config import ExtractionPolicy
+from finx.schemas import get_schema
+from finx.training.examples import make_example
+from finx.training.sft_data import ChunkSettings, build_records, chunk_target, date_in_text, duration_in_text
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The synthetic generator: reproducible, every kind present, labels exactly as the text shows them."""
 
-from finetune.synthetic import generate
-from service.grounding import ground
+from finx.training.synthetic import generate
+from finx.values.grounding import ground
 
 
 def test_same_seed_same_documents_other_seed_other_documents():

@@ -4,18 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from finetune.train import (
+from finx.errors import FinxError
+from finx.hardware import fast_dtype
+from finx.training.train import (
     TrainConfig,
     latest_checkpoint,
     load_training_examples,
     load_training_groups,
     resolve_precision,
 )
-from service.errors import FinxError
-from service.hardware import fast_dtype
 
-CONFIGS = sorted((Path(__file__).resolve().parents[3] / "finetune" / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[3] / "finetune" / "finx" / "training" / "configs").glob("*.yaml"))
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
+
+
+def test_the_shipped_configs_are_found():
+    assert {"default", "retrain", "v4", "v5"} <= {path.stem for path in CONFIGS}
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[path.stem for path in CONFIGS])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from service.retrieval import seed_default_store
-from service.retrieval.linking import link_entities, reference_context
-from service.retrieval.sqlite_store import SqliteRetriever
+from finx.retrieval import seed_default_store
+from finx.retrieval.linking import link_entities, reference_context
+from finx.retrieval.sqlite_store import SqliteRetriever
 
 
 @pytest.fixture(scope="module")

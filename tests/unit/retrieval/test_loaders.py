@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import FinxError
-from service.retrieval.loaders import code_values, read_references
+from finx.errors import FinxError
+from finx.retrieval.loaders import code_values, read_references
 
 
 def test_csv_with_aliases_attributes_and_a_bad_row(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.retrieval.normalise import acronym, name_keys, normalise_code, normalise_name
+from finx.retrieval.normalise import acronym, name_keys, normalise_code, normalise_name
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from service.config import RetrievalConfig
-from service.errors import FinxError
-from service.retrieval import create_retriever, seed_default_store
-from service.retrieval.base import Reference
-from service.retrieval.sqlite_store import SqliteRetriever, build_store
+from finx.config import RetrievalConfig
+from finx.errors import FinxError
+from finx.retrieval import create_retriever, seed_default_store
+from finx.retrieval.base import Reference
+from finx.retrieval.sqlite_store import SqliteRetriever, build_store
 
 PAIRS = Path(__file__).parents[2] / "fixtures" / "references" / "linking_pairs.jsonl"
 THRESHOLD = RetrievalConfig().link_threshold

@@ -1,0 +1,53 @@
+"""Data sources for training and evaluation: a format, a path, a split and an optional cap.
+
+`format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`), `jsonl` for the
+project's labeled-example format, or `synthetic` (the generator; `path` is ignored, `max_examples`
+is the count, `seed` the seed). The dev split is a fixed, content-independent hash of each
+example's id, so the same example always lands on the same side, whatever else changes.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from finx.training.examples import Example, LoadReport, load_examples
+from finx.training.importers import import_examples
+
+Split = Literal["train", "dev", "all"]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    format: str
+    path: Path
+    split: Split = "all"
+    dev_fraction: float = 0.1
+    """Share of examples in the dev split (by id hash)."""
+    max_examples: int | None = None
+    """Cap after splitting (the first ones in id-hash order, so caps are stable too)."""
+    seed: int = 0
+    """Seed of the `synthetic` source."""
+    repeat: int = 1
+    """How many times this source's records go into one pass (training only): passes per source."""
+
+
+def in_dev_split(example_id: str, dev_fraction: float) -> bool:
+    bucket = int(hashlib.sha256(example_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return bucket < dev_fraction
+
+
+def read_source(source: DataSource) -> LoadReport:
+    """The examples of one source, split and capped, with the loader's error messages."""
+    if source.format == "synthetic":
+        from finx.training.synthetic import generate
+
+        return LoadReport(generate(source.max_examples or 100, source.seed), [])
+    report = load_examples(source.path) if source.format == "jsonl" else import_examples(source.format, source.path)
+    examples: list[Example] = report.examples
+    if source.split != "all":
+        want_dev = source.split == "dev"
+        examples = [e for e in examples if in_dev_split(e.id, source.dev_fraction) == want_dev]
+    if source.max_examples is not None:
+        examples = sorted(examples, key=lambda e: hashlib.sha256(e.id.encode()).hexdigest())[: source.max_examples]
+    return LoadReport(examples, report.errors)

@@ -1,0 +1,67 @@
+"""`finx eval`: run the extractor over labeled examples and score it (`metrics.py`).
+
+    finx data import sroie ../shared/data/sroie-train --split dev --out runs/dev/sroie.jsonl
+    finx eval --data runs/dev/sroie.jsonl [--adapter PATH] [--engine vllm] --report runs/eval.json
+
+Prints one table row per dataset and schema and writes the full JSON report (per field
+precision/recall/F1, entity-level F1 for entities, schema-validity and truncation rates, documents/s).
+"""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from finx.engines.base import Engine
+from finx.errors import FinxError
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult
+from finx.training.calibration import Observation, calibration, value_observations
+from finx.training.examples import Example
+from finx.training.metrics import GroupScores
+
+
+def evaluate(
+    engine: Engine,
+    examples: list[Example],
+    adapter: Path | None = None,
+    options: ExtractOptions | None = None,
+) -> dict[str, Any]:
+    """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and schema."""
+    tasks = [ExtractionTask(example.text, example.schema, adapter, options or ExtractOptions()) for example in examples]
+    started = time.perf_counter()
+    outcomes = Extractor(engine).extract_many(tasks)
+    seconds = time.perf_counter() - started
+    groups: dict[str, GroupScores] = {}
+    observations: dict[str, list[Observation]] = {}
+    errors: list[str] = []
+    for example, outcome in zip(examples, outcomes, strict=True):
+        key = f"{example.source or 'jsonl'}/{example.schema.name}"
+        predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
+        truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
+        if isinstance(outcome, FinxError):
+            errors.append(f"{example.id}: {outcome}")
+        is_entities = example.schema.name.startswith("entities")
+        groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
+        if predicted is not None and isinstance(outcome, ExtractionResult):
+            observations.setdefault(key, []).extend(value_observations(example.target, predicted, outcome.confidence))
+    return {
+        "engine": engine.name,
+        "dtype": engine.dtype,
+        "model": engine.base_model_dir.name,
+        "merged_adapter": str(engine.merged_adapter) if engine.merged_adapter else None,
+        "adapter": str(adapter) if adapter else None,
+        "documents": len(examples),
+        "seconds": round(seconds, 1),
+        "documents_per_s": round(len(examples) / seconds, 3) if seconds else 0.0,
+        "errors": errors,
+        "groups": {
+            key: {**scores.as_dict(), "calibration": calibration(observations.get(key, []))}
+            for key, scores in sorted(groups.items())
+        },
+    }
+
+
+def headline(group: dict[str, Any]) -> float:
+    """The number a dataset is judged by: entity F1 for entities, micro field F1 otherwise."""
+    return (group["entity_f1"] or group["field_f1_micro"])["f1"]

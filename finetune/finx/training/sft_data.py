@@ -1,0 +1,118 @@
+"""Training records from labeled examples, built with the serving code so train = serve.
+
+Each example is split with the serving chunker; each chunk becomes one record whose prompt is
+`prompt.build_messages` rendered by `prompt.prompt_token_ids` (exactly what the engines get) and
+whose completion is the chunk's target as compact JSON followed by the end-of-turn token. Loss is
+on the completion only. A chunk's target keeps only the values that occur in that chunk
+(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise. Copied
+values are then written as the chunk writes them (`value_sources.written_form`): the model is
+taught to copy, and code normalises (dates, durations, names), exactly as served.
+
+Chunk choice for long documents: a chunk with nothing to extract is kept at `empty_chunk_fraction`;
+for schemas with single-value fields (an NDA's date, jurisdiction, term), a chunk that holds none
+of them is kept at `scalar_free_chunk_fraction`. Such a value sits in one chunk out of six or
+seven, so without this the model learns that it is always null.
+"""
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from finx.config import ExtractionPolicy
+from finx.extraction.chunking import chunk_document
+from finx.extraction.prompt import build_messages, prompt_token_ids, target_json
+from finx.training.examples import Example
+from finx.values.grounding import ground
+from finx.values.normalise import find_written, normalise_duration
+from finx.values.sources import written_form
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    policy: ExtractionPolicy = field(default_factory=ExtractionPolicy)
+    """The serving policy: each schema is cut into exactly the windows it is served with."""
+    empty_chunk_fraction: float = 0.25
+    """Share of chunks with nothing to extract that are kept (they teach null and [])."""
+    scalar_free_chunk_fraction: float = 1.0
+    """Share of chunks that hold none of the schema's single values (only list items) that are kept."""
+
+
+def value_in_text(value: Any, text: str) -> bool:
+    """Whether a target value occurs in `text`: grounded, or an ISO date / a duration written out."""
+    if isinstance(value, dict):
+        return all(value_in_text(item, text) for item in value.values() if isinstance(item, str) and item.strip())
+    if not isinstance(value, str):
+        return True
+    if any(source.match != "not_found" for source in ground(text, {"v": value})):
+        return True
+    return date_in_text(value, text) or duration_in_text(value, text)
+
+
+def date_in_text(value: str, text: str) -> bool:
+    """Whether `text` writes the ISO date `value` in some form (`normalise.find_written`)."""
+    return find_written("date", value, text) is not None
+
+
+def duration_in_text(value: str, text: str) -> bool:
+    """Whether `text` writes the duration `value` ("2 years") in some form ("two (2) years")."""
+    return find_written("duration", normalise_duration(value) or value, text) is not None
+
+
+def chunk_target(schema: dict[str, Any], target: dict[str, Any], text: str) -> dict[str, Any]:
+    """The part of `target` that occurs in one chunk's `text`."""
+    kept: dict[str, Any] = {}
+    for name, child in schema["properties"].items():
+        value = target.get(name)
+        if child.get("type") == "array":
+            kept[name] = [item for item in value or [] if value_in_text(item, text)]
+        else:
+            kept[name] = value if value is not None and value_in_text(value, text) else None
+    return kept
+
+
+def is_empty(target: dict[str, Any]) -> bool:
+    return all(value in (None, []) for value in target.values())
+
+
+def scalar_names(schema: dict[str, Any]) -> list[str]:
+    """The schema's single-value (non-list) top-level fields."""
+    return [name for name, child in schema["properties"].items() if child.get("type") != "array"]
+
+
+def keep_fraction(schema: dict[str, Any], target: dict[str, Any], settings: ChunkSettings) -> float:
+    """The share of chunks like this one (of a multi-chunk document) that are trained on."""
+    if is_empty(target):
+        return settings.empty_chunk_fraction
+    scalars = scalar_names(schema)
+    if scalars and all(target.get(name) is None for name in scalars):
+        return settings.scalar_free_chunk_fraction
+    return 1.0
+
+
+def build_records(
+    examples: list[Example], tokenizer: Any, settings: ChunkSettings, seed: int = 0
+) -> list[dict[str, list[int]]]:
+    """Tokenized prompt + completion records (`input_ids`, `completion_mask`) for TRL."""
+    rng = random.Random(seed)
+    end_of_turn = tokenizer.eos_token
+    records = []
+    for example in examples:
+        window = settings.policy.window(example.schema.json_schema)
+        chunks = chunk_document(example.text, tokenizer, window.tokens, window.overlap_tokens)
+        for chunk in chunks:
+            if len(chunks) == 1:
+                target = example.target
+            else:
+                target = chunk_target(example.schema.json_schema, example.target, chunk.text)
+                if rng.random() >= keep_fraction(example.schema.json_schema, target, settings):
+                    continue
+            target = written_form(example.schema.json_schema, target, chunk.text)
+            prompt_ids = prompt_token_ids(tokenizer, build_messages(example.schema, chunk.text))
+            completion_ids = tokenizer(target_json(target) + end_of_turn, add_special_tokens=False)["input_ids"]
+            records.append(
+                {
+                    "input_ids": prompt_ids + completion_ids,
+                    "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids),
+                }
+            )
+    return records

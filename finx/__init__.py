@@ -1,1 +1,0 @@
-"""Generated Python bindings of the finx API (`proto/finx/...`): run `make proto` to regenerate."""

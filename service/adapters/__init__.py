@@ -1,5 +1,0 @@
-"""Adapters at run time: the versioned registry, and merged weights for the adapter being served.
-
-Training (`finetune/`) registers and promotes adapters through this package; the runtime never
-imports `finetune/`.
-"""

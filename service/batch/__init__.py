@@ -1,7 +1,0 @@
-"""Batch processing of document folders (`finx batch`): discovery, ingestion, extraction on a
-local engine or a running service, atomic JSONL results with resume, progress and a summary."""
-
-from service.batch.backends import LocalBackend, ServerBackend
-from service.batch.runner import BatchConfig, BatchSummary, run_batch
-
-__all__ = ["BatchConfig", "BatchSummary", "LocalBackend", "ServerBackend", "run_batch"]

@@ -1,0 +1,127 @@
+"""Where a batch's documents are extracted: in this process (`LocalBackend`, the vLLM engine's
+continuous batching) or by a running finx service (`ServerBackend`, one ExtractStream call).
+
+Both take document text and return an `ExtractionResult`; failures raise `FinxError`s whose
+`retryable` flag says whether `--resume` should try the document again.
+"""
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from finx.batch.records import RemoteError
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.result import ExtractionResult
+from finx.schemas.base import SchemaSpec
+
+
+class Backend(Protocol):
+    adapter_label: str
+
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalBackend:
+    """Extraction on an engine in this process, started on the first document that needs it
+    (a resumed batch with nothing left to do never loads the model)."""
+
+    def __init__(
+        self,
+        start: Callable[[], Extractor],
+        adapter: Path | None,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        self.start = start
+        self.stop = stop
+        self.adapter = adapter
+        self.adapter_label = str(adapter) if adapter else "base"
+        self.extractor: Extractor | None = None
+        self.starting = asyncio.Lock()
+
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
+        async with self.starting:
+            if self.extractor is None:
+                self.extractor = await asyncio.to_thread(self.start)
+        return await self.extractor.aextract(ExtractionTask(text, schema, self.adapter, options))
+
+    async def close(self) -> None:
+        if self.extractor is not None and self.stop is not None:
+            await asyncio.to_thread(self.stop)
+
+
+class ServerBackend:
+    """Extraction by a finx service: every document goes over one bidirectional ExtractStream."""
+
+    def __init__(self, target: str, adapter: str, token: str | None = None) -> None:
+        from finx.client import AsyncFinxClient
+
+        self.target = target
+        self.adapter = adapter
+        self.adapter_label = adapter or "current"
+        self.client = AsyncFinxClient(target, token)
+        self.outgoing: asyncio.Queue[Any] = asyncio.Queue()
+        self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.ids = itertools.count()
+        self.reader: asyncio.Task[None] | None = None
+        self.broken: RemoteError | None = None
+
+    async def _start(self) -> None:
+        async def requests() -> Any:
+            while (request := await self.outgoing.get()) is not None:
+                yield request
+
+        call = self.client.extract_stream(requests())
+        self.reader = asyncio.create_task(self._read(call))
+
+    async def _read(self, call: Any) -> None:
+        import grpc
+
+        try:
+            async for response in call:
+                future = self.pending.pop(response.request_id, None)
+                if future is not None and not future.done():
+                    future.set_result(response)
+        except grpc.aio.AioRpcError as error:
+            self.broken = RemoteError(error.code().name, f"{self.target}: {error.details()}")
+        finally:
+            failure = self.broken or RemoteError("UNAVAILABLE", f"{self.target}: the stream ended")
+            for future in self.pending.values():
+                if not future.done():
+                    future.set_exception(failure)
+            self.pending.clear()
+
+    async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
+        from finx.api_convert import is_error_response, result_from_pb
+        from finx.client import extract_request
+
+        if self.broken is not None:
+            raise self.broken
+        if self.reader is None:
+            await self._start()
+        request_id = str(next(self.ids))
+        schema_ref = schema.reference
+        request = extract_request(text, schema_ref, request_id=request_id, adapter=self.adapter, options=options)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = future
+        await self.outgoing.put(request)
+        try:
+            response = await future
+        finally:
+            self.pending.pop(request_id, None)
+        if is_error_response(response):
+            raise RemoteError(response.error_code or "UNKNOWN", response.error)
+        return result_from_pb(response)
+
+    async def close(self) -> None:
+        await self.outgoing.put(None)
+        if self.reader is not None:
+            try:
+                await asyncio.wait_for(self.reader, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                self.reader.cancel()
+        await self.client.close()

@@ -1,0 +1,178 @@
+"""`run_batch_on_ray`: the folder -> JSONL contract of `run_batch`, on Ray Data.
+
+Discovery runs in this process (the driver); reading and ingestion (OCR included) run as Ray Data
+tasks; extraction runs in actors that each hold one finx engine and send a whole batch of
+documents to it at once (vLLM's continuous batching). Only this process writes the results file,
+one whole line per document as results arrive, through the same line-building code as the local
+runner (`records.py`), so `--resume`, the reasons of bad files and the CSV are the same. Ray Data
+restarts an actor that dies and retries its batch, so a killed worker costs time, not lines.
+
+`address`: None starts a Ray on this machine; "auto" or "ray://HOST:PORT" joins a cluster, whose
+nodes must have finx installed and see the documents at the same path (a shared file system).
+Ray's own `ray.data.llm` processor is not used: finx needs its prompts, per-chunk constraints
+(copy-grounding grammars), merged adapters, grounding and normalisation, which its engine owns.
+"""
+
+import json
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from finx.batch.discover import Candidate
+from finx.batch.output import compact, open_results
+from finx.batch.records import extracted, failed, finished, read_stage
+from finx.batch.runner import BatchConfig, BatchSummary, Progress, discover_batch
+from finx.config import EngineConfig, RetrievalConfig
+from finx.extraction.options import ExtractOptions
+from finx.ingest import IngestedDocument, IngestError
+
+if TYPE_CHECKING:
+    from finx.extraction.extractor import Extractor
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    address: str | None = None
+    """None: start a Ray on this machine; "auto" or "ray://HOST:PORT": join that cluster."""
+    actors: int = 1
+    """Extraction actors, each with one engine (on a GPU cluster: one per GPU)."""
+    batch_size: int = 16
+    """Documents an actor sends to its engine at once."""
+    actor_gpus: float = 0.0
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+
+
+class ExtractionActor:
+    """Holds one engine, started with the first batch that has a document to extract (a resumed
+    batch with nothing left to do starts none); turns read documents into finished result lines."""
+
+    def __init__(self, engine: EngineConfig, schema_ref: Any, options: dict[str, Any], adapter: str | None,
+                 retrieval: RetrievalConfig) -> None:  # fmt: skip
+        from finx.schemas import custom_schema, get_schema
+
+        self.schema = custom_schema(schema_ref) if isinstance(schema_ref, dict) else get_schema(schema_ref)
+        self.options = ExtractOptions(**options)
+        self.adapter = Path(adapter) if adapter else None
+        self.engine_config, self.retrieval = engine, retrieval
+        self._extractor: Extractor | None = None
+
+    @property
+    def extractor(self) -> "Extractor":
+        from finx.extraction.runtime import start_extractor
+
+        if self._extractor is None:
+            self._extractor = start_extractor(self.engine_config, self.retrieval, self.options)
+        return self._extractor
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        from finx.extraction.extractor import ExtractionTask
+
+        lines: list[tuple[dict[str, Any], IngestedDocument | None]] = []
+        for record_json, document_json in zip(batch["record"], batch["document"], strict=True):
+            if record_json:
+                document = IngestedDocument(**json.loads(document_json)) if document_json else None
+                lines.append((json.loads(record_json), document))
+        pending = [(record, document) for record, document in lines if document is not None]
+        tasks = [ExtractionTask(document.text, self.schema, self.adapter, self.options) for _, document in pending]
+        began = time.perf_counter()
+        outcomes = self.extractor.extract_many(tasks) if tasks else []
+        seconds = (time.perf_counter() - began) / max(1, len(tasks))
+        for (record, document), outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                failed(record, outcome)
+            else:
+                extracted(record, document, outcome, seconds)
+        skipped = [""] * (len(batch["record"]) - len(lines))
+        return {"record": [json.dumps(finished(record), ensure_ascii=False) for record, _ in lines] + skipped}
+
+
+def candidate_row(candidate: Candidate, done: dict[str, dict[str, Any]]) -> dict[str, str]:
+    problem = candidate.problem
+    return {
+        "path": str(candidate.path),
+        "relative": candidate.relative,
+        "problem": json.dumps([problem.reason, problem.message, problem.hint]) if problem else "",
+        "earlier": json.dumps(done[candidate.relative]) if candidate.relative in done else "",
+    }
+
+
+def read_row(row: dict[str, Any], schema_label: str, adapter_label: str, max_bytes: int) -> dict[str, str]:
+    """The read stage as a Ray Data task: the line so far and the document, as JSON text."""
+    problem = IngestError(*json.loads(row["problem"])) if row["problem"] else None
+    candidate = Candidate(Path(row["path"]), row["relative"], problem)
+    earlier = json.loads(row["earlier"]) if row["earlier"] else None
+    read = read_stage(candidate, schema_label, adapter_label, max_bytes, earlier)
+    if read is None:
+        return {"record": "", "document": ""}
+    record, document = read
+    return {
+        "record": json.dumps(record, ensure_ascii=False),
+        "document": json.dumps(asdict(document)) if document else "",
+    }
+
+
+def run_batch_on_ray(
+    config: BatchConfig,
+    settings: RaySettings,
+    adapter: Path | None,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> BatchSummary:
+    """Run the batch on Ray until every document has a line or `stop` is set."""
+    import ray
+
+    stop = stop or threading.Event()
+    results, done = open_results(config.out, config.resume)
+    candidates, summary = discover_batch(config)
+    started = time.perf_counter()
+    adapter_label = str(adapter) if adapter else "base"
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        ray.init(address=settings.address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        rows = [candidate_row(candidate, done) for candidate in candidates]
+        schema_ref = config.schema.reference
+        read_kwargs = {
+            "schema_label": config.schema.label,
+            "adapter_label": adapter_label,
+            "max_bytes": config.max_bytes,
+        }
+        actor_kwargs = {
+            "engine": settings.engine, "schema_ref": schema_ref, "options": asdict(config.options),
+            "adapter": str(adapter) if adapter else None, "retrieval": settings.retrieval,
+        }  # fmt: skip
+        dataset = (
+            ray.data.from_items(rows)
+            .map(read_row, fn_kwargs=read_kwargs)  # type: ignore[arg-type]  # Ray types fn without its kwargs
+            .map_batches(
+                ExtractionActor,
+                fn_constructor_kwargs=actor_kwargs,
+                batch_size=settings.batch_size,
+                concurrency=settings.actors,
+                num_cpus=1,
+                num_gpus=settings.actor_gpus or None,
+            )
+        )
+        for row in dataset.iter_rows() if rows else ():
+            if stop.is_set():
+                break
+            record = json.loads(row["record"]) if row["record"] else None
+            if record is not None:
+                results.append(record)
+            summary.add(record, started)
+            if progress:
+                progress(summary)
+    finally:
+        summary.interrupted = stop.is_set()
+        results.close()
+        compact(config.out)
+        if started_ray:
+            ray.shutdown()
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,165 @@
+"""What every command shares: option types, exit codes, one-line errors, engine log handling,
+adapter resolution for single-adapter processes, file reading."""
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn, TextIO
+
+import typer
+
+from finx.config import (
+    Dtype,
+    EngineConfig,
+    EngineName,
+    StructuredBackend,
+    env,
+    finx_home,
+)
+from finx.errors import FinxError
+
+ENGINE_DEFAULTS = EngineConfig()
+"""Engine options default to the config type's own values."""
+SchemaOption = Annotated[
+    str, typer.Option(help="Built-in schema name, a JSON Schema file, or a pydantic model as package.module:Class.")
+]
+AdapterOption = Annotated[
+    str | None,
+    typer.Option(help="LoRA adapter: a registry version, or (in process) a PEFT folder; default: the current one."),
+]
+BaseOption = Annotated[bool, typer.Option("--base", help="Use the base model without any adapter.")]
+# the extraction options (`finx.extraction.options.ExtractOptions`), the same flags on every command that extracts
+MaxTokensOption = Annotated[int | None, typer.Option(help="Cap on generated tokens per chunk.")]
+GroundingOption = Annotated[
+    bool, typer.Option("--grounding/--no-grounding", help="Locate every value in the document (offsets, match).")
+]
+LinkOption = Annotated[bool, typer.Option("--link", help="Link companies and tickers to reference records.")]
+ReferenceContextOption = Annotated[
+    bool, typer.Option("--reference-context", help="Put records of the companies named into the prompt.")
+]
+MinConfidenceOption = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Values less sure than this (0..1) become null; they are listed as withheld."),
+]
+CopyGroundingOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--copy-grounding/--no-copy-grounding",
+        help="Copied values may only be text of the document (default: on for schemas that copy values).",
+    ),
+]
+ONE_DOCUMENT_ENGINE: EngineName = "transformers"
+"""`finx extract`'s engine: for one document the whole process is what counts, and the
+transformers engine starts in ~6 s where vLLM takes 20-40 s (`bench/one_document.py`: 12.2 s against
+31.6 s wall for the example receipt, same answer)."""
+ONE_REQUEST_SPECULATIVE_TOKENS = 4
+"""Prompt-lookup draft tokens where requests come one at a time (`finx extract`, `finx serve`):
+measured on 60 receipts, one request's latency halves (p50 1.61 -> 0.87 s) while a full batch
+loses a quarter of its throughput (2.21 -> 1.63 documents/s), so `finx batch` and `finx eval`
+run without it (`bench/serving.py`)."""
+SpeculativeOption = Annotated[
+    int,
+    typer.Option(
+        min=0, max=16, help="Prompt-lookup draft tokens per step (vLLM): lower latency one request at a time; 0 = off."
+    ),
+]
+DtypeOption = Annotated[
+    Dtype,
+    typer.Option(
+        envvar="FINX_DTYPE",
+        help="Weights dtype: auto = bfloat16 where the CPU has bf16 units (or on a GPU), else float32.",
+    ),
+]
+RefsStore = Annotated[
+    Path | None, typer.Option("--refs", help="Reference store file (default: $FINX_HOME/references/references.sqlite).")
+]
+EXIT_ERROR = 1
+EXIT_NO_RESULT = 3
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"finx: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def quiet_engine_logs() -> None:
+    """Keep vLLM's and transformers' start-up chatter down unless FINX_VERBOSE is set."""
+    if env("FINX_VERBOSE"):
+        return
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+@contextlib.contextmanager
+def engine_output_to_log() -> Iterator[TextIO]:
+    """Send everything the engine and its worker processes write to stderr into a log file.
+
+    The log is `$FINX_HOME/logs/engine.log`; with FINX_VERBOSE set, stderr is left alone.
+    Yields the terminal's stderr, for finx's own progress output meanwhile; finx's one-line
+    errors are printed after stderr is restored.
+    """
+    if env("FINX_VERBOSE"):
+        yield sys.stderr
+        return
+    log_path = finx_home() / "logs" / "engine.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        yield terminal
+    finally:
+        terminal.close()
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def single_adapter_engine(
+    engine: EngineName,
+    adapter: Path | None,
+    backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend,
+    dtype: Dtype = ENGINE_DEFAULTS.dtype,
+    speculative_tokens: int = ENGINE_DEFAULTS.speculative_tokens,
+) -> EngineConfig:
+    """An engine for a process that runs one adapter (merged into the weights) or the base model."""
+    return EngineConfig(
+        engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False, dtype=dtype,
+        speculative_tokens=speculative_tokens,
+    )  # fmt: skip
+
+
+def adapter_reference(adapter: str | None, base: bool) -> str:
+    """--adapter/--base as an adapter reference: "" (current), "base", a version or a folder."""
+    from finx.adapters.resolve import BASE_ADAPTER, CURRENT_ADAPTER
+
+    return BASE_ADAPTER if base else adapter or CURRENT_ADAPTER
+
+
+def local_adapter(adapter: str | None, base: bool) -> Path | None:
+    """The adapter folder an in-process command runs (the owner may name a folder by path)."""
+    from finx.adapters.registry import AdapterRegistry
+    from finx.adapters.resolve import resolve_adapter
+
+    return resolve_adapter(adapter_reference(adapter, base), AdapterRegistry(), allow_paths=True).path
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FinxError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FinxError(f"{path} is a directory") from None
+    except OSError as error:
+        raise FinxError(f"cannot read {path}: {error.strerror}") from None

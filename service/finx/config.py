@@ -1,0 +1,218 @@
+"""Typed configuration: finx's environment variables, where it keeps its files, how an engine is
+set up and how documents are extracted.
+
+`ENVIRONMENT` is the one table of finx's environment variables (name, default, meaning); `env()`
+is the only reader of them (the README lists the same table, a test checks both).
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from finx.errors import FinxError
+
+EngineName = Literal["vllm", "transformers"]
+StructuredBackend = Literal["outlines", "xgrammar", "guidance"]
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+"""The one document size limit of every entry point (CLI file and stdin, gRPC, batch)."""
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    name: str
+    default: str
+    meaning: str
+
+
+ENVIRONMENT = (
+    EnvironmentVariable("FINX_HOME", "~/.cache/finx", "cache folder: model, merged adapters, logs, references"),
+    EnvironmentVariable("FINX_MODEL", "the embedded model", "a Hugging Face-format model folder to use instead"),
+    EnvironmentVariable("FINX_ADAPTERS", "$FINX_HOME/adapters", "the adapter registry"),
+    EnvironmentVariable("FINX_AUTH_TOKEN", "none", "bearer token `finx serve` requires and `--server` clients send"),
+    EnvironmentVariable("FINX_DTYPE", "auto", "`--dtype`: auto (bf16 where the CPU has bf16 units), float32, bfloat16"),
+    EnvironmentVariable("FINX_OCR_LANG", "eng", "Tesseract language(s) for scans, e.g. `eng+deu`"),
+    EnvironmentVariable("FINX_VERBOSE", "unset", "set: engine start-up logs go to stderr, not the engine log"),
+)
+_KNOWN = {variable.name for variable in ENVIRONMENT}
+
+
+def env(name: str) -> str | None:
+    """The value of one of finx's environment variables (`ENVIRONMENT`); empty counts as unset."""
+    if name not in _KNOWN:
+        raise KeyError(f"{name} is not in finx's table of environment variables")
+    return os.environ.get(name) or None
+
+
+def finx_home() -> Path:
+    """The cache folder (`FINX_HOME`, default `~/.cache/finx`)."""
+    return Path(env("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()
+
+
+def default_model_dir() -> Path:
+    """Where `finx model fetch` puts the converted embedded model."""
+    return finx_home() / "models" / DEFAULT_MODEL_NAME
+
+
+def configured_model_dir() -> Path:
+    """The model folder in use: `FINX_MODEL` if set, else the embedded default."""
+    override = env("FINX_MODEL")
+    return Path(override).expanduser() if override else default_model_dir()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How to start an engine. Defaults are the settings measured to work on a CPU laptop."""
+
+    engine: EngineName = "vllm"
+    """Which engine runs generation: `vllm` (default, batched) or `transformers` (no vLLM needed)."""
+    model_dir: Path | None = None
+    """Hugging Face-format model folder; None means `configured_model_dir()`."""
+    structured_backend: StructuredBackend = "guidance"
+    """Constrained-decoding backend: `guidance` (default, no compile step), `outlines`, `xgrammar`."""
+    max_model_len: int = 4096
+    """Context window (prompt + answer) in tokens: a chunk's prompt plus its answer must fit."""
+    dtype: Dtype = "auto"
+    """Weights dtype: `auto` is bfloat16 where the CPU has bf16 units (or on a bf16 GPU), float32
+    elsewhere (`finx.hardware.resolve_dtype`; bf16 on an AVX2-only CPU is ~5x slower)."""
+    kv_cache_bytes: int = 1 << 30
+    """vLLM KV-cache size in bytes (explicit: the memory-fraction default fails on CPU)."""
+    max_loras: int = 4
+    """How many different LoRA adapters vLLM keeps loaded at once."""
+    max_lora_rank: int = 64
+    """Largest LoRA rank vLLM accepts."""
+    enable_lora: bool = True
+    """Start vLLM with LoRA support so requests can name an adapter (never with `merged_adapter`)."""
+    merged_adapter: Path | None = None
+    """Serve this LoRA adapter merged into the weights (`finx.adapters.merged`, built once and
+    cached): requests for it run at base-model speed; the engine then serves no other adapter."""
+    max_num_seqs: int = 32
+    """How many requests vLLM batches together."""
+    speculative_tokens: int = 0
+    """Prompt-lookup (n-gram) speculation in vLLM: draft up to this many tokens per step by finding
+    the last few generated tokens in the prompt (most of what finx writes is copied from it), and
+    verify them in one forward pass; 0 = off. The transformers engine ignores it."""
+    kv_block_tokens: int | None = None
+    """vLLM KV-cache block size in tokens (None: vLLM's default, 128 on CPU). Prefix caching reuses
+    whole blocks only, so smaller blocks let more of the shared prompt head be reused."""
+
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else configured_model_dir()
+
+
+@dataclass(frozen=True)
+class ExtractionPolicy:
+    """How the extractor cuts documents and bounds answers (not how an engine starts)."""
+
+    chunk_tokens: int = 768
+    """Documents longer than this many tokens are split into chunks of this size (training too)."""
+    chunk_overlap_tokens: int = 64
+    """Tokens shared by consecutive chunks, so no value is cut in half at a boundary."""
+    max_chunks: int = 64
+    """Longer documents are rejected rather than run as more chunks than this."""
+    max_tokens: int = 512
+    """Default cap on generated tokens per chunk; hitting it marks the result `truncated`."""
+    list_chunk_tokens: int = 192
+    """Schemas made only of lists (entity lists) are read in windows of this many tokens, a few
+    sentences each, and the lists merged per document: a small model recalls the three or four
+    names of a short window far better than the twenty of a page (training uses the same windows)."""
+
+    def window(self, schema: dict[str, Any]) -> "Window":
+        """How documents are cut for `schema`: list-only schemas get the short window, with the
+        chunk cap scaled so that the same document length is accepted."""
+        properties = schema.get("properties", {}).values()
+        if properties and all(child.get("type") == "array" for child in properties):
+            tokens = min(self.list_chunk_tokens, self.chunk_tokens)
+        else:
+            tokens = self.chunk_tokens
+        overlap = min(self.chunk_overlap_tokens, tokens // 6)
+        return Window(tokens, overlap, self.max_chunks * self.chunk_tokens // tokens)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The chunking of one schema's documents (`ExtractionPolicy.window`)."""
+
+    tokens: int
+    overlap_tokens: int
+    max_chunks: int
+
+
+RetrieverName = Literal["sqlite", "none"]
+
+
+def default_reference_store() -> Path:
+    """Where `finx refs load` writes the reference store unless told otherwise."""
+    return finx_home() / "references" / "references.sqlite"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """The retrieval hook: which store answers lookups, and how its results are used."""
+
+    retriever: RetrieverName = "sqlite"
+    """`sqlite` (the embedded store) or `none` (no retrieval; requests asking for it get an error)."""
+    store_path: Path | None = None
+    """The store file; None means `default_reference_store()`, seeded with the shipped sample."""
+    link_threshold: float = 0.85
+    """Entities whose best reference scores below this stay unlinked."""
+    context_max_records: int = 8
+    """At most this many reference records go into a prompt."""
+    context_max_tokens: int = 256
+    """... and at most this many tokens of them."""
+
+    def resolved_store_path(self) -> Path:
+        return self.store_path if self.store_path is not None else default_reference_store()
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How `finx serve` listens. Non-loopback binds need TLS or a bearer token."""
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    metrics_port: int = 9464
+    """Prometheus metrics over HTTP; 0 turns them off."""
+    health_port: int = 0
+    """A plaintext port serving only grpc.health.v1 (for probes that cannot speak TLS); 0 = none
+    (health is always served on the main port too)."""
+    http_port: int = 0
+    """Port of the HTTP/JSON and OpenAI-compatible API on `host` (0 = off)."""
+    metrics_host: str = "127.0.0.1"
+    """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
+    max_inflight: int = 64
+    """Requests (documents) in progress at once; more get RESOURCE_EXHAUSTED."""
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    """Largest document (text or file bytes) a request may carry; messages may be 1 MiB larger
+    (schema, options). Larger messages get RESOURCE_EXHAUSTED, larger documents INVALID_ARGUMENT."""
+    lora_idle_seconds: float = 600.0
+    """The on-demand LoRA engine (requests for the base model or a non-current version) is closed,
+    and its memory freed, after this many seconds without a request (0: never)."""
+    drain_seconds: float = 30.0
+    """On SIGTERM, how long in-flight calls may take to finish."""
+    auth_token: str | None = None
+    """Bearer token required in the `authorization` metadata (also from FINX_AUTH_TOKEN)."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+
+    def check(self) -> None:
+        if self.host not in LOOPBACK_HOSTS and not (self.auth_token or (self.tls_cert and self.tls_key)):
+            raise FinxError(
+                f"refusing to listen on {self.host} without TLS or a bearer token",
+                hint="set --tls-cert/--tls-key or FINX_AUTH_TOKEN, or bind 127.0.0.1",
+            )
+        if self.tls_cert and not self.tls_key:
+            raise FinxError("--tls-cert was given without --tls-key", hint="TLS needs the certificate and its key")
+        if self.tls_key and not self.tls_cert:
+            raise FinxError("--tls-key was given without --tls-cert", hint="TLS needs the certificate and its key")
+
+    def warnings(self) -> list[str]:
+        """Settings that work but put callers at risk (logged at start-up)."""
+        if self.host not in LOOPBACK_HOSTS and self.auth_token and not self.tls_cert:
+            return [f"listening on {self.host} with a bearer token but no TLS: the token travels in clear text"]
+        return []

@@ -1,0 +1,132 @@
+"""Long documents: split into overlapping chunks, and merge per-chunk results into one object.
+
+Serving and training use the same chunker with the same sizes (`EngineConfig.chunk_tokens`,
+`chunk_overlap_tokens`), so the model is trained on exactly the windows it later sees.
+Chunks end at a line break where one is near the end of the window, so lines stay whole.
+
+Merging follows the schema's top-level properties: lists are concatenated in document order and
+de-duplicated (case and whitespace ignored), capped at the schema's `maxItems`; any other value
+is taken from the chunk whose candidate is best grounded in the whole document (exact beats
+case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
+the model was most confident of, then from the earliest chunk.
+"""
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from finx.schemas.compile import JsonSchema
+from finx.values.grounding import ground
+
+MATCH_RANK = {"exact": 4, "case_insensitive": 3, "whitespace": 2, "fuzzy": 1, "not_found": 0}
+LINE_BREAK_SEARCH = 0.25
+"""Look for a line break in the last quarter of a window to end the chunk there."""
+
+
+class OffsetTokenizer(Protocol):
+    def __call__(self, text: str, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def token_offsets(tokenizer: OffsetTokenizer, text: str) -> list[tuple[int, int]]:
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    return [tuple(pair) for pair in encoded["offset_mapping"]]
+
+
+def chunk_document(text: str, tokenizer: OffsetTokenizer, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
+    """Overlapping windows of at most `max_tokens` tokens covering the whole text."""
+    if overlap_tokens >= max_tokens // 2:
+        raise ValueError("overlap must be less than half the chunk size")
+    offsets = token_offsets(tokenizer, text)
+    if len(offsets) <= max_tokens:
+        return [Chunk(0, 0, len(text), text)]
+    token_starts = [start for start, _ in offsets]
+    chunks: list[Chunk] = []
+    first_token = 0
+    while True:
+        last_token = min(first_token + max_tokens, len(offsets))
+        start = offsets[first_token][0] if chunks else 0
+        end = offsets[last_token - 1][1] if last_token < len(offsets) else len(text)
+        if last_token < len(offsets):
+            search_from = offsets[last_token - int(max_tokens * LINE_BREAK_SEARCH)][0]
+            line_break = text.rfind("\n", search_from, end)
+            if line_break > start:
+                end = line_break + 1
+        chunks.append(Chunk(len(chunks), start, end, text[start:end]))
+        if last_token >= len(offsets):
+            return chunks
+        next_first = bisect.bisect_left(token_starts, end) - overlap_tokens
+        first_token = max(next_first, first_token + 1)
+
+
+def merge_results(
+    schema: JsonSchema,
+    document: str,
+    parts: list[dict[str, Any]],
+    confidences: list[dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One object from per-chunk objects (in chunk order), following the schema's top level.
+
+    `confidences[i]` holds part i's confidence by top-level field name (absent: unknown)."""
+    merged: dict[str, Any] = {}
+    for name, child in schema["properties"].items():
+        present = [index for index, part in enumerate(parts) if part.get(name) is not None]
+        values = [parts[index][name] for index in present]
+        if child.get("type") == "array":
+            merged[name] = merge_lists(values, child["maxItems"])
+        else:
+            sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
+            merged[name] = best_candidate(values, sure, document)
+    return merged
+
+
+def merge_lists(lists: list[list[Any]], max_items: int) -> list[Any]:
+    seen: set[str] = set()
+    merged: list[Any] = []
+    for items in lists:
+        for item in items:
+            key = normalised_key(item)
+            if key not in seen and len(merged) < max_items:
+                seen.add(key)
+                merged.append(item)
+    return merged
+
+
+def best_candidate(candidates: list[Any], confidences: list[float], document: str) -> Any:
+    """The best grounded candidate; among equally grounded ones the most confident, the earliest
+    chunk on ties (so a later chunk wins only when the model was surer of it)."""
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+
+    def grounding(candidate: Any) -> float:
+        sources = ground(document, {"v": candidate})
+        if not sources:
+            return 0.0
+        return sum(MATCH_RANK[source.match] + source.score for source in sources) / len(sources)
+
+    ranks = [(grounding(candidate), sure) for candidate, sure in zip(candidates, confidences, strict=True)]
+    return candidates[ranks.index(max(ranks))]
+
+
+def normalised_key(value: Any) -> str:
+    """One key for values that differ only in case and spacing (every string inside is folded)."""
+    return json.dumps(_folded(value), ensure_ascii=False, sort_keys=True)
+
+
+def _folded(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\s+", " ", value.casefold()).strip()
+    if isinstance(value, dict):
+        return {key: _folded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_folded(item) for item in value]
+    return value

@@ -1,0 +1,57 @@
+"""`entities`: financial named entities, one list per type, values copied as they appear.
+
+`entities_model(types)` builds the schema restricted to some types: a source that labels only
+ORG, PERSON and LOCATION is trained and evaluated with exactly those lists, so the model never
+learns to leave out types that were simply not labeled.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from finx.schemas.fields import Amount, Currency, Percent, ShortText, Ticker
+
+MAX_PER_TYPE = 24
+"""Per type and chunk: also what stops a model that loops on one value before the token limit."""
+VERSION = "1"
+DESCRIPTION = (
+    "Named entities, each list in order of appearance, text copied exactly as written: "
+    "org=companies and institutions, person=people, location=places, ticker=stock symbols, "
+    "money=amounts with their currency, date=dates and periods, percent=percentages."
+)
+
+
+class Money(BaseModel):
+    """An amount of money as written, split into number and currency."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Amount
+    currency: Currency | None
+
+
+ENTITY_TYPES: dict[str, tuple[str, Any]] = {
+    "ORG": ("org", ShortText),
+    "PERSON": ("person", ShortText),
+    "LOCATION": ("location", ShortText),
+    "TICKER": ("ticker", Ticker),
+    "MONEY": ("money", Money),
+    "DATE": ("date", ShortText),
+    "PERCENT": ("percent", Percent),
+}
+
+
+def entities_model(types: tuple[str, ...] = tuple(ENTITY_TYPES)) -> type[BaseModel]:
+    """The entities model with one list per requested type, in the canonical type order."""
+    unknown = [name for name in types if name not in ENTITY_TYPES]
+    if unknown:
+        raise ValueError(f"unknown entity type {unknown[0]!r}; known: {', '.join(ENTITY_TYPES)}")
+    fields: dict[str, Any] = {
+        field_name: (Annotated[list[item], Field(max_length=MAX_PER_TYPE)], ...)  # type: ignore[valid-type]
+        for type_name, (field_name, item) in ENTITY_TYPES.items()
+        if type_name in types
+    }
+    suffix = "" if len(types) == len(ENTITY_TYPES) else "_" + "_".join(t for t in ENTITY_TYPES if t in types)
+    return create_model(f"Entities{suffix}", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+Entities = entities_model()

@@ -1,0 +1,35 @@
+"""Bounded field types shared by the built-in schemas (every string and list has a limit).
+
+Every built-in string says where its value comes from with the `x-finx-source` annotation
+(`SOURCE_KEYWORD`): `copy` (copied verbatim from the document; copy-grounded decoding allows only
+text of the document), or `date` / `duration` / `name` / `amount` (copied, then normalised by
+`finx.values.normalise`). Strings without it (`free`) are generated under the JSON constraint only.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+SOURCE_KEYWORD = "x-finx-source"
+SourceMode = Literal["copy", "date", "duration", "name", "amount", "free"]
+SOURCE_MODES: tuple[str, ...] = ("copy", "date", "duration", "name", "amount", "free")
+
+
+def copied(max_length: int, mode: SourceMode = "copy", description: str | None = None) -> object:
+    """A bounded string field whose value comes from the document (`mode` says how)."""
+    return Field(max_length=max_length, description=description, json_schema_extra={SOURCE_KEYWORD: mode})
+
+
+ShortText = Annotated[str, copied(80)]
+Text = Annotated[str, copied(160)]
+LongText = Annotated[str, copied(300)]
+Amount = Annotated[str, copied(40, description="as written, without the currency")]
+Currency = Annotated[str, copied(12, description="symbol or code as written")]
+Ticker = Annotated[str, copied(16)]
+Percent = Annotated[str, copied(24)]
+Quantity = Annotated[str, copied(16)]
+AccountNumber = Annotated[str, copied(34)]
+Iban = Annotated[str, copied(42)]
+WrittenDate = Annotated[str, copied(40, "date", "as written; returned as YYYY-MM-DD")]
+Duration = Annotated[str, copied(40, "duration", "as written; returned as 'N years|months|weeks|days'")]
+PartyName = Annotated[str, copied(160, "name", "as written; returned with commas dropped and '&' as 'and'")]

@@ -1,0 +1,37 @@
+"""`invoice`: header fields, amounts and line items of an invoice, strings as written."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
+
+VERSION = "1"
+DESCRIPTION = (
+    "Invoice: seller (vendor), buyer (customer), number, issue and due dates, currency, amounts "
+    "before tax, tax and total, line items, bank IBAN or account; copy as written, null if absent."
+)
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: Text
+    quantity: Quantity | None
+    unit_price: Amount | None
+    amount: Amount | None
+
+
+class Invoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    vendor: Text | None
+    customer: Text | None
+    invoice_number: ShortText | None
+    invoice_date: ShortText | None
+    due_date: ShortText | None
+    currency: Currency | None
+    subtotal: Amount | None
+    tax: Amount | None
+    total: Amount | None
+    line_items: Annotated[list[LineItem], Field(max_length=20)]
+    iban: Iban | None
+    account_number: AccountNumber | None

@@ -1,0 +1,21 @@
+"""`nda`: the Kleister-NDA fields of a non-disclosure agreement."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finx.schemas.fields import Duration, PartyName, ShortText, WrittenDate
+
+VERSION = "1"
+DESCRIPTION = (
+    "Non-disclosure agreement: parties=names of the contracting parties, jurisdiction=governing "
+    "law state or country, effective_date=date it takes effect, term=how long it lasts; null if absent."
+)
+
+
+class Nda(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parties: Annotated[list[PartyName], Field(max_length=8)]
+    jurisdiction: ShortText | None
+    effective_date: WrittenDate | None
+    term: Duration | None

@@ -1,0 +1,165 @@
+"""The engines behind a long-running service, and switching them without dropping a request.
+
+A server process serves many adapters but runs the current one fastest: the primary engine loads
+the current adapter merged into the weights (no LoRA kernels). Requests for the base model or
+another registry version go to a second engine on the base weights with per-request LoRA, started
+on the first such request, and closed again (its memory freed) once it has been idle for
+`lora_idle_seconds`. When the current adapter changes (`switch`), a new primary engine is
+started beside the old one; new requests go to it once it is ready, and the old one is closed
+when the requests it is running have finished. Nothing waits or fails during the switch; memory
+holds two engines until the old one drains.
+
+This module knows engines and extractors, nothing about gRPC or the registry.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from finx.config import EngineConfig, RetrievalConfig
+from finx.engines.base import Engine
+from finx.extraction.extractor import Extractor
+from finx.retrieval.base import Retriever
+
+log = logging.getLogger("finx.server.engine_set")
+DRAIN_POLL_SECONDS = 0.05
+
+
+@dataclass
+class ServedEngine:
+    """One running engine, its extractor, and how many requests it is running."""
+
+    extractor: Extractor
+    inflight: int = 0
+    last_used: float = 0.0
+    """`time.monotonic()` when a request last finished (or the engine started)."""
+
+    @property
+    def engine(self) -> Engine:
+        return self.extractor.engine
+
+
+class EngineSet:
+    """The primary engine (current adapter merged) and the LoRA engine (started when first needed)."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        factory: Callable[[EngineConfig], Engine],
+        retriever: Retriever | None = None,
+        retrieval: RetrievalConfig | None = None,
+        lora_idle_seconds: float = 0.0,
+    ) -> None:
+        self.config = config
+        self.lora_idle_seconds = lora_idle_seconds
+        """Close the LoRA engine after this long without a request (0: never)."""
+        self.factory = factory
+        self.retriever = retriever
+        self.retrieval = retrieval or RetrievalConfig()
+        self.primary: ServedEngine | None = None
+        self.lora: ServedEngine | None = None
+        self._lora_starting = asyncio.Lock()
+        self._switching = asyncio.Lock()
+        self._retired: set[asyncio.Task[None]] = set()
+        self._idle_watch: asyncio.Task[None] | None = None
+
+    async def start(self, current_adapter: Path | None) -> None:
+        """Start the primary engine for the current adapter (None: the base model, LoRA allowed)."""
+        self.primary = await self._start(self._primary_config(current_adapter))
+
+    @contextlib.asynccontextmanager
+    async def use(self, adapter: Path | None) -> AsyncIterator[Extractor]:
+        """The extractor whose engine serves `adapter`; the engine is not closed while in use."""
+        served = await self._engine_for(adapter)
+        served.inflight += 1
+        try:
+            yield served.extractor
+        finally:
+            served.inflight -= 1
+            served.last_used = time.monotonic()
+
+    async def switch(self, current_adapter: Path | None, on_switched: Callable[[], None] | None = None) -> bool:
+        """Serve `current_adapter` from a new primary engine; False when the running one already does.
+
+        `on_switched` runs in the same event-loop step as the switch (so callers can relabel atomically).
+        """
+        async with self._switching:
+            old = self.primary
+            wanted = current_adapter.resolve() if current_adapter is not None else None
+            if old is not None and old.engine.merged_adapter == wanted:
+                if on_switched is not None:
+                    on_switched()
+                return False
+            new = await self._start(self._primary_config(current_adapter))
+            self.primary = new
+            if on_switched is not None:
+                on_switched()
+            if old is not None and old is not self.primary:
+                self._retire(old)
+            return True
+
+    async def close(self) -> None:
+        """Close every engine (after the switches in progress have drained theirs)."""
+        if self._idle_watch is not None:
+            self._idle_watch.cancel()
+        if self._retired:
+            await asyncio.gather(*self._retired, return_exceptions=True)
+        closing = {id(served): served for served in (self.primary, self.lora) if served is not None}
+        for served in closing.values():
+            await asyncio.to_thread(served.engine.close)
+        self.primary = self.lora = None
+
+    # internals ----------------------------------------------------------------------------
+    def _primary_config(self, adapter: Path | None) -> EngineConfig:
+        if adapter is None:
+            return replace(self.config, merged_adapter=None)
+        return replace(self.config, merged_adapter=adapter, enable_lora=False)
+
+    async def _engine_for(self, adapter: Path | None) -> ServedEngine:
+        primary = self.primary
+        assert primary is not None, "the engines are not started"
+        if primary.engine.serves(adapter):
+            return primary
+        async with self._lora_starting:
+            if self.lora is None:
+                log.info("starting the LoRA engine on the base weights for %s", adapter or "the base model")
+                self.lora = await self._start(replace(self.config, merged_adapter=None, enable_lora=True))
+                if self.lora_idle_seconds > 0:
+                    self._idle_watch = asyncio.create_task(self._close_lora_when_idle(self.lora))
+        return self.lora
+
+    async def _close_lora_when_idle(self, served: ServedEngine) -> None:
+        """Close `served` (the LoRA engine) once no request has used it for `lora_idle_seconds`."""
+        while True:
+            idle_for = time.monotonic() - served.last_used
+            if served.inflight == 0 and idle_for >= self.lora_idle_seconds:
+                async with self._lora_starting:
+                    if served.inflight == 0 and self.lora is served:
+                        self.lora = None  # a request from now on starts a new one
+                        break
+            wait = self.lora_idle_seconds if served.inflight else self.lora_idle_seconds - idle_for
+            await asyncio.sleep(max(wait, DRAIN_POLL_SECONDS))
+        log.info("closing the LoRA engine: idle for %.0f s", self.lora_idle_seconds)
+        await asyncio.to_thread(served.engine.close)
+
+    async def _start(self, config: EngineConfig) -> ServedEngine:
+        engine = await asyncio.to_thread(self.factory, config)
+        return ServedEngine(
+            Extractor(engine, retriever=self.retriever, retrieval=self.retrieval), last_used=time.monotonic()
+        )
+
+    def _retire(self, served: ServedEngine) -> None:
+        async def drain_then_close() -> None:
+            while served.inflight:
+                await asyncio.sleep(DRAIN_POLL_SECONDS)
+            if served.engine is not getattr(self.primary, "engine", None):  # a factory may hand out one engine twice
+                await asyncio.to_thread(served.engine.close)
+            log.info("retired the engine for %s", served.engine.merged_adapter or "the base model")
+
+        task = asyncio.create_task(drain_then_close())
+        self._retired.add(task)
+        task.add_done_callback(self._retired.discard)
