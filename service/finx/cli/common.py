@@ -85,6 +85,19 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+EXTRAS = {"training": ("trl", "datasets"), "review": ("jinja2",)}
+"""The optional parts of finx and the libraries each needs (pyproject's optional dependencies)."""
+
+
+def require_extra(extra: str) -> None:
+    """Fail with how to install it when a command's optional part is not installed."""
+    import importlib.util
+
+    missing = [module for module in EXTRAS[extra] if importlib.util.find_spec(module) is None]
+    if missing:
+        fail(f"this command needs finx's {extra!r} extra ({', '.join(missing)} missing): pip install 'finx[{extra}]'")
+
+
 def quiet_engine_logs() -> None:
     """Keep vLLM's and transformers' start-up chatter down unless FINX_VERBOSE is set."""
     if env("FINX_VERBOSE"):

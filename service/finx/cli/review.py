@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from finx.cli.app import app
-from finx.cli.common import SchemaOption, fail
+from finx.cli.common import SchemaOption, fail, require_extra
 from finx.config import LOOPBACK_HOSTS, env
 from finx.errors import FinxError
 
@@ -29,6 +29,7 @@ def review(
     ] = None,
 ) -> None:
     """Review the least confident values of a batch in the browser; decisions become labeled examples."""
+    require_extra("review")
     import uvicorn
 
     from finx.review.app import create_app

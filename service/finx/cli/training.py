@@ -18,6 +18,7 @@ from finx.cli.common import (
     fail,
     local_adapter,
     quiet_engine_logs,
+    require_extra,
     single_adapter_engine,
 )
 from finx.config import (
@@ -74,6 +75,7 @@ def train(
     max_steps: Annotated[int | None, typer.Option(help="Stop after this many optimizer steps.")] = None,
 ) -> None:
     """Fine-tune a LoRA adapter with TRL (resumes from the latest checkpoint in output_dir)."""
+    require_extra("training")
     quiet_engine_logs()
     from finx.training.train import TrainConfig, main
 
@@ -159,6 +161,7 @@ def retrain(
     config: Annotated[Path | None, typer.Option(help="Training hyperparameters (YAML).")] = None,
 ) -> None:
     """Train on new examples; promote the result only if nothing measured gets worse."""
+    require_extra("training")
     quiet_engine_logs()
     from finx.adapters.registry import AdapterRegistry
     from finx.training.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
