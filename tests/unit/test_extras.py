@@ -25,4 +25,6 @@ def test_a_command_without_its_extra_names_the_extra(
     )
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 1, result.output
-    assert f"this command needs finx's {extra!r} extra ({missing} missing): pip install 'finx[{extra}]'" in result.output
+    assert (
+        f"this command needs finx's {extra!r} extra ({missing} missing): pip install 'finx[{extra}]'" in result.output
+    )
