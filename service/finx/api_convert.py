@@ -142,7 +142,7 @@ def is_error_response(response: pb.ExtractResponse) -> bool:
     return response.status == pb.RESULT_STATUS_ERROR
 
 
-def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) -> pb.ExtractResponse:
+def result_to_pb(result: ExtractionResult, request_id: str) -> pb.ExtractResponse:
     return pb.ExtractResponse(
         request_id=request_id,
         status=STATUS_TO_PB[result.status],
@@ -152,7 +152,7 @@ def result_to_pb(result: ExtractionResult, request_id: str, adapter_label: str) 
         error=result.error or "",
         schema_name=result.schema_name,
         schema_version=result.schema_version,
-        adapter=adapter_label,
+        adapter=result.adapter,
         model=result.model,
         engine=result.engine,
         dtype=result.dtype,
@@ -261,7 +261,7 @@ def result_from_pb(response: pb.ExtractResponse) -> ExtractionResult:
         engine=response.engine,
         dtype=response.dtype,
         model=response.model,
-        adapter=response.adapter or None,
+        adapter=response.adapter,
         prompt_tokens=response.prompt_tokens,
         completion_tokens=response.completion_tokens,
         timings=Timings(**{field: getattr(response.timings, field) for field in Timings.model_fields}),

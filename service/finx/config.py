@@ -87,8 +87,9 @@ class EngineConfig:
     enable_lora: bool = True
     """Start vLLM with LoRA support so requests can name an adapter (never with `merged_adapter`)."""
     merged_adapter: Path | None = None
-    """Serve this LoRA adapter merged into the weights (`finx.adapters.merged`, built once and
-    cached): requests for it run at base-model speed; the engine then serves no other adapter."""
+    """Serve this LoRA adapter folder (a `ResolvedAdapter`'s path: checked where it was resolved)
+    merged into the weights (`finx.adapters.merged`, built once and cached by `create_engine`):
+    requests for it run at base-model speed; the engine then serves no other adapter."""
     max_num_seqs: int = 32
     """How many requests vLLM batches together."""
     speculative_tokens: int = 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.batch import BatchConfig, LocalBackend, run_batch
 from finx.batch.output import read_records
 from finx.extraction.extractor import Extractor
@@ -115,7 +116,7 @@ def test_in_process_and_server_runs_agree(corpus, vllm_engine, tmp_path):
     local_out = tmp_path / "local.jsonl"
     options = ExtractOptions(max_tokens=MAX_TOKENS)
     config = BatchConfig(root, local_out, custom_schema(SCHEMA), options, pattern=pattern, concurrency=16)
-    backend = LocalBackend(lambda: Extractor(vllm_engine), adapter=None)
+    backend = LocalBackend(lambda: Extractor(vllm_engine), adapter=BASE_MODEL)
     summary = asyncio.run(run_batch(config, backend))
     assert summary.total == summary.processed >= 30 and not summary.interrupted
 
@@ -155,7 +156,9 @@ def test_the_example_batch_gives_pdf_and_scan_values_boxes_on_their_pages(vllm_e
     examples = Path(__file__).resolve().parents[2] / "examples" / "batch"
     out = tmp_path / "results.jsonl"
     config = BatchConfig(examples, out, get_schema("receipt"), ExtractOptions(max_tokens=128), concurrency=8)
-    backend = LocalBackend(lambda: Extractor(vllm_engine), adapter=SHIPPED_ADAPTER)  # as LoRA: values are found
+    backend = LocalBackend(
+        lambda: Extractor(vllm_engine), adapter=ResolvedAdapter.folder(SHIPPED_ADAPTER)
+    )  # as LoRA: values are found
     asyncio.run(run_batch(config, backend))
     lines = {record["path"]: record for record in read_records(out)}
     for path in ("invoices/acme-invoice.pdf", "scans/diy-receipt.png"):

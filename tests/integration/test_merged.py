@@ -14,6 +14,7 @@ import pytest
 
 from finx.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
 from finx.adapters.registry import AdapterRegistry
+from finx.adapters.resolve import ResolvedAdapter
 from finx.client import FinxClient
 from finx.config import configured_model_dir
 from finx.engines import create_engine
@@ -40,7 +41,12 @@ def merged_engine(random_lora):
 def test_merged_weights_give_the_lora_output_on_the_corpus(merged_engine, transformers_engine, random_lora):
     corpus = load_corpus()
     tasks = [
-        ExtractionTask(doc.text, doc.schema, adapter=random_lora, options=ExtractOptions(max_tokens=MAX_TOKENS))
+        ExtractionTask(
+            doc.text,
+            doc.schema,
+            adapter=ResolvedAdapter.folder(random_lora),
+            options=ExtractOptions(max_tokens=MAX_TOKENS),
+        )
         for doc in corpus
     ]
     merged = Extractor(merged_engine).extract_many(tasks)
@@ -49,7 +55,7 @@ def test_merged_weights_give_the_lora_output_on_the_corpus(merged_engine, transf
     assert all(not isinstance(result, Exception) for result in merged + lora)
     differing = [doc.id for doc, a, b in zip(corpus, merged, lora, strict=True) if a.raw != b.raw]  # type: ignore[union-attr]
     assert not differing, f"merged and LoRA outputs differ on {differing}"
-    assert merged[0].adapter == str(random_lora.resolve())  # type: ignore[union-attr]
+    assert merged[0].adapter == str(random_lora)  # type: ignore[union-attr]
 
 
 def test_a_merged_engine_serves_only_its_adapter(merged_engine, random_lora):

@@ -3,6 +3,7 @@ adapter, and so are the per-value confidences (the probabilities under the const
 
 import pytest
 
+from finx.adapters.resolve import ResolvedAdapter
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from tests.support.corpus import load_corpus, run_corpus
@@ -41,14 +42,16 @@ def test_per_request_lora_adapter_matches_across_engines_and_changes_output(
     for engine in (vllm_engine, transformers_engine):
         tasks = [ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=48)) for doc in docs]
         tasks += [
-            ExtractionTask(doc.text, doc.schema, options=ExtractOptions(max_tokens=48), adapter=random_lora)
+            ExtractionTask(
+                doc.text, doc.schema, options=ExtractOptions(max_tokens=48), adapter=ResolvedAdapter.folder(random_lora)
+            )
             for doc in docs
         ]
         results = Extractor(engine).extract_many(tasks)  # base and adapter requests mixed in one batch
         outputs[engine.name] = [result.raw for result in results]
         adapter_results = results[len(docs) :]
-        assert all(result.adapter == str(random_lora.resolve()) for result in adapter_results)
-        assert all(result.adapter is None for result in results[: len(docs)])
+        assert all(result.adapter == str(random_lora) for result in adapter_results)
+        assert all(result.adapter == "base" for result in results[: len(docs)])
     assert outputs["vllm"] == outputs["transformers"]
     base, adapted = outputs["vllm"][: len(docs)], outputs["vllm"][len(docs) :]
     assert base != adapted, "the adapter must change the output"

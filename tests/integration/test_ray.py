@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from finx.adapters.resolve import BASE_MODEL
 from finx.batch import BatchConfig, LocalBackend, run_batch
 from finx.batch.output import read_records
 from finx.extraction.extractor import Extractor
@@ -74,7 +75,7 @@ def test_ray_batch_survives_a_killed_actor_and_matches_the_local_batch(vllm_engi
     killer.start()
     settings = RaySettings(batch_size=3, engine=suite_engine_config())  # the session engine's settings
     try:
-        summary = run_batch_on_ray(BatchConfig(docs, ray_out, schema, options), settings, adapter=None)
+        summary = run_batch_on_ray(BatchConfig(docs, ray_out, schema, options), settings, adapter=BASE_MODEL)
     finally:
         finished.set()
         killer.join(10)
@@ -86,6 +87,6 @@ def test_ray_batch_survives_a_killed_actor_and_matches_the_local_batch(vllm_engi
     reasons = {record["path"]: record["reason"] for record in records if record["status"] == "error"}
     assert reasons["empty.txt"] == "empty" and reasons["binary.txt"] == "binary"
 
-    again = run_batch_on_ray(BatchConfig(docs, ray_out, schema, options, resume=True), settings, adapter=None)
+    again = run_batch_on_ray(BatchConfig(docs, ray_out, schema, options, resume=True), settings, adapter=BASE_MODEL)
     assert (again.skipped, again.processed) == (14, 0)
     assert len(read_records(ray_out)) == 14

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from finx.adapters.resolve import ResolvedAdapter
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.schemas import custom_schema
@@ -60,7 +61,10 @@ def test_tiny_training_run_lowers_the_loss_and_writes_a_summary(tiny_adapter):
 
 def test_trained_adapter_loads_into_both_engines_with_the_same_output(tiny_adapter, vllm_engine, transformers_engine):
     task = ExtractionTask(
-        "Paid 41.20 to Harbor Bakery on Monday.", SCHEMA, adapter=tiny_adapter, options=ExtractOptions(max_tokens=40)
+        "Paid 41.20 to Harbor Bakery on Monday.",
+        SCHEMA,
+        adapter=ResolvedAdapter.folder(tiny_adapter),
+        options=ExtractOptions(max_tokens=40),
     )
     vllm_result = Extractor(vllm_engine).extract(task)
     transformers_result = Extractor(transformers_engine).extract(task)

@@ -45,7 +45,8 @@ class ScriptedEngine(Engine):
     def __init__(self, script: Callable[[str], str], probability: float = 0.9, delay_s: float = 0.0) -> None:
         self.script, self.probability, self.delay_s = script, probability, delay_s
         self.requests: list[GenerationRequest] = []
-        super().__init__(EngineConfig(engine="transformers", dtype="float32", enable_lora=True))
+        config = EngineConfig(engine="transformers", dtype="float32", enable_lora=True)
+        super().__init__(config, config.resolved_model_dir())
 
     @property
     def tokenizer(self) -> CharacterTokenizer:

@@ -56,7 +56,7 @@ class RecordingBackend:
         self.texts.append(text)
         return ExtractionResult(
             schema_name=schema.name, schema_version=schema.version, status="ok", data={}, sources=[],
-            truncated=False, raw="", engine="none", model="none", adapter=None, prompt_tokens=0,
+            truncated=False, raw="", engine="none", model="none", adapter="base", prompt_tokens=0,
             completion_tokens=0, timings=Timings(prepare_s=0, generate_s=0, finish_s=0, total_s=0),
         )  # fmt: skip
 

@@ -32,6 +32,7 @@ def test_a_scripted_answer_comes_back_with_sources_and_confidence(live):
     with FinxClient(live.target) as client:
         result = client.extract(RECEIPT, "receipt")
     assert result.status == "ok" and result.data == json.loads(ANSWER)
+    assert result.adapter == "base"  # the registry is empty: the base model, named as in process
     sources = {source.path: (source.start, source.end, source.match) for source in result.sources}
     assert sources == {"company": (0, 6, "exact"), "address": (7, 20, "exact"), "total": (27, 31, "exact")}
     assert result.confidence["company"] == pytest.approx(0.9 ** len('"SHOP A"'), rel=1e-3)

@@ -45,7 +45,7 @@ def test_the_in_process_schema_validates_the_final_answer_into_the_callers_model
 def result_with(data):
     return ExtractionResult(
         schema_name="custom", schema_version="1", status="ok", data=data, sources=[], truncated=False, raw="",
-        engine="vllm", model="m", adapter=None, prompt_tokens=1, completion_tokens=1,
+        engine="vllm", model="m", adapter="base", prompt_tokens=1, completion_tokens=1,
         timings=Timings(prepare_s=0, generate_s=0, finish_s=0, total_s=0),
     )  # fmt: skip
 

@@ -8,9 +8,9 @@ precision/recall/F1, entity-level F1 for entities, schema-validity and truncatio
 """
 
 import time
-from pathlib import Path
 from typing import Any
 
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.engines.base import Engine
 from finx.errors import FinxError
 from finx.extraction.extractor import ExtractionTask, Extractor
@@ -24,7 +24,7 @@ from finx.training.metrics import GroupScores
 def evaluate(
     engine: Engine,
     examples: list[Example],
-    adapter: Path | None = None,
+    adapter: ResolvedAdapter = BASE_MODEL,
     options: ExtractOptions | None = None,
 ) -> dict[str, Any]:
     """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and schema."""
@@ -50,7 +50,7 @@ def evaluate(
         "dtype": engine.dtype,
         "model": engine.base_model_dir.name,
         "merged_adapter": str(engine.merged_adapter) if engine.merged_adapter else None,
-        "adapter": str(adapter) if adapter else None,
+        "adapter": adapter.label,
         "documents": len(examples),
         "seconds": round(seconds, 1),
         "documents_per_s": round(len(examples) / seconds, 3) if seconds else 0.0,

@@ -1,4 +1,6 @@
-"""Adapter resolution: the one place where a caller's adapter reference becomes a folder.
+"""Adapter resolution: the one place where a caller's adapter reference becomes the one adapter
+value (`ResolvedAdapter`: folder + label), validated here once and passed as is from the edge to the
+engine; every result names its adapter by the label.
 
 A reference is `""` (the current adapter), `"base"` (the base model, no adapter) or a registry
 version (`v0003`, matched against the registry's own list, never joined onto a path). Only callers
@@ -19,9 +21,17 @@ CURRENT_ADAPTER = ""
 @dataclass(frozen=True)
 class ResolvedAdapter:
     path: Path | None
-    """The adapter folder, or None for the base model."""
+    """The adapter folder (absolute, checked), or None for the base model."""
     label: str
-    """What results name it by: the version, the folder, or "" for the base model."""
+    """What results name it by: the registry version, the folder as given, or "base"."""
+
+    @classmethod
+    def folder(cls, path: Path) -> "ResolvedAdapter":
+        """A PEFT folder named by path (only callers acting for the machine's owner)."""
+        return cls(check_adapter(path), str(path))
+
+
+BASE_MODEL = ResolvedAdapter(None, BASE_ADAPTER)
 
 
 def resolve_adapter(
@@ -33,15 +43,20 @@ def resolve_adapter(
     """The adapter a reference names. `current` is what `""` means (default: the registry's
     current version, read now); `allow_paths` lets a folder path name an adapter."""
     if reference == BASE_ADAPTER:
-        return ResolvedAdapter(None, "")
+        return BASE_MODEL
     if reference == CURRENT_ADAPTER:
         if current is not None:
             return current
-        version, path = registry.current()
-        return ResolvedAdapter(path, version or "")
+        return registry_current(registry)
     if VERSION_NAME.fullmatch(reference) or not allow_paths:
-        return ResolvedAdapter(registry.path(reference), reference)
-    return ResolvedAdapter(check_adapter(Path(reference)), reference)
+        return ResolvedAdapter(registry.path(reference).resolve(), reference)
+    return ResolvedAdapter.folder(Path(reference))
+
+
+def registry_current(registry: AdapterRegistry) -> ResolvedAdapter:
+    """The registry's current adapter, read now (the base model when the registry is empty)."""
+    version, path = registry.current()
+    return ResolvedAdapter(path.resolve(), version) if version and path else BASE_MODEL
 
 
 def check_adapter(path: Path) -> Path:

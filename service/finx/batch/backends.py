@@ -8,9 +8,9 @@ Both take document text and return an `ExtractionResult`; failures raise `FinxEr
 import asyncio
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
+from finx.adapters.resolve import ResolvedAdapter
 from finx.batch.records import RemoteError
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
@@ -33,13 +33,13 @@ class LocalBackend:
     def __init__(
         self,
         start: Callable[[], Extractor],
-        adapter: Path | None,
+        adapter: ResolvedAdapter,
         stop: Callable[[], None] | None = None,
     ) -> None:
         self.start = start
         self.stop = stop
         self.adapter = adapter
-        self.adapter_label = str(adapter) if adapter else "base"
+        self.adapter_label = adapter.label
         self.extractor: Extractor | None = None
         self.starting = asyncio.Lock()
 

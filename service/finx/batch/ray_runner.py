@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from finx.adapters.resolve import ResolvedAdapter
 from finx.batch.discover import Candidate
 from finx.batch.output import compact, open_results
 from finx.batch.records import extracted, failed, finished, read_stage
@@ -50,13 +51,13 @@ class ExtractionActor:
     """Holds one engine, started with the first batch that has a document to extract (a resumed
     batch with nothing left to do starts none); turns read documents into finished result lines."""
 
-    def __init__(self, engine: EngineConfig, schema_ref: Any, options: dict[str, Any], adapter: str | None,
+    def __init__(self, engine: EngineConfig, schema_ref: Any, options: dict[str, Any], adapter: ResolvedAdapter,
                  retrieval: RetrievalConfig) -> None:  # fmt: skip
         from finx.schemas import custom_schema, get_schema
 
         self.schema = custom_schema(schema_ref) if isinstance(schema_ref, dict) else get_schema(schema_ref)
         self.options = ExtractOptions(**options)
-        self.adapter = Path(adapter) if adapter else None
+        self.adapter = adapter
         self.engine_config, self.retrieval = engine, retrieval
         self._extractor: Extractor | None = None
 
@@ -118,7 +119,7 @@ def read_row(row: dict[str, Any], schema_label: str, adapter_label: str, max_byt
 def run_batch_on_ray(
     config: BatchConfig,
     settings: RaySettings,
-    adapter: Path | None,
+    adapter: ResolvedAdapter,
     stop: threading.Event | None = None,
     progress: Progress | None = None,
 ) -> BatchSummary:
@@ -129,7 +130,6 @@ def run_batch_on_ray(
     results, done = open_results(config.out, config.resume)
     candidates, summary = discover_batch(config)
     started = time.perf_counter()
-    adapter_label = str(adapter) if adapter else "base"
     started_ray = not ray.is_initialized()
     if started_ray:
         ray.init(address=settings.address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
@@ -140,12 +140,12 @@ def run_batch_on_ray(
         schema_ref = config.schema.reference
         read_kwargs = {
             "schema_label": config.schema.label,
-            "adapter_label": adapter_label,
+            "adapter_label": adapter.label,
             "max_bytes": config.max_bytes,
         }
         actor_kwargs = {
             "engine": settings.engine, "schema_ref": schema_ref, "options": asdict(config.options),
-            "adapter": str(adapter) if adapter else None, "retrieval": settings.retrieval,
+            "adapter": adapter, "retrieval": settings.retrieval,
         }  # fmt: skip
         dataset = (
             ray.data.from_items(rows)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from finx.adapters.resolve import BASE_MODEL
 from finx.cli.app import app
 from finx.cli.common import (
     ENGINE_DEFAULTS,
@@ -102,7 +103,7 @@ def batch(
     try:
         spec = load_schema(schema)
         # with --server the service resolves the adapter in its own registry (a version, never a path)
-        local = None if server else local_adapter(adapter, base)
+        local = BASE_MODEL if server else local_adapter(adapter, base)
     except FinxError as error:
         fail(str(error))
     config = BatchConfig(

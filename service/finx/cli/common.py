@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn, TextIO
 
 import typer
 
+from finx.adapters.resolve import ResolvedAdapter
 from finx.config import (
     Dtype,
     EngineConfig,
@@ -140,14 +141,14 @@ def engine_output_to_log() -> Iterator[TextIO]:
 
 def single_adapter_engine(
     engine: EngineName,
-    adapter: Path | None,
+    adapter: ResolvedAdapter,
     backend: StructuredBackend = ENGINE_DEFAULTS.structured_backend,
     dtype: Dtype = ENGINE_DEFAULTS.dtype,
     speculative_tokens: int = ENGINE_DEFAULTS.speculative_tokens,
 ) -> EngineConfig:
     """An engine for a process that runs one adapter (merged into the weights) or the base model."""
     return EngineConfig(
-        engine=engine, structured_backend=backend, merged_adapter=adapter, enable_lora=False, dtype=dtype,
+        engine=engine, structured_backend=backend, merged_adapter=adapter.path, enable_lora=False, dtype=dtype,
         speculative_tokens=speculative_tokens,
     )  # fmt: skip
 
@@ -159,12 +160,12 @@ def adapter_reference(adapter: str | None, base: bool) -> str:
     return BASE_ADAPTER if base else adapter or CURRENT_ADAPTER
 
 
-def local_adapter(adapter: str | None, base: bool) -> Path | None:
-    """The adapter folder an in-process command runs (the owner may name a folder by path)."""
+def local_adapter(adapter: str | None, base: bool) -> ResolvedAdapter:
+    """The adapter an in-process command runs (the owner may name a folder by path)."""
     from finx.adapters.registry import AdapterRegistry
     from finx.adapters.resolve import resolve_adapter
 
-    return resolve_adapter(adapter_reference(adapter, base), AdapterRegistry(), allow_paths=True).path
+    return resolve_adapter(adapter_reference(adapter, base), AdapterRegistry(), allow_paths=True)
 
 
 def read_file(path: Path) -> bytes:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from finx.adapters.resolve import check_adapter
 from finx.config import EngineConfig, StructuredBackend
 from finx.errors import FinxError
 from finx.hardware import resolve_dtype
@@ -67,21 +66,17 @@ class Engine(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, config: EngineConfig) -> None:
-        from finx.adapters.merged import merged_model
-
+    def __init__(self, config: EngineConfig, model_dir: Path) -> None:
+        """Start on the weights in `model_dir`: the base model, or `config.merged_adapter` merged into
+        it (`create_engine` prepares them; an engine only generates)."""
         self.config = config
         self.dtype = resolve_dtype(config.dtype)
         """The weights dtype the engine runs in (`auto` resolved for this device)."""
         logger.info("engine dtype %s (asked for %s)", self.dtype, config.dtype)
         self.base_model_dir = config.resolved_model_dir()
-        self.merged_adapter = check_adapter(config.merged_adapter) if config.merged_adapter else None
-        """The adapter merged into the served weights, or None."""
-        self.model_dir = (
-            merged_model(self.base_model_dir, self.merged_adapter, self.dtype)
-            if self.merged_adapter
-            else self.base_model_dir
-        )
+        self.merged_adapter = config.merged_adapter
+        """The adapter merged into the served weights (resolved by the caller), or None."""
+        self.model_dir = model_dir
         """The folder the engine loads: the base model, or the merged one."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"finx-{self.name}", daemon=True)
@@ -132,7 +127,7 @@ class Engine(ABC):
     def serves(self, adapter: Path | None) -> bool:
         """Whether this engine can run requests for `adapter` (None = the base model)."""
         if self.merged_adapter is not None:
-            return adapter is not None and adapter.resolve() == self.merged_adapter
+            return adapter == self.merged_adapter
         return adapter is None or self.lora_enabled
 
     def lora_for(self, adapter: Path | None) -> Path | None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from finx.adapters.resolve import check_adapter
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import guidance_grammar, guidance_lark, outlines_regex, require_copy_backend
 from finx.errors import FinxError
@@ -130,16 +129,15 @@ class TransformersEngine(Engine):
             return self._model if self._peft is None else self._peft
         from peft import PeftModel
 
-        path = check_adapter(adapter)
-        name = self._adapters.get(path)
+        name = self._adapters.get(adapter)
         if name is None:
             name = f"adapter_{len(self._adapters) + 1}"
             if self._peft is None:
-                self._peft = PeftModel.from_pretrained(self._model, path, adapter_name=name)
+                self._peft = PeftModel.from_pretrained(self._model, adapter, adapter_name=name)
                 self._peft.eval()
             else:
-                self._peft.load_adapter(path, adapter_name=name)
-            self._adapters[path] = name
+                self._peft.load_adapter(adapter, adapter_name=name)
+            self._adapters[adapter] = name
         self._peft.set_adapter(name)
         return self._peft
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from finx.adapters.resolve import check_adapter
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import outlines_regex, require_copy_backend
 from finx.model_store import require_model
@@ -134,9 +133,8 @@ class VllmEngine(Engine):
             return None
         from vllm.lora.request import LoRARequest
 
-        path = check_adapter(adapter)
-        lora_id = self._lora_ids.setdefault(path, len(self._lora_ids) + 1)
-        return LoRARequest(lora_name=f"adapter-{lora_id}", lora_int_id=lora_id, lora_path=str(path))
+        lora_id = self._lora_ids.setdefault(adapter, len(self._lora_ids) + 1)
+        return LoRARequest(lora_name=f"adapter-{lora_id}", lora_int_id=lora_id, lora_path=str(adapter))
 
     async def _stop(self) -> None:
         engine = getattr(self, "_engine", None)

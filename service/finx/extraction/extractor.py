@@ -21,12 +21,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from finx.adapters.resolve import check_adapter
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.config import ExtractionPolicy, RetrievalConfig
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
@@ -53,8 +52,8 @@ class ExtractionTask:
 
     document: str
     schema: SchemaSpec
-    adapter: Path | None = None
-    """LoRA adapter folder (already resolved), or None for the base model."""
+    adapter: ResolvedAdapter = BASE_MODEL
+    """The adapter to run (resolved at the edge, `finx.adapters.resolve`); results carry its label."""
     options: ExtractOptions = field(default_factory=ExtractOptions)
 
 
@@ -65,8 +64,6 @@ class Prepared:
     task: ExtractionTask
     chunks: list[Chunk]
     requests: list[GenerationRequest]
-    adapter: Path | None
-    """The adapter the task runs with (merged into the engine's weights, or as LoRA)."""
     started: float
     prepare_s: float
 
@@ -154,8 +151,7 @@ class Extractor:
         chunks = chunk_document(task.document, self.engine.tokenizer, window.tokens, window.overlap_tokens)
         if len(chunks) > window.max_chunks:
             raise too_long
-        adapter = check_adapter(task.adapter) if task.adapter else None
-        lora = self.engine.lora_for(adapter)
+        lora = self.engine.lora_for(task.adapter.path)
         references = self._reference_context(task.document) if options.reference_context else None
         copy_grounded = self._copy_grounded(task)
         requests = []
@@ -179,7 +175,7 @@ class Extractor:
                     grammar=copy_grammar(task.schema.json_schema, chunk.text) if copy_grounded else None,
                 )
             )
-        return Prepared(task, chunks, requests, adapter, started, time.perf_counter() - started)
+        return Prepared(task, chunks, requests, started, time.perf_counter() - started)
 
     def finish(self, prepared: Prepared, generations: list[Generation]) -> ExtractionResult:
         """Validate each chunk's output, merge the good ones, ground the values in the document."""
@@ -226,7 +222,6 @@ class Extractor:
         if data is not None and prepared.task.options.link_entities:
             links = link_entities(data, self._require_retriever(), self.retrieval.link_threshold)
         ended = time.perf_counter()
-        adapter = prepared.adapter
         return ExtractionResult(
             schema_name=spec.name,
             schema_version=spec.version,
@@ -241,7 +236,7 @@ class Extractor:
             engine=self.engine.name,
             model=self.engine.model_name,
             dtype=self.engine.dtype,
-            adapter=str(adapter) if adapter else None,
+            adapter=prepared.task.adapter.label,
             prompt_tokens=sum(generation.prompt_tokens for generation in generations),
             completion_tokens=sum(generation.completion_tokens for generation in generations),
             timings=Timings(

@@ -51,7 +51,9 @@ class ExtractionResult(BaseModel):
     model: str
     dtype: str = ""
     """Weights dtype the engine ran in (float32, bfloat16)."""
-    adapter: str | None
+    adapter: str
+    """The adapter that ran, by its label: a registry version, a folder as the owner named it, or
+    "base" (the base model)."""
     prompt_tokens: int
     completion_tokens: int
     timings: Timings

@@ -19,7 +19,6 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -29,7 +28,7 @@ from grpc_reflection.v1alpha import reflection
 
 from finx import metrics
 from finx.adapters.registry import AdapterRegistry
-from finx.adapters.resolve import ResolvedAdapter, resolve_adapter
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter, registry_current, resolve_adapter
 from finx.api_convert import MESSAGE_ENVELOPE_BYTES, reference_to_pb, request_from_pb, result_to_pb
 from finx.config import EngineConfig, ServerConfig, env
 from finx.engines.base import Engine
@@ -59,8 +58,8 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         self.registry = registry or AdapterRegistry()
         self.health = health_aio.HealthServicer()
         self.engines: EngineSet | None = None
-        self.current_adapter: Path | None = None
-        self.current_version: str | None = None
+        self.current: ResolvedAdapter = BASE_MODEL
+        """The adapter this server serves as current (merged into its primary engine)."""
         self.draining = False
         self.inflight = 0
         self.retriever: Retriever | None = None
@@ -74,17 +73,17 @@ class ExtractionService(pb_grpc.ExtractionServicer):
     async def load_engine(self, engine_factory: Callable[[EngineConfig], Engine]) -> None:
         await self.set_serving(False)
         metrics.ENGINE_READY.set(0)
-        self.current_version, self.current_adapter = await asyncio.to_thread(self.registry.current)
+        self.current = await asyncio.to_thread(registry_current, self.registry)
         self.retriever = await asyncio.to_thread(create_retriever, self.config.retrieval)
         engines = EngineSet(
             self.config.engine, engine_factory, self.retriever, self.config.retrieval, self.config.lora_idle_seconds
         )
-        await engines.start(self.current_adapter)
+        await engines.start(self.current.path)
         self.engines = engines
         if not self.draining:
             await self.set_serving(True)
             metrics.ENGINE_READY.set(1)
-        log.info("engine %s ready (adapter %s merged)", self.config.engine.engine, self.current_version or "none")
+        log.info("engine %s ready (adapter %s merged)", self.config.engine.engine, self.current.label)
 
     async def drain(self) -> None:
         self.draining = True
@@ -96,19 +95,23 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         and requests switch to it once it is ready (none fail or wait meanwhile)."""
         if self.engines is None:
             raise NotReady("the service is not ready")
-        version, adapter = await asyncio.to_thread(self.registry.current)
+        adapter = await asyncio.to_thread(registry_current, self.registry)
 
         def switched() -> None:
-            self.current_version, self.current_adapter = version, adapter
+            self.current = adapter
 
-        await self.engines.switch(adapter, on_switched=switched)
-        return self.current_version or ""
+        await self.engines.switch(adapter.path, on_switched=switched)
+        return self.current_version
 
     # helpers ------------------------------------------------------------------------------
+    @property
+    def current_version(self) -> str:
+        """The registry version served as current, "" when none (the base model)."""
+        return self.current.label if self.current.path is not None else ""
+
     def resolve_adapter(self, reference: str) -> ResolvedAdapter:
         """A request's adapter: "" is the adapter this server serves as current (not re-read)."""
-        current = ResolvedAdapter(self.current_adapter, self.current_version or "")
-        return resolve_adapter(reference, self.registry, current)
+        return resolve_adapter(reference, self.registry, self.current)
 
     @contextlib.asynccontextmanager
     async def admitted(self) -> AsyncIterator[EngineSet]:
@@ -131,11 +134,11 @@ class ExtractionService(pb_grpc.ExtractionServicer):
             decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
             adapter = self.resolve_adapter(decoded.adapter)
             async with engines.use(adapter.path) as extractor:
-                task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter.path, decoded.options)
+                task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter, decoded.options)
                 result = locate(await extractor.aextract(task), decoded.ingested)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
         metrics.TOKENS.labels("completion").inc(result.completion_tokens)
-        return result_to_pb(result, decoded.request_id, adapter.label)
+        return result_to_pb(result, decoded.request_id)
 
     # rpcs ---------------------------------------------------------------------------------
     async def Extract(self, request: pb.ExtractRequest, context: grpc.aio.ServicerContext) -> pb.ExtractResponse:
@@ -187,7 +190,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         return pb.GetSchemaResponse(schema=schema_info(spec), json_schema=json.dumps(spec.json_schema))
 
     async def ListAdapters(self, request: pb.ListAdaptersRequest, context: Any) -> pb.ListAdaptersResponse:
-        current = self.current_version or ""
+        current = self.current_version
         adapters = [
             pb.AdapterInfo(
                 version=manifest.version,

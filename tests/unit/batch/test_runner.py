@@ -32,7 +32,7 @@ class EchoBackend:
         data = {"company": text.splitlines()[0][:40], "date": None, "address": None, "total": None}
         return ExtractionResult(
             schema_name="receipt", schema_version="1", status="ok", data=data, sources=[], truncated=False, raw="",
-            engine="echo", model="echo", adapter=None, prompt_tokens=1, completion_tokens=1,
+            engine="echo", model="echo", adapter="base", prompt_tokens=1, completion_tokens=1,
             timings=Timings(prepare_s=0, generate_s=0, finish_s=0, total_s=0),
         )  # fmt: skip
 

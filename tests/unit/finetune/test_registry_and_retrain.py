@@ -133,8 +133,8 @@ def isolated(monkeypatch, tmp_path):
         adapter = make_adapter(config.output_dir / "adapter", "candidate")
         return adapter
 
-    def fake_evaluate(engine, examples, adapter=None, options=None):
-        tag = json.loads((adapter / "adapter_config.json").read_text())["tag"]
+    def fake_evaluate(engine, examples, adapter, options=None):
+        tag = json.loads((adapter.path / "adapter_config.json").read_text())["tag"]
         return {"groups": {"finx-dev/invoice": {"entity_f1": None, "field_f1_micro": {"f1": scores[tag]}}}}
 
     monkeypatch.setenv("FINX_HOME", str(tmp_path / "home"))
