@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from finx.extraction.chunking import normalised_key
-from finx.values.paths import child_path, item_path
+from finx.values.paths import child_path, item_path, leaves, non_null
 
 Path = str
 LeafSpans = dict[Path, tuple[int, int]]
@@ -132,20 +132,9 @@ def leaf_confidences(text: str, ends: Sequence[int], logprobs: Sequence[float]) 
     return confidences
 
 
-def leaf_values(data: Any, path: Path = "") -> dict[Path, Any]:
+def leaf_values(data: Any) -> dict[Path, Any]:
     """Every leaf of a JSON value by path (strings, numbers, booleans, nulls)."""
-    if isinstance(data, dict):
-        return {
-            key: value
-            for name, child in data.items()
-            for key, value in leaf_values(child, child_path(path, name)).items()
-        }
-    if isinstance(data, list):
-        leaves: dict[Path, Any] = {}
-        for index, child in enumerate(data):
-            leaves.update(leaf_values(child, item_path(path, index)))
-        return leaves
-    return {path: data}
+    return {leaf.path: leaf.value for leaf in leaves({}, data)}
 
 
 def merged_confidences(chunks: Sequence[tuple[dict[Path, Any], dict[Path, float]]], merged: Any) -> dict[Path, float]:
@@ -179,13 +168,13 @@ def withhold(
     allows null, or dropped from its list where the list may be shorter (their paths are appended
     to `removed`); nulls stay as they are."""
     if isinstance(data, dict):
-        properties = schema.get("properties") or _non_null(schema).get("properties", {})
+        properties = non_null(schema).get("properties", {})
         return {
             name: withhold(child, properties.get(name, {}), confidences, threshold, removed, child_path(path, name))
             for name, child in data.items()
         }
     if isinstance(data, list):
-        array = _non_null(schema)
+        array = non_null(schema)
         items = array.get("items", {})
         kept = []
         for i, child in enumerate(data):
@@ -205,13 +194,6 @@ def _below(value: Any, path: Path, confidences: dict[Path, float], threshold: fl
     if isinstance(value, dict | list):
         return False
     return path in confidences and confidences[path] < threshold
-
-
-def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
-    options = schema.get("anyOf")
-    if options:
-        return next((option for option in options if option != {"type": "null"}), schema)
-    return schema
 
 
 def _nullable(schema: dict[str, Any]) -> bool:

@@ -1,5 +1,6 @@
 """The extraction path: document text -> chunks -> prompts (+ copy-grounding grammar) -> engine ->
-JSON -> validation -> merge -> normalisation -> grounding -> (entity linking) -> result.
+JSON -> validation -> merge -> withholding -> normalisation -> grounding -> (entity linking) ->
+result (the steps after validation are in `answer.py`).
 
 `Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI. With a
 `Retriever`, a task may ask for reference records in its prompt and for entity links.
@@ -10,7 +11,7 @@ once) and the chunk results are merged (`chunking.py`).
 
 Copy-grounding (on by default for schemas that copy values, on the guidance backend): each chunk's
 request carries a grammar that lets copied strings be only text of that chunk. The model writes
-values as the document does; `value_sources.normalise_values` then makes dates, durations and
+values as the document does; `values.sources.normalise_values` then makes dates, durations and
 names canonical, and every value is grounded by its written form.
 """
 
@@ -30,8 +31,9 @@ from finx.config import ExtractionPolicy, RetrievalConfig
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
-from finx.extraction.chunking import Chunk, chunk_document, merge_results
-from finx.extraction.confidence import leaf_confidences, leaf_values, merged_confidences, token_ends, withhold
+from finx.extraction.answer import ground_answer, merge_answers, validate, withhold_unsure
+from finx.extraction.chunking import Chunk, chunk_document
+from finx.extraction.confidence import leaf_confidences, leaf_values, token_ends
 from finx.extraction.options import ExtractOptions
 from finx.extraction.prompt import build_messages, prompt_token_ids
 from finx.extraction.result import ExtractionResult, Status, Timings
@@ -39,8 +41,7 @@ from finx.ingest import check_text
 from finx.retrieval.base import Retriever
 from finx.retrieval.linking import link_entities, reference_context
 from finx.schemas.base import SchemaSpec
-from finx.values.grounding import ValueSource, ground
-from finx.values.sources import copied_modes, normalise_values
+from finx.values.sources import copied_modes
 
 CHARS_PER_TOKEN_CEILING = 8
 """No tokenizer packs more characters per token than this: longer texts are rejected untokenized."""
@@ -178,46 +179,26 @@ class Extractor:
         return Prepared(task, chunks, requests, started, time.perf_counter() - started)
 
     def finish(self, prepared: Prepared, generations: list[Generation]) -> ExtractionResult:
-        """Validate each chunk's output, merge the good ones, ground the values in the document."""
+        """Check each chunk's answer, then (`answer.py`) merge the good ones, withhold the unsure
+        values, make them canonical and validate, ground them in the document; link entities."""
         finish_started = time.perf_counter()
-        spec = prepared.task.schema
+        task, spec = prepared.task, prepared.task.schema
         outcomes = [self._check(spec, generation, prepared.requests[0].max_tokens) for generation in generations]
         good = [outcome.value for outcome in outcomes if outcome.value is not None]
-        value, data, sources = None, None, []
-        confidence: dict[str, float] = {}
-        withheld: list[ValueSource] = []
-        if len(outcomes) == 1:
-            status, error = outcomes[0].status, outcomes[0].error
-        else:
-            failed = [f"chunk {i}: {o.error}" for i, o in enumerate(outcomes) if o.status != "ok"]
-            status = "ok" if not failed else "partial" if good else outcomes[0].status
-            error = "; ".join(failed) or None
+        status, error = chunk_status(outcomes)
+        answer = None
         if good:
-            parts = [spec.dump(part) for part in good]
-            # merging a single part too: lists lose repeated values (a small model may loop on one)
-            chunk_leaves = self._chunk_confidences(generations, outcomes)
-            part_confidences = [confidences for _, confidences in chunk_leaves]
-            written = merge_results(spec.json_schema, prepared.task.document, parts, part_confidences)
-            confidence = merged_confidences(chunk_leaves, written)
-            threshold = prepared.task.options.min_confidence
-            if threshold is not None:
-                removed: list[str] = []
-                kept = withhold(written, spec.json_schema, confidence, threshold, removed)
-                withheld = withheld_sources(prepared.task.document, written, removed, confidence)
-                written, confidence = kept, merged_confidences(chunk_leaves, kept)
-            normalised, canonical = normalise_values(spec.json_schema, written)
-            try:
-                value = spec.validate_output(normalised)
-            except ValidationError as invalid:
-                status, error = "invalid", f"normalised output does not validate against {spec.label}: {invalid}"
-            else:
-                data = spec.dump(value)
-                if prepared.task.options.grounding:
-                    sources = ground(prepared.task.document, written)
-                    for source in sources:
-                        source.confidence = confidence.get(source.path)
-                        if source.path in canonical:
-                            source.normalised = canonical[source.path]
+            chunks = self._chunk_confidences(generations, outcomes)
+            answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks)
+            if task.options.min_confidence is not None:
+                answer = withhold_unsure(answer, spec, task.document, task.options.min_confidence, chunks)
+            answer = validate(answer, spec)
+            if answer.error is not None:
+                status, error = "invalid", answer.error
+        value = answer.value if answer is not None else None
+        data = spec.dump(value) if value is not None else None
+        grounded = value is not None and task.options.grounding
+        sources = ground_answer(answer, task.document) if answer is not None and grounded else []
         links = []
         if data is not None and prepared.task.options.link_entities:
             links = link_entities(data, self._require_retriever(), self.retrieval.link_threshold)
@@ -246,8 +227,8 @@ class Extractor:
                 total_s=round(ended - prepared.started, 4),
             ),
             value=value,
-            confidence=confidence if data is not None else {},
-            withheld=withheld,
+            confidence=answer.confidence if answer is not None and data is not None else {},
+            withheld=answer.withheld if answer is not None else [],
         )
 
     def _chunk_confidences(
@@ -308,20 +289,14 @@ class Extractor:
             return ChunkOutcome("invalid", None, f"output does not validate against {spec.label}: {invalid}")
 
 
-def withheld_sources(
-    document: str, written: dict[str, Any], removed: list[str], confidence: dict[str, float]
-) -> list[ValueSource]:
-    """Where the withheld values were in the document, with their confidence."""
-    located = {source.path: source for source in ground(document, written)}
-    values = leaf_values(written)
-    out = []
-    for path in removed:
-        source = located.get(path) or ValueSource(
-            path=path, value=json.dumps(values.get(path)), start=None, end=None, match="not_found", score=0.0
-        )
-        source.confidence = confidence.get(path)
-        out.append(source)
-    return out
+def chunk_status(outcomes: list[ChunkOutcome]) -> tuple[Status, str | None]:
+    """A document's status from its chunks': one chunk's own; of several, `partial` when some
+    failed but others answered, the first one's when none answered."""
+    if len(outcomes) == 1:
+        return outcomes[0].status, outcomes[0].error
+    failed = [f"chunk {i}: {outcome.error}" for i, outcome in enumerate(outcomes) if outcome.status != "ok"]
+    good = any(outcome.value is not None for outcome in outcomes)
+    return ("ok" if not failed else "partial" if good else outcomes[0].status), "; ".join(failed) or None
 
 
 __all__ = ["ExtractionTask", "Extractor", "Prepared"]

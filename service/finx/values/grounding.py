@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from finx.values.paths import child_path, item_path
+from finx.values.paths import leaves
 
 MatchKind = Literal["exact", "case_insensitive", "whitespace", "fuzzy", "not_found"]
 FUZZY_THRESHOLD = 85.0
@@ -45,17 +45,11 @@ class ValueSource(BaseModel):
     top-left corner (`ingest.base`); None for text formats."""
 
 
-def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def string_values(data: Any) -> Iterator[tuple[str, str]]:
     """Every non-empty string in a JSON value, with its path, in document order."""
-    if isinstance(data, str):
-        if data.strip():
-            yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from string_values(value, child_path(path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from string_values(value, item_path(path, index))
+    for leaf in leaves({}, data):
+        if isinstance(leaf.value, str) and leaf.value.strip():
+            yield leaf.path, leaf.value
 
 
 def ground(source: str, data: Any) -> list[ValueSource]:

@@ -21,14 +21,14 @@ from finx.schemas.fields import SOURCE_KEYWORD
 from finx.schemas.strings import UNIQUE_KEYWORD
 from finx.values.grounding import ground
 from finx.values.normalise import NORMALISERS, SEARCHES, find_written
-from finx.values.paths import child_path, item_path
+from finx.values.paths import child_path, item_path, leaves, non_null
 
 WHITESPACE = re.compile(r"\s+")
 
 
 def string_mode(schema: JsonSchema) -> str | None:
     """The source mode of a string node (`free` when unmarked); None for anything else."""
-    inner = _non_null(schema)
+    inner = non_null(schema)
     if inner.get("type") != "string":
         return None
     return str(inner.get(SOURCE_KEYWORD, "free"))
@@ -36,7 +36,7 @@ def string_mode(schema: JsonSchema) -> str | None:
 
 def copied_modes(schema: JsonSchema) -> set[str]:
     """Every source mode other than `free` used anywhere in the schema."""
-    inner = _non_null(schema)
+    inner = non_null(schema)
     mode = string_mode(inner)
     if mode is not None:
         return {mode} - {"free"}
@@ -63,7 +63,7 @@ def written_form(schema: JsonSchema, target: Any, text: str) -> Any:
     fuzzy) and written as the document has them, whitespace runs as one space; dates and durations
     by the first written form that normalises to the labeled value. Values not found stay as labeled.
     """
-    inner = _non_null(schema)
+    inner = non_null(schema)
     if target is None:
         return None
     mode = string_mode(inner)
@@ -76,19 +76,12 @@ def written_form(schema: JsonSchema, target: Any, text: str) -> Any:
     return target
 
 
-def string_leaves(schema: JsonSchema, data: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+def string_leaves(schema: JsonSchema, data: Any) -> Iterator[tuple[str, str, str]]:
     """(path, source mode, value) of every non-empty string of `data` that the schema describes."""
-    inner = _non_null(schema)
-    mode = string_mode(inner)
-    if mode is not None:
-        if isinstance(data, str) and data.strip():
-            yield path, mode, data
-    elif inner.get("type") == "object" and isinstance(data, dict):
-        for name, child in inner["properties"].items():
-            yield from string_leaves(child, data.get(name), child_path(path, name))
-    elif inner.get("type") == "array" and isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from string_leaves(inner["items"], item, item_path(path, index))
+    for leaf in leaves(schema, data):
+        mode = string_mode(leaf.schema)
+        if mode is not None and isinstance(leaf.value, str) and leaf.value.strip():
+            yield leaf.path, mode, leaf.value
 
 
 def _written_string(mode: str, value: str, text: str) -> str:
@@ -111,7 +104,7 @@ def _written_string(mode: str, value: str, text: str) -> str:
 
 
 def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str | None]) -> Any:
-    inner = _non_null(schema)
+    inner = non_null(schema)
     if value is None:
         return None
     mode = string_mode(inner)
@@ -146,12 +139,3 @@ def unique(items: list[Any]) -> list[Any]:
             seen.add(key)
             kept.append(item)
     return kept
-
-
-def _non_null(schema: JsonSchema) -> JsonSchema:
-    """The schema without its `null` option (`anyOf: [X, null]` -> X)."""
-    if "anyOf" in schema:
-        options = [option for option in schema["anyOf"] if option != {"type": "null"}]
-        if len(options) == 1:
-            return options[0]
-    return schema

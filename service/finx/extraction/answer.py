@@ -1,0 +1,87 @@
+"""From the chunks' validated answers to a result's values, in named steps:
+
+1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
+   confidence of every merged value (`confidence.merged_confidences`);
+2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
+   they were in the document;
+3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
+   durations, names, amounts) and checked by the schema's output model;
+4. `ground_answer`: each written value's offsets in the document, with its confidence and its
+   canonical form.
+
+Knows schemas, values and confidences; not engines or tokenizers (the caller gives each chunk's
+leaf values and confidences).
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from finx.extraction.chunking import merge_results
+from finx.extraction.confidence import leaf_values, merged_confidences, withhold
+from finx.schemas.base import SchemaSpec
+from finx.values.grounding import ValueSource, ground
+from finx.values.sources import normalise_values
+
+ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
+"""Per chunk answer: (leaf values, leaf confidences) by path; both empty without log-probabilities."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    written: dict[str, Any]
+    """The merged values as the model wrote them (what grounding locates)."""
+    confidence: dict[str, float]
+    """Confidence of each value of `written`, by path."""
+    withheld: list[ValueSource] = field(default_factory=list)
+    canonical: dict[str, str | None] = field(default_factory=dict)
+    """For each value normalisation changed: its canonical form (None: no canonical reading)."""
+    value: BaseModel | None = None
+    """The output model's instance, once `validate` accepted the canonical values."""
+    error: str | None = None
+    """Why `validate` refused them."""
+
+
+def merge_answers(spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves) -> Answer:
+    """The chunks' answers as one (a single answer too: lists lose repeats a small model may loop on)."""
+    written = merge_results(spec.json_schema, document, parts, [confidences for _, confidences in chunks])
+    return Answer(written, merged_confidences(chunks, written))
+
+
+def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: float, chunks: ChunkLeaves) -> Answer:
+    """`answer` without its values below `threshold` (where the schema lets them be absent)."""
+    removed: list[str] = []
+    kept = withhold(answer.written, spec.json_schema, answer.confidence, threshold, removed)
+    located = {source.path: source for source in ground(document, answer.written)}
+    values = leaf_values(answer.written)
+    withheld = []
+    for path in removed:
+        source = located.get(path) or ValueSource(
+            path=path, value=json.dumps(values.get(path)), start=None, end=None, match="not_found", score=0.0
+        )
+        source.confidence = answer.confidence.get(path)
+        withheld.append(source)
+    return replace(answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=withheld)
+
+
+def validate(answer: Answer, spec: SchemaSpec) -> Answer:
+    """`answer` with its canonical values checked by the output model (`value`), or the reason not."""
+    normalised, canonical = normalise_values(spec.json_schema, answer.written)
+    try:
+        return replace(answer, canonical=canonical, value=spec.validate_output(normalised))
+    except ValidationError as invalid:
+        error = f"normalised output does not validate against {spec.label}: {invalid}"
+        return replace(answer, canonical=canonical, error=error)
+
+
+def ground_answer(answer: Answer, document: str) -> list[ValueSource]:
+    """Where each written value is in `document`, with its confidence and canonical form."""
+    sources = ground(document, answer.written)
+    for source in sources:
+        source.confidence = answer.confidence.get(source.path)
+        if source.path in answer.canonical:
+            source.normalised = answer.canonical[source.path]
+    return sources
