@@ -9,11 +9,11 @@ from finx.extraction.confidence import leaf_confidences, leaf_spans, merged_conf
 from finx.schemas.compile import compile_schema
 
 
-def test_leaf_spans_cover_every_leaf_with_its_quotes() -> None:
+def test_leaf_spans_cover_every_leaf_with_its_quotes_from_its_keys_colon() -> None:
     text = '{"a": "x\\"y", "b": [1, {"c": null}], "d": true, "e": -2.5e3}'
     spans = leaf_spans(text)
     assert {path: text[start:end] for path, (start, end) in spans.items()} == {
-        "a": '"x\\"y"', "b[0]": "1", "b[1].c": "null", "d": "true", "e": "-2.5e3",
+        "a": ': "x\\"y"', "b[0]": "1", "b[1].c": ': null', "d": ": true", "e": ": -2.5e3",
     }  # fmt: skip
 
 
@@ -33,10 +33,11 @@ def test_a_value_is_as_sure_as_the_tokens_that_write_it() -> None:
     # tokens: {"  a  ":"  AC  ME  ","  b  ":  null  }
     text = '{"a":"ACME","b":null}'
     ends = [2, 3, 6, 8, 10, 13, 14, 16, 20, 21]
-    logprobs = [0.0, 0.0, -0.1, -0.2, -0.3, -0.4, 0.0, 0.0, -0.5, 0.0]
+    logprobs = [0.0, 0.0, -0.1, -0.2, -0.3, -0.4, 0.0, -0.6, -0.5, 0.0]
     confidences = leaf_confidences(text, ends, logprobs)
     assert confidences["a"] == pytest.approx(math.exp(-0.1 - 0.2 - 0.3 - 0.4))  # '":"' opens, '","' closes it
-    assert confidences["b"] == pytest.approx(math.exp(-0.5))
+    # '":' is where the answer chose null over a string ('":"'): the null is only as sure as that choice
+    assert confidences["b"] == pytest.approx(math.exp(-0.6 - 0.5))
     assert leaf_confidences('{"a":', [5], [0.0]) == {}
 
 

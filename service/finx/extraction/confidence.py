@@ -4,8 +4,9 @@ An engine reports, for every generated token, its log-probability under the cons
 grammar-masked distribution, renormalised over the tokens the grammar allowed). Here the answer's
 JSON text is scanned for the character span of every leaf (a string with its quotes, a number,
 `true`/`false`, `null`), and a leaf's confidence is the product of the probabilities of the tokens
-that overlap its span. For a `null` leaf it is the probability of writing `null` there, i.e. of
-the field being absent.
+that overlap its span, which starts at its key's `:`, so that the token that chose between writing
+a value and `null` counts for the value it chose. For a `null` leaf it is the probability of writing
+`null` there, i.e. of the field being absent.
 
 A document answered in several chunks gets, for each value of the merged result, the highest
 confidence any chunk gave that value at that field; a null field gets the lowest confidence of
@@ -31,8 +32,10 @@ WHITESPACE = " \t\n\r"
 
 
 def leaf_spans(text: str) -> LeafSpans:
-    """Character span (start, end) of every leaf value of a JSON text, by path (`a.b`, `xs[0]`).
-    Raises ValueError for text that is not one JSON value."""
+    """Character span (start, end) of every leaf value of a JSON text, by path (`a.b`, `xs[0]`):
+    the value with its quotes, from its key's `:` on (the token that chose between writing a
+    value and `null` can sit there: `":` + `null` against `":"`). Raises ValueError for text
+    that is not one JSON value."""
     spans: LeafSpans = {}
     end = _value(text, _skip(text, 0), "", spans)
     if _skip(text, end) != len(text):
@@ -46,7 +49,8 @@ def _skip(text: str, index: int) -> int:
     return index
 
 
-def _value(text: str, index: int, path: Path, spans: LeafSpans) -> int:
+def _value(text: str, index: int, path: Path, spans: LeafSpans, decided_at: int | None = None) -> int:
+    """Parse the value at `index`; a leaf's span starts at `decided_at` (its key's `:`) if given."""
     if index >= len(text):
         raise ValueError("unexpected end of JSON")
     char = text[index]
@@ -55,7 +59,7 @@ def _value(text: str, index: int, path: Path, spans: LeafSpans) -> int:
     if char == "[":
         return _container(text, index, path, spans, "]", keyed=False)
     end = _string_end(text, index) if char == '"' else _scalar_end(text, index)
-    spans[path] = (index, end)
+    spans[path] = (index if decided_at is None else decided_at, end)
     return end
 
 
@@ -69,11 +73,11 @@ def _container(text: str, index: int, path: Path, spans: LeafSpans, closer: str,
             index = _skip(text, key_end)
             if text[index] != ":":
                 raise ValueError(f"expected ':' at {index}")
-            child = child_path(path, key)
+            child, decided_at = child_path(path, key), index
             index = _skip(text, index + 1)
         else:
-            child = item_path(path, position)
-        index = _skip(text, _value(text, index, child, spans))
+            child, decided_at = item_path(path, position), None
+        index = _skip(text, _value(text, index, child, spans, decided_at))
         position += 1
         if index < len(text) and text[index] == ",":
             index = _skip(text, index + 1)
