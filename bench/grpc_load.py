@@ -19,6 +19,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter, registry_current
 from finx.client import FinxClient
 from finx.extraction.options import ExtractOptions
 from tests.support.corpus import load_corpus
@@ -66,7 +67,7 @@ def run_level(target: str, docs: list, concurrency: int, max_tokens: int, adapte
     }
 
 
-def transformers_sequential(docs: list, max_tokens: int, adapter: Path | None) -> float:
+def transformers_sequential(docs: list, max_tokens: int, adapter: ResolvedAdapter) -> float:
     from finx.config import EngineConfig
     from finx.engines import create_engine
     from finx.extraction.extractor import ExtractionTask, Extractor
@@ -108,11 +109,11 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(60)
-    adapter_path = None
+    adapter_path = BASE_MODEL
     if args.adapter != "base":
         from finx.adapters.registry import AdapterRegistry
 
-        adapter_path = AdapterRegistry().current_path()
+        adapter_path = registry_current(AdapterRegistry())
     sequential = transformers_sequential(docs, args.max_tokens, adapter_path)
     print(f"\n{len(docs)} documents, max {args.max_tokens} new tokens, adapter={args.adapter or 'current'}")
     print("clients  documents/s   p50 s   p95 s   vs transformers sequential")

@@ -40,6 +40,7 @@ import psutil
 
 from bench.training import matmul_gflops
 from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
+from finx.adapters.resolve import ResolvedAdapter
 from finx.batch import BatchConfig, LocalBackend, run_batch
 from finx.config import EngineConfig
 from finx.engines import create_engine
@@ -110,12 +111,13 @@ def batch_run(
     spec = get_schema("receipt")
     out = folder / "out.jsonl"
     config = BatchConfig(folder / "in", out, spec, options, concurrency=args.concurrency)
-    summary = asyncio.run(run_batch(config, LocalBackend(lambda: extractor, adapter)))
+    resolved = ResolvedAdapter.folder(adapter)
+    summary = asyncio.run(run_batch(config, LocalBackend(lambda: extractor, resolved)))
     rss = process_tree_rss_gib(os.getpid())
     lines = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda line: line["path"])
     results = [line.get("result") or {} for line in lines]
     latencies = sorted(
-        timed(lambda text=text: extractor.extract(ExtractionTask(text, spec, adapter, options)))
+        timed(lambda text=text: extractor.extract(ExtractionTask(text, spec, resolved, options)))
         for text in texts[: args.one_at_a_time]
     )
     engine.close()

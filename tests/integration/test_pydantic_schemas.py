@@ -8,12 +8,14 @@ import uuid
 import pytest
 
 from finx.adapters.registry import SHIPPED_ADAPTER
+from finx.adapters.resolve import ResolvedAdapter
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.schemas.user_models import schema_from_model
 from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
 
 pytestmark = pytest.mark.slow
+SHIPPED = ResolvedAdapter.folder(SHIPPED_ADAPTER)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def answers(vllm_engine, transformers_engine):
     runs = {}
     for engine in (vllm_engine, transformers_engine):
         tasks = [
-            ExtractionTask(text, schema_from_model(model), SHIPPED_ADAPTER, ExtractOptions(max_tokens=160))
+            ExtractionTask(text, schema_from_model(model), SHIPPED, ExtractOptions(max_tokens=160))
             for model, text in KEYWORD_MODELS.values()
         ]
         runs[engine.name] = dict(

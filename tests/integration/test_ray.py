@@ -66,7 +66,9 @@ def test_ray_batch_survives_a_killed_actor_and_matches_the_local_batch(vllm_engi
     schema, options = custom_schema(SCHEMA), ExtractOptions(max_tokens=MAX_TOKENS)
     local_out, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
     asyncio.run(
-        run_batch(BatchConfig(docs, local_out, schema, options), LocalBackend(lambda: Extractor(vllm_engine), None))
+        run_batch(
+            BatchConfig(docs, local_out, schema, options), LocalBackend(lambda: Extractor(vllm_engine), BASE_MODEL)
+        )
     )
 
     killed: list[int] = []

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from finx.adapters.resolve import BASE_MODEL
 from finx.config import EngineConfig, configured_model_dir
 from finx.engines.base import Engine
 from finx.errors import FinxError
@@ -81,13 +82,14 @@ _corpus_runs: dict[str, dict[str, ExtractionResult | FinxError]] = {}
 
 
 def run_corpus(engine: Engine) -> dict[str, ExtractionResult | FinxError]:
-    """The whole corpus extracted once per engine and dtype (greedy, no adapter), keyed by document id."""
-    key = f"{engine.name}/{engine.dtype}"
+    """The whole corpus extracted once per engine, dtype and speculation (greedy, no adapter), keyed
+    by document id."""
+    key = f"{engine.name}/{engine.dtype}/{engine.config.speculative_tokens}"
     if key not in _corpus_runs:
         corpus = load_corpus()
         options = ExtractOptions(max_tokens=CORPUS_MAX_TOKENS)
         outcomes = Extractor(engine).extract_many(
-            [ExtractionTask(doc.text, doc.schema, None, options) for doc in corpus]
+            [ExtractionTask(doc.text, doc.schema, BASE_MODEL, options) for doc in corpus]
         )
         _corpus_runs[key] = {doc.id: outcome for doc, outcome in zip(corpus, outcomes, strict=True)}
     return _corpus_runs[key]

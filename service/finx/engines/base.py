@@ -74,8 +74,8 @@ class Engine(ABC):
         """The weights dtype the engine runs in (`auto` resolved for this device)."""
         logger.info("engine dtype %s (asked for %s)", self.dtype, config.dtype)
         self.base_model_dir = config.resolved_model_dir()
-        self.merged_adapter = config.merged_adapter
-        """The adapter merged into the served weights (resolved by the caller), or None."""
+        self.merged_adapter = config.merged_adapter.resolve() if config.merged_adapter else None
+        """The adapter merged into the served weights (checked where it was named), or None."""
         self.model_dir = model_dir
         """The folder the engine loads: the base model, or the merged one."""
         self._loop = asyncio.new_event_loop()

@@ -1,9 +1,15 @@
-"""The transformers engine: Outlines 1.x logits processors over transformers + PEFT.
+"""The transformers engine: transformers + PEFT under llguidance (or Outlines-core) logits processors.
 
-For machines without vLLM and for evaluation during training. Requests run one at a time, greedy,
-under the same constraint the vLLM engine applies (`constraints.py`), so both give the same output.
-Backends: `guidance` (default) and `outlines`. Each schema's constraint is compiled once and cached
-by the schema's hash; LoRA adapters are loaded once each and switched per request.
+For one document from the CLI (it starts in seconds), machines without vLLM and evaluation during
+training. Requests run one at a time, greedy, under the same constraint the vLLM engine applies
+(`constraints.py`), so both give the same output. Backends: `guidance` (default) and `outlines`.
+Each schema's constraint is compiled once and cached by the schema's hash; LoRA adapters are loaded
+once each and switched per request.
+
+With `speculative_tokens` (guidance backend), transformers' prompt-lookup decoding drafts that many
+tokens from n-grams of the prompt and verifies them in one forward pass: most of an answer is copied
+from the document. The guidance processor follows the sequence it is shown, consuming new tokens
+and rolling back rejected drafts, so the constraint holds for drafts as for single steps.
 """
 
 import asyncio
@@ -26,14 +32,10 @@ class TransformersEngine(Engine):
         return self._tokenizer
 
     async def _start(self) -> None:
-        import outlines
         import torch
-        from outlines.backends.llguidance import LLGuidanceBackend
-        from outlines.backends.outlines_core import OutlinesCoreBackend
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        backends = {"guidance": LLGuidanceBackend, "outlines": OutlinesCoreBackend}
-        if self.config.structured_backend not in backends:
+        if self.config.structured_backend not in ("guidance", "outlines"):
             raise FinxError(
                 f"the transformers engine has no {self.config.structured_backend!r} backend",
                 hint="use guidance or outlines, or the vllm engine",
@@ -43,9 +45,17 @@ class TransformersEngine(Engine):
         self._tokenizer: Any = AutoTokenizer.from_pretrained(model_dir)
         self._model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
         self._model.eval()
-        backend_class = backends[self.config.structured_backend]
-        model = outlines.from_transformers(self._model, self._tokenizer)  # type: ignore[arg-type]  # stubs lag transformers 5
-        self._backend: Any = backend_class(model)
+        if self.config.structured_backend == "guidance":
+            import llguidance.hf
+
+            tokenizer: Any = self._tokenizer  # a fast tokenizer: SmolLM2 ships tokenizer.json
+            self._llg_tokenizer: Any = llguidance.hf.from_tokenizer(tokenizer)  # as Outlines builds it
+        else:
+            import outlines
+            from outlines.backends.outlines_core import OutlinesCoreBackend
+
+            model = outlines.from_transformers(self._model, self._tokenizer)  # type: ignore[arg-type]  # stubs lag transformers 5
+            self._vocabulary: Any = OutlinesCoreBackend(model).vocabulary
         self._constraints: dict[str, Any] = {}
         self._adapters: dict[Path, str] = {}
         self._peft: Any = None
@@ -70,6 +80,9 @@ class TransformersEngine(Engine):
 
         started = time.perf_counter()
         processor = self._processor(request)
+        # prompt lookup needs a processor that follows rolled-back drafts: the guidance one does
+        lookup = self.config.speculative_tokens if self.config.structured_backend == "guidance" else 0
+        drafting = {"prompt_lookup_num_tokens": lookup} if lookup > 0 else {}
         model = self._model_for(request.adapter)
         input_ids = torch.tensor([request.prompt_ids])
         eos = self._tokenizer.eos_token_id
@@ -85,6 +98,7 @@ class TransformersEngine(Engine):
                 pad_token_id=eos,
                 output_scores=True,
                 return_dict_in_generate=True,
+                **drafting,
             )
         new_tokens = output.sequences[0, len(request.prompt_ids) :].tolist()
         # the scores are after the constraint's processor: log_softmax renormalises over allowed tokens
@@ -107,20 +121,19 @@ class TransformersEngine(Engine):
 
     def _processor(self, request: GenerationRequest) -> Any:
         """A fresh logits processor over the schema's cached compiled constraint."""
-        from outlines.backends.llguidance import LLGuidanceLogitsProcessor
-        from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
-        from outlines_core import Index
-
         if request.grammar is not None:
             require_copy_backend(self.config.structured_backend)
-            return LLGuidanceLogitsProcessor(guidance_lark(request.grammar), self._backend.llg_tokenizer, "torch")
+            return GuidanceProcessor(guidance_lark(request.grammar), self._llg_tokenizer, len(request.prompt_ids))
         compiled = self._constraints.get(request.schema_key)
         if self.config.structured_backend == "guidance":
             if compiled is None:
                 compiled = self._constraints[request.schema_key] = guidance_grammar(request.json_schema)
-            return LLGuidanceLogitsProcessor(compiled, self._backend.llg_tokenizer, "torch")
+            return GuidanceProcessor(compiled, self._llg_tokenizer, len(request.prompt_ids))
+        from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
+        from outlines_core import Index
+
         if compiled is None:
-            compiled = Index(outlines_regex(request.json_schema), self._backend.vocabulary)
+            compiled = Index(outlines_regex(request.json_schema), self._vocabulary)
             self._constraints[request.schema_key] = compiled
         return OutlinesCoreLogitsProcessor(compiled, "torch")
 
@@ -152,3 +165,40 @@ class TransformersEngine(Engine):
     async def _stop(self) -> None:
         self._model = None
         self._peft = None
+
+
+class GuidanceProcessor:
+    """A transformers logits processor that masks each position to the tokens an llguidance grammar
+    allows after the answer so far. It follows the sequence it is called with: tokens it has not
+    seen are consumed, a suffix that is gone (drafts that were rejected) is rolled back first, so
+    one processor serves plain steps and prompt-lookup verification alike (one sequence)."""
+
+    def __init__(self, grammar: str, llg_tokenizer: Any, prompt_length: int) -> None:
+        import llguidance
+        import llguidance.torch
+
+        self.matcher = llguidance.LLMatcher(llg_tokenizer, grammar)
+        self.prompt_length = prompt_length
+        self.consumed: list[int] = []
+        self.bitmask = llguidance.torch.allocate_token_bitmask(1, llg_tokenizer.vocab_size)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import llguidance.torch
+
+        answer = input_ids[0, self.prompt_length :].tolist()
+        kept = 0
+        while kept < min(len(answer), len(self.consumed)) and answer[kept] == self.consumed[kept]:
+            kept += 1
+        if kept < len(self.consumed):
+            self.matcher.rollback(len(self.consumed) - kept)
+            del self.consumed[kept:]
+        new = answer[kept:]
+        taken = self.matcher.try_consume_tokens(new) if new else 0
+        self.consumed.extend(new[:taken])
+        if taken < len(new) or self.matcher.is_stopped():
+            # a draft the grammar refuses (or one past the end) is rejected at its own position,
+            # which was masked from a valid state: what comes after it is never used
+            return scores
+        llguidance.torch.fill_next_token_bitmask(self.matcher, self.bitmask, 0)
+        llguidance.torch.apply_token_bitmask_inplace(scores[0], self.bitmask[0])
+        return scores
