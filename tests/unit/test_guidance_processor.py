@@ -45,3 +45,9 @@ def test_a_refused_draft_token_leaves_the_processor_usable() -> None:
     masked(processor, start)
     masked(processor, start + refused + refused)  # positions after a refused draft: never used
     assert torch.equal(masked(processor, start), masked(fresh(), start))
+
+
+def test_a_complete_answer_allows_only_the_end_of_turn() -> None:
+    answer = tokenizer()('{"total":"9.00"}', add_special_tokens=False)["input_ids"]
+    allowed = masked(fresh(), answer)
+    assert allowed.nonzero().flatten().tolist() == [tokenizer().eos_token_id]

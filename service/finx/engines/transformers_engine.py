@@ -195,9 +195,9 @@ class GuidanceProcessor:
         new = answer[kept:]
         taken = self.matcher.try_consume_tokens(new) if new else 0
         self.consumed.extend(new[:taken])
-        if taken < len(new) or self.matcher.is_stopped():
-            # a draft the grammar refuses (or one past the end) is rejected at its own position,
-            # which was masked from a valid state: what comes after it is never used
+        if taken < len(new):
+            # a draft the grammar refuses is rejected at its own position, which was masked from a
+            # valid state: what comes after it is never used
             return scores
         llguidance.torch.fill_next_token_bitmask(self.matcher, self.bitmask, 0)
         llguidance.torch.apply_token_bitmask_inplace(scores[0], self.bitmask[0])
