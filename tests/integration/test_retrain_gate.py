@@ -4,8 +4,8 @@ careless export would) are flagged before training and the candidate is refused 
 naming the receipt schema; the same receipts labelled correctly are not refused for noise.
 
 The receipts are made here from hand-written parts (no public data); the dev set is the shipped
-hand-made receipts. The training config is small and fast (a few steps at a high learning rate, so
-that a scrambled lesson shows), not the product's retrain config.
+hand-made receipts. The scrambled retrain runs a few steps at a high learning rate, so that a wrong lesson
+shows; the correct one runs at the product's retrain rate.
 """
 
 import json
@@ -86,6 +86,10 @@ def test_a_scrambled_label_retrain_is_refused_naming_the_receipt_schema(gate_set
 
 def test_a_correct_retrain_is_not_refused_for_noise(gate_setup, tmp_path):
     registry, dev, config = gate_setup
+    # at the product's retrain rate (configs/retrain.yaml: 1e-4, 2 passes); the scrambled test's 1e-3
+    # x 3 passes, there to make a wrong lesson show, also overfits right labels of one format
+    config.write_text(config.read_text().replace("learning_rate: 0.001\nepochs: 3", "learning_rate: 0.0001\nepochs: 2"))
+    assert "learning_rate: 0.0001" in config.read_text()
     outcome = retrain(write_receipts(tmp_path / "correct.jsonl", scrambled=False), registry, config, dev=dev)
     assert outcome.label_issues == []
     assert outcome.promoted, (outcome.reason, outcome.current_scores, outcome.candidate_scores)
