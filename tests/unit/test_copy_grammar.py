@@ -5,14 +5,13 @@ token, exactly as constrained decoding does: text that is not in the document ca
 """
 
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 
 from finx.engines.copy_grammar import copy_grammar, text_chunks
 from finx.schemas import custom_schema, get_schema
-from tests.support.corpus import require_model
+from tests.support.tokenizers import guidance_tokenizer, tokenizer
 
 pytestmark = pytest.mark.model
 
@@ -22,23 +21,6 @@ TAMAN DAYA,   81100 JOHOR BAHRU
 TOTAL:\tRM9.00
 Date 25/12/2018  said "hi" at C:\\temp\x07
 """
-
-
-@cache
-def tokenizer() -> Any:
-    from transformers import AutoTokenizer
-
-    from finx.config import configured_model_dir
-
-    require_model()
-    return AutoTokenizer.from_pretrained(configured_model_dir())
-
-
-@cache
-def guidance_tokenizer() -> Any:
-    from llguidance.hf import from_tokenizer
-
-    return from_tokenizer(tokenizer())
 
 
 def accepts(grammar: str, output: str) -> bool:

@@ -7,7 +7,7 @@ import torch
 
 from finx.engines.constraints import guidance_grammar
 from finx.engines.transformers_engine import GuidanceProcessor
-from tests.unit.test_copy_grammar import guidance_tokenizer, tokenizer
+from tests.support.tokenizers import guidance_tokenizer, tokenizer
 
 pytestmark = pytest.mark.model
 

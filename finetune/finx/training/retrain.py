@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from finx.adapters.registry import AdapterRegistry, CurrentChanged
-from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
+from finx.adapters.resolve import ResolvedAdapter, registry_version
 from finx.config import EngineConfig, finx_home
 from finx.errors import FinxError, storage_error
 from finx.training.data import in_dev_split
@@ -267,8 +267,10 @@ def train_and_gate(
     from finx.engines import create_engine
 
     reports = []
-    current_adapter = ResolvedAdapter(current_path, current) if current and current_path else BASE_MODEL
-    for adapter in (current_adapter, ResolvedAdapter.folder(adapter_dir)):  # each merged: no LoRA kernels
+    for adapter in (
+        registry_version(current, current_path),
+        ResolvedAdapter.folder(adapter_dir),
+    ):  # each merged: no LoRA kernels
         engine_config = EngineConfig(engine=engine_name, merged_adapter=adapter.path, enable_lora=False)  # type: ignore[arg-type]
         with create_engine(engine_config) as engine:
             reports.append(evaluate(engine, gate.dev_examples, adapter=adapter))

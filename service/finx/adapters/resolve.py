@@ -55,7 +55,11 @@ def resolve_adapter(
 
 def registry_current(registry: AdapterRegistry) -> ResolvedAdapter:
     """The registry's current adapter, read now (the base model when the registry is empty)."""
-    version, path = registry.current()
+    return registry_version(*registry.current())
+
+
+def registry_version(version: str | None, path: Path | None) -> ResolvedAdapter:
+    """A version the registry listed with its folder (the base model for none)."""
     return ResolvedAdapter(path.resolve(), version) if version and path else BASE_MODEL
 
 
