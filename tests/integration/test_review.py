@@ -135,8 +135,14 @@ def field_value(browser, name: str) -> str:
 
 
 def wait_for(condition, seconds: float = 10.0) -> None:
+    """Poll until the condition holds; an element the page re-rendered meanwhile counts as "not yet"."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
-    while not condition():
+    while True:
+        with contextlib.suppress(StaleElementReferenceException):
+            if condition():
+                return
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 
