@@ -30,13 +30,17 @@ def run(file: str, engine: str, dtype: str) -> tuple[float, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", default="examples/receipt.txt")
+    parser.add_argument("--engine", choices=sorted({engine for engine, _ in SETTINGS}), help="only this engine's rows")
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per setting (the median is printed)")
     args = parser.parse_args()
-    for engine, dtype in SETTINGS:  # build the merged weights of each dtype once, untimed
+    settings = [(engine, dtype) for engine, dtype in SETTINGS if args.engine in (None, engine)]
+    for engine, dtype in settings:  # build the merged weights of each dtype once, untimed
         run(args.file, engine, dtype)
     print(f"{'engine':14} {'dtype':8} {'ran as':9} {'wall s':>7} {'extract s':>9}  answer")
     first = None
-    for engine, dtype in SETTINGS:
-        seconds, result = run(args.file, engine, dtype)
+    for engine, dtype in settings:
+        runs = sorted((run(args.file, engine, dtype) for _ in range(args.repeat)), key=lambda timed: timed[0])
+        seconds, result = runs[len(runs) // 2]
         first = first or result["data"]
         same = "same" if result["data"] == first else f"differs: {json.dumps(result['data'])}"
         print(f"{engine:14} {dtype:8} {result['dtype']:9} {seconds:>7.1f} {result['timings']['total_s']:>9.2f}  {same}")
