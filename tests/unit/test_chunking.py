@@ -6,7 +6,7 @@ import pytest
 
 from finx.config import ExtractionPolicy
 from finx.extraction.chunking import chunk_document, merge_results
-from finx.schemas import get_schema
+from finx.schemas import custom_schema, get_schema
 
 
 class CharTokenizer:
@@ -66,11 +66,27 @@ def test_merge_lists_dedupes_in_order_and_scalars_take_the_best_grounded():
 
 
 def test_merged_lists_stop_at_max_items():
-    schema = get_schema("nda").json_schema  # parties: maxItems 8
+    schema = custom_schema(
+        {
+            "type": "object",
+            "properties": {"names": {"type": "array", "items": {"type": "string"}, "maxItems": 8}},
+            "required": ["names"],
+        }
+    ).json_schema
+    parts = [{"names": [f"P{i}", f"Q{i}"]} for i in range(6)]
+    assert merge_results(schema, "", parts)["names"] == ["P0", "Q0", "P1", "Q1", "P2", "Q2", "P3", "Q3"]
+
+
+def test_an_agreements_parties_are_those_of_the_first_chunk_that_names_any():
+    schema = get_schema("nda").json_schema  # parties: x-finx-merge first
+    empty = {"jurisdiction": None, "effective_date": None, "term": None}
     parts = [
-        {"parties": [f"P{i}", f"Q{i}"], "jurisdiction": None, "effective_date": None, "term": None} for i in range(6)
+        {"parties": [], **empty},  # a cover page
+        {"parties": ["Acme Corp", "Beta LLC"], **empty},  # the preamble
+        {"parties": ["John Smith", "Acme Corp"], **empty},  # the signature page
     ]
-    assert len(merge_results(schema, "", parts)["parties"]) == 8
+    assert merge_results(schema, "", parts)["parties"] == ["Acme Corp", "Beta LLC"]
+    assert merge_results(schema, "", [{"parties": [], **empty}] * 2)["parties"] == []
 
 
 def test_list_only_schemas_are_read_in_short_windows_and_accept_the_same_document_length():

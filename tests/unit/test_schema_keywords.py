@@ -60,6 +60,15 @@ def test_compiled_forms_of_the_keywords():
     assert compiled["priority"] == {"enum": [1, 2, 3]}
     assert compiled["tags"]["x-finx-unique"] is True and "uniqueItems" not in json.dumps(compiled)
     assert compiled["rate"] == {"type": "number", "exclusiveMinimum": 0.0, "exclusiveMaximum": 1.0}
+    lists = {"type": "array", "items": {"type": "string"}}
+    merges = custom_schema(
+        {
+            "type": "object",
+            "properties": {"a": {**lists, "x-finx-merge": "first"}, "b": {**lists, "x-finx-merge": "union"}},
+            "required": ["a", "b"],
+        }
+    ).json_schema["properties"]
+    assert (merges["a"]["x-finx-merge"], "x-finx-merge" in merges["b"]) == ("first", False)
     invoice = custom_schema(Invoice.model_json_schema()).json_schema["properties"]
     assert invoice["invoice_date"]["x-finx-source"] == "date" and "format" not in invoice["invoice_date"]
     assert invoice["total"]["anyOf"] == [
@@ -80,6 +89,15 @@ def test_compiled_forms_of_the_keywords():
         ({"type": "array", "prefixItems": [{"type": "string"}]}, "unsupported JSON Schema keyword 'prefixItems'"),
         ({"const": 1, "enum": [1]}, "const and enum together"),
         ({"type": "string", "format": "email", "x-finx-source": "copy"}, "generated, not copied"),
+        ({"type": "array", "items": {"type": "string"}, "x-finx-merge": "last"}, "x-finx-merge must be one of"),
+        ({"type": "string", "x-finx-merge": "first"}, "x-finx-merge does not apply to type 'string'"),
+        (
+            {
+                "type": "object",
+                "properties": {"y": {"type": "array", "items": {"type": "string"}, "x-finx-merge": "first"}},
+            },
+            "x-finx-merge applies to top-level lists only, found at #/properties/x/properties/y",
+        ),
     ],
 )
 def test_what_cannot_be_enforced_is_refused_naming_it(schema, message):

@@ -5,7 +5,8 @@ Serving and training use the same chunker with the same sizes (`EngineConfig.chu
 Chunks end at a line break where one is near the end of the window, so lines stay whole.
 
 Merging follows the schema's top-level properties: lists are concatenated in document order and
-de-duplicated (case and whitespace ignored), capped at the schema's `maxItems`; any other value
+de-duplicated (case and whitespace ignored), capped at the schema's `maxItems` (a list marked
+`x-finx-merge: first` is the first chunk's non-empty one instead); any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
 the model was most confident of, then from the earliest chunk.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from finx.schemas.compile import JsonSchema
+from finx.schemas.strings import MERGE_KEYWORD
 from finx.values.grounding import ground
 
 MATCH_RANK = {"exact": 4, "case_insensitive": 3, "whitespace": 2, "fuzzy": 1, "not_found": 0}
@@ -74,14 +76,18 @@ def merge_results(
     parts: list[dict[str, Any]],
     confidences: list[dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """One object from per-chunk objects (in chunk order), following the schema's top level.
+    """One object from per-chunk objects (in chunk order), following the schema's top level: a
+    list joins every chunk's items (repeats dropped), or is the first chunk's non-empty list where
+    the schema says `x-finx-merge: first`; a single value is the best candidate.
 
     `confidences[i]` holds part i's confidence by top-level field name (absent: unknown)."""
     merged: dict[str, Any] = {}
     for name, child in schema["properties"].items():
         present = [index for index, part in enumerate(parts) if part.get(name) is not None]
         values = [parts[index][name] for index in present]
-        if child.get("type") == "array":
+        if child.get("type") == "array" and child.get(MERGE_KEYWORD) == "first":
+            merged[name] = merge_lists([next((items for items in values if items), [])], child["maxItems"])
+        elif child.get("type") == "array":
             merged[name] = merge_lists(values, child["maxItems"])
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]

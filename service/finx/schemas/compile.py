@@ -11,6 +11,8 @@ finx accepts JSON Schema as pydantic writes it (see `SUPPORTED_KEYWORDS`). Compi
   are kept and enforced while generating; `pattern` is kept (no look-around or back-references);
 - `uniqueItems` becomes `x-finx-unique`: duplicates are dropped after generation (no backend can
   enforce it while generating);
+- keeps `x-finx-merge: first` on a top-level array (`union`, the default, is dropped): how the
+  chunks of a long document join that list (`strings.MERGE_KEYWORD`);
 - makes every property required, and an optional property nullable instead, so the model always
   writes every key (absent values are `null`) and the constraint stays a simple sequence;
 - closes every object (`additionalProperties: false`);
@@ -33,7 +35,14 @@ from typing import Any
 
 from finx.errors import InvalidSchema
 from finx.schemas.fields import SOURCE_KEYWORD
-from finx.schemas.strings import UNIQUE_KEYWORD, JsonSchema, bounded_int, normalise_string
+from finx.schemas.strings import (
+    MERGE_KEYWORD,
+    MERGE_MODES,
+    UNIQUE_KEYWORD,
+    JsonSchema,
+    bounded_int,
+    normalise_string,
+)
 
 DEFAULT_MAX_ITEMS = 32
 MAX_DEPTH = 8
@@ -82,6 +91,7 @@ SUPPORTED_KEYWORDS = frozenset(
         "deprecated",
         "$comment",
         SOURCE_KEYWORD,
+        MERGE_KEYWORD,
     }
 )
 STRING_OR_NUMBER_OR_ARRAY = {
@@ -90,6 +100,7 @@ STRING_OR_NUMBER_OR_ARRAY = {
     "exclusiveMinimum": ("number", "integer"),
     "exclusiveMaximum": ("number", "integer"),
     "uniqueItems": ("array",),
+    MERGE_KEYWORD: ("array",),
 }
 """The types each type-specific keyword applies to (elsewhere it is refused, not ignored)."""
 SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
@@ -175,7 +186,7 @@ def _normalise(
     out: JsonSchema = {}
     if "description" in node:
         out["description"] = str(node["description"])
-    misplaced = sorted({"format", "pattern", "exclusiveMinimum", "exclusiveMaximum", "uniqueItems"} & set(node))
+    misplaced = sorted(set(STRING_OR_NUMBER_OR_ARRAY) & set(node))
     for key in misplaced:
         if kind not in STRING_OR_NUMBER_OR_ARRAY[key]:
             raise InvalidSchema(f"{key} does not apply to type {kind!r} at {path}")
@@ -257,6 +268,14 @@ def _normalise_array(
         out["minItems"] = bounded_int(node, "minItems", path, 0)
     if node.get("uniqueItems") is True:
         out[UNIQUE_KEYWORD] = True
+    if MERGE_KEYWORD in node:
+        mode = node[MERGE_KEYWORD]
+        if mode not in MERGE_MODES:
+            raise InvalidSchema(f"{MERGE_KEYWORD} must be one of {sorted(MERGE_MODES)}, found {mode!r} at {path}")
+        if depth != 1:  # chunk answers are joined field by field at the top level only
+            raise InvalidSchema(f"{MERGE_KEYWORD} applies to top-level lists only, found at {path}")
+        if mode != "union":
+            out[MERGE_KEYWORD] = mode
     return out
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from finx.schemas.fields import Duration, PartyName, ShortText, WrittenDate
+from finx.schemas.strings import MERGE_KEYWORD
 
 VERSION = "1"
 DESCRIPTION = (
@@ -15,7 +16,9 @@ DESCRIPTION = (
 
 class Nda(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    parties: Annotated[list[PartyName], Field(max_length=8)]
+    parties: Annotated[list[PartyName], Field(max_length=8, json_schema_extra={MERGE_KEYWORD: "first"})]
+    """Named together in the preamble: a long agreement's later parts name signatories and
+    affiliates, so the parties are those of the first part that names any."""
     jurisdiction: ShortText | None
     effective_date: WrittenDate | None
     term: Duration | None

@@ -17,6 +17,12 @@ FORMATS = frozenset({"date-time", "time", "email", "uri", "uuid", "hostname", "i
 `date` is copied and normalised instead."""
 UNIQUE_KEYWORD = "x-finx-unique"
 """On an array: its items are made unique after generation (JSON Schema's `uniqueItems`)."""
+MERGE_KEYWORD = "x-finx-merge"
+"""On a top-level array: how the answers of a long document's chunks join. `union` (the default):
+every chunk's items, repeats dropped; `first`: the list of the first chunk that holds any (for
+lists a document states once, at its start: a contract's parties are named in its preamble, and
+later chunks hold signatories, affiliates and addresses)."""
+MERGE_MODES = frozenset({"union", "first"})
 MAX_PATTERN_LENGTH = 1000
 UNSUPPORTED_REGEX = re.compile(r"\\[1-9]|\(\?<?[=!]|\\[bBAzZ]")
 """Look-around, back-references and word boundaries: no constrained-decoding backend has them."""
