@@ -85,9 +85,9 @@ def merge_results(
     for name, child in schema["properties"].items():
         present = [index for index, part in enumerate(parts) if part.get(name) is not None]
         values = [parts[index][name] for index in present]
-        if child.get("type") == "array" and child.get(MERGE_KEYWORD) == "first":
-            merged[name] = merge_lists([next((items for items in values if items), [])], child["maxItems"])
-        elif child.get("type") == "array":
+        if child.get("type") == "array":
+            if child.get(MERGE_KEYWORD) == "first":
+                values = [next((items for items in values if items), [])]
             merged[name] = merge_lists(values, child["maxItems"])
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
