@@ -126,3 +126,12 @@ def test_a_badly_grounded_scalar_loses_even_when_confident():
     ]
     merged = merge_results(schema, "Apple Inc.", parts, [{"company": 0.1}, {"company": 0.99}])
     assert merged["company"] == "Apple Inc."
+
+
+def test_table_rows_read_twice_in_an_overlap_count_once_and_repeated_rows_stay():
+    schema = get_schema("invoice").json_schema
+    tea = {"description": "Tea", "quantity": "1", "unit_price": None, "amount": "5"}
+    cake = {"description": "Cake", "quantity": "1", "unit_price": None, "amount": "6"}
+    empty = dict.fromkeys(schema["properties"]) | {"line_items": []}
+    parts = [empty | {"line_items": [tea, tea, cake]}, empty | {"line_items": [cake, tea]}]
+    assert merge_results(schema, "", parts)["line_items"] == [tea, tea, cake]

@@ -1,9 +1,10 @@
 """Data sources for training and evaluation: a format, a path, a split and an optional cap.
 
-`format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`), `jsonl` for the
-project's labeled-example format, or `synthetic` (the generator; `path` is ignored, `max_examples`
-is the count, `seed` the seed). The dev split is a fixed, content-independent hash of each
-example's id, so the same example always lands on the same side, whatever else changes.
+`format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`, `cord`), `jsonl` for
+the project's labeled-example format, or `synthetic` (the generator; `path` is ignored,
+`max_examples` is the count, `seed` the seed, `version` the generator version). The dev split is a
+fixed, content-independent hash of each example's id, so the same example always lands on the
+same side, whatever else changes.
 """
 
 import hashlib
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from finx.errors import FinxError
 from finx.training.examples import Example, LoadReport, load_examples
 from finx.training.importers import import_examples
 
@@ -28,6 +30,9 @@ class DataSource:
     """Cap after splitting (the first ones in id-hash order, so caps are stable too)."""
     seed: int = 0
     """Seed of the `synthetic` source."""
+    version: int = 1
+    """Generator version of the `synthetic` source: 1 (`synthetic`), 2 (`synthetic_tables`: real
+    line-item layouts); an old config keeps its version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
 
@@ -40,9 +45,7 @@ def in_dev_split(example_id: str, dev_fraction: float) -> bool:
 def read_source(source: DataSource) -> LoadReport:
     """The examples of one source, split and capped, with the loader's error messages."""
     if source.format == "synthetic":
-        from finx.training.synthetic import generate
-
-        return LoadReport(generate(source.max_examples or 100, source.seed), [])
+        return LoadReport(synthetic_examples(source.max_examples or 100, source.seed, source.version), [])
     report = load_examples(source.path) if source.format == "jsonl" else import_examples(source.format, source.path)
     examples: list[Example] = report.examples
     if source.split != "all":
@@ -51,3 +54,14 @@ def read_source(source: DataSource) -> LoadReport:
     if source.max_examples is not None:
         examples = sorted(examples, key=lambda e: hashlib.sha256(e.id.encode()).hexdigest())[: source.max_examples]
     return LoadReport(examples, report.errors)
+
+
+def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
+    """The generator's documents of `version` (1 or 2)."""
+    if version == 1:
+        from finx.training import synthetic as generator
+    elif version == 2:
+        from finx.training import synthetic_tables as generator  # type: ignore[no-redef]
+    else:
+        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2")
+    return generator.generate(count, seed)

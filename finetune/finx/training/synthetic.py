@@ -4,9 +4,11 @@ Kinds: invoices (`invoice` schema), bank statements, earnings releases and broke
 (`entities` schema, all seven types). Every labeled value is rendered first (number and date
 formats, currencies, OCR-style character swaps) and then written into the text, so the label is
 exactly what the text shows. Line breaks and noise are added only between values, never inside.
-The same seed always gives the same documents.
+The same seed always gives the same documents. This is generator version 1, kept as it is so
+that earlier training configs stay reproducible; version 2 (`synthetic_tables`) replaces its
+invoices with the line-item layouts of real invoices and receipts.
 
-    finx data synth --count 200 --seed 7 --out runs/synthetic.jsonl
+    finx data synth --count 200 --seed 7 --out runs/synthetic.jsonl [--version 2]
 """
 
 import random
@@ -318,7 +320,7 @@ def broker_note(w: Writer) -> tuple[str, str, dict[str, Any]]:
     return "entities", text, target
 
 
-KINDS: list[Callable[[Writer], tuple[str, str, dict[str, Any]]]] = [
+KINDS: list[Callable[[Writer], tuple[str, str, dict[str, Any]]]] = [  # version 1
     invoice,
     bank_statement,
     earnings_release,
@@ -326,12 +328,17 @@ KINDS: list[Callable[[Writer], tuple[str, str, dict[str, Any]]]] = [
 ]
 
 
-def generate(count: int, seed: int = 0) -> list[Example]:
-    """`count` labeled documents, cycling through the kinds; the same seed gives the same output."""
+Kind = Callable[[Writer], tuple[str, str, dict[str, Any]]]
+
+
+def generate(count: int, seed: int = 0, kinds: list[Kind] | None = None) -> list[Example]:
+    """`count` labeled documents, cycling through `kinds` (default: this version's `KINDS`); the
+    same seed gives the same output."""
+    kinds = kinds or KINDS
     rng = random.Random(seed)
     examples = []
     for index in range(count):
-        kind = KINDS[index % len(KINDS)]
+        kind = kinds[index % len(kinds)]
         writer = Writer(random.Random(rng.getrandbits(64)), noisy=rng.random() < 0.35)
         schema, text, target = kind(writer)
         examples.append(make_example(f"synthetic/{seed}/{index}", get_schema(schema), text, target, source="synthetic"))

@@ -30,7 +30,9 @@ from finx.errors import FinxError
 
 @data_app.command("import")
 def data_import(
-    format_name: Annotated[str, typer.Argument(metavar="FORMAT", help="sroie | kleister-nda | finer-ord | conll")],
+    format_name: Annotated[
+        str, typer.Argument(metavar="FORMAT", help="sroie | kleister-nda | finer-ord | conll | cord")
+    ],
     path: Annotated[Path, typer.Argument(help="File or folder in that format.")],
     out: Annotated[Path, typer.Option(help="JSONL file to write (labeled-example format).")],
     split: Annotated[str, typer.Option(help="train | dev | all (fixed split by id hash)")] = "all",
@@ -59,12 +61,17 @@ def data_synth(
     out: Annotated[Path, typer.Option(help="JSONL file to write.")],
     count: Annotated[int, typer.Option(help="How many documents.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same documents).")] = 0,
+    version: Annotated[int, typer.Option(help="Generator version: 1, or 2 (real line-item layouts).")] = 2,
 ) -> None:
     """Generate messy synthetic financial documents with exact labels (invoices, statements, news)."""
+    from finx.training.data import synthetic_examples
     from finx.training.examples import write_examples
-    from finx.training.synthetic import generate
 
-    written = write_examples(generate(count, seed), out)
+    try:
+        examples = synthetic_examples(count, seed, version)
+    except FinxError as error:
+        fail(str(error), code=2)
+    written = write_examples(examples, out)
     typer.echo(f"{written} examples written to {out}")
 
 

@@ -6,7 +6,10 @@ Chunks end at a line break where one is near the end of the window, so lines sta
 
 Merging follows the schema's top-level properties: lists are concatenated in document order and
 de-duplicated (case and whitespace ignored), capped at the schema's `maxItems` (a list marked
-`x-finx-merge: first` is the first chunk's non-empty one instead); any other value
+`x-finx-merge: first` is the first chunk's non-empty one instead). A list of objects is a table
+whose rows may repeat (two identical lines on one receipt): a row appears as many times as in the
+chunk that holds it most often, so rows read twice in the overlap of two chunks count once and
+repeated rows of one chunk are all kept. Any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
 the model was most confident of, then from the earliest chunk.
@@ -88,21 +91,27 @@ def merge_results(
         if child.get("type") == "array":
             if child.get(MERGE_KEYWORD) == "first":
                 values = [next((items for items in values if items), [])]
-            merged[name] = merge_lists(values, child["maxItems"])
+            rows = child.get("items", {}).get("type") == "object"
+            merged[name] = merge_lists(values, child["maxItems"], keep_repeats=rows)
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
             merged[name] = best_candidate(values, sure, document)
     return merged
 
 
-def merge_lists(lists: list[list[Any]], max_items: int) -> list[Any]:
-    seen: set[str] = set()
+def merge_lists(lists: list[list[Any]], max_items: int, keep_repeats: bool = False) -> list[Any]:
+    """The lists joined in order, each distinct item once (`keep_repeats`: as often as the list
+    that holds it most often), at most `max_items`."""
+    kept: dict[str, int] = {}
     merged: list[Any] = []
     for items in lists:
+        seen_here: dict[str, int] = {}
         for item in items:
             key = normalised_key(item)
-            if key not in seen and len(merged) < max_items:
-                seen.add(key)
+            seen_here[key] = seen_here.get(key, 0) + 1
+            allowed = seen_here[key] if keep_repeats else 1
+            if kept.get(key, 0) < allowed and len(merged) < max_items:
+                kept[key] = kept.get(key, 0) + 1
                 merged.append(item)
     return merged
 

@@ -161,3 +161,40 @@ def test_conll_importer_keeps_a_long_agreement_as_parts(tmp_path):
     assert report.errors == []
     assert [example.id for example in report.examples] == ["conll/long/0-0", "conll/long/0-1"]
     assert [len(example.target["org"]) for example in report.examples] == [24, 6]
+
+
+def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
+    report = import_examples("cord", FORMATS / "cord")
+    assert report.errors == []
+    [example] = report.examples
+    assert example.id == "cord/receipt_09001" and example.schema.name == "invoice"
+    # rows top to bottom, words left to right (a word a little higher on its row stays in place),
+    # a column gap as two spaces; only labelled words, so nothing unlabelled is in the text
+    assert example.text.splitlines() == [
+        "2 KOPI SUSU  36.000", "1 NASI  25.000  25.000", "GORENG", "PEDAS", "2 KOPI SUSU  36.000",
+        "Subtotal  97.000", "PB1  9.700", "TOTAL  106.700", "TUNAI  110.000",
+    ]  # fmt: skip
+    assert example.target["line_items"] == [
+        {"description": "KOPI SUSU", "quantity": "2", "unit_price": None, "amount": "36.000"},
+        {"description": "NASI GORENG", "quantity": "1", "unit_price": "25.000", "amount": "25.000"},
+        {"description": "KOPI SUSU", "quantity": "2", "unit_price": None, "amount": "36.000"},
+    ]
+    # key words printed in a value's field ("Subtotal", "TOTAL") are not part of the value
+    assert (example.target["subtotal"], example.target["tax"], example.target["total"]) == (
+        "97.000",
+        "9.700",
+        "106.700",
+    )
+    assert example.target["vendor"] is None and example.target["currency"] is None
+
+
+def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path):
+    receipt = json.loads((FORMATS / "cord" / "receipt_09001.json").read_text())
+    first = [line for line in receipt["valid_line"] if line["group_id"] == 1]
+    receipt["valid_line"] = [{**line, "group_id": 100 + n} for n in range(21) for line in first]
+    (tmp_path / "receipt_1.json").write_text(json.dumps(receipt))
+    report = import_examples("cord", tmp_path)
+    assert report.examples == []
+    assert report.errors == [
+        "cord/receipt_1: target does not match invoice@1: line_items: List should have at most 20 items after validation, not 21"
+    ]

@@ -49,3 +49,42 @@ def test_group_scores_micro_validity_and_truncation():
     micro = report["field_f1_micro"]
     assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 1, 3)
     assert report["entity_f1"] is None
+
+
+def row(description, amount, quantity=None, unit_price=None):
+    return {"description": description, "quantity": quantity, "unit_price": unit_price, "amount": amount}
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "expected"),
+    [
+        pytest.param([row("Tea", "5")], [row("tea ", "5", quantity="1")], (1, 0, 0), id="key-cells-decide"),
+        pytest.param([row("Tea", "5")], [row("Tea", "6")], (0, 1, 1), id="wrong-amount"),
+        pytest.param([row("Tea", "5")], [row("1 Tea 5", "5")], (0, 1, 1), id="whole-line-as-description"),
+        pytest.param([row("Tea", "5"), row("Tea", "5")], [row("Tea", "5")], (1, 0, 1), id="repeated-row-missed"),
+        pytest.param([row("Tea", "5")], [row("Tea", "5"), row("Tea", "5")], (1, 1, 0), id="row-matched-once"),
+        pytest.param([row("Tea", "5")], None, (0, 0, 1), id="failed-extraction"),
+        pytest.param([], [row("Subtotal", "9")], (0, 1, 0), id="invented-row"),
+    ],
+)
+def test_table_rows_are_right_when_description_and_amount_are(gold, predicted, expected):
+    counts = field_counts(gold, predicted)
+    assert (counts.tp, counts.fp, counts.fn) == expected
+
+
+def test_table_cells_are_scored_per_column_beside_the_rows():
+    group = GroupScores()
+    gold = {"total": "11", "line_items": [row("Tea", "5", "1"), row("Cake", "6", "2", "3")]}
+    predicted = {"total": "11", "line_items": [row("Tea", "5", "5"), row("Cake 2 x 3", "6", None, "3")]}
+    group.add(gold, predicted, truncated=False, is_entities=False)
+    report = group.as_dict()
+    assert report["fields"]["line_items"]["tp"] == 1
+    cells = {name: (c["tp"], c["fp"], c["fn"]) for name, c in report["cells"].items()}
+    assert cells == {
+        "line_items.description": (1, 1, 1),
+        "line_items.quantity": (0, 1, 2),
+        "line_items.unit_price": (1, 0, 0),
+        "line_items.amount": (2, 0, 0),
+    }
+    micro = report["field_f1_micro"]  # one count per row, cells not counted twice
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (2, 1, 1)

@@ -24,3 +24,48 @@ def test_entities_documents_cover_all_seven_types():
         if example.schema.name == "entities":
             covered |= {name for name, items in example.target.items() if items}
     assert covered == {"org", "person", "location", "ticker", "money", "date", "percent"}
+
+
+def test_version_2_tables_are_reproducible_and_every_cell_is_text_of_the_document():
+    from finx.training.synthetic_tables import generate as generate_v2
+
+    examples = generate_v2(120, seed=2)
+    assert [(e.text, e.target) for e in examples] == [(e.text, e.target) for e in generate_v2(120, seed=2)]
+    tables = [e for e in examples if e.schema.name == "invoice"]
+    assert len(tables) == 60
+    for example in tables:
+        flat = " ".join(example.text.split())
+        for row in example.target["line_items"]:
+            for cell in row.values():
+                assert cell is None or cell in flat, (example.id, cell)
+        for name in ("subtotal", "tax", "total", "invoice_number", "vendor"):
+            assert example.target[name] is None or example.target[name] in example.text, (example.id, name)
+
+
+def test_version_2_covers_long_tables_every_layout_and_both_number_conventions():
+    from finx.training.synthetic_tables import generate as generate_v2
+
+    tables = [e for e in generate_v2(600, seed=4) if e.schema.name == "invoice"]
+    sizes = [len(e.target["line_items"]) for e in tables]
+    assert max(sizes) == 20 and min(sizes) == 1
+    amounts = [row["amount"] for e in tables for row in e.target["line_items"]]
+    assert any(a.endswith(",00") or "," in a[-3:] for a in amounts)  # decimal comma
+    assert any(len(a.split(".")[-1]) == 3 for a in amounts)  # 55.000: a thousands dot, no decimals
+    texts = "\n".join(e.text for e in tables)
+    assert " x " in texts and " @ " in texts and "Description" in texts and "VOID" in texts
+
+
+def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
+    from pathlib import Path
+
+    import pytest
+
+    from finx.errors import FinxError
+    from finx.training.data import DataSource, read_source
+
+    v1 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1)).examples
+    assert [(e.text, e.target) for e in v1] == [(e.text, e.target) for e in generate(8, seed=1)]
+    v2 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=2)).examples
+    assert [e.text for e in v2] != [e.text for e in v1]
+    with pytest.raises(FinxError, match="unknown synthetic generator version 3"):
+        read_source(DataSource("synthetic", Path("."), max_examples=8, version=3))

@@ -5,6 +5,7 @@
 - `kleister-nda`: Kleister-NDA folder (`in.tsv.xz` + `expected.tsv`) -> `nda`
 - `finer-ord`: FiNER-ORD token CSV -> `entities:ORG,PERSON,LOCATION`
 - `conll`: CoNLL NER file (e.g. the SEC credit agreements) -> `entities:ORG,PERSON,LOCATION`
+- `cord`: CORD v1 receipts folder (one JSON per receipt, OCR words + labelled line items) -> `invoice`
 """
 
 import importlib
@@ -18,6 +19,7 @@ IMPORTERS: dict[str, str] = {
     "kleister-nda": "finx.training.importers.kleister",
     "finer-ord": "finx.training.importers.finer",
     "conll": "finx.training.importers.conll",
+    "cord": "finx.training.importers.cord",
 }
 
 
