@@ -67,9 +67,17 @@ def options_from_pb(options: pb.ExtractOptions) -> ExtractOptions:
         grounding=not options.disable_grounding,
         reference_context=options.reference_context,
         link_entities=options.link_entities,
-        copy_grounding=COPY_GROUNDING_FROM_PB[options.copy_grounding],
+        copy_grounding=copy_grounding_from_pb(options.copy_grounding),
         min_confidence=min_confidence_from_pb(options),
     )
+
+
+def copy_grounding_from_pb(value: int) -> bool | None:
+    """The option of a wire value; a number this API version does not know is the caller's error."""
+    if value not in COPY_GROUNDING_FROM_PB:
+        known = ", ".join(f"{pb.CopyGrounding.Name(key)} ({key})" for key in COPY_GROUNDING_FROM_PB)
+        raise FinxError(f"copy_grounding {value} is not a known value", hint=f"known: {known}")
+    return COPY_GROUNDING_FROM_PB[value]  # type: ignore[index]
 
 
 def min_confidence_from_pb(options: pb.ExtractOptions) -> float | None:

@@ -184,6 +184,14 @@ class ServerConfig:
     (health is always served on the main port too)."""
     http_port: int = 0
     """Port of the HTTP/JSON and OpenAI-compatible API on `host` (0 = off)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the HTTP API answers to besides loopback and `host` (`finx.web_guard`)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Web origins (`https://app.example`) allowed to call the HTTP API from a browser, with CORS;
+    requests from any other site may not run anything."""
+    http_header_timeout_s: float = 10.0
+    """A client must send a request's headers (and each piece of its body) within this many
+    seconds, or the HTTP API closes the connection (slow clients hold no slot)."""
     metrics_host: str = "127.0.0.1"
     """Where the unauthenticated metrics endpoint listens: loopback unless asked otherwise."""
     max_inflight: int = 64

@@ -80,3 +80,16 @@ def test_chat_completions_answer_with_the_extracted_json(live):
     assert json.loads(completion["choices"][0]["message"]["content"]) == json.loads(ANSWER)
     assert completion["usage"]["completion_tokens"] == len(ANSWER)
     assert completion["finx"]["status"] == "RESULT_STATUS_OK"
+
+
+def test_an_enum_number_this_api_does_not_know_is_the_callers_error():
+    from finx.api_convert import options_from_pb
+    from finx.errors import FinxError
+    from finx.v1 import extraction_pb2 as pb
+
+    options = pb.ExtractOptions()
+    options.copy_grounding = 99  # proto3 enums are open: the wire carries any number
+    with pytest.raises(
+        FinxError, match=r"copy_grounding 99 is not a known value \(known: COPY_GROUNDING_DEFAULT \(0\)"
+    ):
+        options_from_pb(options)

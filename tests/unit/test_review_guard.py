@@ -7,8 +7,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from finx.review.app import create_app
-from finx.review.guard import host_name
 from finx.review.session import open_session
+from finx.web_guard import host_name
 from tests.unit.test_review_session import SCHEMA, results
 
 ORIGIN = "http://127.0.0.1:8765"

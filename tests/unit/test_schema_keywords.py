@@ -84,6 +84,10 @@ def test_compiled_forms_of_the_keywords():
         ({"type": "string", "pattern": "^(?!PO)\\w+$"}, "look-around"),
         ({"type": "string", "pattern": "(a)\\1"}, "back-reference"),
         ({"type": "string", "pattern": "("}, "not a valid regular expression"),
+        (
+            {"type": "string", "pattern": "(a{1000}){1000}"},
+            "pattern cannot be compiled (SchemaError: Compiled regex exceeds size limit",
+        ),
         ({"type": "integer", "format": "date"}, "format does not apply to type 'integer' at #/properties/x"),
         ({"allOf": [{"type": "string"}, {"type": "string"}]}, "allOf is supported only around one schema"),
         ({"type": "array", "prefixItems": [{"type": "string"}]}, "unsupported JSON Schema keyword 'prefixItems'"),

@@ -2,11 +2,16 @@
 continuous batching) or by a running finx service (`ServerBackend`, one ExtractStream call).
 
 Both take document text and return an `ExtractionResult`; failures raise `FinxError`s whose
-`retryable` flag says whether `--resume` should try the document again.
+`retryable` flag says whether `--resume` should try the document again. The server backend first
+retries a retryable answer itself (an overloaded server's RESOURCE_EXHAUSTED, a restart's
+UNAVAILABLE), with exponential back-off and jitter for up to `retry_seconds`, reopening the
+stream when it broke; only what still fails after that is reported.
 """
 
 import asyncio
 import itertools
+import random
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -57,10 +62,11 @@ class LocalBackend:
 class ServerBackend:
     """Extraction by a finx service: every document goes over one bidirectional ExtractStream."""
 
-    def __init__(self, target: str, adapter: str, token: str | None = None) -> None:
+    def __init__(self, target: str, adapter: str, token: str | None = None, retry_seconds: float = 120.0) -> None:
         from finx.client import AsyncFinxClient
 
         self.target = target
+        self.retry_seconds = retry_seconds
         self.adapter = adapter
         self.adapter_label = adapter or "current"
         self.client = AsyncFinxClient(target, token)
@@ -71,8 +77,10 @@ class ServerBackend:
         self.broken: RemoteError | None = None
 
     async def _start(self) -> None:
+        outgoing = self.outgoing = asyncio.Queue()  # a fresh queue: a broken stream reads nothing more
+
         async def requests() -> Any:
-            while (request := await self.outgoing.get()) is not None:
+            while (request := await outgoing.get()) is not None:
                 yield request
 
         call = self.client.extract_stream(requests())
@@ -96,11 +104,24 @@ class ServerBackend:
             self.pending.clear()
 
     async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
+        """One document, retried while the server's answer is retryable and time is left."""
+        give_up = time.monotonic() + self.retry_seconds
+        for attempt in itertools.count():
+            try:
+                return await self._extract_once(text, schema, options)
+            except RemoteError as error:
+                delay = min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0)
+                if not error.retryable or time.monotonic() + delay > give_up:
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _extract_once(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         from finx.api_convert import is_error_response, result_from_pb
         from finx.client import extract_request
 
-        if self.broken is not None:
-            raise self.broken
+        if self.reader is not None and self.reader.done():
+            self.reader, self.broken = None, None  # the stream ended or broke: open a new one
         if self.reader is None:
             await self._start()
         request_id = str(next(self.ids))

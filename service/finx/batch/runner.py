@@ -47,6 +47,9 @@ class BatchSummary:
     """Already done in an earlier run (--resume)."""
     ok: int = 0
     errors: int = 0
+    unfinished: int = 0
+    """Errors a retry may fix (server overloaded or unreachable): these documents have no result
+    yet, and `--resume` does them again."""
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     interrupted: bool = False
@@ -61,6 +64,7 @@ class BatchSummary:
             self.ok += 1
         else:
             self.errors += 1
+            self.unfinished += bool(record.get("retryable"))
             self.reasons[record["reason"]] += 1
         self.seconds = time.perf_counter() - started
 
@@ -79,6 +83,10 @@ class BatchSummary:
             f"({self.docs_per_s:.2f} docs/s): {self.ok} ok, {self.errors} errors, {self.skipped} already done"
         ]
         lines += [f"  {count:6} {reason}" for reason, count in self.reasons.most_common()]
+        if self.unfinished:
+            lines.append(
+                f"{self.unfinished} documents have no result yet (a retry may succeed): run again with --resume"
+            )
         if self.hidden:
             shown = ", ".join(self.hidden[:5]) + (", ..." if len(self.hidden) > 5 else "")
             lines.append(f"skipped {len(self.hidden)} hidden entries (names starting with '.'): {shown}")

@@ -12,6 +12,7 @@ from finx.cli.app import app
 from finx.cli.common import (
     ENGINE_DEFAULTS,
     EXIT_INTERRUPTED,
+    EXIT_NO_RESULT,
     AdapterOption,
     BaseOption,
     CopyGroundingOption,
@@ -60,6 +61,14 @@ def batch(
     max_mb: Annotated[float, typer.Option(help="Files larger than this many MiB are refused.")] = DEFAULT_MAX_MB,
     follow_links: Annotated[bool, typer.Option(help="Follow symbolic links that stay inside the folder.")] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write scalar fields as CSV (one row per document).")] = None,
+    csv_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--csv-formulas",
+            help="With --csv: write cells that start with = + - @ as they are (default: a leading ' so a "
+            "spreadsheet never runs a document's text as a formula).",
+        ),
+    ] = False,
     csv_boxes: Annotated[
         bool, typer.Option("--csv-boxes", help="With --csv: each field's page and boxes too (PDFs, scans).")
     ] = False,
@@ -171,7 +180,9 @@ def batch(
     for line in summary.lines():
         typer.echo(line, err=True)
     if csv is not None:
-        write_csv(read_records(out), csv, boxes=csv_boxes)
+        write_csv(read_records(out), csv, boxes=csv_boxes, escape_formulas=not csv_formulas)
     if summary.interrupted:
         typer.echo(f"finx batch: stopped; run again with --resume to carry on ({out})", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
+    if summary.unfinished:
+        raise typer.Exit(EXIT_NO_RESULT)

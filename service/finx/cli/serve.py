@@ -28,6 +28,14 @@ def serve(
     http_port: Annotated[
         int, typer.Option(help="Also serve HTTP/JSON and the OpenAI-compatible API on this port (0 = off).")
     ] = DEFAULTS.http_port,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="With --http-port: also answer to this host name (repeatable; loopback always)."),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="With --http-port: let web pages of this origin call the API (CORS; repeatable)."),
+    ] = None,
     metrics_port: Annotated[int, typer.Option(help="Prometheus metrics HTTP port (0 = off).")] = DEFAULTS.metrics_port,
     metrics_host: Annotated[
         str, typer.Option(help="Address of the metrics endpoint (no auth: loopback unless you mean it).")
@@ -62,6 +70,8 @@ def serve(
         host=host,
         port=port,
         http_port=http_port,
+        allowed_hosts=tuple(allow_host or ()),
+        allowed_origins=tuple(allow_origin or ()),
         metrics_port=metrics_port,
         metrics_host=metrics_host,
         health_port=health_port,

@@ -6,7 +6,10 @@ are enforced while generating; a pattern must be one every backend can enforce.
 """
 
 import re
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
+from pydantic_core import SchemaError
 
 from finx.errors import InvalidSchema
 from finx.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES
@@ -72,6 +75,11 @@ def checked_pattern(pattern: Any, path: str) -> str:
             "pattern uses look-around, a back-reference or a word boundary, which constrained decoding cannot enforce",
             hint=path,
         )
+    try:  # the output model checks the pattern with pydantic's own regex engine, which has a size limit
+        TypeAdapter(Annotated[str, Field(pattern=pattern)])
+    except SchemaError as error:
+        reason = str(error).strip().splitlines()[-1].strip()
+        raise InvalidSchema(f"pattern cannot be compiled ({reason})", hint=path) from None
     return pattern
 
 

@@ -131,11 +131,16 @@ class ExtractionService(pb_grpc.ExtractionServicer):
 
     async def extract_one(self, request: pb.ExtractRequest) -> pb.ExtractResponse:
         async with self.admitted() as engines:
-            decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
-            adapter = self.resolve_adapter(decoded.adapter)
-            async with engines.use(adapter.path) as extractor:
-                task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter, decoded.options)
-                result = locate(await extractor.aextract(task), decoded.ingested)
+            return await self.extract_admitted(engines, request)
+
+    async def extract_admitted(self, engines: EngineSet, request: pb.ExtractRequest) -> pb.ExtractResponse:
+        """One request that already holds its place (`admitted`): the HTTP API takes the place
+        before it reads the body, so a full server reads no more bodies."""
+        decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
+        adapter = self.resolve_adapter(decoded.adapter)
+        async with engines.use(adapter.path) as extractor:
+            task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter, decoded.options)
+            result = locate(await extractor.aextract(task), decoded.ingested)
         metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
         metrics.TOKENS.labels("completion").inc(result.completion_tokens)
         return result_to_pb(result, decoded.request_id)

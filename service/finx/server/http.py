@@ -9,14 +9,25 @@
 Everything a gRPC call gets applies: the bearer token (`Authorization: Bearer ...`), the document
 size limit, the in-flight slots, a deadline (`X-Request-Timeout: SECONDS`), request ids
 (`X-Request-Id`, echoed), the metrics, and one error mapping: a finx error's gRPC status becomes
-an HTTP status and the body `{"error": {"message", "type", "code"}}`. This module knows the
-service's entry points (`ExtractionService`) and HTTP, nothing about engines.
+an HTTP status and the body `{"error": {"message", "type", "code"}}` (messages bounded).
+
+What a browser-reachable API needs besides, before any work is done:
+- the host allow-list and the cross-site rule of `finx.web_guard` (403): a DNS-rebinding page or
+  another site's form reads and runs nothing; `--allow-origin` lets a web app in, with CORS;
+- a write's body must be `application/json` (415 otherwise: a browser's cross-site "simple"
+  requests cannot send that type without a CORS preflight);
+- limits: request headers at most `MAX_HEADER_BYTES` (h11 refuses more with 400), headers and each
+  body piece within `http_header_timeout_s` (the connection is closed), an `X-Request-Id` of at
+  most `MAX_REQUEST_ID` printable characters, the body size, and the in-flight slot taken before
+  the body is read (429 with `Retry-After`);
+- a client that disconnects cancels its extraction, which frees its slot and its engine requests.
+
+This module knows the service's entry points (`ExtractionService`) and HTTP, nothing about engines.
 """
 
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
 import uuid
@@ -29,61 +40,66 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from starlette.middleware.cors import CORSMiddleware
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from finx import metrics
-from finx.api_convert import MESSAGE_ENVELOPE_BYTES
 from finx.errors import FinxError
 from finx.server.grpc_service import ExtractionService
+from finx.server.http_io import (
+    HTTP_STATUS,
+    JSON_TYPE,
+    MAX_REQUEST_ID,
+    ClientGone,
+    HttpError,
+    deadline_of,
+    error_body,
+    is_json,
+    parse_message,
+    read_body,
+    until_disconnected,
+    within_deadline,
+)
 from finx.server.interceptors import status_code_of
+from finx.server.openai_routes import add_openai_routes
 from finx.v1 import extraction_pb2 as pb
+from finx.web_guard import HostAllowList, cross_site_refusal
 
 log = logging.getLogger("finx.http")
-HTTP_STATUS = {
-    grpc.StatusCode.INVALID_ARGUMENT: 400,
-    grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.NOT_FOUND: 404,
-    grpc.StatusCode.FAILED_PRECONDITION: 409,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-    grpc.StatusCode.INTERNAL: 500,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
-}
 OPEN_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs"}
 """Paths that answer without the bearer token (they carry no finx data)."""
+MAX_HEADER_BYTES = 64 * 1024
+"""Largest request head (request line and headers) h11 accepts; more is refused with 400."""
 PROTO_JSON_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
-
-
-class HttpError(Exception):
-    """An HTTP-level refusal (bad JSON, oversized body, missing token) with its gRPC-style code."""
-
-    def __init__(self, code: grpc.StatusCode, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status or HTTP_STATUS.get(code, 500)
-
-
-def error_body(code: grpc.StatusCode, message: str, status: int | None = None) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"message": message, "type": code.name.lower(), "code": code.name}},
-        status_code=status or HTTP_STATUS.get(code, 500),
-    )
 
 
 def create_app(service: ExtractionService) -> FastAPI:
     """The HTTP API over `service` (which also serves gRPC)."""
-    from finx.server.openai_routes import add_openai_routes
-
     config = service.config
     app = FastAPI(title="finx", version="1", summary="Schema-valid JSON from financial documents")
+    hosts = HostAllowList(config.host, config.allowed_hosts)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
-        """Token, request id, deadline, metrics and the error mapping, around every route."""
+        """Host, origin, token, request id, deadline, metrics and the error mapping, around every route."""
         started, path = time.perf_counter(), request.url.path
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        given_id = request.headers.get("x-request-id")
+        well_formed = given_id is not None and 0 < len(given_id) <= MAX_REQUEST_ID and given_id.isprintable()
+        request_id = given_id if given_id is not None and well_formed else uuid.uuid4().hex
         request.state.request_id = request_id
         code = grpc.StatusCode.OK
         try:
+            refused = hosts.refusal(request.headers.get("host", ""), "finx serve --allow-host")
+            own_origin = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            refused = refused or cross_site_refusal(request.method, request.headers, own_origin, config.allowed_origins)
+            if refused:
+                raise HttpError(grpc.StatusCode.PERMISSION_DENIED, refused)
+            if given_id is not None and not well_formed:
+                raise HttpError(
+                    grpc.StatusCode.INVALID_ARGUMENT, f"X-Request-Id must be 1 to {MAX_REQUEST_ID} printable characters"
+                )
+            if request.method == "POST" and not is_json(request.headers.get("content-type", "")):
+                raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, f"the body must be sent as {JSON_TYPE}", status=415)
             if config.auth_token and path not in OPEN_PATHS and not authorised(request, config.auth_token):
                 raise HttpError(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
             deadline_of(request)  # a malformed deadline is refused before any work
@@ -93,6 +109,9 @@ def create_app(service: ExtractionService) -> FastAPI:
         except FinxError as error:
             code = status_code_of(error)
             response = error_body(code, str(error))
+        except ClientGone:
+            code = grpc.StatusCode.CANCELLED
+            response = error_body(code, "the client disconnected", status=499)
         except TimeoutError:
             code = grpc.StatusCode.DEADLINE_EXCEEDED
             response = error_body(code, "the request's deadline (X-Request-Timeout) passed")
@@ -112,10 +131,13 @@ def create_app(service: ExtractionService) -> FastAPI:
     @app.post("/v1/extract", openapi_extra={"requestBody": PROTO_JSON_BODY})
     async def extract(request: Request) -> JSONResponse:
         """One document: the protobuf JSON mapping of ExtractRequest in, of ExtractResponse out."""
-        message = parse_message(await read_body(request, config.max_document_bytes), pb.ExtractRequest())
-        if not message.request_id:
-            message.request_id = request.state.request_id
-        return proto_json(await within_deadline(request, service.extract_one(message)))
+        async with service.admitted() as engines:
+            body = await read_body(request, config.max_document_bytes, config.http_header_timeout_s)
+            message = parse_message(body, pb.ExtractRequest())
+            if not message.request_id:
+                message.request_id = request.state.request_id
+            work = within_deadline(request, service.extract_admitted(engines, message))
+            return proto_json(await until_disconnected(request, work))
 
     @app.get("/v1/schemas")
     async def schemas() -> JSONResponse:
@@ -139,6 +161,12 @@ def create_app(service: ExtractionService) -> FastAPI:
         return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503)
 
     add_openai_routes(app, service)
+    if config.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(config.allowed_origins), allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id", "x-request-timeout"],
+            expose_headers=["x-request-id", "retry-after"], max_age=600,
+        )  # fmt: skip
     return app
 
 
@@ -147,59 +175,47 @@ def authorised(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def deadline_of(request: Request) -> float | None:
-    header = request.headers.get("x-request-timeout")
-    if header is None:
-        return None
-    try:
-        seconds = float(header)
-    except ValueError:
-        raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, "X-Request-Timeout must be a number of seconds") from None
-    if not 0 < seconds <= 24 * 3600:
-        raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, "X-Request-Timeout must be between 0 and 86400 seconds")
-    return seconds
-
-
-def within_deadline(request: Request, work: Awaitable[Any]) -> Awaitable[Any]:
-    """`work`, cancelled (its engine requests too) when the request's deadline passes."""
-    return asyncio.wait_for(work, timeout=deadline_of(request))
-
-
-async def read_body(request: Request, max_document_bytes: int) -> bytes:
-    """The request body, refused past the document limit (plus room for the rest of the request;
-    base64 in JSON makes bytes 4/3 larger) without reading more than that."""
-    limit = max_document_bytes * 4 // 3 + MESSAGE_ENVELOPE_BYTES
-    too_large = HttpError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED, f"the request body is over finx's limit of {limit} bytes", status=413
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for piece in request.stream():
-        body.extend(piece)
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
-
-
-def parse_message(body: bytes, message: Message) -> Any:
-    try:
-        return json_format.Parse(body.decode("utf-8"), message)
-    except (json_format.ParseError, UnicodeDecodeError, RecursionError) as error:
-        name = message.DESCRIPTOR.name
-        raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, f"the body is not a {name}: {error}") from None
-
-
-def parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as error:
-        raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, f"the body is not JSON: {error}") from None
-
-
 def proto_json(message: Message) -> JSONResponse:
     return JSONResponse(json_format.MessageToDict(message))
+
+
+class TimedHeadersProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request's headers: a client that has not
+    sent them whole within `header_timeout_s` of connecting (or of its previous answer) is
+    disconnected, so slow clients cannot hold connections open for ever."""
+
+    header_timeout_s = 10.0
+    _timer: asyncio.TimerHandle | None = None
+    _waiting_cycle: Any = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._timer is not None and self.cycle is not self._waiting_cycle:
+            self._timer.cancel()  # the headers are in: a request cycle began
+            self._timer = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._waiting_cycle = self.cycle
+        self._timer = self.loop.call_later(self.header_timeout_s, self._too_slow)
+
+    def _too_slow(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 class EmbeddedServer(uvicorn.Server):
@@ -214,7 +230,12 @@ class EmbeddedServer(uvicorn.Server):
 async def http_server(service: ExtractionService) -> AsyncIterator[int]:
     """The HTTP API on `config.host:config.http_port` for as long as the context lasts; yields the port."""
     host, port = service.config.host, service.config.http_port
-    server = EmbeddedServer(uvicorn.Config(create_app(service), host=host, port=port, log_level="warning"))
+    protocol = type("Protocol", (TimedHeadersProtocol,), {"header_timeout_s": service.config.http_header_timeout_s})
+    settings = uvicorn.Config(
+        create_app(service), host=host, port=port, http=protocol, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        log_config=None, timeout_keep_alive=5,
+    )  # fmt: skip
+    server = EmbeddedServer(settings)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

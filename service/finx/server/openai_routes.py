@@ -7,7 +7,13 @@ A chat completion is one extraction, greedy and schema-constrained:
   (without `schema`, `json_schema.name` names a built-in schema such as `receipt`), or one
   function tool whose `parameters` are the schema (the answer is then that tool's call: what
   Instructor's tools mode expects);
-- `max_tokens` / `max_completion_tokens` cap the answer per chunk; sampling settings are ignored.
+- `tool_choice`: `auto`, `required` or a named function answer with the tool's call; `none`
+  answers in the message content, and then needs `response_format` for the schema;
+- `max_tokens` / `max_completion_tokens` cap the answer per chunk;
+- `n` may only be 1, `stream` only false; greedy decoding is what extraction is, so sampling
+  settings (`temperature`, `top_p`, `seed`, penalties) are accepted and have no effect, and
+  `user`, `metadata`, `store`, `logprobs: false`, `parallel_tool_calls` are accepted as no-ops.
+Any other field is refused (400) with its name, rather than silently ignored.
 The answer: the extracted JSON as the message content (or the tool call's arguments),
 `finish_reason` `length` when generation hit the token limit, `usage` filled, and finx's own
 result in the extension field `finx` (`status`, `error`, `sources`, `confidence`, `adapter`).
@@ -24,6 +30,7 @@ from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 
 from finx.server.grpc_service import ExtractionService
+from finx.server.http_io import HttpError, parse_json, read_body, until_disconnected, within_deadline
 from finx.v1 import extraction_pb2 as pb
 
 CURRENT_MODEL = "finx"
@@ -42,9 +49,27 @@ CHAT_BODY = {
 }
 
 
-def add_openai_routes(app: FastAPI, service: ExtractionService) -> None:
-    from finx.server.http import HttpError, parse_json, read_body, within_deadline
+HONOURED_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "response_format",
+        "tools",
+        "tool_choice",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "n",
+    }
+)
+NO_OP_FIELDS = frozenset(
+    {"temperature", "top_p", "seed", "frequency_penalty", "presence_penalty", "user", "metadata", "store",
+     "logprobs", "parallel_tool_calls"}
+)  # fmt: skip
+"""Fields that cannot change a greedy, schema-constrained answer (see the module)."""
 
+
+def add_openai_routes(app: FastAPI, service: ExtractionService) -> None:
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
         """`finx` (the current adapter), `base`, and every registry version."""
@@ -56,12 +81,15 @@ def add_openai_routes(app: FastAPI, service: ExtractionService) -> None:
     @app.post("/v1/chat/completions", openapi_extra={"requestBody": CHAT_BODY})
     async def chat_completions(request: Request) -> JSONResponse:
         """One extraction as a chat completion (see the module's description)."""
-        body = parse_json(await read_body(request, service.config.max_document_bytes))
-        try:
-            extract, tool = extract_request_of(body, request.state.request_id)
-        except ValueError as error:
-            raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, str(error)) from None
-        response = await within_deadline(request, service.extract_one(extract))
+        config = service.config
+        async with service.admitted() as engines:
+            body = parse_json(await read_body(request, config.max_document_bytes, config.http_header_timeout_s))
+            try:
+                extract, tool = extract_request_of(body, request.state.request_id)
+            except ValueError as error:
+                raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, str(error)) from None
+            work = within_deadline(request, service.extract_admitted(engines, extract))
+            response = await until_disconnected(request, work)
         return JSONResponse(completion_of(response, str(body.get("model") or CURRENT_MODEL), tool))
 
 
@@ -69,8 +97,16 @@ def extract_request_of(body: Any, request_id: str) -> tuple[pb.ExtractRequest, s
     """The ExtractRequest a chat completion asks for, and the tool its answer goes to (if any)."""
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
-    if body.get("stream"):
+    unknown = sorted(set(body) - HONOURED_FIELDS - NO_OP_FIELDS)
+    if unknown:
+        name = unknown[0][:80]
+        raise ValueError(f"field {name!r} is not supported by finx's chat completions (it would be ignored)")
+    if body.get("stream") not in (None, False):
         raise ValueError("streaming is not supported: send stream=false")
+    if body.get("n") not in (None, 1):
+        raise ValueError("n must be 1: extraction is greedy, every choice would be the same")
+    if body.get("logprobs") not in (None, False):
+        raise ValueError("logprobs are not returned: finx gives per-value confidence in the finx field")
     model = body.get("model") or CURRENT_MODEL
     if not isinstance(model, str):
         raise ValueError("model must be a string")
@@ -108,12 +144,14 @@ def document_of(messages: Any) -> str:
 def schema_of(body: dict[str, Any]) -> tuple[str | None, str | dict[str, Any]]:
     """(the tool to answer with or None, a built-in schema name or a JSON Schema)."""
     tools = body.get("tools")
-    if tools:
+    choice = body.get("tool_choice")
+    if choice is not None and not (choice in ("none", "auto", "required") or isinstance(choice, dict)):
+        raise ValueError('tool_choice must be "none", "auto", "required" or {"type": "function", ...}')
+    if tools and choice != "none":
         if not isinstance(tools, list):
             raise ValueError("tools must be a list")
         declared = [tool.get("function") for tool in tools if isinstance(tool, dict) and tool.get("type") == "function"]
         functions = [function for function in declared if isinstance(function, dict)]
-        choice = body.get("tool_choice")
         wanted = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
         chosen = [function for function in functions if wanted is None or function.get("name") == wanted]
         if len(chosen) != 1 or not isinstance(chosen[0].get("parameters"), dict):
@@ -121,7 +159,10 @@ def schema_of(body: dict[str, Any]) -> tuple[str | None, str | dict[str, Any]]:
         return str(chosen[0].get("name", "extract")), chosen[0]["parameters"]
     response_format = body.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
-        raise ValueError('response_format must be {"type": "json_schema", "json_schema": {...}}: it is the schema')
+        because = 'with tool_choice "none", ' if tools else ""
+        raise ValueError(
+            because + 'response_format must be {"type": "json_schema", "json_schema": {...}}: it is the schema'
+        )
     spec = response_format.get("json_schema")
     if not isinstance(spec, dict):
         raise ValueError("response_format.json_schema must be an object")

@@ -88,3 +88,33 @@ def test_resume_keeps_the_latest_line_of_a_redone_document(tmp_path: Path) -> No
     results.close()
     assert done["a.txt"]["sha256"] == "changed"
     assert [r["sha256"] for r in read_records(out)] == ["changed"]
+
+
+def test_a_finished_file_keeps_retryable_failures_so_every_document_has_its_line(tmp_path: Path) -> None:
+    from finx.batch.output import compact
+
+    out = tmp_path / "r.jsonl"
+    lines = [record("a.txt"), record("b.txt", status="error", retryable=True), record("a.txt")]
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    compact(out)
+    assert [(r["path"], r["status"]) for r in read_records(out)] == [("b.txt", "error"), ("a.txt", "ok")]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        pytest.param('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")', id="formula"),
+        pytest.param("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0", id="plus"),
+        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
+        pytest.param("-2+3", "'-2+3", id="minus-formula"),
+        pytest.param("-16,000", "-16,000", id="negative-amount"),
+        pytest.param("ACME = best", "ACME = best", id="equals-inside"),
+    ],
+)
+def test_csv_cells_never_start_a_formula(tmp_path: Path, value: str, written: str) -> None:
+    path = tmp_path / "r.csv"
+    write_csv([record("=doc.txt", total=value)], path)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[1][0] == "'=doc.txt" and rows[1][4] == written
+    write_csv([record("=doc.txt", total=value)], path, escape_formulas=False)
+    assert list(csv.reader(path.open(encoding="utf-8")))[1][4] == value

@@ -1,0 +1,103 @@
+"""The HTTP API's connection limits on a real uvicorn server on loopback (no model): a client
+that sends its headers too slowly is disconnected, an oversized request head is refused, and a
+client that leaves mid-extraction cancels it and frees its slot."""
+
+import asyncio
+import contextlib
+import json
+import time
+
+from finx.adapters.registry import AdapterRegistry
+from finx.config import ServerConfig
+from finx.server.grpc_service import ExtractionService
+from finx.server.http import http_server
+
+
+class BlockingExtractor:
+    """An extraction that never ends on its own; records whether it was cancelled."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.cancelled = asyncio.Event()
+
+    async def aextract(self, task):
+        self.started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+
+class OneExtractor:
+    def __init__(self, extractor: BlockingExtractor) -> None:
+        self.extractor = extractor
+
+    @contextlib.asynccontextmanager
+    async def use(self, adapter_path):
+        yield self.extractor
+
+
+def service_for(tmp_path, engines=None, **config) -> ExtractionService:
+    service = ExtractionService(ServerConfig(port=0, http_port=0, **config), AdapterRegistry(tmp_path, seed=None))
+    service.engines = engines  # type: ignore[assignment]
+    return service
+
+
+async def exchange(port: int, data: bytes, wait_s: float = 5.0) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(65536), timeout=wait_s)
+    finally:
+        writer.close()
+
+
+def test_a_client_too_slow_with_its_headers_is_disconnected(tmp_path):
+    async def main() -> tuple[bytes, float]:
+        async with http_server(service_for(tmp_path, http_header_timeout_s=0.5)) as port:
+            started = time.perf_counter()
+            answer = await exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            return answer, time.perf_counter() - started
+
+    answer, seconds = asyncio.run(main())
+    assert answer == b"" and 0.4 < seconds < 4
+
+
+def test_an_oversized_request_head_is_refused_and_a_normal_one_answered(tmp_path):
+    async def main() -> tuple[bytes, bytes]:
+        async with http_server(service_for(tmp_path)) as port:
+            big = await exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: " + b"r" * 200_000)
+            small = await exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return big, small
+
+    big, small = asyncio.run(main())
+    assert big.startswith(b"HTTP/1.1 400") or big == b""
+    assert small.startswith(b"HTTP/1.1 200") and b'{"status":"ok"}' in small
+
+
+def test_a_client_that_leaves_cancels_its_extraction_and_frees_its_slot(tmp_path):
+    extractor = BlockingExtractor()
+
+    async def main() -> ExtractionService:
+        service = service_for(tmp_path, engines=OneExtractor(extractor), max_inflight=1)
+        async with http_server(service) as port:
+            body = json.dumps({"text": "TOTAL 9.00", "schemaName": "receipt"}).encode()
+            head = (f"POST /v1/extract HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()  # fmt: skip
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(head + body)
+            await writer.drain()
+            await asyncio.wait_for(extractor.started.wait(), timeout=10)
+            assert service.inflight == 1
+            writer.transport.abort()  # the client goes away without an answer
+            await asyncio.wait_for(extractor.cancelled.wait(), timeout=10)
+            for _ in range(100):
+                if service.inflight == 0:
+                    break
+                await asyncio.sleep(0.02)
+        return service
+
+    service = asyncio.run(main())
+    assert extractor.cancelled.is_set() and service.inflight == 0
