@@ -66,3 +66,20 @@ def test_spans_outside_the_text_and_objects_outside_the_schema_are_refused(tmp_p
     with pytest.raises(FinxError, match="does not fit receipt"):
         session.save(item, {"company": "x" * 1000, "date": None, "address": None, "total": None})
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_paths_outside_the_input_folder_are_never_read(tmp_path: Path) -> None:
+    results_file = results(tmp_path)
+    (tmp_path / "secret.txt").write_text("PASSWORD hunter2\n", encoding="utf-8")
+    (tmp_path / "in" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    hostile = [
+        {"path": p, "status": "ok", "result": None}
+        for p in ("../secret.txt", str(tmp_path / "secret.txt"), "link.txt", "")
+    ]
+    with results_file.open("a", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(line) + "\n" for line in hostile))
+    session = open_session(results_file, tmp_path / "in", SCHEMA, tmp_path / "out.jsonl")
+    assert [item.id for item in session.items] == ["failed.txt", "unsure.txt", "sure.txt"]
+    assert all("hunter2" not in item.document.text for item in session.items)
+    refused = [line for line in session.skipped if "outside the input folder" in line or "not a path" in line]
+    assert len(refused) == 4

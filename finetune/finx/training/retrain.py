@@ -31,7 +31,7 @@ from typing import Any
 
 from finx.adapters.registry import AdapterRegistry, CurrentChanged
 from finx.adapters.resolve import ResolvedAdapter, registry_version
-from finx.config import EngineConfig, finx_home
+from finx.config import EngineConfig, ExtractionPolicy, configured_model_dir, finx_home
 from finx.errors import FinxError, storage_error
 from finx.training.data import in_dev_split
 from finx.training.evaluate import evaluate, headline
@@ -143,6 +143,28 @@ def hold_back(examples: list[Example]) -> tuple[list[Example], list[Example], di
     return train, [replace(example, source=HELD_BACK_SOURCE) for example in held], counts
 
 
+def within_length(examples: list[Example]) -> tuple[list[Example], list[str]]:
+    """The examples no longer than a document finx serves (`ExtractionPolicy`: `max_chunks`
+    windows of `chunk_tokens`), and a message for each longer one (they are not trained on: a
+    single 10 MB example would cut into thousands of records)."""
+    from transformers import AutoTokenizer
+
+    policy = ExtractionPolicy()
+    limit = policy.max_chunks * policy.chunk_tokens
+    rough = [example for example in examples if len(example.text) > limit]  # ~4 characters a token
+    if not rough:
+        return examples, []
+    tokenizer = AutoTokenizer.from_pretrained(configured_model_dir())
+    kept, refused = [], []
+    for example in examples:
+        tokens = len(tokenizer(example.text, add_special_tokens=False)["input_ids"]) if example in rough else 0
+        if tokens > limit:
+            refused.append(f"{example.id}: {tokens} tokens, over the {limit}-token limit of a document")
+        else:
+            kept.append(example)
+    return kept, refused
+
+
 def lineage_hashes(registry: AdapterRegistry, version: str | None) -> set[str]:
     hashes: set[str] = set()
     while version:
@@ -187,6 +209,13 @@ def retrain(
     """Train a candidate on the new examples of `examples_path` and promote it if the gate passes;
     `notify` gets what an owner should see before training starts (suspicious labels, held back)."""
     report = load_examples(examples_path)
+    report.examples, too_long = within_length(report.examples)
+    report.errors += too_long
+    if not report.examples:
+        raise FinxError(
+            f"no usable examples in {examples_path}: {len(report.errors)} bad lines, none good",
+            hint=(report.errors[0] if report.errors else "the file is empty") + "; nothing was trained",
+        )
     current, current_path = registry.current()
     known = lineage_hashes(registry, current)
     new = [example for example in report.examples if example.content_hash not in known]

@@ -140,7 +140,8 @@ def open_session(results: Path, input_dir: Path, schema: SchemaSpec, out: Path) 
             skipped.append(f"{results.name}:{number}: not a batch result line")
             continue
         try:
-            document = read_document((input_dir / path).read_bytes(), path)
+            file = file_inside(input_dir, path)
+            document = read_document(file.read_bytes(), path)
         except (OSError, FinxError) as error:
             skipped.append(f"{path}: {getattr(error, 'strerror', None) or error}")
             continue
@@ -154,7 +155,7 @@ def open_session(results: Path, input_dir: Path, schema: SchemaSpec, out: Path) 
                 sources=result.get("sources") or [],
                 confidence=result.get("confidence") or {},
                 status=record.get("status", "error"),
-                file=input_dir / path,
+                file=file,
             )
         )
     if not items:
@@ -178,6 +179,18 @@ def checked_span(span: Any, text: str) -> list[int]:
     if not 0 <= start < end <= len(text):
         raise FinxError(f"span {span} is outside the document ({len(text)} characters)")
     return [start, end]
+
+
+def file_inside(input_dir: Path, path: Any) -> Path:
+    """The file a results line names, refused unless it lies inside `input_dir` (a results file
+    may come from anywhere: `../x`, an absolute path or a link out of the folder reads nothing)."""
+    if not isinstance(path, str) or not path or "\x00" in path:
+        raise FinxError("not a path of the batch")
+    root = input_dir.resolve()
+    file = (root / path).resolve()
+    if Path(path).is_absolute() or not file.is_relative_to(root):
+        raise FinxError("outside the input folder: not read")
+    return file
 
 
 def write_atomically(path: Path, content: str) -> None:

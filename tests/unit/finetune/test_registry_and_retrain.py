@@ -313,3 +313,48 @@ def test_no_group_is_refused_for_less_than_its_noise_floor():
     scrambled = {"finx-dev/receipt": 0.55}
     promote, reason = should_promote(current, scrambled, 0.01, floors=floors)
     assert not promote and reason.startswith("finx-dev/receipt drops 0.800 -> 0.550 (tolerance 0.0417)")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            "",
+            "no usable examples in .*: 0 bad lines, none good \\(the file is empty; nothing was trained\\)",
+            id="empty",
+        ),
+        pytest.param(
+            "{not json}\n[1]\n",
+            "no usable examples in .*: 2 bad lines, none good \\(.*new.jsonl:1: ",
+            id="only-bad-lines",
+        ),
+    ],
+)
+def test_retrain_without_a_usable_example_is_an_error(registry, isolated, tmp_path, content, message):
+    path = tmp_path / "new.jsonl"
+    path.write_text(content)
+    with pytest.raises(FinxError, match=message):
+        retrain(path, registry, dev=FORMATS / "examples.jsonl")
+    assert registry.current_version() == "v0001"
+
+
+@pytest.mark.model
+def test_an_example_longer_than_a_served_document_is_refused_by_its_token_count(
+    registry, monkeypatch, tmp_path, request
+):
+    from finx.config import configured_model_dir
+
+    model_dir = configured_model_dir()  # the real tokenizer, found before `isolated` moves FINX_HOME
+    request.getfixturevalue("isolated")
+    monkeypatch.setattr(retrain_module, "configured_model_dir", lambda: model_dir)
+    trained, fake_train = [], retrain_module.train_main
+    monkeypatch.setattr(
+        retrain_module, "train_main", lambda config, examples: trained.append(examples) or fake_train(config, examples)
+    )
+    path = write_receipts(tmp_path / "new.jsonl", [GOOD_RECEIPT, GOOD_RECEIPT | {"company": "KEDAI"}])
+    lines = path.read_text().splitlines()
+    long_record = json.loads(lines[1]) | {"text": "KEDAI MAJU TOTAL 30.30 " * 12_000}
+    path.write_text(lines[0] + "\n" + json.dumps(long_record) + "\n")
+    outcome = retrain(path, registry, dev=FORMATS / "examples.jsonl")
+    assert outcome.new_examples == 1 and [example.id for example in trained[0]] == ["new-0"]
+    assert any(line.startswith("new-1: ") and "over the 49152-token limit" in line for line in outcome.bad_lines)
