@@ -42,7 +42,7 @@ def live(vllm_engine, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def http(live):
-    with httpx.Client(base_url=live.base_url, timeout=300) as client:
+    with httpx.Client(base_url=live.base_url, timeout=300, headers={"content-type": "application/json"}) as client:
         yield client
 
 

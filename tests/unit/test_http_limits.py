@@ -101,3 +101,17 @@ def test_a_client_that_leaves_cancels_its_extraction_and_frees_its_slot(tmp_path
 
     service = asyncio.run(main())
     assert extractor.cancelled.is_set() and service.inflight == 0
+
+
+def test_uvicorns_own_records_go_to_finxs_log_not_a_plain_text_handler(tmp_path, caplog):
+    import logging
+
+    async def main() -> bytes:
+        async with http_server(service_for(tmp_path)) as port:
+            return await exchange(port, b"NOT HTTP AT ALL\r\n\r\n")
+
+    with caplog.at_level(logging.WARNING):
+        answer = asyncio.run(main())
+    assert answer.startswith(b"HTTP/1.1 400")
+    uvicorn_records = [record for record in caplog.records if record.name.startswith("uvicorn")]
+    assert uvicorn_records and all(not logging.getLogger(r.name).handlers for r in uvicorn_records)

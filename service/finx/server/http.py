@@ -233,7 +233,7 @@ async def http_server(service: ExtractionService) -> AsyncIterator[int]:
     protocol = type("Protocol", (TimedHeadersProtocol,), {"header_timeout_s": service.config.http_header_timeout_s})
     settings = uvicorn.Config(
         create_app(service), host=host, port=port, http=protocol, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        log_config=None, timeout_keep_alive=5,
+        log_config=None, log_level="warning", timeout_keep_alive=5,  # uvicorn's records go to finx's JSON log
     )  # fmt: skip
     server = EmbeddedServer(settings)
     task = asyncio.create_task(server.serve())
