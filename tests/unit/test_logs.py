@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import sys
 
 from finx.logs import JsonFormatter
@@ -25,3 +26,21 @@ def test_tracebacks_travel_inside_the_record() -> None:
         line = JsonFormatter().format(record("failed", exc_info=sys.exc_info()))
     entry = json.loads(line)
     assert "\n" not in line and entry["level"] == "INFO" and "ValueError: boom" in entry["exception"]
+
+
+def test_vllm_processes_log_json_lines_through_finxs_formatter(tmp_path, monkeypatch):
+    import io
+    import logging.config
+
+    from finx.logs import send_engine_logs_as_json
+
+    monkeypatch.delenv("VLLM_LOGGING_CONFIG_PATH", raising=False)
+    path = send_engine_logs_as_json(tmp_path)
+    assert os.environ["VLLM_LOGGING_CONFIG_PATH"] == str(path)
+    config = json.loads(path.read_text())
+    stream = io.StringIO()
+    config["handlers"]["finx_json"]["stream"] = stream  # where a worker's stderr would be
+    logging.config.dictConfig(config)
+    logging.getLogger("vllm.engine").warning('a "quoted"\nline')
+    [line] = stream.getvalue().splitlines()
+    assert json.loads(line)["message"] == 'a "quoted"\nline' and json.loads(line)["logger"] == "vllm.engine"

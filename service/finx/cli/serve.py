@@ -14,7 +14,7 @@ from finx.cli.common import (
     fail,
     quiet_engine_logs,
 )
-from finx.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env
+from finx.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env, finx_home
 from finx.errors import FinxError
 
 DEFAULTS = ServerConfig()
@@ -61,11 +61,12 @@ def serve(
     HTTP/JSON and OpenAI-compatible API beside it, until SIGTERM."""
     import asyncio
 
-    from finx.logs import configure_json_logs
+    from finx.logs import configure_json_logs, send_engine_logs_as_json
     from finx.server.grpc_service import serve as run_server
 
     quiet_engine_logs()
     configure_json_logs()
+    send_engine_logs_as_json(finx_home() / "logs")
     config = ServerConfig(
         host=host,
         port=port,
