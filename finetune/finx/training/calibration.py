@@ -7,7 +7,11 @@ is among the gold items, compared as `metrics.normalise` does). From these:
 - the expected calibration error (ECE: the count-weighted mean |accuracy - confidence| of the bins);
 - precision and coverage of the values at or above each threshold;
 - the review effort: how many of the least confident values a person must check (and fix) so that
-  all values together reach a target precision.
+  all values together reach a target precision;
+- the same for list entries and for scalars apart (`lists`, `scalars`): a list entry's confidence
+  means something else than a scalar's (there is no null to choose), so each is judged on its own;
+- for list entries, F1 by the threshold below which entries are withheld (`list_thresholds`), and
+  the threshold with the best F1: what `--min-confidence` on lists would give.
 """
 
 import itertools
@@ -18,12 +22,14 @@ from finx.training.metrics import normalise
 
 BIN_EDGES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
 THRESHOLDS = (0.5, 0.8, 0.95)
+LIST_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 @dataclass(frozen=True)
 class Observation:
     confidence: float
     correct: bool
+    in_list: bool = False
 
 
 def value_observations(
@@ -37,7 +43,8 @@ def value_observations(
             gold_items = {normalise(item) for item in expected or []}
             for index, item in enumerate(value):
                 if f"{name}[{index}]" in confidence:
-                    observations.append(Observation(confidence[f"{name}[{index}]"], normalise(item) in gold_items))
+                    right = normalise(item) in gold_items
+                    observations.append(Observation(confidence[f"{name}[{index}]"], right, in_list=True))
         elif value is not None and name in confidence:
             observations.append(
                 Observation(confidence[name], expected is not None and normalise(expected) == normalise(value))
@@ -45,7 +52,46 @@ def value_observations(
     return observations
 
 
-def calibration(observations: list[Observation], target_precision: float = 0.99) -> dict[str, Any]:
+def gold_list_entries(gold: dict[str, Any]) -> int:
+    """How many distinct entries the gold lists of strings of one document hold (the recall
+    denominator; lists of objects, such as table rows, have confidences per cell, not per entry)."""
+    return sum(
+        len({normalise(item) for item in value if not isinstance(item, dict)})
+        for value in gold.values()
+        if isinstance(value, list)
+    )
+
+
+def calibration(
+    observations: list[Observation], gold_entries: int = 0, target_precision: float = 0.99
+) -> dict[str, Any]:
+    """`reliability` of all values, then of list entries and of scalars apart, and F1 of list
+    entries by withholding threshold (`gold_entries`: the gold list entries of the same documents)."""
+    lists = [o for o in observations if o.in_list]
+    return {
+        **reliability(observations, target_precision),
+        "lists": reliability(lists, target_precision),
+        "scalars": reliability([o for o in observations if not o.in_list], target_precision),
+        "list_thresholds": list_thresholds(lists, gold_entries) if lists and gold_entries else None,
+    }
+
+
+def list_thresholds(lists: list[Observation], gold_entries: int) -> dict[str, Any]:
+    """Precision, recall and F1 of list entries when those below each threshold are withheld."""
+    rows = []
+    for threshold in LIST_THRESHOLDS:
+        kept = [o for o in lists if o.confidence >= threshold]
+        right = sum(o.correct for o in kept)
+        precision = right / len(kept) if kept else 0.0
+        recall = min(1.0, right / gold_entries)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows.append({"threshold": threshold, "precision": round(precision, 3), "recall": round(recall, 3),
+                     "f1": round(f1, 3)})  # fmt: skip
+    best = max(rows, key=lambda row: (row["f1"], -row["threshold"]))
+    return {"rows": rows, "best_threshold": best["threshold"], "best_f1": best["f1"]}
+
+
+def reliability(observations: list[Observation], target_precision: float = 0.99) -> dict[str, Any]:
     """Reliability table, ECE, precision/coverage by threshold, and the review effort for `target_precision`."""
     total = len(observations)
     bins = []

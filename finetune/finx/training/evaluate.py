@@ -16,7 +16,7 @@ from finx.errors import FinxError
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
-from finx.training.calibration import Observation, calibration, value_observations
+from finx.training.calibration import Observation, calibration, gold_list_entries, value_observations
 from finx.training.examples import Example
 from finx.training.metrics import GroupScores
 
@@ -34,6 +34,7 @@ def evaluate(
     seconds = time.perf_counter() - started
     groups: dict[str, GroupScores] = {}
     observations: dict[str, list[Observation]] = {}
+    gold_entries: dict[str, int] = {}
     errors: list[str] = []
     for example, outcome in zip(examples, outcomes, strict=True):
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
@@ -43,6 +44,7 @@ def evaluate(
             errors.append(f"{example.id}: {outcome}")
         is_entities = example.schema.name.startswith("entities")
         groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
+        gold_entries[key] = gold_entries.get(key, 0) + gold_list_entries(example.target)
         if predicted is not None and isinstance(outcome, ExtractionResult):
             observations.setdefault(key, []).extend(value_observations(example.target, predicted, outcome.confidence))
     return {
@@ -56,7 +58,7 @@ def evaluate(
         "documents_per_s": round(len(examples) / seconds, 3) if seconds else 0.0,
         "errors": errors,
         "groups": {
-            key: {**scores.as_dict(), "calibration": calibration(observations.get(key, []))}
+            key: {**scores.as_dict(), "calibration": calibration(observations.get(key, []), gold_entries.get(key, 0))}
             for key, scores in sorted(groups.items())
         },
     }
