@@ -123,16 +123,34 @@ class ExtractionPolicy:
     sentences each, and the lists merged per document: a small model recalls the three or four
     names of a short window far better than the twenty of a page (training uses the same windows)."""
 
+    list_min_confidence: float | None = None
+    """Entries of a list-only schema (entity lists) below this confidence are withheld (and listed
+    as withheld) when the caller sets no `min_confidence`; None: every entry is returned. The
+    value is the withholding threshold with the best entity F1 on the dev splits (`finx eval`'s
+    `list_thresholds`), measured for the shipped adapter."""
+
+    def min_confidence(self, schema: dict[str, Any], requested: float | None) -> float | None:
+        """The withholding threshold of one request: the caller's, else the list default for
+        list-only schemas, else none."""
+        if requested is not None:
+            return requested
+        return self.list_min_confidence if is_list_only(schema) else None
+
     def window(self, schema: dict[str, Any]) -> "Window":
         """How documents are cut for `schema`: list-only schemas get the short window, with the
         chunk cap scaled so that the same document length is accepted."""
-        properties = schema.get("properties", {}).values()
-        if properties and all(child.get("type") == "array" for child in properties):
+        if is_list_only(schema):
             tokens = min(self.list_chunk_tokens, self.chunk_tokens)
         else:
             tokens = self.chunk_tokens
         overlap = min(self.chunk_overlap_tokens, tokens // 6)
         return Window(tokens, overlap, self.max_chunks * self.chunk_tokens // tokens)
+
+
+def is_list_only(schema: dict[str, Any]) -> bool:
+    """Whether every top-level property of a compiled schema is a list (an entity-list schema)."""
+    properties = schema.get("properties", {}).values()
+    return bool(properties) and all(child.get("type") == "array" for child in properties)
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,15 @@ def test_withholding_nulls_unsure_values_and_drops_unsure_list_items_where_the_s
     kept = withhold(data, schema, confidence, 0.5, removed)
     assert kept == {"total": None, "vendor": "Acme", "items": ["b"], "must": "x"}  # `must` cannot be null
     assert removed == ["total", "items[0]"]
+
+
+def test_the_list_default_threshold_applies_to_list_only_schemas_unless_the_caller_sets_one() -> None:
+    from finx.config import ExtractionPolicy
+    from finx.schemas import get_schema
+
+    policy = ExtractionPolicy(list_min_confidence=0.4)
+    entities, receipt = get_schema("entities:ORG,PERSON").json_schema, get_schema("receipt").json_schema
+    assert policy.min_confidence(entities, None) == 0.4
+    assert policy.min_confidence(entities, 0.0) == 0.0  # the caller's choice wins, "keep everything" too
+    assert policy.min_confidence(receipt, None) is None
+    assert ExtractionPolicy().min_confidence(entities, None) is None

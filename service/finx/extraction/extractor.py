@@ -190,8 +190,9 @@ class Extractor:
         if good:
             chunks = self._chunk_confidences(generations, outcomes)
             answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks)
-            if task.options.min_confidence is not None:
-                answer = withhold_unsure(answer, spec, task.document, task.options.min_confidence, chunks)
+            threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
+            if threshold is not None:
+                answer = withhold_unsure(answer, spec, task.document, threshold, chunks)
             answer = validate(answer, spec)
             if answer.error is not None:
                 status, error = "invalid", answer.error
