@@ -106,3 +106,32 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
     assert find_written("date", "2001-04-18", text) == "April 18 , 2001"
     assert find_written("duration", "2 years", text) == "two (2) years"
     assert find_written("date", "2001-04-19", text) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "expected"),
+    [
+        pytest.param(
+            "Intercept Pharmaceuticals Inc",
+            "INTERCEPT PHARMACEUTICALS, INC. (the Company)",
+            "Intercept Pharmaceuticals Inc.",
+            id="period-after-a-comma-dropped",
+        ),
+        pytest.param("Acme Corp", "between Acme\nCorp. and", "Acme Corp.", id="over-a-line-break"),
+        pytest.param(
+            "Tyco Healthcare Group L.P",
+            "Tyco Healthcare Group L.P. hereby",
+            "Tyco Healthcare Group L.P.",
+            id="dotted-form",
+        ),
+        pytest.param("Acme Inc", "Acme Inc shall", "Acme Inc", id="document-has-no-period"),
+        pytest.param(
+            "Calpine Corporation", "Calpine Corporation. The", "Calpine Corporation", id="not-an-abbreviation"
+        ),
+        pytest.param("John Co", "John Cooper.", "John Co", id="a-word-that-goes-on"),
+    ],
+)
+def test_an_abbreviated_legal_form_keeps_the_period_the_document_writes(name, document, expected):
+    from finx.values.normalise import with_legal_form_period
+
+    assert with_legal_form_period(name, document) == expected

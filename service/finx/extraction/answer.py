@@ -67,9 +67,9 @@ def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: 
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=withheld)
 
 
-def validate(answer: Answer, spec: SchemaSpec) -> Answer:
+def validate(answer: Answer, spec: SchemaSpec, document: str) -> Answer:
     """`answer` with its canonical values checked by the output model (`value`), or the reason not."""
-    normalised, canonical = normalise_values(spec.json_schema, answer.written)
+    normalised, canonical = normalise_values(spec.json_schema, answer.written, document)
     try:
         return replace(answer, canonical=canonical, value=spec.validate_output(normalised))
     except ValidationError as invalid:

@@ -193,7 +193,7 @@ class Extractor:
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)
-            answer = validate(answer, spec)
+            answer = validate(answer, spec, task.document)
             if answer.error is not None:
                 status, error = "invalid", answer.error
         value = answer.value if answer is not None else None

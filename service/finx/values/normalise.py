@@ -137,6 +137,23 @@ def normalise_name(text: str) -> str | None:
     return name or None
 
 
+LEGAL_FORM_END = re.compile(
+    r"(?:\b(?:inc|corp|co|ltd|llc|plc|bhd|pty|pte|ltda|cie|l\.p|n\.v|n\.a|s\.a|b\.v|l\.l\.c|p\.c))$", re.IGNORECASE
+)
+"""A name that ends with an abbreviated legal form, whose period a small model tends to leave out."""
+
+
+def with_legal_form_period(name: str, document: str) -> str:
+    """`name` with the period of its abbreviated legal form (`Inc` -> `Inc.`) where the document
+    writes the name with it; any other name as it is."""
+    if not LEGAL_FORM_END.search(name):
+        return name
+    written = r"[\s,]+".join(re.escape(word) for word in name.split())  # the commas the name lost
+    if re.search(written + r"\.", document, re.IGNORECASE):
+        return name + "."
+    return name
+
+
 def normalise_amount(text: str) -> str | None:
     """A plain decimal number (`-1234.5`) of a written amount, or None.
 

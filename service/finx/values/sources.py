@@ -4,8 +4,9 @@ A compiled schema marks its strings with `x-finx-source` (see `schemas/fields.py
 walks those marks, knowing nothing about engines or prompts:
 - `copied_modes(schema)`: which source modes a schema uses (copy-grounding applies when any
   string is copied);
-- `normalise_values(schema, written)`: the model's written values -> canonical ones (ISO dates,
-  durations, party names, amounts), with the written form of every value that changed;
+- `normalise_values(schema, written, document)`: the model's written values -> canonical ones (ISO
+  dates, durations, party names, amounts), with the written form of every value that changed; a
+  party name ending in an abbreviated legal form gets the period the document writes after it;
 - `written_form(schema, target, text)`: for training, a labeled (canonical) object -> the values
   as the document writes them, which is what the model is taught to copy;
 - `string_leaves(schema, data)`: every string value with its path and source mode.
@@ -20,7 +21,7 @@ from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import SOURCE_KEYWORD
 from finx.schemas.strings import UNIQUE_KEYWORD
 from finx.values.grounding import ground
-from finx.values.normalise import NORMALISERS, SEARCHES, find_written
+from finx.values.normalise import NORMALISERS, SEARCHES, find_written, with_legal_form_period
 from finx.values.paths import child_path, item_path, leaves, non_null
 
 WHITESPACE = re.compile(r"\s+")
@@ -47,13 +48,13 @@ def copied_modes(schema: JsonSchema) -> set[str]:
     return set()
 
 
-def normalise_values(schema: JsonSchema, written: Any) -> tuple[Any, dict[str, str | None]]:
+def normalise_values(schema: JsonSchema, written: Any, document: str = "") -> tuple[Any, dict[str, str | None]]:
     """(`written` with normalised strings made canonical, {path: canonical} for each of them).
 
     A written value with no canonical reading becomes null (a list drops it); its path maps to None.
     """
     changed: dict[str, str | None] = {}
-    return _normalise(schema, written, "", changed), changed
+    return _normalise(schema, written, "", changed, document), changed
 
 
 def written_form(schema: JsonSchema, target: Any, text: str) -> Any:
@@ -103,7 +104,7 @@ def _written_string(mode: str, value: str, text: str) -> str:
     return WHITESPACE.sub(" ", text[start:end]).strip()
 
 
-def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str | None]) -> Any:
+def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str | None], document: str) -> Any:
     inner = non_null(schema)
     if value is None:
         return None
@@ -111,19 +112,24 @@ def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str
     if mode is not None:
         if mode in NORMALISERS and isinstance(value, str):
             canonical = NORMALISERS[mode](value)
+            if mode == "name" and canonical is not None:
+                canonical = with_legal_form_period(canonical, document)
             if canonical != value:
                 changed[path] = canonical
             return canonical
         return value
     if inner.get("type") == "object" and isinstance(value, dict):
         return {
-            name: _normalise(inner["properties"][name], item, child_path(path, name), changed)
+            name: _normalise(inner["properties"][name], item, child_path(path, name), changed, document)
             if name in inner["properties"]
             else item
             for name, item in value.items()
         }
     if inner.get("type") == "array" and isinstance(value, list):
-        items = [_normalise(inner["items"], item, item_path(path, index), changed) for index, item in enumerate(value)]
+        items = [
+            _normalise(inner["items"], item, item_path(path, index), changed, document)
+            for index, item in enumerate(value)
+        ]
         kept = [item for item, original in zip(items, value, strict=True) if item is not None or original is None]
         return unique(kept) if inner.get(UNIQUE_KEYWORD) else kept
     return value
