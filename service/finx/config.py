@@ -139,10 +139,7 @@ class ExtractionPolicy:
     def window(self, schema: dict[str, Any]) -> "Window":
         """How documents are cut for `schema`: list-only schemas get the short window, with the
         chunk cap scaled so that the same document length is accepted."""
-        if is_list_only(schema):
-            tokens = min(self.list_chunk_tokens, self.chunk_tokens)
-        else:
-            tokens = self.chunk_tokens
+        tokens = min(self.list_chunk_tokens, self.chunk_tokens) if is_list_only(schema) else self.chunk_tokens
         overlap = min(self.chunk_overlap_tokens, tokens // 6)
         return Window(tokens, overlap, self.max_chunks * self.chunk_tokens // tokens)
 
