@@ -23,7 +23,7 @@ from finx.api_convert import MAX_MESSAGE_BYTES, options_to_pb, reference_from_pb
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
 from finx.retrieval.base import Reference
-from finx.schemas.user_models import to_model
+from finx.schemas.model_values import to_model
 from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 

@@ -11,7 +11,7 @@ from finx.adapters.registry import SHIPPED_ADAPTER
 from finx.adapters.resolve import ResolvedAdapter
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
-from finx.schemas.user_models import schema_from_model
+from finx.schemas import schema_from_model
 from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
 
 pytestmark = pytest.mark.slow

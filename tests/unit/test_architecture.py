@@ -1,7 +1,9 @@
 """Architecture rules: one import root (`finx`, every package of the two folders listed for the
 wheel), the import contract of pyproject.toml (import-linter: every package a layer, layers point
-down, training under the CLI alone), one reader of environment variables, modules under 400 lines."""
+down, training under the CLI alone), no import cycles (lazy imports inside functions included), one
+reader of environment variables, modules under 400 lines."""
 
+import ast
 import os
 import re
 import shutil
@@ -69,3 +71,46 @@ def test_no_module_is_over_400_lines() -> None:
         str(path.relative_to(ROOT)): n for path in PYTHON_SOURCES if (n := len(path.read_text().splitlines())) > 400
     }
     assert long == {}
+
+
+def finx_import_graph() -> dict[str, set[str]]:
+    """Every finx module (the generated `v1` bindings aside) and the finx modules it imports,
+    at the top or inside a function."""
+    modules = {}
+    for folder in (ROOT / "service", ROOT / "finetune"):
+        for path in folder.rglob("*.py"):
+            parts = path.relative_to(folder).with_suffix("").parts
+            if "v1" not in parts:
+                modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[name] |= {target for target in targets if target in modules and target != name}
+    return graph
+
+
+def test_no_import_cycles_lazy_or_not() -> None:
+    graph = finx_import_graph()
+    assert {"finx.server.http", "finx.schemas", "finx.cli"} <= set(graph)
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        seen = set()
+        while stack:
+            node, trail = stack.pop()
+            for target in graph[node]:
+                if target == start:
+                    return [*trail, start]
+                if target not in seen:
+                    seen.add(target)
+                    stack.append((target, [*trail, target]))
+        return None
+
+    cycles = [cycle for name in sorted(graph) if (cycle := cycle_from(name))]
+    assert cycles == [], f"import cycles: {cycles[:3]}"

@@ -8,8 +8,8 @@ import pytest
 from finx.client import extract_request, with_model
 from finx.errors import InvalidSchema
 from finx.extraction.result import ExtractionResult, Timings
-from finx.schemas import load_schema
-from finx.schemas.user_models import schema_from_model, to_model
+from finx.schemas import load_schema, schema_from_model
+from finx.schemas.model_values import to_model
 from tests.support.pydantic_models import Invoice, Refund, Transaction
 
 ANSWER = {

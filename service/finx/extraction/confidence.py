@@ -23,10 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from finx.extraction.chunking import normalised_key
-from finx.values.paths import child_path, item_path, leaves, non_null
+from finx.values.paths import ValuePath, child_path, item_path, leaves, non_null
 
-Path = str
-LeafSpans = dict[Path, tuple[int, int]]
+LeafSpans = dict[ValuePath, tuple[int, int]]
 INDEX = re.compile(r"\[\d+\]")
 WHITESPACE = " \t\n\r"
 
@@ -49,7 +48,7 @@ def _skip(text: str, index: int) -> int:
     return index
 
 
-def _value(text: str, index: int, path: Path, spans: LeafSpans, decided_at: int | None = None) -> int:
+def _value(text: str, index: int, path: ValuePath, spans: LeafSpans, decided_at: int | None = None) -> int:
     """Parse the value at `index`; a leaf's span starts at `decided_at` (its key's `:`) if given."""
     if index >= len(text):
         raise ValueError("unexpected end of JSON")
@@ -63,7 +62,7 @@ def _value(text: str, index: int, path: Path, spans: LeafSpans, decided_at: int 
     return end
 
 
-def _container(text: str, index: int, path: Path, spans: LeafSpans, closer: str, keyed: bool) -> int:
+def _container(text: str, index: int, path: ValuePath, spans: LeafSpans, closer: str, keyed: bool) -> int:
     index = _skip(text, index + 1)
     position = 0
     while index < len(text) and text[index] != closer:
@@ -118,7 +117,7 @@ def token_ends(decode: Callable[[list[int]], str], token_ids: Sequence[int]) -> 
     return ends
 
 
-def leaf_confidences(text: str, ends: Sequence[int], logprobs: Sequence[float]) -> dict[Path, float]:
+def leaf_confidences(text: str, ends: Sequence[int], logprobs: Sequence[float]) -> dict[ValuePath, float]:
     """Confidence of every leaf of one answer: exp of the summed log-probabilities of the tokens
     overlapping its span. Empty when the text is not complete JSON."""
     try:
@@ -136,12 +135,14 @@ def leaf_confidences(text: str, ends: Sequence[int], logprobs: Sequence[float]) 
     return confidences
 
 
-def leaf_values(data: Any) -> dict[Path, Any]:
+def leaf_values(data: Any) -> dict[ValuePath, Any]:
     """Every leaf of a JSON value by path (strings, numbers, booleans, nulls)."""
     return {leaf.path: leaf.value for leaf in leaves({}, data)}
 
 
-def merged_confidences(chunks: Sequence[tuple[dict[Path, Any], dict[Path, float]]], merged: Any) -> dict[Path, float]:
+def merged_confidences(
+    chunks: Sequence[tuple[dict[ValuePath, Any], dict[ValuePath, float]]], merged: Any
+) -> dict[ValuePath, float]:
     """Confidence of every leaf of the merged result from the chunks' (values, confidences): a
     value's best confidence at its field (list positions ignored), a null's lowest."""
     best: dict[tuple[str, str], float] = {}
@@ -163,10 +164,10 @@ def merged_confidences(chunks: Sequence[tuple[dict[Path, Any], dict[Path, float]
 def withhold(
     data: Any,
     schema: dict[str, Any],
-    confidences: dict[Path, float],
+    confidences: dict[ValuePath, float],
     threshold: float,
-    removed: list[Path],
-    path: Path = "",
+    removed: list[ValuePath],
+    path: ValuePath = "",
 ) -> Any:
     """`data` with every value whose confidence is below `threshold` made `null` where the schema
     allows null, or dropped from its list where the list may be shorter (their paths are appended
@@ -194,7 +195,7 @@ def withhold(
     return data
 
 
-def _below(value: Any, path: Path, confidences: dict[Path, float], threshold: float) -> bool:
+def _below(value: Any, path: ValuePath, confidences: dict[ValuePath, float], threshold: float) -> bool:
     if isinstance(value, dict | list):
         return False
     return path in confidences and confidences[path] < threshold

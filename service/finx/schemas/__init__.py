@@ -2,14 +2,18 @@
 
 Names: `entities`, `receipt`, `nda`, `invoice`; `entities:ORG,PERSON` restricts `entities` to
 some types. `load_schema` also accepts a path to a `.json` file holding a JSON Schema, and a
-pydantic model class as `package.module:Class` (`user_models`).
+pydantic model class as `package.module:Class` (`schema_from_model`).
 """
 
+import importlib
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from finx.errors import InvalidSchema, UnknownSchema
 from finx.schemas import entities, invoice, nda, receipt
@@ -80,8 +84,6 @@ def load_schema(reference: str) -> SchemaSpec:
     class as `package.module:Class`."""
     base, colon, _ = reference.partition(":")
     if colon and base not in BUILTINS and not reference.endswith(".json"):
-        from finx.schemas.user_models import import_model, schema_from_model
-
         return schema_from_model(import_model(reference))
     if reference.endswith(".json") or "/" in reference:
         path = Path(reference)
@@ -96,3 +98,23 @@ def load_schema(reference: str) -> SchemaSpec:
 
 
 __all__ = ["SchemaSpec", "custom_schema", "get_schema", "list_schemas", "load_schema"]
+
+
+def schema_from_model(model: type[BaseModel]) -> SchemaSpec:
+    """The extraction schema of a caller's pydantic model: its JSON Schema compiled, the model as
+    the output (`model_values.to_model` applies it to the normalised answer)."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise InvalidSchema(f"{model!r} is not a pydantic model class")
+    return replace(custom_schema(model.model_json_schema()), output_model=model)
+
+
+def import_model(reference: str) -> type[BaseModel]:
+    """The pydantic model class named `package.module:Class` (for `--schema module:Class`)."""
+    module_name, _, class_name = reference.partition(":")
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise InvalidSchema(f"cannot import {reference}: {error}") from None
+    if not (isinstance(found, type) and issubclass(found, BaseModel)):
+        raise InvalidSchema(f"{reference} is not a pydantic model class")
+    return found

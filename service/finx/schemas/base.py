@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from finx.schemas.compile import JsonSchema, compile_schema, schema_hash
+from finx.schemas.model_values import to_model
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class SchemaSpec:
     source_schema: JsonSchema = field(default_factory=dict, compare=False)
     """The schema as given (for custom schemas); built-ins derive it from `model`."""
     output_model: type[BaseModel] | None = field(default=None, compare=False)
-    """A caller's pydantic model the final answer is validated into (`user_models`); None: `model`."""
+    """A caller's pydantic model the final answer is validated into (`model_values.to_model`); None: `model`."""
 
     @cached_property
     def json_schema(self) -> JsonSchema:
@@ -56,8 +57,6 @@ class SchemaSpec:
         """The final, normalised answer as the result's object (the caller's model, if one was given)."""
         if self.output_model is None:
             return self.model.model_validate(data)
-        from finx.schemas.user_models import to_model
-
         return to_model(self.output_model, data)
 
     def dump(self, value: BaseModel) -> dict[str, Any]:

@@ -34,12 +34,11 @@ import json
 from typing import Any
 
 from finx.errors import InvalidSchema
-from finx.schemas.fields import SOURCE_KEYWORD
+from finx.schemas.fields import SOURCE_KEYWORD, JsonSchema
 from finx.schemas.strings import (
     MERGE_KEYWORD,
     MERGE_MODES,
     UNIQUE_KEYWORD,
-    JsonSchema,
     bounded_int,
     normalise_string,
 )

@@ -6,9 +6,12 @@ text of the document), or `date` / `duration` / `name` / `amount` (copied, then 
 `finx.values.normalise`). Strings without it (`free`) are generated under the JSON constraint only.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+
+JsonSchema = dict[str, Any]
+"""A JSON Schema (or a compiled one) as a plain dict: the one name for it across finx."""
 
 SOURCE_KEYWORD = "x-finx-source"
 SourceMode = Literal["copy", "date", "duration", "name", "amount", "free"]

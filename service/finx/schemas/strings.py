@@ -12,7 +12,7 @@ from pydantic import Field, TypeAdapter
 from pydantic_core import SchemaError
 
 from finx.errors import InvalidSchema
-from finx.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES
+from finx.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES, JsonSchema
 
 DEFAULT_MAX_STRING = 256
 FORMATS = frozenset({"date-time", "time", "email", "uri", "uuid", "hostname", "ipv4", "ipv6"})
@@ -29,8 +29,6 @@ MERGE_MODES = frozenset({"union", "first"})
 MAX_PATTERN_LENGTH = 1000
 UNSUPPORTED_REGEX = re.compile(r"\\[1-9]|\(\?<?[=!]|\\[bBAzZ]")
 """Look-around, back-references and word boundaries: no constrained-decoding backend has them."""
-
-JsonSchema = dict[str, Any]
 
 
 def normalise_string(node: JsonSchema, path: str) -> JsonSchema:

@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-JsonSchema = dict[str, Any]
+from finx.schemas.fields import JsonSchema
+
+ValuePath = str
+"""A value's path (`money[0].amount`)."""
 
 
 def child_path(path: str, name: str) -> str:

@@ -1,47 +1,22 @@
-"""A caller's pydantic model as an extraction schema, and results turned back into it.
+"""A result's data validated into a caller's pydantic model (`SchemaSpec.output_model`, and the
+gRPC client's `result.value`).
 
 finx generates against the model's JSON Schema in its compiled form (every field present, an
 optional one as null, dates as written), so the caller's model is applied at the end, to the
-normalised answer: `SchemaSpec.output_model`. Before that, a null is dropped where the caller's
-field is optional but not nullable (it has a default), so the default applies as pydantic intends
-(a constant, such as a discriminated union's tag, is filled in from the branch the object fits).
+normalised answer. Before that, a null is dropped where the caller's field is optional but not
+nullable (it has a default), so the default applies as pydantic intends (a constant, such as a
+discriminated union's tag, is filled in from the branch the object fits).
 
-    spec = schema_from_model(Invoice)            # in process: ExtractionTask(text, spec)
-    invoice = to_model(Invoice, result.data)     # from any result's data (the gRPC client does this)
+    invoice = to_model(Invoice, result.data)     # from any result's data
 """
 
-import importlib
-from dataclasses import replace
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from finx.errors import InvalidSchema
-from finx.schemas.base import SchemaSpec
+from finx.schemas.fields import JsonSchema
 
 M = TypeVar("M", bound=BaseModel)
-JsonSchema = dict[str, Any]
-
-
-def schema_from_model(model: type[BaseModel]) -> SchemaSpec:
-    """The extraction schema of a pydantic model: its JSON Schema compiled, the model as output."""
-    from finx.schemas import custom_schema
-
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise InvalidSchema(f"{model!r} is not a pydantic model class")
-    return replace(custom_schema(model.model_json_schema()), output_model=model)
-
-
-def import_model(reference: str) -> type[BaseModel]:
-    """The pydantic model class named `package.module:Class` (for `--schema module:Class`)."""
-    module_name, _, class_name = reference.partition(":")
-    try:
-        found = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as error:
-        raise InvalidSchema(f"cannot import {reference}: {error}") from None
-    if not (isinstance(found, type) and issubclass(found, BaseModel)):
-        raise InvalidSchema(f"{reference} is not a pydantic model class")
-    return found
 
 
 def to_model(model: type[M], data: dict[str, Any]) -> M:
@@ -105,6 +80,3 @@ def _constants_match(root: JsonSchema, branch: JsonSchema, data: dict[str, Any])
         if "const" in child and data.get(name) not in (None, child["const"]):
             return False
     return True
-
-
-__all__ = ["ValidationError", "drop_defaulted_nulls", "import_model", "schema_from_model", "to_model"]
