@@ -14,7 +14,7 @@ from finx.cli.common import (
     fail,
     quiet_engine_logs,
 )
-from finx.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, env, finx_home
+from finx.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, finx_home
 from finx.errors import FinxError
 
 DEFAULTS = ServerConfig()
@@ -78,7 +78,6 @@ def serve(
         health_port=health_port,
         max_inflight=max_inflight,
         lora_idle_seconds=lora_idle_seconds,
-        auth_token=env("FINX_AUTH_TOKEN"),
         tls_cert=tls_cert,
         tls_key=tls_key,
         engine=EngineConfig(engine=engine, dtype=dtype, speculative_tokens=speculative_tokens),

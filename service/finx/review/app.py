@@ -11,7 +11,6 @@ of everything, `guard.RequestGuard`: known host names only, writes only from the
 """
 
 import asyncio
-import hmac
 import json
 import secrets
 from pathlib import Path
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from finx.auth import bearer_token, token_matches
 from finx.errors import FinxError
 from finx.review.guard import RequestGuard
 from finx.review.pages import page_views, render_page
@@ -116,18 +116,16 @@ def create_app(
 class TokenMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: Any, token: str) -> None:
         super().__init__(app)
-        self.token = token.encode()
+        self.token = token
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        offered = request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
-        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            offered = bearer.strip()
-        if not hmac.compare_digest(offered.encode(), self.token):
+        offered = bearer_token(request.headers.get("authorization"))
+        offered = offered or request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+        if not token_matches(offered, self.token):
             return HTMLResponse("missing or wrong token (open /?token=... once)", status_code=401)
         response = await call_next(request)
         if "token" in request.query_params:
-            response.set_cookie(TOKEN_COOKIE, offered, httponly=True, samesite="strict")
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")  # it matched
         return response
 
 

@@ -27,7 +27,6 @@ This module knows the service's entry points (`ExtractionService`) and HTTP, not
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import time
 import uuid
@@ -44,6 +43,7 @@ from starlette.middleware.cors import CORSMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from finx import metrics
+from finx.auth import bearer_authorised
 from finx.errors import FinxError
 from finx.server.grpc_service import ExtractionService
 from finx.server.http_io import (
@@ -171,8 +171,7 @@ def create_app(service: ExtractionService) -> FastAPI:
 
 
 def authorised(request: Request, token: str) -> bool:
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    return bearer_authorised(request.headers.get("authorization"), token)
 
 
 def proto_json(message: Message) -> JSONResponse:

@@ -5,7 +5,6 @@ They know the finx error types and the metrics, nothing about engines or extract
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import time
 import uuid
@@ -15,6 +14,7 @@ from typing import Any
 import grpc
 
 from finx import metrics
+from finx.auth import bearer_authorised
 from finx.errors import (
     AdapterNotFound,
     DiskFull,
@@ -103,12 +103,10 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
     """Rejects finx.v1 calls without `authorization: Bearer <token>` (health and reflection stay open)."""
 
     def __init__(self, token: str) -> None:
-        self.expected = token.encode()
+        self.expected = token
 
     def authorised(self, header: str | None) -> bool:
-        """RFC 6750: the scheme is case-insensitive; the token is compared in constant time."""
-        scheme, _, token = (header or "").strip().partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.expected)
+        return bearer_authorised(header, self.expected)
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
         if handler_call_details.method.startswith(f"/{SERVICE_NAME}/"):
