@@ -78,9 +78,8 @@ class Run:
     speculative_tokens: int = 0
 
     def engine_config(self, adapter: Path) -> EngineConfig:
-        return EngineConfig(
-            merged_adapter=adapter, enable_lora=False, dtype=self.dtype, speculative_tokens=self.speculative_tokens
-        )  # type: ignore[arg-type]
+        config = EngineConfig(dtype=self.dtype, speculative_tokens=self.speculative_tokens)  # type: ignore[arg-type]
+        return config.merged(adapter)
 
 
 def strict_f1(gold: list[dict[str, Any]] | None, predicted: list[dict[str, Any] | None]) -> float | None:

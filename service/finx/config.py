@@ -6,7 +6,7 @@ is the only reader of them (the README lists the same table, a test checks both)
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,6 +102,15 @@ class EngineConfig:
 
     def resolved_model_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else configured_model_dir()
+
+    def merged(self, adapter: Path | None) -> "EngineConfig":
+        """This engine serving one adapter merged into the weights (None: the base model), and
+        nothing else: the one rule of a merged engine (no LoRA beside it)."""
+        return replace(self, merged_adapter=adapter, enable_lora=False)
+
+    def with_lora(self) -> "EngineConfig":
+        """This engine on the base weights, serving any adapter as per-request LoRA."""
+        return replace(self, merged_adapter=None, enable_lora=True)
 
 
 @dataclass(frozen=True)

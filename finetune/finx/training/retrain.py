@@ -300,7 +300,7 @@ def train_and_gate(
         registry_version(current, current_path),
         ResolvedAdapter.folder(adapter_dir),
     ):  # each merged: no LoRA kernels
-        engine_config = EngineConfig(engine=engine_name, merged_adapter=adapter.path, enable_lora=False)  # type: ignore[arg-type]
+        engine_config = EngineConfig(engine=engine_name).merged(adapter.path)  # type: ignore[arg-type]
         with create_engine(engine_config) as engine:
             reports.append(evaluate(engine, gate.dev_examples, adapter=adapter))
     current_report, candidate_report = reports

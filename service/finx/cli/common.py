@@ -147,10 +147,8 @@ def single_adapter_engine(
     speculative_tokens: int = ENGINE_DEFAULTS.speculative_tokens,
 ) -> EngineConfig:
     """An engine for a process that runs one adapter (merged into the weights) or the base model."""
-    return EngineConfig(
-        engine=engine, structured_backend=backend, merged_adapter=adapter.path, enable_lora=False, dtype=dtype,
-        speculative_tokens=speculative_tokens,
-    )  # fmt: skip
+    config = EngineConfig(engine=engine, structured_backend=backend, dtype=dtype, speculative_tokens=speculative_tokens)
+    return config.merged(adapter.path)
 
 
 def adapter_reference(adapter: str | None, base: bool) -> str:

@@ -115,9 +115,9 @@ class EngineSet:
 
     # internals ----------------------------------------------------------------------------
     def _primary_config(self, adapter: Path | None) -> EngineConfig:
-        if adapter is None:
+        if adapter is None:  # the base model: the configured engine as it is (LoRA where configured)
             return replace(self.config, merged_adapter=None)
-        return replace(self.config, merged_adapter=adapter, enable_lora=False)
+        return self.config.merged(adapter)
 
     async def _engine_for(self, adapter: Path | None) -> ServedEngine:
         primary = self.primary
@@ -127,7 +127,7 @@ class EngineSet:
         async with self._lora_starting:
             if self.lora is None:
                 log.info("starting the LoRA engine on the base weights for %s", adapter or "the base model")
-                self.lora = await self._start(replace(self.config, merged_adapter=None, enable_lora=True))
+                self.lora = await self._start(self.config.with_lora())
                 if self.lora_idle_seconds > 0:
                     self._idle_watch = asyncio.create_task(self._close_lora_when_idle(self.lora))
         return self.lora
