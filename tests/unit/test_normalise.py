@@ -2,7 +2,13 @@
 
 import pytest
 
-from finx.values.normalise import find_written, normalise_amount, normalise_date, normalise_duration, normalise_name
+from finx.values.normalise import (
+    canonical_party_name,
+    find_written,
+    normalise_amount,
+    normalise_date,
+    normalise_duration,
+)
 
 DATES = [
     ("April 18, 2001", "2001-04-18"),
@@ -98,7 +104,7 @@ def test_amounts(written: str, canonical: str | None) -> None:
     ],
 )
 def test_names(written: str, canonical: str | None) -> None:
-    assert normalise_name(written) == canonical
+    assert canonical_party_name(written) == canonical
 
 
 def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:

@@ -21,7 +21,7 @@ from finx.extraction.confidence import INDEX
 from finx.training.examples import Example
 from finx.training.sft_data import value_in_text
 from finx.values.grounding import ground
-from finx.values.normalise import normalise_amount, normalise_date, normalise_name
+from finx.values.normalise import canonical_party_name, normalise_amount, normalise_date
 from finx.values.sources import string_leaves
 
 AMOUNT_FIELDS = {"total", "subtotal", "tax", "amount", "price", "unit_price", "balance", "fee"}
@@ -70,8 +70,8 @@ def label_problem(path: str, mode: str, value: str, text: str) -> str | None:
     if mode in ("date", "duration"):
         return None if value_in_text(value, text) else "not written in the document"
     if mode == "name":  # labeled with commas dropped and '&' as 'and': compare in that form
-        written = (normalise_name(text) or "").casefold()
-        return None if (normalise_name(value) or "").casefold() in written else "not in the document"
+        written = (canonical_party_name(text) or "").casefold()
+        return None if (canonical_party_name(value) or "").casefold() in written else "not in the document"
     if mode != "free" and ground(text, {"v": value})[0].match in ("fuzzy", "not_found"):
         return "not in the document"
     return None

@@ -1,6 +1,6 @@
 """Name normalisation for reference matching: what makes "Apple Inc." and "APPLE INC" the same key.
 
-`normalise_name` folds case and accents, turns "&" into "and", drops punctuation, SEC state
+`lookup_key` folds case and accents, turns "&" into "and", drops punctuation, SEC state
 markers ("/DE/"), parenthesised parts ("(M)"), a leading "the", and legal-form suffixes (Inc.,
 Corp, Ltd, SDN BHD, GmbH, .com ...) and share-class markers ("Class C") wherever they trail the name.
 `name_keys` adds the variant without a trailing group word ("Holdings", "Group"); `acronym`
@@ -41,7 +41,7 @@ def fold(text: str) -> str:
     return WORD_SEPARATORS.sub(" ", plain).replace("_", " ").strip()
 
 
-def normalise_name(name: str) -> str:
+def lookup_key(name: str) -> str:
     """The matching key of a name: folded, without leading "the", share class or legal suffixes.
 
     A name made only of suffix words ("The Company") keeps its folded form rather than vanish.
@@ -69,7 +69,7 @@ def normalise_name(name: str) -> str:
 def name_keys(name: str) -> list[str]:
     """The normalised name, then the same without a trailing group word ("goldman sachs group" ->
     "goldman sachs"), which is how such companies are usually mentioned."""
-    key = normalise_name(name)
+    key = lookup_key(name)
     keys = [key] if key else []
     words = key.split()
     if len(words) > 1 and words[-1] in GROUP_WORDS:

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 from finx.errors import FinxError
 from finx.retrieval.base import MatchMethod, Reference, Retriever
 from finx.retrieval.loaders import code_values
-from finx.retrieval.normalise import acronym, name_keys, normalise_code, normalise_name
+from finx.retrieval.normalise import acronym, lookup_key, name_keys, normalise_code
 
 SCHEMA = """
 CREATE TABLE records (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, name TEXT NOT NULL,
@@ -169,7 +169,7 @@ class SqliteRetriever(Retriever):
             for (record,) in connection.execute("SELECT record FROM codes WHERE code = ?", (normalise_code(stripped),)):
                 offer(record, 1.0 if kind == "ticker" else SCORES["code"], "code")
         if kind != "ticker":
-            self._match_names(connection, normalise_name(stripped), offer)
+            self._match_names(connection, lookup_key(stripped), offer)
         if not best:
             return []
         return self._records(connection, best, kind, k)

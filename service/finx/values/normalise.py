@@ -130,7 +130,7 @@ def normalise_duration(text: str) -> str | None:
     return f"{shown} {unit}" if number == 1 else f"{shown} {unit}s"
 
 
-def normalise_name(text: str) -> str | None:
+def canonical_party_name(text: str) -> str | None:
     """A party name with commas dropped, `&` as `and`, whitespace collapsed."""
     name = re.sub(r"\s*&\s*", " and ", text.replace(",", " "))
     name = re.sub(r"\s+", " ", name).strip()
@@ -186,7 +186,7 @@ def normalise_amount(text: str) -> str | None:
 NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "date": normalise_date,
     "duration": normalise_duration,
-    "name": normalise_name,
+    "name": canonical_party_name,
     "amount": normalise_amount,
 }
 SEARCHES: dict[str, re.Pattern[str]] = {"date": DATE_SEARCH, "duration": DURATION_SEARCH}

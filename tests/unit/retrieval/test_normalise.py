@@ -2,7 +2,7 @@
 
 import pytest
 
-from finx.retrieval.normalise import acronym, name_keys, normalise_code, normalise_name
+from finx.retrieval.normalise import acronym, lookup_key, name_keys, normalise_code
 
 
 @pytest.mark.parametrize(
@@ -29,18 +29,18 @@ from finx.retrieval.normalise import acronym, name_keys, normalise_code, normali
         ("  multiple   spaces\tLLC ", "multiple spaces"),
     ],
 )
-def test_normalise_name(name: str, key: str) -> None:
-    assert normalise_name(name) == key
+def test_lookup_key(name: str, key: str) -> None:
+    assert lookup_key(name) == key
 
 
 @pytest.mark.parametrize("name", ["The Company", "Inc.", "Limited"])
 def test_a_name_made_of_suffix_words_does_not_vanish(name: str) -> None:
-    assert normalise_name(name)
+    assert lookup_key(name)
 
 
 def test_different_companies_keep_different_keys() -> None:
-    assert normalise_name("Apple Inc.") != normalise_name("Apple Hospitality REIT, Inc.")
-    assert normalise_name("Morgan Stanley") != normalise_name("JPMorgan Chase & Co.")
+    assert lookup_key("Apple Inc.") != lookup_key("Apple Hospitality REIT, Inc.")
+    assert lookup_key("Morgan Stanley") != lookup_key("JPMorgan Chase & Co.")
 
 
 def test_name_keys_add_the_variant_without_a_group_word() -> None:
