@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finx.errors import FinxError
-from finx.schemas import custom_schema, get_schema
+from finx.schemas import schema_of
 from finx.schemas.base import SchemaSpec
 
 
@@ -90,7 +90,7 @@ def parse_example(line: str) -> Example:
     except ValidationError as error:
         raise ExampleError(first_error(error)) from None
     try:
-        spec = get_schema(record.schema_ref) if isinstance(record.schema_ref, str) else custom_schema(record.schema_ref)
+        spec = schema_of(record.schema_ref)
     except FinxError as error:
         raise ExampleError(f"schema: {error}") from None
     return make_example(record.id, spec, record.text, record.target, record.source)

@@ -118,7 +118,7 @@ class ServerBackend:
 
     async def _extract_once(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         from finx.api_convert import is_error_response, result_from_pb
-        from finx.client import extract_request
+        from finx.client import extract_request, with_model
 
         if self.reader is not None and self.reader.done():
             self.reader, self.broken = None, None  # the stream ended or broke: open a new one
@@ -136,7 +136,9 @@ class ServerBackend:
             self.pending.pop(request_id, None)
         if is_error_response(response):
             raise RemoteError(response.error_code or "UNKNOWN", response.error)
-        return result_from_pb(response)
+        result = result_from_pb(response)
+        # the server knows the schema, not the caller's model: it is applied here, as in process
+        return with_model(result, schema.output_model) if schema.output_model is not None else result
 
     async def close(self) -> None:
         await self.outgoing.put(None)

@@ -51,11 +51,14 @@ class ExtractionActor:
     """Holds one engine, started with the first batch that has a document to extract (a resumed
     batch with nothing left to do starts none); turns read documents into finished result lines."""
 
-    def __init__(self, engine: EngineConfig, schema_ref: Any, options: dict[str, Any], adapter: ResolvedAdapter,
-                 retrieval: RetrievalConfig) -> None:  # fmt: skip
-        from finx.schemas import custom_schema, get_schema
+    def __init__(self, engine: EngineConfig, schema_ref: Any, output_model: Any, options: dict[str, Any],
+                 adapter: ResolvedAdapter, retrieval: RetrievalConfig) -> None:  # fmt: skip
+        from dataclasses import replace
 
-        self.schema = custom_schema(schema_ref) if isinstance(schema_ref, dict) else get_schema(schema_ref)
+        from finx.schemas import schema_of
+
+        # the caller's pydantic model (imported by reference on the node) validates the answers there too
+        self.schema = replace(schema_of(schema_ref), output_model=output_model)
         self.options = ExtractOptions(**options)
         self.adapter = adapter
         self.engine_config, self.retrieval = engine, retrieval
@@ -144,7 +147,8 @@ def run_batch_on_ray(
             "max_bytes": config.max_bytes,
         }
         actor_kwargs = {
-            "engine": settings.engine, "schema_ref": schema_ref, "options": asdict(config.options),
+            "engine": settings.engine, "schema_ref": schema_ref, "output_model": config.schema.output_model,
+            "options": asdict(config.options),
             "adapter": adapter, "retrieval": settings.retrieval,
         }  # fmt: skip
         dataset = (

@@ -65,7 +65,9 @@ def read_stage(
 
 
 def extracted(record: dict[str, Any], document: IngestedDocument, result: ExtractionResult, seconds: float) -> None:
-    """Complete a line with its extraction result."""
+    """Complete a line with its extraction result, naming the adapter that produced it (a service
+    reports the version it served as current, so the line reads the same as in process)."""
+    record["adapter"] = result.adapter or record["adapter"]
     record.update(result_fields(result, document))
     record["timings"]["extract_s"] = round(seconds, 4)
 

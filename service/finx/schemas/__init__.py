@@ -118,3 +118,8 @@ def import_model(reference: str) -> type[BaseModel]:
     if not (isinstance(found, type) and issubclass(found, BaseModel)):
         raise InvalidSchema(f"{reference} is not a pydantic model class")
     return found
+
+
+def schema_of(reference: str | dict[str, Any]) -> SchemaSpec:
+    """The schema a `SchemaSpec.reference` names (its inverse): a built-in name or a JSON Schema."""
+    return custom_schema(reference) if isinstance(reference, dict) else get_schema(reference)

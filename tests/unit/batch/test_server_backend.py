@@ -6,13 +6,14 @@ from typing import Any
 
 import grpc
 import pytest
+from pydantic import BaseModel, field_validator
 
 from finx.api_convert import result_to_pb
 from finx.batch.backends import ServerBackend
 from finx.batch.records import RemoteError
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult, Timings
-from finx.schemas import get_schema
+from finx.schemas import get_schema, schema_from_model
 from finx.server.grpc_service import error_response
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 
@@ -97,3 +98,37 @@ def test_summary_names_the_documents_still_without_a_result(unfinished):
         summary.add(record if retryable else {"status": "ok"}, 0.0)
     assert summary.unfinished == unfinished
     assert any("--resume" in line for line in summary.lines()) == bool(unfinished)
+
+
+class Receipt(BaseModel):
+    company: str | None
+    date: str | None
+    address: str | None
+    total: str | None
+
+    @field_validator("company")
+    @classmethod
+    def no_single_letters(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 2:
+            raise ValueError("a company name of one letter")
+        return value
+
+
+def test_the_callers_pydantic_model_is_applied_to_a_servers_answer_as_in_process():
+    spec = schema_from_model(Receipt)
+
+    async def main() -> Any:
+        server = grpc.aio.server()
+        pb_grpc.add_ExtractionServicer_to_server(Overloaded(refusals=0), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        backend = ServerBackend(f"127.0.0.1:{port}", "")
+        try:
+            return await backend.extract("doc", spec, ExtractOptions())
+        finally:
+            await backend.close()
+            await server.stop(None)
+
+    result = asyncio.run(main())
+    assert result.status == "invalid" and "a company name of one letter" in result.error
+    assert spec.output_model is Receipt
