@@ -12,7 +12,7 @@ BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 
-.PHONY: install model serve test test-fast lint proto clean ocr browser
+.PHONY: install model serve test test-fast lint docs proto clean ocr browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,10 +69,16 @@ proto: install
 # Style, types and dependencies: ruff over everything, mypy over the runtime and training packages
 # ([tool.mypy]), deptry (every import declared, every declared dependency used: [tool.deptry]).
 lint: install
-	$(BIN)/ruff check service finetune tests bench
-	$(BIN)/ruff format --check service finetune tests bench
+	$(BIN)/ruff check service finetune tests bench docs
+	$(BIN)/ruff format --check service finetune tests bench docs
 	cd service && ../$(BIN)/mypy --config-file ../pyproject.toml  # from service/: see [tool.mypy]
 	$(BIN)/deptry .
+
+# The user guide and reference: the generated pages must be current, then MkDocs builds the site
+# in strict mode (a broken link or a page missing from the navigation fails the build).
+docs: install
+	$(BIN)/python docs/generate_reference.py --check
+	$(BIN)/mkdocs build --quiet
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -56,14 +56,24 @@ def test_the_import_contract_names_every_top_level_package_and_module() -> None:
     assert named == top_level | {"training"}
 
 
-def test_environment_variables_are_read_in_one_module_and_listed_in_the_readme() -> None:
+def test_environment_variables_are_read_in_one_module_and_listed_in_the_settings_reference() -> None:
     from finx.config import ENVIRONMENT
 
     readers = re.compile(r"os\.environ\.get\(|os\.environ\[|os\.getenv\(")
     reading = [str(path.relative_to(ROOT)) for path in PYTHON_SOURCES if readers.search(path.read_text())]
     assert reading == ["service/finx/config.py"]
-    readme_rows = re.findall(r"^\| `(FINX_[A-Z_]+)` \| (.+?) \|", (ROOT / "README.md").read_text(), re.M)
-    assert {name for name, _ in readme_rows} == {variable.name for variable in ENVIRONMENT}
+    reference = (ROOT / "docs" / "reference" / "settings.md").read_text()
+    rows = re.findall(r"^\| `(FINX_[A-Z_]+)` \| (.+?) \|", reference, re.M)
+    assert {name for name, _ in rows} == {variable.name for variable in ENVIRONMENT}
+
+
+def test_the_generated_docs_are_current_and_the_readme_is_short() -> None:
+    process = subprocess.run([sys.executable, "docs/generate_reference.py", "--check"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
+    assert process.returncode == 0, process.stdout + process.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) < 15 * 1024
+    assert readme.index("make serve") < readme.index("make test") < 1500  # the two set-up commands first
 
 
 def test_no_module_is_over_400_lines() -> None:
