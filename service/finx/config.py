@@ -47,6 +47,19 @@ def env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def ray_driver_auth_mode() -> str:
+    """Ray's `RAY_AUTH_MODE` for a process joining a cluster, set for it and its children: as the
+    operator set it, else `token` when a token is where Ray looks for one (`RAY_AUTH_TOKEN`,
+    `RAY_AUTH_TOKEN_PATH`, `~/.ray/auth_token`): the rule `ray start` follows, which a joining
+    driver does not (it would be refused by a token-authenticated cluster)."""
+    mode = os.environ.get("RAY_AUTH_MODE")
+    if mode is None:
+        at_hand = os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+        mode = "token" if at_hand or (Path.home() / ".ray" / "auth_token").is_file() else "disabled"
+        os.environ["RAY_AUTH_MODE"] = mode
+    return mode
+
+
 def finx_home() -> Path:
     """The cache folder (`FINX_HOME`, default `~/.cache/finx`)."""
     return Path(env("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()

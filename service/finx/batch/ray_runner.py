@@ -7,14 +7,19 @@ one whole line per document as results arrive, through the same line-building co
 runner (`records.py`), so `--resume`, the reasons of bad files and the CSV are the same. Ray Data
 restarts an actor that dies and retries its batch, so a killed worker costs time, not lines.
 
-`address`: None starts a Ray on this machine; "auto" or "ray://HOST:PORT" joins a cluster, whose
-nodes must have finx installed and see the documents at the same path (a shared file system).
+`address`: None starts a Ray on this machine; "HOST:PORT", "auto" or "ray://HOST:PORT" joins a
+cluster, whose nodes must have finx installed and see the documents at the same path (a shared
+file system). Joining follows Ray's own rule for `ray start`: when `RAY_AUTH_MODE` is unset and a
+token is at hand (`RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH`, or `~/.ray/auth_token`, which a local
+`ray.init` or `ray get-auth-token --generate` writes), token authentication is on. An address
+where nothing answers fails within `connect_timeout_s` with one clear error, never a hang.
 Ray's own `ray.data.llm` processor is not used: finx needs its prompts, per-chunk constraints
 (copy-grounding grammars), merged adapters, grounding and normalisation, which its engine owns.
 """
 
 import json
 import logging
+import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +31,8 @@ from finx.batch.discover import Candidate
 from finx.batch.output import compact, open_results
 from finx.batch.records import extracted, failed, finished, read_stage
 from finx.batch.runner import BatchConfig, BatchSummary, Progress, discover_batch
-from finx.config import EngineConfig, RetrievalConfig
+from finx.config import EngineConfig, RetrievalConfig, ray_driver_auth_mode
+from finx.errors import FinxError
 from finx.extraction.options import ExtractOptions
 from finx.ingest import IngestedDocument, IngestError
 
@@ -43,6 +49,8 @@ class RaySettings:
     batch_size: int = 16
     """Documents an actor sends to its engine at once."""
     actor_gpus: float = 0.0
+    connect_timeout_s: float = 30.0
+    """How long joining a cluster may take before the batch gives up with an error."""
     engine: EngineConfig = field(default_factory=EngineConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
 
@@ -119,6 +127,63 @@ def read_row(row: dict[str, Any], schema_label: str, adapter_label: str, max_byt
     }
 
 
+def gcs_endpoint(address: str) -> tuple[str, int] | None:
+    """The host and port to probe for `address` ("HOST:PORT" or "ray://HOST:PORT"); None for "auto"."""
+    if address == "auto":
+        return None
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise FinxError(f"--ray-address {address!r} is not HOST:PORT, ray://HOST:PORT or auto")
+    return host.strip("[]"), int(port)
+
+
+def join_ray(address: str | None, timeout_s: float) -> None:
+    """Start a Ray here (`address` None) or join a cluster, failing with one clear error. The token
+    mode is settled before Ray is imported (Ray reads it once, when it loads its config)."""
+    token_mode = ray_driver_auth_mode() if address is not None else None
+    import ray
+
+    options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    if address is None:
+        ray.init(**options)  # type: ignore[arg-type]
+        return
+    endpoint = gcs_endpoint(address)
+    if endpoint is not None:
+        try:
+            socket.create_connection(endpoint, timeout=timeout_s).close()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise FinxError(
+                f"no Ray cluster answers at {address} ({reason})",
+                hint="start one with `ray start --head --port PORT`, or check --ray-address",
+            ) from None
+    outcome: dict[str, BaseException] = {}
+
+    def connect() -> None:
+        try:
+            ray.init(address=address, **options)  # type: ignore[arg-type]
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    connecting = threading.Thread(target=connect, name="ray-connect", daemon=True)
+    connecting.start()
+    connecting.join(timeout_s)
+    if connecting.is_alive():
+        raise FinxError(
+            f"the Ray cluster at {address} did not accept finx within {timeout_s:g} s",
+            hint="check the address and the cluster's token (--ray-connect-timeout waits longer)",
+        )
+    if "error" in outcome:
+        first = str(outcome["error"]).strip().splitlines()[0] if str(outcome["error"]).strip() else ""
+        token = "on" if token_mode == "token" else "off"
+        raise FinxError(
+            f"cannot join the Ray cluster at {address}: {type(outcome['error']).__name__}: {first}",
+            hint=f"token authentication is {token} here; a cluster started with a token needs the same one "
+            "in RAY_AUTH_TOKEN or ~/.ray/auth_token, and Ray's version on every node (finx has "
+            f"{ray.__version__})",
+        )
+
+
 def run_batch_on_ray(
     config: BatchConfig,
     settings: RaySettings,
@@ -127,6 +192,8 @@ def run_batch_on_ray(
     progress: Progress | None = None,
 ) -> BatchSummary:
     """Run the batch on Ray until every document has a line or `stop` is set."""
+    if settings.address is not None:
+        ray_driver_auth_mode()  # before Ray is imported: it reads the mode once
     import ray
 
     stop = stop or threading.Event()
@@ -135,7 +202,7 @@ def run_batch_on_ray(
     started = time.perf_counter()
     started_ray = not ray.is_initialized()
     if started_ray:
-        ray.init(address=settings.address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        join_ray(settings.address, settings.connect_timeout_s)
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False

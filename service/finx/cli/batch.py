@@ -86,6 +86,9 @@ def batch(
     ray_address: Annotated[
         str | None, typer.Option(help="With --ray: join this Ray cluster ('auto' or ray://HOST:PORT).")
     ] = None,
+    ray_connect_timeout: Annotated[
+        float, typer.Option(help="With --ray-address: seconds to join the cluster before giving up.")
+    ] = 30.0,
     ray_actors: Annotated[int, typer.Option(help="With --ray: extraction actors (one engine each).")] = 1,
     ray_actor_gpus: Annotated[
         float, typer.Option(help="With --ray: GPUs per extraction actor (1 on GPU nodes).")
@@ -132,7 +135,8 @@ def batch(
 
             settings = RaySettings(
                 address=ray_address, actors=ray_actors, actor_gpus=ray_actor_gpus,
-                engine=single_adapter_engine(engine, local, dtype=dtype), retrieval=RetrievalConfig(store_path=refs),
+                connect_timeout_s=ray_connect_timeout, engine=single_adapter_engine(engine, local, dtype=dtype),
+                retrieval=RetrievalConfig(store_path=refs),
             )  # fmt: skip
             halted = threading.Event()
             watcher = asyncio.create_task(stop.wait())
