@@ -33,7 +33,7 @@ TABLE_ANSWER = (
             ROW.format("NASI GORENG", "1", "25.000"),
             ROW.format("KOPI SUSU", "2", "36.000"),
         ]
-    )  # fmt: skip
+    )
     + '],"iban":null,"account_number":null}'
 )
 NDA = "MUTUAL NONDISCLOSURE AGREEMENT between Intercept Pharmaceuticals, Inc. and Acme Corp. dated March 3, 2015."
@@ -61,7 +61,7 @@ CASES: dict[str, tuple[str, str, Callable[[str], str], ExtractOptions]] = {
         "entities:ORG,PERSON",
         entities_script,
         ExtractOptions(),
-    ),  # fmt: skip
+    ),
 }
 
 
