@@ -249,10 +249,9 @@ def retrain(
         raise storage_error(runs, error, "free space under $FINX_HOME/runs; nothing was trained") from None
     try:
         gate = Gate(dev_examples, tolerance, tolerances or {})
-        return train_and_gate(
-            train, new, known, current, current_path, registry, config_path, run_dir, gate, from_scratch, engine_name,
-            outcome,
-        )  # fmt: skip
+        adapter = registry_version(current, current_path)
+        run = RetrainRun(registry, adapter, train, new, known, config_path, run_dir, from_scratch, engine_name)
+        return train_and_gate(run, gate, outcome)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)  # the registry holds its own copy of the adapter
 
@@ -266,27 +265,37 @@ class Gate:
     tolerances: dict[str, float]
 
 
-def train_and_gate(
-    train: list[Example],
-    new: list[Example],
-    known: set[str],
-    current: str | None,
-    current_path: Path | None,
-    registry: AdapterRegistry,
-    config_path: Path,
-    run_dir: Path,
-    gate: Gate,
-    from_scratch: bool,
-    engine_name: str,
-    outcome: RetrainOutcome,
-) -> RetrainOutcome:
-    config = TrainConfig.from_yaml(config_path, output_dir=str(run_dir))
-    if from_scratch or current is None:
-        training = [*training_examples_of(config), *lineage_examples(registry, current), *train]
+@dataclass(frozen=True)
+class RetrainRun:
+    """What one retraining trains on and from, and where it writes."""
+
+    registry: AdapterRegistry
+    current: ResolvedAdapter
+    """The adapter serving now (a registry version, or the base model when there is none)."""
+    train: list[Example]
+    """The new examples trained on (the held-back ones are measured instead)."""
+    new: list[Example]
+    """Every new example (recorded in the candidate's lineage, held-back ones included)."""
+    known: set[str]
+    """Content hashes of the examples the current adapter's lineage already used."""
+    config_path: Path
+    run_dir: Path
+    from_scratch: bool
+    engine_name: str
+
+
+def train_and_gate(run: RetrainRun, gate: Gate, outcome: RetrainOutcome) -> RetrainOutcome:
+    """Train the candidate, measure it and the current adapter on the gate's examples, register
+    it, and promote it if the gate passes (by compare-and-swap)."""
+    registry, current_adapter, new, known = run.registry, run.current, run.new, run.known
+    current = current_adapter.label if current_adapter.path is not None else None
+    config = TrainConfig.from_yaml(run.config_path, output_dir=str(run.run_dir))
+    if run.from_scratch or current is None:
+        training = [*training_examples_of(config), *lineage_examples(registry, current), *run.train]
         config = replace(config, init_adapter=None)
     else:
-        training = train
-        config = replace(config, init_adapter=current_path)
+        training = run.train
+        config = replace(config, init_adapter=current_adapter.path)
     adapter_dir = train_main(config, examples=training)
     # the held-back examples are the owner's too: the lineage records them, so a later retrain
     # does not count them as new (they are measured, not trained on, this time)
@@ -296,11 +305,8 @@ def train_and_gate(
     from finx.engines import create_engine
 
     reports = []
-    for adapter in (
-        registry_version(current, current_path),
-        ResolvedAdapter.folder(adapter_dir),
-    ):  # each merged: no LoRA kernels
-        engine_config = EngineConfig(engine=engine_name).merged(adapter.path)  # type: ignore[arg-type]
+    for adapter in (current_adapter, ResolvedAdapter.folder(adapter_dir)):  # each merged: no LoRA kernels
+        engine_config = EngineConfig(engine=run.engine_name).merged(adapter.path)  # type: ignore[arg-type]
         with create_engine(engine_config) as engine:
             reports.append(evaluate(engine, gate.dev_examples, adapter=adapter))
     current_report, candidate_report = reports
@@ -319,7 +325,7 @@ def train_and_gate(
             "new_examples": len(new),
             "held_back": outcome.held_back,
             "suspicious_labels": len(outcome.label_issues),
-            "from_scratch": from_scratch,
+            "from_scratch": run.from_scratch,
         },
         scores={
             "dev": outcome.candidate_scores,

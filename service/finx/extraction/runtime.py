@@ -1,6 +1,6 @@
 """The one composition of the extraction runtime: an engine, the reference store when the options
 need it, and the extractor over both. The CLI, `finx batch` (in process and on Ray) compose
-through here; the service composes its engines through `serving.EngineSet` (several engines, one
+through here; the service composes its engines through `server.engine_set.EngineSet` (several engines, one
 shared reference store) with the same parts.
 """
 

@@ -4,7 +4,7 @@
   `ExtractResponse` (field names in either form), so there is one contract; `GET /v1/schemas`,
   `GET /v1/adapters`; `GET /healthz` (the process answers) and `/readyz` (an engine is serving);
   `/openapi.json`.
-- OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models` (`openai_api.py`).
+- OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models` (`openai_routes.py`).
 
 Everything a gRPC call gets applies: the bearer token (`Authorization: Bearer ...`), the document
 size limit, the in-flight slots, a deadline (`X-Request-Timeout: SECONDS`), request ids
