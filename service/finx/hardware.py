@@ -8,6 +8,9 @@ choice is detected, never assumed. Knows nothing about engines or training.
 from pathlib import Path
 from typing import Literal, cast
 
+from finx.config import env
+from finx.errors import FinxError
+
 WeightsDtype = Literal["float32", "bfloat16", "float16"]
 
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -33,7 +36,12 @@ def cpu_has_fast_bfloat16(flags: set[str] | None = None) -> bool:
 
 
 def resolve_dtype(requested: str) -> WeightsDtype:
-    """The weights dtype for `requested`: itself, or for `auto` the device's fast one."""
+    """The weights dtype for `requested`: itself, or for `auto` the operator's `FINX_DTYPE` when
+    set, else the device's fast one."""
+    if requested == "auto":
+        requested = env("FINX_DTYPE") or "auto"
+        if requested not in ("auto", "float32", "bfloat16"):
+            raise FinxError(f"FINX_DTYPE must be auto, float32 or bfloat16, not {requested!r}")
     if requested != "auto":
         return cast(WeightsDtype, requested)
     import torch

@@ -50,3 +50,16 @@ def test_merged_weights_are_cached_per_dtype(tmp_path):
     keys = {dtype: merge_key(base, adapter, dtype) for dtype in ("float32", "bfloat16")}
     assert keys["float32"] != keys["bfloat16"]
     assert merge_key(base, adapter, "bfloat16") == keys["bfloat16"]
+
+
+def test_finx_dtype_is_the_default_when_no_dtype_is_asked_for(monkeypatch):
+    import pytest
+
+    from finx.errors import FinxError
+    from finx.hardware import resolve_dtype
+
+    monkeypatch.setenv("FINX_DTYPE", "float32")
+    assert resolve_dtype("auto") == "float32" and resolve_dtype("bfloat16") == "bfloat16"
+    monkeypatch.setenv("FINX_DTYPE", "fp8")
+    with pytest.raises(FinxError, match="FINX_DTYPE must be auto, float32 or bfloat16, not 'fp8'"):
+        resolve_dtype("auto")

@@ -69,8 +69,8 @@ SpeculativeOption = Annotated[
 DtypeOption = Annotated[
     Dtype,
     typer.Option(
-        envvar="FINX_DTYPE",
-        help="Weights dtype: auto = bfloat16 where the CPU has bf16 units (or on a GPU), else float32.",
+        help="Weights dtype: auto = $FINX_DTYPE if set, else bfloat16 where the CPU has bf16 units (or on a GPU), "
+        "else float32.",
     ),
 ]
 RefsStore = Annotated[
