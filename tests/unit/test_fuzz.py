@@ -171,3 +171,31 @@ def test_any_folder_gets_exactly_one_line_per_entry(tmp_path_factory: Any, kinds
     paths = [record["path"] for record in read_records(out)]
     assert sorted(paths) == sorted(expected)
     assert len(summary.hidden) == hidden
+
+
+wire_options = st.builds(
+    dict,
+    max_tokens=st.integers(0, 2**32 - 1),
+    copy_grounding=st.integers(-(2**31), 2**31 - 1),
+    min_confidence=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    disable_grounding=st.booleans(),
+    link_entities=st.booleans(),
+    reference_context=st.booleans(),
+)
+
+
+@given(wire_options, st.sampled_from(["", "base", "v0001", "../x", "\x00"]), st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_any_wire_options_are_a_request_or_a_clear_error(options: dict[str, Any], adapter: str, media: str) -> None:
+    """Every value a gRPC or HTTP caller can put in the options (proto3 enums are open, floats may
+    be NaN) becomes a request or a `FinxError`, never another exception (a 500)."""
+    fields = {key: value for key, value in options.items() if value is not None}
+    request = pb.ExtractRequest(text="TOTAL 9.00", schema_name="receipt", adapter=adapter, media_type=media)
+    request.options.CopyFrom(pb.ExtractOptions(**fields))
+    try:
+        decoded = request_from_pb(request, 1 << 20)
+    except FinxError as error:
+        assert str(error)
+    else:
+        confidence = decoded.options.min_confidence
+        assert confidence is None or 0.0 <= confidence <= 1.0
