@@ -81,4 +81,4 @@ def test_the_list_default_threshold_applies_to_list_only_schemas_unless_the_call
     assert policy.min_confidence(entities, None) == 0.4
     assert policy.min_confidence(entities, 0.0) == 0.0  # the caller's choice wins, "keep everything" too
     assert policy.min_confidence(receipt, None) is None
-    assert ExtractionPolicy().min_confidence(entities, None) is None
+    assert ExtractionPolicy(list_min_confidence=None).min_confidence(entities, None) is None
