@@ -69,8 +69,8 @@ proto: install
 # Style, types and dependencies: ruff over everything, mypy over the runtime and training packages
 # ([tool.mypy]), deptry (every import declared, every declared dependency used: [tool.deptry]).
 lint: install
-	$(BIN)/ruff check service finetune tests bench docs
-	$(BIN)/ruff format --check service finetune tests bench docs
+	$(BIN)/ruff check service finetune tests bench docs/generate_reference.py
+	$(BIN)/ruff format --check service finetune tests bench docs/generate_reference.py
 	cd service && ../$(BIN)/mypy --config-file ../pyproject.toml  # from service/: see [tool.mypy]
 	$(BIN)/deptry .
 
