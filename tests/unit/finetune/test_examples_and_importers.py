@@ -167,7 +167,7 @@ def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
     report = import_examples("cord", FORMATS / "cord")
     assert report.errors == []
     [example] = report.examples
-    assert example.id == "cord/receipt_09001" and example.schema.name == "invoice"
+    assert example.id == "cord/handmade-cafe" and example.schema.name == "invoice"
     # rows top to bottom, words left to right (a word a little higher on its row stays in place),
     # a column gap as two spaces; only labelled words, so nothing unlabelled is in the text
     assert example.text.splitlines() == [
@@ -189,7 +189,7 @@ def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
 
 
 def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path):
-    receipt = json.loads((FORMATS / "cord" / "receipt_09001.json").read_text())
+    receipt = json.loads((FORMATS / "cord" / "handmade-cafe.json").read_text())
     first = [line for line in receipt["valid_line"] if line["group_id"] == 1]
     receipt["valid_line"] = [{**line, "group_id": 100 + n} for n in range(21) for line in first]
     (tmp_path / "receipt_1.json").write_text(json.dumps(receipt))
