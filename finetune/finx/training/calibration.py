@@ -18,7 +18,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from finx.training.metrics import normalise
+from finx.training.metrics import Counts, normalise
 
 BIN_EDGES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
 THRESHOLDS = (0.5, 0.8, 0.95)
@@ -82,11 +82,9 @@ def list_thresholds(lists: list[Observation], gold_entries: int) -> dict[str, An
     for threshold in LIST_THRESHOLDS:
         kept = [o for o in lists if o.confidence >= threshold]
         right = sum(o.correct for o in kept)
-        precision = right / len(kept) if kept else 0.0
-        recall = min(1.0, right / gold_entries)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows.append({"threshold": threshold, "precision": round(precision, 3), "recall": round(recall, 3),
-                     "f1": round(f1, 3)})  # fmt: skip
+        counts = Counts(tp=right, fp=len(kept) - right, fn=max(0, gold_entries - right))
+        rows.append({"threshold": threshold, "precision": round(counts.precision, 3),
+                     "recall": round(counts.recall, 3), "f1": round(counts.f1, 3)})  # fmt: skip
     best = max(rows, key=lambda row: (row["f1"], -row["threshold"]))
     return {"rows": rows, "best_threshold": best["threshold"], "best_f1": best["f1"]}
 

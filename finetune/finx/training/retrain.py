@@ -147,17 +147,19 @@ def within_length(examples: list[Example]) -> tuple[list[Example], list[str]]:
     """The examples no longer than a document finx serves (`ExtractionPolicy`: `max_chunks`
     windows of `chunk_tokens`), and a message for each longer one (they are not trained on: a
     single 10 MB example would cut into thousands of records)."""
-    from transformers import AutoTokenizer
-
     policy = ExtractionPolicy()
     limit = policy.max_chunks * policy.chunk_tokens
-    rough = [example for example in examples if len(example.text) > limit]  # ~4 characters a token
-    if not rough:
-        return examples, []
-    tokenizer = AutoTokenizer.from_pretrained(configured_model_dir())
+    tokenizer: Any = None
     kept, refused = [], []
     for example in examples:
-        tokens = len(tokenizer(example.text, add_special_tokens=False)["input_ids"]) if example in rough else 0
+        if len(example.text) <= limit:  # a token is at least one character: short enough unread
+            kept.append(example)
+            continue
+        if tokenizer is None:  # loaded only when an example could be too long
+            from transformers import AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(configured_model_dir())
+        tokens = len(tokenizer(example.text, add_special_tokens=False)["input_ids"])
         if tokens > limit:
             refused.append(f"{example.id}: {tokens} tokens, over the {limit}-token limit of a document")
         else:

@@ -67,7 +67,7 @@ def describe(w: Writer, restaurant: bool) -> str:
     return w.ocr(w.rng.choice(DISHES if restaurant else GOODS))
 
 
-def row_lines(w: Writer, layout: str, item: dict[str, Any], name_lines: list[str]) -> list[str]:
+def row_lines(layout: str, item: dict[str, Any], name_lines: list[str]) -> list[str]:
     """The printed lines of one row (`name_lines` is its description, one or two lines)."""
     q, u, a = item["quantity"], item["unit_price"], item["amount"]
     first, rest = name_lines[0], name_lines[1:]
@@ -126,7 +126,7 @@ def table_document(w: Writer) -> tuple[str, str, dict[str, Any]]:
         subtotal += last_value
         item = {"description": description, "quantity": quantity_text(w, quantity, layout),
                 "unit_price": amount_text(unit, convention), "amount": amount_text(last_value, convention)}  # fmt: skip
-        last_lines = row_lines(w, layout, item, name_lines)
+        last_lines = row_lines(layout, item, name_lines)
         lines.extend(last_lines)
         items.append(item | {cell: None for cell in ("quantity", "unit_price") if cell not in LAYOUT_CELLS[layout]})
         if restaurant and w.rng.random() < 0.15:

@@ -105,8 +105,8 @@ class ServerBackend:
 
     async def extract(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         """One document, retried while the server's answer is retryable and time is left."""
-        give_up = time.monotonic() + self.retry_seconds
-        for attempt in itertools.count():
+        give_up, attempt = time.monotonic() + self.retry_seconds, 0
+        while True:
             try:
                 return await self._extract_once(text, schema, options)
             except RemoteError as error:
@@ -114,7 +114,7 @@ class ServerBackend:
                 if not error.retryable or time.monotonic() + delay > give_up:
                     raise
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+                attempt += 1
 
     async def _extract_once(self, text: str, schema: SchemaSpec, options: ExtractOptions) -> ExtractionResult:
         from finx.api_convert import is_error_response, result_from_pb

@@ -137,16 +137,19 @@ def gcs_endpoint(address: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
-def join_ray(address: str | None, timeout_s: float) -> None:
-    """Start a Ray here (`address` None) or join a cluster, failing with one clear error. The token
+def join_ray(address: str | None, timeout_s: float) -> bool:
+    """Start a Ray here (`address` None) or join a cluster, failing with one clear error; False
+    when this process was connected already (the connection is its owner's to close). The token
     mode is settled before Ray is imported (Ray reads it once, when it loads its config)."""
     token_mode = ray_driver_auth_mode() if address is not None else None
     import ray
 
+    if ray.is_initialized():
+        return False
     options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
         ray.init(**options)  # type: ignore[arg-type]
-        return
+        return True
     endpoint = gcs_endpoint(address)
     if endpoint is not None:
         try:
@@ -182,6 +185,7 @@ def join_ray(address: str | None, timeout_s: float) -> None:
             "in RAY_AUTH_TOKEN or ~/.ray/auth_token, and Ray's version on every node (finx has "
             f"{ray.__version__})",
         )
+    return True
 
 
 def run_batch_on_ray(
@@ -192,17 +196,13 @@ def run_batch_on_ray(
     progress: Progress | None = None,
 ) -> BatchSummary:
     """Run the batch on Ray until every document has a line or `stop` is set."""
-    if settings.address is not None:
-        ray_driver_auth_mode()  # before Ray is imported: it reads the mode once
-    import ray
-
     stop = stop or threading.Event()
     results, done = open_results(config.out, config.resume)
     candidates, summary = discover_batch(config)
     started = time.perf_counter()
-    started_ray = not ray.is_initialized()
-    if started_ray:
-        join_ray(settings.address, settings.connect_timeout_s)
+    started_ray = join_ray(settings.address, settings.connect_timeout_s)
+    import ray  # after join_ray, which settles Ray's token mode before Ray loads
+
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False

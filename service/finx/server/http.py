@@ -54,11 +54,9 @@ from finx.server.http_io import (
     HttpError,
     deadline_of,
     error_body,
+    extract_over_http,
     is_json,
     parse_message,
-    read_body,
-    until_disconnected,
-    within_deadline,
 )
 from finx.server.interceptors import status_code_of
 from finx.server.openai_routes import add_openai_routes
@@ -85,7 +83,7 @@ def create_app(service: ExtractionService) -> FastAPI:
         started, path = time.perf_counter(), request.url.path
         given_id = request.headers.get("x-request-id")
         well_formed = given_id is not None and 0 < len(given_id) <= MAX_REQUEST_ID and given_id.isprintable()
-        request_id = given_id if given_id is not None and well_formed else uuid.uuid4().hex
+        request_id = given_id if well_formed and given_id is not None else uuid.uuid4().hex
         request.state.request_id = request_id
         code = grpc.StatusCode.OK
         try:
@@ -131,13 +129,13 @@ def create_app(service: ExtractionService) -> FastAPI:
     @app.post("/v1/extract", openapi_extra={"requestBody": PROTO_JSON_BODY})
     async def extract(request: Request) -> JSONResponse:
         """One document: the protobuf JSON mapping of ExtractRequest in, of ExtractResponse out."""
-        async with service.admitted() as engines:
-            body = await read_body(request, config.max_document_bytes, config.http_header_timeout_s)
+
+        def decode(body: bytes) -> pb.ExtractRequest:
             message = parse_message(body, pb.ExtractRequest())
-            if not message.request_id:
-                message.request_id = request.state.request_id
-            work = within_deadline(request, service.extract_admitted(engines, message))
-            return proto_json(await until_disconnected(request, work))
+            message.request_id = message.request_id or request.state.request_id
+            return message
+
+        return proto_json(await extract_over_http(service, request, decode))
 
     @app.get("/v1/schemas")
     async def schemas() -> JSONResponse:

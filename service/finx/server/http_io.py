@@ -1,13 +1,14 @@
 """The request and error plumbing of finx's HTTP routes (the API and its OpenAI-compatible
 routes): error bodies with bounded messages, the body read under size and time limits, JSON
-parsing, deadlines, and cancellation when the client leaves. Knows HTTP, not the service.
+parsing, deadlines, cancellation when the client leaves, and the one order every extraction over
+HTTP follows (`extract_over_http`). Knows HTTP and the service's entry points, not engines.
 """
 
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from fastapi import Request
@@ -16,6 +17,10 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from finx.api_convert import MESSAGE_ENVELOPE_BYTES
+from finx.v1 import extraction_pb2 as pb
+
+if TYPE_CHECKING:
+    from finx.server.grpc_service import ExtractionService
 
 HTTP_STATUS = {
     grpc.StatusCode.INVALID_ARGUMENT: 400,
@@ -145,3 +150,16 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError) as error:
         raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, f"the body is not JSON: {error}") from None
+
+
+async def extract_over_http(
+    service: "ExtractionService", request: Request, decode: Callable[[bytes], pb.ExtractRequest]
+) -> pb.ExtractResponse:
+    """One extraction for an HTTP request, in the order that bounds it: the in-flight slot first
+    (a full server reads no body), then the body (size and time limits) turned into a request by
+    `decode`, the work under the request's deadline, cancelled if the client leaves."""
+    config = service.config
+    async with service.admitted() as engines:
+        message = decode(await read_body(request, config.max_document_bytes, config.http_header_timeout_s))
+        work = within_deadline(request, service.extract_admitted(engines, message))
+        return await until_disconnected(request, work)

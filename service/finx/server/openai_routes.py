@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 
 from finx.server.grpc_service import ExtractionService
-from finx.server.http_io import HttpError, parse_json, read_body, until_disconnected, within_deadline
+from finx.server.http_io import HttpError, extract_over_http, parse_json
 from finx.v1 import extraction_pb2 as pb
 
 CURRENT_MODEL = "finx"
@@ -81,16 +81,19 @@ def add_openai_routes(app: FastAPI, service: ExtractionService) -> None:
     @app.post("/v1/chat/completions", openapi_extra={"requestBody": CHAT_BODY})
     async def chat_completions(request: Request) -> JSONResponse:
         """One extraction as a chat completion (see the module's description)."""
-        config = service.config
-        async with service.admitted() as engines:
-            body = parse_json(await read_body(request, config.max_document_bytes, config.http_header_timeout_s))
+        asked: dict[str, Any] = {}
+
+        def decode(raw: bytes) -> pb.ExtractRequest:
+            asked["body"] = body = parse_json(raw)
             try:
-                extract, tool = extract_request_of(body, request.state.request_id)
+                extract, asked["tool"] = extract_request_of(body, request.state.request_id)
             except ValueError as error:
                 raise HttpError(grpc.StatusCode.INVALID_ARGUMENT, str(error)) from None
-            work = within_deadline(request, service.extract_admitted(engines, extract))
-            response = await until_disconnected(request, work)
-        return JSONResponse(completion_of(response, str(body.get("model") or CURRENT_MODEL), tool))
+            return extract
+
+        response = await extract_over_http(service, request, decode)
+        model = str(asked["body"].get("model") or CURRENT_MODEL)
+        return JSONResponse(completion_of(response, model, asked["tool"]))
 
 
 def extract_request_of(body: Any, request_id: str) -> tuple[pb.ExtractRequest, str | None]:

@@ -19,7 +19,7 @@ label could not be complete).
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 from statistics import median
@@ -41,20 +41,18 @@ def read(folder: Path) -> Iterator[Example]:
         raise ValueError("no CORD .json files")
     for path in files:
         receipt = json.loads(path.read_text(encoding="utf-8"))
-        text, target = receipt_example(receipt["valid_line"])
+        text, target = receipt_example(receipt["valid_line"], spec.json_schema["properties"])
         yield Example(f"cord/{path.stem}", spec, text, target, source="cord")
 
 
-def receipt_example(lines: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """(document text, `invoice` target) of one receipt's labelled lines."""
+def receipt_example(lines: list[dict[str, Any]], fields: Iterable[str]) -> tuple[str, dict[str, Any]]:
+    """(document text, target) of one receipt's labelled lines; every field of `fields` CORD does
+    not label is null."""
     words = [word for line in lines for word in line["words"] if word["text"].strip()]
     rows = printed_rows(words)
     text = "\n".join(row_text(row) for row in rows)
     rank = {id(word): (number, position(word)[1]) for number, row in enumerate(rows) for word in row}
-    target: dict[str, Any] = dict.fromkeys(
-        ("vendor", "customer", "invoice_number", "invoice_date", "due_date", "currency",
-         "subtotal", "tax", "total", "iban", "account_number"),
-    )  # fmt: skip
+    target: dict[str, Any] = dict.fromkeys(fields)
     items: dict[int, dict[str, str | None]] = {}
     for line in sorted(
         lines, key=lambda line: min((rank[id(w)] for w in line["words"] if id(w) in rank), default=(0, 0.0))
