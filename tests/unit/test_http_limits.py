@@ -1,11 +1,13 @@
 """The HTTP API's connection limits on a real uvicorn server on loopback (no model): a client
 that sends its headers too slowly is disconnected, an oversized request head is refused, and a
-client that leaves mid-extraction cancels it and frees its slot."""
+client that leaves mid-extraction cancels it and frees its slot; with a certificate it speaks
+HTTPS only."""
 
 import asyncio
 import contextlib
 import json
 import time
+from pathlib import Path
 
 from finx.adapters.registry import AdapterRegistry
 from finx.config import ServerConfig
@@ -115,3 +117,51 @@ def test_uvicorns_own_records_go_to_finxs_log_not_a_plain_text_handler(tmp_path,
     assert answer.startswith(b"HTTP/1.1 400")
     uvicorn_records = [record for record in caplog.records if record.name.startswith("uvicorn")]
     assert uvicorn_records and all(not logging.getLogger(r.name).handlers for r in uvicorn_records)
+
+
+def self_signed_certificate(folder) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (what `--tls-cert`/`--tls-key` take)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "finx test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert, key_file = folder / "tls.crt", folder / "tls.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert, key_file
+
+
+def test_with_tls_the_http_api_speaks_https_with_the_grpc_certificate_and_refuses_plaintext(tmp_path):
+    import ssl
+
+    cert, key = self_signed_certificate(tmp_path)
+
+    async def main() -> tuple[bytes, bytes]:
+        async with http_server(service_for(tmp_path, tls_cert=cert, tls_key=key)) as port:
+            trusted = ssl.create_default_context(cafile=str(cert))
+            reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=trusted)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            secure = await asyncio.wait_for(reader.read(65536), timeout=5)
+            writer.close()
+            plain = await exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return secure, plain
+
+    secure, plain = asyncio.run(main())
+    assert secure.startswith(b"HTTP/1.1 200") and b'{"status":"ok"}' in secure
+    assert not plain.startswith(b"HTTP/1.1 200")

@@ -19,9 +19,11 @@ Ray's own `ray.data.llm` processor is not used: finx needs its prompts, per-chun
 
 import json
 import logging
+import queue
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,10 +139,19 @@ def gcs_endpoint(address: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
-def join_ray(address: str | None, timeout_s: float) -> bool:
+PROBE_TIMEOUT_S = 5.0
+"""How long the TCP probe of a cluster's address may take (a dropped SYN must not eat the timeout)."""
+
+
+class Stopped(Exception):
+    """`stop` was set while joining a cluster: the batch ends before it started anything."""
+
+
+def join_ray(address: str | None, timeout_s: float, stop: threading.Event | None = None) -> bool:
     """Start a Ray here (`address` None) or join a cluster, failing with one clear error; False
     when this process was connected already (the connection is its owner's to close). The token
-    mode is settled before Ray is imported (Ray reads it once, when it loads its config)."""
+    mode is settled before Ray is imported (Ray reads it once, when it loads its config). Setting
+    `stop` while joining raises `Stopped` at once (the half-made connection dies with the process)."""
     token_mode = ray_driver_auth_mode() if address is not None else None
     import ray
 
@@ -153,7 +164,7 @@ def join_ray(address: str | None, timeout_s: float) -> bool:
     endpoint = gcs_endpoint(address)
     if endpoint is not None:
         try:
-            socket.create_connection(endpoint, timeout=timeout_s).close()
+            socket.create_connection(endpoint, timeout=min(timeout_s, PROBE_TIMEOUT_S)).close()
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise FinxError(
@@ -170,7 +181,11 @@ def join_ray(address: str | None, timeout_s: float) -> bool:
 
     connecting = threading.Thread(target=connect, name="ray-connect", daemon=True)
     connecting.start()
-    connecting.join(timeout_s)
+    deadline = time.monotonic() + timeout_s
+    while connecting.is_alive() and time.monotonic() < deadline:
+        if stop is not None and stop.is_set():
+            raise Stopped
+        connecting.join(0.1)
     if connecting.is_alive():
         raise FinxError(
             f"the Ray cluster at {address} did not accept finx within {timeout_s:g} s",
@@ -188,6 +203,32 @@ def join_ray(address: str | None, timeout_s: float) -> bool:
     return True
 
 
+def rows_until_stopped(rows: Iterable[dict[str, Any]], stop: threading.Event) -> Iterator[dict[str, Any]]:
+    """`rows` as they come, ending as soon as `stop` is set, also while Ray is still starting the
+    actors' engines or waiting for a batch (the rows are pulled in a thread of their own)."""
+    arrived: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=64)
+
+    def pull() -> None:
+        try:
+            for row in rows:
+                arrived.put(("row", row))
+            arrived.put(("end", None))
+        except BaseException as error:  # handed to the consumer below
+            arrived.put(("error", error))
+
+    threading.Thread(target=pull, name="ray-rows", daemon=True).start()
+    while not stop.is_set():
+        try:
+            kind, item = arrived.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if kind == "end":
+            return
+        if kind == "error":
+            raise item
+        yield item
+
+
 def run_batch_on_ray(
     config: BatchConfig,
     settings: RaySettings,
@@ -200,7 +241,12 @@ def run_batch_on_ray(
     results, done = open_results(config.out, config.resume)
     candidates, summary = discover_batch(config)
     started = time.perf_counter()
-    started_ray = join_ray(settings.address, settings.connect_timeout_s)
+    try:
+        started_ray = join_ray(settings.address, settings.connect_timeout_s, stop)
+    except Stopped:
+        results.close()
+        summary.interrupted = True
+        return summary
     import ray  # after join_ray, which settles Ray's token mode before Ray loads
 
     try:
@@ -230,9 +276,7 @@ def run_batch_on_ray(
                 num_gpus=settings.actor_gpus or None,
             )
         )
-        for row in dataset.iter_rows() if rows else ():
-            if stop.is_set():
-                break
+        for row in rows_until_stopped(dataset.iter_rows(), stop) if rows else ():
             record = json.loads(row["record"]) if row["record"] else None
             if record is not None:
                 results.append(record)

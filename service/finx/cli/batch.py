@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from finx.adapters.resolve import BASE_MODEL
+from finx.batch.ray_runner import RaySettings
 from finx.cli.app import app
 from finx.cli.common import (
     ENGINE_DEFAULTS,
@@ -93,6 +94,9 @@ def batch(
     ray_actor_gpus: Annotated[
         float, typer.Option(help="With --ray: GPUs per extraction actor (1 on GPU nodes).")
     ] = 0.0,
+    ray_batch_size: Annotated[
+        int, typer.Option(help="With --ray: documents an actor sends to its engine at once.")
+    ] = RaySettings.batch_size,
 ) -> None:
     """Extract SCHEMA from every document of a folder into one JSON line each; survives bad files and Ctrl-C."""
     import asyncio
@@ -106,6 +110,8 @@ def batch(
 
     if concurrency < 1:
         fail("--concurrency must be at least 1", code=2)
+    if ray_actors < 1 or ray_batch_size < 1:
+        fail("--ray-actors and --ray-batch-size must be at least 1", code=2)
     if not input_dir.is_dir():
         fail(f"{input_dir} is not a folder")
     options = ExtractOptions(
@@ -131,10 +137,10 @@ def batch(
         if ray:
             import threading
 
-            from finx.batch.ray_runner import RaySettings, run_batch_on_ray
+            from finx.batch.ray_runner import run_batch_on_ray
 
             settings = RaySettings(
-                address=ray_address, actors=ray_actors, actor_gpus=ray_actor_gpus,
+                address=ray_address, actors=ray_actors, actor_gpus=ray_actor_gpus, batch_size=ray_batch_size,
                 connect_timeout_s=ray_connect_timeout, engine=single_adapter_engine(engine, local, dtype=dtype),
                 retrieval=RetrievalConfig(store_path=refs),
             )  # fmt: skip

@@ -225,12 +225,15 @@ class EmbeddedServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def http_server(service: ExtractionService) -> AsyncIterator[int]:
-    """The HTTP API on `config.host:config.http_port` for as long as the context lasts; yields the port."""
+    """The HTTP API on `config.host:config.http_port` for as long as the context lasts; yields the
+    port. With `--tls-cert`/`--tls-key` it speaks HTTPS with the same certificate as the gRPC port."""
     host, port = service.config.host, service.config.http_port
     protocol = type("Protocol", (TimedHeadersProtocol,), {"header_timeout_s": service.config.http_header_timeout_s})
+    tls = service.config.tls_cert, service.config.tls_key  # the gRPC port's certificate, if any
     settings = uvicorn.Config(
         create_app(service), host=host, port=port, http=protocol, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_config=None, log_level="warning", timeout_keep_alive=5,  # uvicorn's records go to finx's JSON log
+        ssl_certfile=str(tls[0]) if tls[0] else None, ssl_keyfile=str(tls[1]) if tls[1] else None,
     )  # fmt: skip
     server = EmbeddedServer(settings)
     task = asyncio.create_task(server.serve())
