@@ -13,6 +13,9 @@ file system). Joining follows Ray's own rule for `ray start`: when `RAY_AUTH_MOD
 token is at hand (`RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH`, or `~/.ray/auth_token`, which a local
 `ray.init` or `ray get-auth-token --generate` writes), token authentication is on. An address
 where nothing answers fails within `connect_timeout_s` with one clear error, never a hang.
+`stop` (SIGTERM, Ctrl-C) ends the batch at any stage, joining included; an error on Ray's side
+(a node without finx, a lost cluster) ends it with one line naming the cause; the lines written
+until then are kept either way, so `--resume` carries on.
 Ray's own `ray.data.llm` processor is not used: finx needs its prompts, per-chunk constraints
 (copy-grounding grammars), merged adapters, grounding and normalisation, which its engine owns.
 """
@@ -229,6 +232,18 @@ def rows_until_stopped(rows: Iterable[dict[str, Any]], stop: threading.Event) ->
         yield item
 
 
+def ray_failure(error: Exception) -> FinxError:
+    """Ray's error as one line: the cause is the last line of its text (a task's error carries
+    the remote traceback, ending with the exception raised on the node)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    cause = lines[-1] if lines else ""
+    return FinxError(
+        f"the Ray batch stopped: {type(error).__name__}: {cause[:300]}",
+        hint="every node needs finx installed (the same version) and the documents at the same path; "
+        "the lines written so far are kept: run again with --resume to carry on",
+    )
+
+
 def run_batch_on_ray(
     config: BatchConfig,
     settings: RaySettings,
@@ -283,6 +298,10 @@ def run_batch_on_ray(
             summary.add(record, started)
             if progress:
                 progress(summary)
+    except FinxError:
+        raise
+    except Exception as error:  # Ray's own (a node without finx, a lost cluster): one line, lines kept
+        raise ray_failure(error) from None
     finally:
         summary.interrupted = stop.is_set()
         results.close()

@@ -38,3 +38,17 @@ def test_every_row_arrives_in_order_and_an_error_from_ray_is_raised():
 
     with pytest.raises(RuntimeError, match="actor died for good"):
         list(rows_until_stopped(failing(), stop))
+
+
+def test_a_failure_on_a_node_is_one_line_naming_its_cause_and_the_fix():
+    from finx.batch.ray_runner import ray_failure
+
+    remote = RuntimeError(
+        "ray::MapWorker(MapBatches(ExtractionActor)).__init__() (pid=77, ip=10.0.0.2)\n"
+        '  File "/usr/lib/python3.11/site-packages/ray/_private/worker.py", line 910\n'
+        "    return pickle.loads(data)\n"
+        "ModuleNotFoundError: No module named 'finx'\n"
+    )
+    error = ray_failure(remote)
+    assert error.message == "the Ray batch stopped: RuntimeError: ModuleNotFoundError: No module named 'finx'"
+    assert "every node needs finx installed" in error.hint and "--resume" in error.hint
