@@ -3,7 +3,7 @@ speculation on and off, finx batch against raw vLLM, one-request latency, RSS, t
 machine's ceiling, and an adapter reload under load.
 
 Run (from the checkout root): .venv/bin/python -m bench.serving [--docs 60] [--concurrency 32]
-    [--speculative 4] [--grpc 20] [--no-reload]
+    [--speculative 4] [--grpc 20] [--no-reload] [--serve-only]
 Documents: SROIE dev-split receipts from ../shared/data when present (scored against their gold),
 else the corpus receipts (not scored).
 1. `finx batch`'s own path (discovery, reading, `run_batch`, `LocalBackend`, results file) on a
@@ -16,8 +16,10 @@ else the corpus receipts (not scored).
    log-probabilities (what confidence costs).
 3. The ceiling: fp32 and bf16 matrix products measured in this run; receipts' prompt and answer
    tokens at ~0.21 and ~0.27 GFLOP each give the documents/s the chosen dtype allows.
-4. `finx serve` as its own process: one-client p50/p95 for a receipt, RSS idle and under 32 clients;
-   then, while 4 clients keep sending, a promotion and ReloadAdapters: time to switch, failures.
+4. `finx serve` as its own process: one-client p50/p95 for a receipt, RSS idle (by process) and
+   under 32 clients, and with one request naming `base`; then, while 4 clients keep sending, a
+   promotion and ReloadAdapters: time to switch, failures, peak RSS. `--serve-only` runs only this
+   part (what a pod needs: the Deployment's requests and limits come from it).
 Prints numbers (ratios where there is a goal); not a test.
 """
 
@@ -203,6 +205,9 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
     try:
         idle_rss = process_tree_rss_gib(server.pid)
+        print(
+            "finx serve idle, by process:", ", ".join(f"{name} {gib:.2f} GiB" for name, gib in by_process(server.pid))
+        )
         with FinxClient(target) as client:
             latencies = sorted(timed(lambda text=text: client.extract(text, "receipt")) for text in (texts * 2)[:calls])
             peak = [0.0]
@@ -213,12 +218,46 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
                     time.sleep(0.5)
         p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
         out = {"p50_s": p50, "p95_s": p95, "idle_rss_gib": idle_rss, "loaded_rss_gib": peak[0]}
+        out |= base_request(target, texts[0], server.pid)
         if reload and other:
             out |= reload_under_load(target, registry, other, texts, server.pid)
         return out
     finally:
         server.terminate()
         server.wait(120)
+
+
+def base_request(target: str, text: str, pid: int) -> dict[str, float]:
+    """One request naming `base` (the on-demand LoRA engine starts beside the merged one): the
+    process tree's peak RSS while it runs, and how long it took."""
+    from finx.client import FinxClient
+
+    stop, peak = threading.Event(), [0.0]
+
+    def sample_rss() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], process_tree_rss_gib(pid))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample_rss)
+    sampler.start()
+    try:
+        with FinxClient(target) as client:
+            seconds = timed(lambda: client.extract(text, "receipt", adapter="base"))
+    finally:
+        stop.set()
+        sampler.join()
+    return {"base_s": seconds, "base_rss_gib": peak[0]}
+
+
+def by_process(pid: int) -> list[tuple[str, float]]:
+    """RSS of each process of the tree (name, GiB), largest first."""
+    root = psutil.Process(pid)
+    members = [root, *root.children(recursive=True)]
+    return sorted(
+        ((member.name(), member.memory_info().rss / 2**30) for member in members if member.is_running()),
+        key=lambda item: -item[1],
+    )
 
 
 def reload_under_load(
@@ -298,6 +337,23 @@ def process_tree_rss_gib(pid: int) -> float:
         return 0.0
 
 
+def print_serving(served: dict[str, float]) -> None:
+    """The `finx serve` phase's numbers."""
+    p50, p95 = served["p50_s"], served["p95_s"]
+    print(f"gRPC (finx serve defaults), one client, one receipt: p50 {p50:.2f} s, p95 {p95:.2f} s (goal p50 <= 1.5 s)")
+    print(
+        f"serving process tree RSS: idle {served['idle_rss_gib']:.2f} GiB, "
+        f"32 clients {served['loaded_rss_gib']:.2f} GiB, a `base` request {served['base_rss_gib']:.2f} GiB "
+        f"(+{served['base_rss_gib'] - served['idle_rss_gib']:.2f}; it took {served['base_s']:.1f} s)"
+    )
+    if "reload_s" in served:
+        calls = served["reload_calls"] + served["reload_failed"]
+        print(
+            f"reload under 4 clients: {served['reload_s']:.1f} s to switch, peak RSS "
+            f"{served['reload_rss_gib']:.2f} GiB, {served['reload_failed']:.0f} failed of {calls:.0f} calls"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=60)
@@ -307,12 +363,17 @@ def main() -> None:
     parser.add_argument("--one-at-a-time", type=int, default=10, help="sequential requests per engine for latency")
     parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the gRPC latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
+    parser.add_argument("--serve-only", action="store_true", help="only the `finx serve` phase (sizing a pod)")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     texts, gold = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
     print(f"{len(texts)} receipts; adapter {adapter}; CPU bf16 units: {cpu_has_fast_bfloat16()}")
+    if args.serve_only:
+        print_serving(grpc_phase(texts, args.grpc or 20, not args.no_reload))
+        sys.stdout.flush()
+        os._exit(0)
     ceilings = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
     runs = [Run("float32", "float32"), Run("auto", "auto")]
     if args.speculative:
@@ -354,21 +415,7 @@ def main() -> None:
     print(f"matmul GFLOP/s: float32 {ceilings['float32']:.0f}, bfloat16 {ceilings['bfloat16']:.0f}; "
           f"receipts ceiling in {best['dtype']}: {ceiling:.2f} docs/s, finx reaches {share:.0%}")  # fmt: skip
     if args.grpc:
-        served = grpc_phase(texts, args.grpc, not args.no_reload)
-        p50, p95 = served["p50_s"], served["p95_s"]
-        print(
-            f"gRPC (finx serve defaults), one client, one receipt: p50 {p50:.2f} s, p95 {p95:.2f} s (goal p50 <= 1.5 s)"
-        )
-        print(
-            f"serving process tree RSS: idle {served['idle_rss_gib']:.2f} GiB, "
-            f"32 clients {served['loaded_rss_gib']:.2f} GiB"
-        )
-        if "reload_s" in served:
-            calls = served["reload_calls"] + served["reload_failed"]
-            print(
-                f"reload under 4 clients: {served['reload_s']:.1f} s to switch, peak RSS "
-                f"{served['reload_rss_gib']:.2f} GiB, {served['reload_failed']:.0f} failed of {calls:.0f} calls"
-            )
+        print_serving(grpc_phase(texts, args.grpc, not args.no_reload))
     sys.stdout.flush()
     os._exit(0)  # the in-process server and engines are not worth a graceful shutdown here
 
