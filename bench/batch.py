@@ -5,7 +5,7 @@ The folder is the generated test folder (tests/batch_corpus.py: 25 short receipt
 .txt .md .html .eml .csv .tsv .pdf, Latin-1 and UTF-16 text, scans through OCR, broken files).
 Both sides run the same schema and settings. A `finx extract` loop starts the engine for every
 document, so it is timed on a sample of files and extrapolated to the folder; the ratio compares
-documents/s. Peak RAM is the largest resident-set total of the batch process and its children.
+documents/s. Peak RAM is the largest RSS and PSS total of the batch process and its children.
 Prints numbers; not a test.
 """
 
@@ -15,26 +15,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
-
+from bench.memory import PeakMemory
 from tests.support.files import SCHEMA, build_folder, short_texts
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def peak_rss(process: subprocess.Popen, stop: threading.Event, peak: list[int]) -> None:
-    parent = psutil.Process(process.pid)
-    while not stop.is_set():
-        try:
-            members = [parent, *parent.children(recursive=True)]
-            peak[0] = max(peak[0], sum(member.memory_info().rss for member in members if member.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
 
 
 def main() -> None:
@@ -56,12 +43,9 @@ def main() -> None:
     command = [sys.executable, "-m", "finx.cli", "batch", str(root), "--out", str(out), "--max-mb", "0.1", *common]
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stop, peak = threading.Event(), [0]
-    sampler = threading.Thread(target=peak_rss, args=(process, stop, peak), daemon=True)
-    sampler.start()
-    _, stderr = process.communicate()
+    with PeakMemory(process.pid, interval_s=0.2) as peak:
+        _, stderr = process.communicate()
     batch_s = time.perf_counter() - began
-    stop.set()
     summary = [line for line in stderr.decode().splitlines() if line.startswith(("done", "  "))]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     ok = sum(record["status"] == "ok" for record in records)
@@ -80,7 +64,7 @@ def main() -> None:
     for line in summary:
         print(f"  {line.strip()}")
     print(f"  documents/s including start-up: {len(documents) / batch_s:.2f}")
-    print(f"  peak RAM (process tree): {peak[0] / 2**30:.2f} GiB")
+    print(f"  peak RAM (process tree): RSS {peak.rss:.2f} GiB, PSS {peak.pss:.2f} GiB")
     print(f"finx extract loop: {per_document:.1f} s per document (mean of {len(sample)} calls)")
     loop_minutes = per_document * len(documents) / 60
     print(f"  documents/s: {1 / per_document:.3f}; the whole folder would take {loop_minutes:.0f} min")

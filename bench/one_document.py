@@ -43,27 +43,26 @@ def main() -> None:
     for engine, dtype in settings:  # build the merged weights of each dtype once, untimed
         run(args.file, engine, dtype)
     print(f"{'engine':14} {'dtype':8} {'ran as':9} {'wall s':>7} {'extract s':>9}  answer")
-    first = None
+    first: list[dict | None] = []  # the first row's answer, which the others are compared with
+
+    def row(name: str, dtype: str, timed_runs: list[tuple[float, dict]], remark: str = "") -> None:
+        seconds, result = sorted(timed_runs, key=lambda timed: timed[0])[len(timed_runs) // 2]
+        first.append(result["data"])
+        same = "same" if result["data"] == first[0] else f"differs: {json.dumps(result['data'])}"
+        extract_s = result["timings"]["total_s"]
+        print(f"{name:14} {dtype:8} {result['dtype']:9} {seconds:>7.1f} {extract_s:>9.2f}  {same}{remark}")
+
     for engine, dtype in settings:
-        runs = sorted((run(args.file, engine, dtype) for _ in range(args.repeat)), key=lambda timed: timed[0])
-        seconds, result = runs[len(runs) // 2]
-        first = first or result["data"]
-        same = "same" if result["data"] == first else f"differs: {json.dumps(result['data'])}"
-        print(f"{engine:14} {dtype:8} {result['dtype']:9} {seconds:>7.1f} {result['timings']['total_s']:>9.2f}  {same}")
+        row(engine, dtype, [run(args.file, engine, dtype) for _ in range(args.repeat)])
     if args.engine in (None, "server"):
         server, target = start_finx_serve({})
         try:
             run(args.file, "", "", target)  # the service's first request of this schema, untimed
-            runs = sorted((run(args.file, "", "", target) for _ in range(args.repeat)), key=lambda timed: timed[0])
+            timed_runs = [run(args.file, "", "", target) for _ in range(args.repeat)]
         finally:
             server.terminate()
             server.wait(120)
-        seconds, result = runs[len(runs) // 2]
-        first = first or result["data"]
-        same = "same" if result["data"] == first else f"differs: {json.dumps(result['data'])}"
-        extract_s = result["timings"]["total_s"]
-        print(f"{'--server':14} {'auto':8} {result['dtype']:9} {seconds:>7.1f} {extract_s:>9.2f}  {same}"
-              "   (finx serve running; goal <= 4 s wall)")  # fmt: skip
+        row("--server", "auto", timed_runs, "   (finx serve running; goal <= 4 s wall)")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ Prints numbers (ratios where there is a goal); not a test.
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import socket
@@ -40,8 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psutil
-
+from bench.memory import PeakMemory, by_process, process_tree_rss_gib
 from bench.training import matmul_gflops
 from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
 from finx.adapters.resolve import ResolvedAdapter
@@ -206,9 +204,8 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
     try:
-        idle_rss = process_tree_rss_gib(server.pid)
         processes = by_process(server.pid)
-        idle_pss = sum(pss for _, _, pss in processes)
+        idle_rss, idle_pss = sum(rss for _, rss, _ in processes), sum(pss for _, _, pss in processes)
         print(
             "finx serve idle, by process (RSS / PSS):",
             ", ".join(f"{name} {rss:.2f} / {pss:.2f} GiB" for name, rss, pss in processes),
@@ -237,20 +234,6 @@ def base_request(target: str, text: str, pid: int) -> dict[str, float]:
     with PeakMemory(pid) as peak, FinxClient(target) as client:
         seconds = timed(lambda: client.extract(text, "receipt", adapter="base"))
     return {"base_s": seconds, "base_rss_gib": peak.rss, "base_pss_gib": peak.pss}
-
-
-def by_process(pid: int) -> list[tuple[str, float, float]]:
-    """RSS and PSS of each process of the tree (name, GiB, GiB), largest RSS first. RSS counts the
-    pages a process shares with the others (torch's libraries, mapped by all three) once per process;
-    PSS splits them, so the PSS sum is what the tree really holds (what a pod's cgroup is charged)."""
-    root = psutil.Process(pid)
-    members = [root, *root.children(recursive=True)]
-    sizes = []
-    for member in members:
-        with contextlib.suppress(psutil.Error):
-            memory = member.memory_full_info()
-            sizes.append((member.name(), memory.rss / 2**30, memory.pss / 2**30))
-    return sorted(sizes, key=lambda item: -item[1])
 
 
 def reload_under_load(
@@ -294,30 +277,6 @@ def reload_under_load(
     }  # fmt: skip
 
 
-class PeakMemory:
-    """The largest RSS and PSS sums of a process tree, sampled every half second while the block runs."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.rss, self.pss = pid, 0.0, 0.0
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> "PeakMemory":
-        self._sampler.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._sampler.join()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            sizes = by_process(self.pid) if psutil.pid_exists(self.pid) else []
-            self.rss = max(self.rss, sum(rss for _, rss, _ in sizes))
-            self.pss = max(self.pss, sum(pss for _, _, pss in sizes))
-            time.sleep(0.5)
-
-
 def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`finx serve` as its own process on a free loopback port, returned once it answers."""
     import grpc
@@ -341,15 +300,6 @@ def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[byte
                 time.sleep(1)
     server.terminate()
     raise RuntimeError("finx serve did not answer within 10 minutes")
-
-
-def process_tree_rss_gib(pid: int) -> float:
-    try:
-        root = psutil.Process(pid)
-        members = [root, *root.children(recursive=True)]
-        return sum(member.memory_info().rss for member in members if member.is_running()) / 2**30
-    except psutil.Error:
-        return 0.0
 
 
 def print_serving(served: dict[str, float]) -> None:

@@ -23,7 +23,8 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.serving import process_tree_rss_gib, receipts, start_finx_serve
+from bench.memory import process_tree_rss_gib
+from bench.serving import receipts, start_finx_serve
 from finx.adapters.registry import AdapterRegistry
 from finx.client import CHANNEL_OPTIONS, extract_request
 from finx.config import MAX_DOCUMENT_BYTES
