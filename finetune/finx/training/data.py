@@ -2,7 +2,8 @@
 
 `format` is an importer name (`sroie`, `kleister-nda`, `finer-ord`, `conll`, `cord`), `jsonl` for
 the project's labeled-example format, or `synthetic` (the generator; `path` is ignored,
-`max_examples` is the count, `seed` the seed, `version` the generator version). The dev split is a
+`max_examples` is the count, `seed` the seed, `version` the generator version; `shop_header`
+gives real receipts without a head a generated one). The dev split is a
 fixed, content-independent hash of each example's id, so the same example always lands on the
 same side, whatever else changes.
 """
@@ -35,6 +36,10 @@ class DataSource:
     line-item layouts); an old config keeps its version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
+    shop_header: float = 0.0
+    """Share of this source's `invoice` examples without a vendor (CORD's rebuilt receipts) given a
+    generated shop head (name, address, date, bill number) above their text, labelled
+    (`synthetic_tables.with_shop_header`, seeded by `seed`); 0 keeps them as imported."""
 
 
 def in_dev_split(example_id: str, dev_fraction: float) -> bool:
@@ -53,6 +58,10 @@ def read_source(source: DataSource) -> LoadReport:
         examples = [e for e in examples if in_dev_split(e.id, source.dev_fraction) == want_dev]
     if source.max_examples is not None:
         examples = sorted(examples, key=lambda e: hashlib.sha256(e.id.encode()).hexdigest())[: source.max_examples]
+    if source.shop_header:
+        from finx.training.synthetic_tables import with_shop_header
+
+        examples = [with_shop_header(example, source.seed, source.shop_header) for example in examples]
     return LoadReport(examples, report.errors)
 
 

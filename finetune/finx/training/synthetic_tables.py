@@ -20,10 +20,11 @@ Every labeled value is rendered first and then written into the text, so each la
 the document. The same seed always gives the same documents.
 """
 
+import random
 from datetime import timedelta
 from typing import Any
 
-from finx.training.examples import Example
+from finx.training.examples import Example, make_example
 from finx.training.synthetic import Kind, Writer, bank_statement, broker_note, earnings_release
 from finx.training.synthetic import generate as generate_kinds
 
@@ -188,6 +189,48 @@ def finish(
         foot += [f"{cash}  {amount_text(paid, convention)}", f"{change}  {amount_text(paid - total, convention)}"]
         foot.append(w.rng.choice(["Thank you!", "TERIMA KASIH", "Please come again"]))
     return "invoice", "\n".join(head + rows + foot), target
+
+
+SHOP_WORDS = ["Kopi", "Warung", "Golden", "Sakura", "Bintang", "Green Leaf", "Mama", "Urban", "Sate", "Sunrise"]
+SHOP_KINDS = ["Cafe", "Resto", "Bakery", "Coffee", "Mart", "Kitchen", "Bistro", "Noodle House", "Express"]
+SHOP_LINES = ["Tel. 021-{n}", "NPWP {n}", "Cashier: {person}", "Table {small}", "Kasir: {person}", "Order #{n}",
+              "Server: {person}", "Pax: {small}", "Member {n}"]  # fmt: skip
+
+
+def shop_header(w: Writer) -> tuple[list[str], dict[str, Any]]:
+    """A receipt's printed head (shop name, address, date, bill number, a distractor line or two)
+    and the `invoice` fields it labels, for a receipt whose text starts at its items."""
+    shop = f"{w.rng.choice(SHOP_WORDS)} {w.rng.choice(SHOP_KINDS)}"
+    vendor = w.org() if w.rng.random() < 0.4 else w.ocr(shop.upper() if w.rng.random() < 0.5 else shop)
+    issued_text = w.date_text(w.day())
+    number = f"{w.rng.randrange(1000, 999999)}"
+    street = w.rng.choice(["Jl. Sudirman", "Jl. Gatot Subroto", "High Street", "Main Rd", "Jl. Kemang Raya"])
+    lines = [vendor, w.ocr(f"{street} No. {w.rng.randrange(1, 300)}"), w.city()]
+    for _ in range(w.rng.randrange(0, 3)):
+        template = w.rng.choice(SHOP_LINES)
+        lines.append(
+            template.format(n=w.rng.randrange(10000, 9999999), person=w.person(), small=w.rng.randrange(1, 40))
+        )
+    lines += [w.glue([f"{w.rng.choice(['Date:', 'Tgl', ''])} {issued_text}".strip(), f"Bill #{number}"])]
+    lines.append(w.rng.choice(["-" * 32, "=" * 32, ""]))
+    return [line for line in lines if line], {"vendor": vendor, "invoice_date": issued_text, "invoice_number": number}
+
+
+def with_shop_header(example: Example, seed: int, share: float) -> Example:
+    """`example` (an `invoice` without a vendor) with a generated shop head above its text, labelled,
+    for `share` of such examples (chosen by seed and id, so the same every run); others unchanged.
+
+    CORD's receipts are rebuilt from their labelled words only, so their texts start at the items:
+    trained as they are, a model learns that an invoice's seller and date are null. With a head,
+    the same real tables also teach the header fields."""
+    if example.schema.name != "invoice" or example.target.get("vendor") is not None:
+        return example
+    rng = random.Random(f"{seed}/{example.id}")
+    if rng.random() >= share:
+        return example
+    lines, fields = shop_header(Writer(rng, noisy=rng.random() < 0.35))
+    text = "\n".join([*lines, example.text])
+    return make_example(example.id, example.schema, text, example.target | fields, source=example.source)
 
 
 KINDS: list[Kind] = [table_document, bank_statement, table_document, earnings_release, table_document, broker_note]

@@ -69,3 +69,38 @@ def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
     assert [e.text for e in v2] != [e.text for e in v1]
     with pytest.raises(FinxError, match="unknown synthetic generator version 3"):
         read_source(DataSource("synthetic", Path("."), max_examples=8, version=3))
+
+
+def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
+    from pathlib import Path
+
+    from finx.training.data import DataSource, read_source
+    from finx.training.synthetic_tables import with_shop_header
+
+    folder = Path(__file__).parents[2] / "fixtures" / "formats" / "cord"
+    (plain,) = read_source(DataSource("cord", folder)).examples
+    assert plain.target["vendor"] is None
+    (headed,) = read_source(DataSource("cord", folder, shop_header=1.0, seed=3)).examples
+    assert headed.text.endswith("\n" + plain.text)
+    head = headed.text[: -len(plain.text)]
+    for name in ("vendor", "invoice_date", "invoice_number"):
+        assert headed.target[name] and headed.target[name] in head, name
+    unchanged = {
+        name: value for name, value in headed.target.items() if name not in ("vendor", "invoice_date", "invoice_number")
+    }
+    assert unchanged == {name: plain.target[name] for name in unchanged}
+    assert with_shop_header(plain, 3, 1.0) == headed  # the same seed and id: the same head
+    assert with_shop_header(plain, 3, 0.0) == plain
+    assert with_shop_header(headed, 4, 1.0) == headed  # a receipt with a seller keeps its own
+
+
+def test_shop_heads_are_given_to_the_share_asked_for_and_vary():
+    from finx.training.synthetic_tables import generate as generate_v2
+    from finx.training.synthetic_tables import with_shop_header
+
+    tables = [e for e in generate_v2(400, seed=1) if e.schema.name == "invoice"]
+    headless = [e.__class__(e.id, e.schema, e.text, e.target | {"vendor": None}, e.source) for e in tables]
+    headed = [with_shop_header(e, 5, 0.85) for e in headless]
+    share = sum(h is not e for h, e in zip(headed, headless, strict=True)) / len(headless)
+    assert 0.75 < share < 0.95
+    assert len({h.target["vendor"] for h in headed if h.target["vendor"]}) > 20
