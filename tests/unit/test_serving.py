@@ -84,3 +84,38 @@ def test_a_switch_whose_engine_cannot_be_built_keeps_the_running_one():
         await engines.close()
 
     asyncio.run(scenario())
+
+
+def test_a_switch_beside_the_lora_engine_never_holds_three_engines_and_serves_throughout():
+    NEW = Path("/adapters/new")
+    started: list[StandInEngine] = []
+
+    def factory(config: EngineConfig) -> StandInEngine:
+        open_engines = [engine for engine in started if not engine.closed]
+        assert len(open_engines) < 2, f"a third engine beside {[e.merged_adapter for e in open_engines]}"
+        started.append(StandInEngine(config))
+        return started[-1]
+
+    async def scenario() -> None:
+        engines = EngineSet(EngineConfig(), factory, lora_idle_seconds=60)  # type: ignore[arg-type]
+        await engines.start(CURRENT)
+        async with engines.use(OTHER) as extractor:  # a request for another adapter: the LoRA engine
+            lora = extractor.engine
+        switched: list[bool] = []
+        async with engines.use(CURRENT) as extractor:  # a request still running on the old primary
+            old = extractor.engine
+            switch = asyncio.create_task(engines.switch(NEW, on_switched=lambda: switched.append(True)))
+            await asyncio.sleep(0.2)
+            assert switched and not old.closed  # relabelled at once; the old one drains its request
+            async with engines.use(NEW) as bridged:  # meanwhile the LoRA engine serves the new adapter
+                assert bridged.engine is lora
+        assert await switch is True
+        assert old.closed and not lora.closed
+        async with engines.use(NEW) as extractor:
+            assert extractor.engine.merged_adapter == NEW and extractor.engine is started[-1]
+        async with engines.use(OTHER) as extractor:
+            assert extractor.engine is lora
+        await engines.close()
+
+    asyncio.run(scenario())
+    assert [engine.config.merged_adapter for engine in started] == [CURRENT, None, NEW]

@@ -6,8 +6,10 @@ another registry version go to a second engine on the base weights with per-requ
 on the first such request, and closed again (its memory freed) once it has been idle for
 `lora_idle_seconds`. When the current adapter changes (`switch`), a new primary engine is
 started beside the old one; new requests go to it once it is ready, and the old one is closed
-when the requests it is running have finished. Nothing waits or fails during the switch; memory
-holds two engines until the old one drains.
+when the requests it is running have finished. If the LoRA engine is running at that moment, it
+bridges the switch instead: it serves every request (the new adapter per request) while the old
+primary drains and closes, and only then is the new primary started. Either way nothing waits or
+fails during the switch and memory holds at most two engines (a whole engine is ~4 GiB).
 
 This module knows engines and extractors, nothing about gRPC or the registry.
 """
@@ -94,6 +96,16 @@ class EngineSet:
                 if on_switched is not None:
                     on_switched()
                 return False
+            bridge = self.lora
+            if old is not None and bridge is not None and bridge is not old:
+                # the LoRA engine serves any adapter: it carries the requests while the old
+                # primary drains and closes, so the new one never runs beside both
+                self.primary = bridge
+                if on_switched is not None:
+                    on_switched()
+                await self._drain_then_close(old)
+                self.primary = await self._start(self._primary_config(current_adapter))
+                return True
             new = await self._start(self._primary_config(current_adapter))
             self.primary = new
             if on_switched is not None:
@@ -138,10 +150,11 @@ class EngineSet:
             idle_for = time.monotonic() - served.last_used
             if served.inflight == 0 and idle_for >= self.lora_idle_seconds:
                 async with self._lora_starting:
-                    if served.inflight == 0 and self.lora is served:
+                    if served.inflight == 0 and self.lora is served and self.primary is not served:
                         self.lora = None  # a request from now on starts a new one
                         break
-            wait = self.lora_idle_seconds if served.inflight else self.lora_idle_seconds - idle_for
+            busy = served.inflight or self.primary is served  # bridging a switch counts as busy
+            wait = self.lora_idle_seconds if busy else self.lora_idle_seconds - idle_for
             await asyncio.sleep(max(wait, DRAIN_POLL_SECONDS))
         log.info("closing the LoRA engine: idle for %.0f s", self.lora_idle_seconds)
         await asyncio.to_thread(served.engine.close)
@@ -152,14 +165,14 @@ class EngineSet:
             Extractor(engine, retriever=self.retriever, retrieval=self.retrieval), last_used=time.monotonic()
         )
 
-    def _retire(self, served: ServedEngine) -> None:
-        async def drain_then_close() -> None:
-            while served.inflight:
-                await asyncio.sleep(DRAIN_POLL_SECONDS)
-            if served.engine is not getattr(self.primary, "engine", None):  # a factory may hand out one engine twice
-                await asyncio.to_thread(served.engine.close)
-            log.info("retired the engine for %s", served.engine.merged_adapter or "the base model")
+    async def _drain_then_close(self, served: ServedEngine) -> None:
+        while served.inflight:
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+        if served.engine is not getattr(self.primary, "engine", None):  # a factory may hand out one engine twice
+            await asyncio.to_thread(served.engine.close)
+        log.info("retired the engine for %s", served.engine.merged_adapter or "the base model")
 
-        task = asyncio.create_task(drain_then_close())
+    def _retire(self, served: ServedEngine) -> None:
+        task = asyncio.create_task(self._drain_then_close(served))
         self._retired.add(task)
         task.add_done_callback(self._retired.discard)

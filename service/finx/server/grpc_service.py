@@ -91,8 +91,9 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         await self.set_serving(False)
 
     async def reload_adapters(self) -> str:
-        """Serve the registry's current adapter: a new merged engine starts beside the running one,
-        and requests switch to it once it is ready (none fail or wait meanwhile)."""
+        """Serve the registry's current adapter: a new merged engine starts beside the running one
+        (or, when the LoRA engine is up, after the running one has drained, the LoRA engine serving
+        meanwhile), and requests switch to it once it is ready (none fail or wait meanwhile)."""
         if self.engines is None:
             raise NotReady("the service is not ready")
         adapter = await asyncio.to_thread(registry_current, self.registry)
