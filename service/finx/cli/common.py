@@ -82,8 +82,13 @@ EXIT_INTERRUPTED = 130
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"finx: error: {message}", err=True)
+    print_error(message)
     raise typer.Exit(code)
+
+
+def print_error(message: str) -> None:
+    """The one-line error every command prints on stderr."""
+    typer.echo(f"finx: error: {message}", err=True)
 
 
 EXTRAS = {"training": ("trl", "datasets"), "review": ("jinja2",)}
