@@ -20,6 +20,7 @@ Run (from the checkout root): .venv/bin/python -m bench.latency [--repeat 5]
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -157,3 +158,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    os._exit(0)  # two offline engines are still up; their shutdown only prints vLLM's tracebacks
