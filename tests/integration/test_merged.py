@@ -80,7 +80,8 @@ def test_merged_folders_are_cached_by_content_and_old_ones_collected(random_lora
     assert (tmp_path / "newest").is_dir()
 
 
-def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(random_lora, tmp_path):
+@pytest.mark.parametrize("lora_engine_up", [False, True], ids=["primary-only", "bridged-by-the-lora-engine"])
+def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(random_lora, tmp_path, lora_engine_up):
     second_lora = make_random_lora(tmp_path / "second", seed=1)
     registry = AdapterRegistry(tmp_path / "registry", seed=None)
     registry.register(random_lora, None, "test", {}, {})
@@ -108,6 +109,12 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
 
     clients = [threading.Thread(target=client_loop) for _ in range(4)]
     try:
+        if lora_engine_up:  # a request for the base model starts the LoRA engine, which then bridges the switch
+            with FinxClient(server.target) as client:
+                assert (
+                    client.extract(RECEIPT, schema.name, adapter="base", options=ExtractOptions(max_tokens=4)).adapter
+                    == ""
+                )
         for thread in clients:
             thread.start()
         while len(outcomes) < 4:
@@ -136,7 +143,10 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
     assert all(label == "v0002" for sent, label, _ in outcomes if sent > switched_at)
     assert {status for _, _, status in outcomes} <= {"ok", "truncated", "invalid"}
     assert served == registry.path("v0002").resolve()  # the promoted adapter, merged
-    assert lora_engine is None  # no request needed per-request LoRA
+    if lora_engine_up:  # it served meanwhile and stays up (until idle), beside the new primary only
+        assert lora_engine is not None
+    else:
+        assert lora_engine is None  # no request needed per-request LoRA
 
 
 def test_a_full_disk_while_merging_names_the_folder_and_leaves_nothing(random_lora, tmp_path, monkeypatch):
