@@ -1,7 +1,7 @@
 """Benchmark: the CPU engine's runtime, on finx's default serving path (current adapter merged,
 dtype `auto`, prompt-lookup speculation 4, copy-grounding, chosen-token log-probabilities).
 
-Three choices, each measured against vLLM's defaults and finx's merged weights:
+Three choices, each measured against vLLM's defaults (finx now runs the third row's):
 - the OpenMP runtime of the engine processes: GNU libgomp (torch's, which vLLM preloads) or Intel's
   libiomp5 (the `intel-openmp` wheel in the venv), which vLLM's CPU worker asks for when speculating
   ("without Intel OpenMP in LD_PRELOAD [speculation] will cause significant performance loss");
@@ -28,17 +28,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from finx.engines.vllm_engine import INTEL_OPENMP
+
 ROOT = Path(__file__).resolve().parents[1]
-INTEL_OPENMP = Path(sys.prefix) / "lib" / "libiomp5.so"
+TORCH_LIBS = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+GNU_OPENMP = next(
+    iter(sorted(TORCH_LIBS.glob("torch.libs/libgomp*.so*")) + sorted(TORCH_LIBS.glob("torch/lib/libgomp*.so*"))), None
+)
+"""torch's libgomp, which vLLM preloads when no OpenMP runtime is."""
 VARIANTS: dict[str, dict[str, str]] = {
-    "default (libgomp, worker apart)": {},
-    "libiomp5": {"LD_PRELOAD": str(INTEL_OPENMP)},
-    "libiomp5, worker in EngineCore": {"LD_PRELOAD": str(INTEL_OPENMP), "VLLM_ENABLE_V1_MULTIPROCESSING": "0"},
+    "vLLM's default (libgomp, apart)": {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(GNU_OPENMP or "")},
+    "libiomp5, worker apart": {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(INTEL_OPENMP)},
+    "finx (libiomp5, in EngineCore)": {},
     "per-request LoRA, not merged": {},
 }
-"""Each variant's environment; the last serves the adapter as per-request LoRA on the base weights
-(one engine could then serve every adapter and the base model: no second engine for a `base`
-request or a reload) instead of merged into them."""
+"""Each variant's environment (empty: finx's own, `vllm_engine.cpu_engine_environment`); the last
+serves the adapter as per-request LoRA on the base weights (one engine could then serve every
+adapter and the base model: no second engine for a `base` request or a reload) instead of merged."""
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
