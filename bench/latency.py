@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
 
 from bench.serving import receipts  # after the settings above: vLLM reads them when imported
@@ -33,6 +32,7 @@ from finx.adapters.merged import merged_model
 from finx.adapters.registry import AdapterRegistry
 from finx.config import EngineConfig, configured_model_dir
 from finx.engines.constraints import copy_grammar
+from finx.engines.vllm_engine import cpu_engine_environment
 from finx.extraction.prompt import build_messages, prompt_token_ids
 from finx.hardware import resolve_dtype
 from finx.schemas import get_schema
@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    cpu_engine_environment()  # raw vLLM in the process layout finx's engine uses
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
     dtype = resolve_dtype("auto")
