@@ -60,6 +60,15 @@ def ray_driver_auth_mode() -> str:
     return mode
 
 
+def preload_openmp(library: Path) -> None:
+    """Put the OpenMP runtime `library` in LD_PRELOAD for the processes started from now on (vLLM's
+    engine processes are spawned), unless an OpenMP runtime is preloaded already: a user's choice
+    is kept."""
+    preloaded = os.environ.get("LD_PRELOAD", "")
+    if not any(name in preloaded for name in ("libiomp", "libgomp", "libomp")):
+        os.environ["LD_PRELOAD"] = f"{library}:{preloaded}" if preloaded else str(library)
+
+
 def finx_home() -> Path:
     """The cache folder (`FINX_HOME`, default `~/.cache/finx`)."""
     return Path(env("FINX_HOME") or Path.home() / ".cache" / "finx").expanduser()
