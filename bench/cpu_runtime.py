@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +37,25 @@ GNU_OPENMP = next(
     iter(sorted(TORCH_LIBS.glob("torch.libs/libgomp*.so*")) + sorted(TORCH_LIBS.glob("torch/lib/libgomp*.so*"))), None
 )
 """torch's libgomp, which vLLM preloads when no OpenMP runtime is."""
-VARIANTS: dict[str, dict[str, str]] = {
-    "vLLM's default (libgomp, apart)": {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(GNU_OPENMP or "")},
-    "libiomp5, worker apart": {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(INTEL_OPENMP)},
-    "finx (libiomp5, in EngineCore)": {},
-    "per-request LoRA, not merged": {},
+
+
+@dataclass(frozen=True)
+class Variant:
+    environment: dict[str, str]
+    """Set for the variant's process (empty: finx's own, `vllm_engine.cpu_engine_environment`)."""
+    lora: bool = False
+    """Serve the adapter as per-request LoRA on the base weights instead of merged (one engine could
+    then serve every adapter and the base model: no second engine for a `base` request or a reload)."""
+
+
+VARIANTS = {
+    "vLLM's default (libgomp, apart)": Variant(
+        {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(GNU_OPENMP or "")}
+    ),
+    "libiomp5, worker apart": Variant({"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(INTEL_OPENMP)}),
+    "finx (libiomp5, in EngineCore)": Variant({}),
+    "per-request LoRA, not merged": Variant({}, lora=True),
 }
-"""Each variant's environment (empty: finx's own, `vllm_engine.cpu_engine_environment`); the last
-serves the adapter as per-request LoRA on the base weights (one engine could then serve every
-adapter and the base model: no second engine for a `base` request or a reload) instead of merged."""
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,14 +66,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     texts, gold = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
-    lora = args.variant.startswith("per-request LoRA")
-    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4, lora=lora), args)
+    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4, lora=VARIANTS[args.variant].lora), args)
 
 
 def run_variant(name: str, args: argparse.Namespace) -> dict[str, Any] | str:
     """One variant in a fresh interpreter; its measurement, or why it failed."""
-    environment = {key: value for key, value in os.environ.items() if key not in ("LD_PRELOAD",)}
-    environment |= VARIANTS[name] | {"VLLM_LOGGING_LEVEL": "ERROR"}
+    environment = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+    environment |= VARIANTS[name].environment | {"VLLM_LOGGING_LEVEL": "ERROR"}
     command = [sys.executable, "-m", "bench.cpu_runtime", "--variant", name, "--docs", str(args.docs),
                "--one-at-a-time", str(args.one_at_a_time)]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=1800)

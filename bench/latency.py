@@ -27,12 +27,11 @@ from typing import Any
 
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
 
-from bench.serving import receipts  # after the settings above: vLLM reads them when imported
+from bench.serving import offline_llm, receipts  # after the settings above: vLLM reads them when imported
 from finx.adapters.merged import merged_model
 from finx.adapters.registry import AdapterRegistry
 from finx.config import EngineConfig, configured_model_dir
 from finx.engines.constraints import copy_grammar
-from finx.engines.vllm_engine import cpu_engine_environment
 from finx.extraction.prompt import build_messages, prompt_token_ids
 from finx.hardware import resolve_dtype
 from finx.schemas import get_schema
@@ -55,22 +54,6 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def make_llm(model_dir: str, dtype: str, speculative_tokens: int) -> Any:
-    from vllm import LLM
-
-    config = EngineConfig()
-    speculation = (
-        {"method": "ngram", "num_speculative_tokens": speculative_tokens, "prompt_lookup_min": 2,
-         "prompt_lookup_max": 4} if speculative_tokens else None
-    )  # fmt: skip
-    return LLM(
-        model=model_dir, dtype=dtype, enforce_eager=True, max_model_len=config.max_model_len,
-        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
-        speculative_config=speculation, enable_prefix_caching=False,
-        structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True},
-    )  # fmt: skip
-
-
 def main() -> None:
     from vllm import SamplingParams
     from vllm.inputs import TokensPrompt
@@ -79,16 +62,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    cpu_engine_environment()  # raw vLLM in the process layout finx's engine uses
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
     dtype = resolve_dtype("auto")
-    model_dir = str(merged_model(configured_model_dir(), adapter, dtype))
+    model_dir = merged_model(configured_model_dir(), adapter, dtype)
     texts, _ = receipts(args.repeat + 1)
     spec = get_schema("receipt")
     grammars = [copy_grammar(spec.json_schema, text) for text in texts]
 
-    llm = make_llm(model_dir, dtype, 0)
+    llm = offline_llm(model_dir, dtype, 0, prefix_caching=False)
     prompts = [
         TokensPrompt(prompt_token_ids=prompt_token_ids(llm.get_tokenizer(), build_messages(spec, text)))
         for text in texts
@@ -108,7 +90,7 @@ def main() -> None:
     decode = [t for t, _ in timed_each(lambda i: generate(llm, i, **forced), count)]
     logprobs = [t for t, _ in timed_each(lambda i: generate(llm, i, logprobs=0, **forced), count)]
     answers = timed_each(lambda i: constrained(llm, i), count)
-    speculating = make_llm(model_dir, dtype, 4)
+    speculating = offline_llm(model_dir, dtype, 4, prefix_caching=False)
     drafted = timed_each(lambda i: constrained(speculating, i), count)
 
     from finx.adapters.resolve import ResolvedAdapter

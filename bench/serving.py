@@ -148,10 +148,28 @@ def timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def offline_llm(model_dir: Path, dtype: str, speculative_tokens: int, prefix_caching: bool = True) -> Any:
+    """vLLM's offline `LLM` at the settings finx's engine starts with (`EngineConfig`'s defaults,
+    its CPU process layout, its n-gram speculation, llguidance without free whitespace)."""
+    from vllm import LLM
+
+    from finx.engines.vllm_engine import cpu_engine_environment, ngram_speculation
+
+    cpu_engine_environment()
+    config = EngineConfig()
+    return LLM(
+        model=str(model_dir), dtype=dtype, enforce_eager=True, max_model_len=config.max_model_len,
+        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
+        block_size=config.kv_block_tokens, speculative_config=ngram_speculation(speculative_tokens),
+        enable_prefix_caching=prefix_caching, disable_log_stats=False,
+        structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True},
+    )  # fmt: skip
+
+
 def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int, logprobs: bool) -> dict[str, float]:
     """vLLM's offline LLM.generate on the merged weights, finx's prompts and grammars, all at once;
     with `logprobs`, each chosen token's log-probability as finx asks for it (per-value confidence)."""
-    from vllm import LLM, SamplingParams
+    from vllm import SamplingParams
     from vllm.inputs import TokensPrompt
     from vllm.sampling_params import StructuredOutputsParams
 
@@ -159,20 +177,9 @@ def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int, lo
     from finx.config import configured_model_dir
     from finx.hardware import resolve_dtype
 
-    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     dtype = resolve_dtype(settings.dtype)
     model_dir = merged_model(configured_model_dir(), adapter, dtype)
-    config = settings.engine_config(adapter)
-    speculation = (
-        {"method": "ngram", "num_speculative_tokens": settings.speculative_tokens, "prompt_lookup_min": 2,
-         "prompt_lookup_max": 4} if settings.speculative_tokens else None
-    )  # fmt: skip
-    llm = LLM(
-        model=str(model_dir), dtype=dtype, enforce_eager=True, max_model_len=config.max_model_len,
-        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
-        block_size=config.kv_block_tokens, speculative_config=speculation,
-        structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True}, disable_log_stats=False,
-    )  # fmt: skip
+    llm = offline_llm(model_dir, dtype, settings.speculative_tokens)
     tokenizer = llm.get_tokenizer()
     spec = get_schema("receipt")
     prompts = [TokensPrompt(prompt_token_ids=prompt_token_ids(tokenizer, build_messages(spec, text))) for text in texts]

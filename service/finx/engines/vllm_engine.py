@@ -43,6 +43,14 @@ def cpu_engine_environment() -> None:
         preload_openmp(INTEL_OPENMP)
 
 
+def ngram_speculation(tokens: int) -> dict[str, Any] | None:
+    """vLLM's prompt-lookup drafter of `tokens` drafts (None: off): n-grams of 2 to 4 generated
+    tokens matched in the prompt."""
+    if tokens <= 0:
+        return None
+    return {"method": "ngram", "num_speculative_tokens": tokens, "prompt_lookup_min": 2, "prompt_lookup_max": 4}
+
+
 class VllmEngine(Engine):
     name = "vllm"
 
@@ -81,7 +89,7 @@ class VllmEngine(Engine):
                 # outlines gets a whitespace-free regex instead (vLLM rejects this flag for it)
                 "disable_any_whitespace": backend != "outlines",
             },
-            speculative_config=self._speculation(),
+            speculative_config=ngram_speculation(self.config.speculative_tokens),
             seed=0,
             disable_log_stats=True,
         )
@@ -124,17 +132,6 @@ class VllmEngine(Engine):
             token_ids=tuple(token_ids),
             token_logprobs=tuple(logprobs) if len(logprobs) == len(token_ids) else (),
         )
-
-    def _speculation(self) -> dict[str, Any] | None:
-        """vLLM's prompt-lookup drafter: n-grams of 2 to 4 generated tokens matched in the prompt."""
-        if self.config.speculative_tokens <= 0:
-            return None
-        return {
-            "method": "ngram",
-            "num_speculative_tokens": self.config.speculative_tokens,
-            "prompt_lookup_min": 2,
-            "prompt_lookup_max": 4,
-        }
 
     def _constraint(self, request: GenerationRequest) -> Any:
         from vllm.sampling_params import StructuredOutputsParams
