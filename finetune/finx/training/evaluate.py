@@ -5,6 +5,7 @@
 
 Prints one table row per dataset and schema and writes the full JSON report (per field
 precision/recall/F1, entity-level F1 for entities, schema-validity and truncation rates, documents/s).
+Fields an example declares `unlabelled` are not scored (neither its null nor the prediction).
 """
 
 import time
@@ -38,15 +39,18 @@ def evaluate(
     errors: list[str] = []
     for example, outcome in zip(examples, outcomes, strict=True):
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
+        gold = example.labelled_target()
         predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
+        if predicted is not None:
+            predicted = {name: value for name, value in predicted.items() if name in gold}
         truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
         if isinstance(outcome, FinxError):
             errors.append(f"{example.id}: {outcome}")
         is_entities = example.schema.name.startswith("entities")
-        groups.setdefault(key, GroupScores()).add(example.target, predicted, truncated, is_entities)
-        gold_entries[key] = gold_entries.get(key, 0) + gold_list_entries(example.target)
+        groups.setdefault(key, GroupScores()).add(gold, predicted, truncated, is_entities)
+        gold_entries[key] = gold_entries.get(key, 0) + gold_list_entries(gold)
         if predicted is not None and isinstance(outcome, ExtractionResult):
-            observations.setdefault(key, []).extend(value_observations(example.target, predicted, outcome.confidence))
+            observations.setdefault(key, []).extend(value_observations(gold, predicted, outcome.confidence))
     return {
         "engine": engine.name,
         "dtype": engine.dtype,

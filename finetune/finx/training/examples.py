@@ -1,7 +1,9 @@
 """The labeled-example format (JSONL) and its loader.
 
 One example per line: `{"id": str, "schema": name | JSON Schema, "text": str, "target": object}`,
-optionally `"source"` (where it came from). `load_examples` validates every line against its schema
+optionally `"source"` (where it came from) and `"unlabelled"` (the top-level fields the source does
+not label: their null in `target` is unknown, not absent, so training puts no loss on them and
+`finx eval` does not score them). `load_examples` validates every line against its schema
 and reports each bad line with its number and the failing field, without stopping the others.
 See `datasets/README.md`.
 """
@@ -32,6 +34,8 @@ class ExampleRecord(BaseModel):
     sources: dict[str, list[int]] | None = None
     """Optional: offsets [start, end) in `text` of target values, by field (the review page writes
     them for values the reviewer selected in the document)."""
+    unlabelled: list[str] | None = None
+    """Optional: top-level fields the source does not label (CORD: a receipt's seller, dates, bank)."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,18 @@ class Example:
     text: str
     target: dict[str, Any]
     source: str | None = None
+    unlabelled: frozenset[str] = frozenset()
+    """Top-level fields the source does not label: no training loss, not scored."""
 
     def to_record(self) -> dict[str, Any]:
         schema = self.schema.reference
         record = {"id": self.id, "schema": schema, "text": self.text, "target": self.target}
-        return record | ({"source": self.source} if self.source else {})
+        record |= {"source": self.source} if self.source else {}
+        return record | ({"unlabelled": sorted(self.unlabelled)} if self.unlabelled else {})
+
+    def labelled_target(self) -> dict[str, Any]:
+        """The target without its unlabelled fields: what is known, and so what is scored."""
+        return {name: value for name, value in self.target.items() if name not in self.unlabelled}
 
     @property
     def content_hash(self) -> str:
@@ -93,18 +104,30 @@ def parse_example(line: str) -> Example:
         spec = schema_of(record.schema_ref)
     except FinxError as error:
         raise ExampleError(f"schema: {error}") from None
-    return make_example(record.id, spec, record.text, record.target, record.source)
+    return make_example(record.id, spec, record.text, record.target, record.source, frozenset(record.unlabelled or ()))
 
 
 def make_example(
-    example_id: str, spec: SchemaSpec, text: str, target: dict[str, Any], source: str | None = None
+    example_id: str,
+    spec: SchemaSpec,
+    text: str,
+    target: dict[str, Any],
+    source: str | None = None,
+    unlabelled: frozenset[str] = frozenset(),
 ) -> Example:
-    """An `Example` whose target is validated against (and normalised by) its schema."""
+    """An `Example` whose target is validated against (and normalised by) its schema; `unlabelled`
+    names fields of the schema whose value is null in `target` (the source does not label them)."""
     try:
         normalised = spec.dump(spec.model.model_validate(target))
     except ValidationError as error:
         raise ExampleError(f"{example_id}: target does not match {spec.label}: {first_error(error)}") from None
-    return Example(example_id, spec, text, normalised, source)
+    unknown = sorted(unlabelled - normalised.keys())
+    if unknown:
+        raise ExampleError(f"{example_id}: unlabelled names fields {spec.label} does not have: {', '.join(unknown)}")
+    labelled_values = sorted(name for name in unlabelled if normalised[name] not in (None, []))
+    if labelled_values:
+        raise ExampleError(f"{example_id}: unlabelled fields hold values: {', '.join(labelled_values)}")
+    return Example(example_id, spec, text, normalised, source, frozenset(unlabelled))
 
 
 def first_error(error: ValidationError) -> str:

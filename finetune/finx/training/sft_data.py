@@ -12,9 +12,15 @@ Chunk choice for long documents: a chunk with nothing to extract is kept at `emp
 for schemas with single-value fields (an NDA's date, jurisdiction, term), a chunk that holds none
 of them is kept at `scalar_free_chunk_fraction`. Such a value sits in one chunk out of six or
 seven, so without this the model learns that it is always null.
+
+Fields an example declares `unlabelled` (the source does not label them) stay in the answer, as the
+grammar writes every key, but the tokens of their values carry no loss (`completion_mask` 0): the
+model is neither taught null nor a value for them by that example.
 """
 
+import json
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,11 +114,41 @@ def build_records(
                     continue
             target = written_form(example.schema.json_schema, target, chunk.text)
             prompt_ids = prompt_token_ids(tokenizer, build_messages(example.schema, chunk.text))
-            completion_ids = tokenizer(target_json(target) + end_of_turn, add_special_tokens=False)["input_ids"]
+            completion_ids, completion_mask = completion_tokens(tokenizer, target, example.unlabelled, end_of_turn)
             records.append(
                 {
                     "input_ids": prompt_ids + completion_ids,
-                    "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids),
+                    "completion_mask": [0] * len(prompt_ids) + completion_mask,
                 }
             )
     return records
+
+
+def completion_tokens(
+    tokenizer: Any, target: dict[str, Any], unlabelled: Iterable[str], end_of_turn: str
+) -> tuple[list[int], list[int]]:
+    """Token ids of the answer (`target_json` + end of turn) and their loss mask: 0 on every token
+    that overlaps the value of an `unlabelled` field, 1 elsewhere."""
+    text = target_json(target) + end_of_turn
+    skipped = value_spans(target, set(unlabelled))
+    if not skipped:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids, [1] * len(ids)
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    mask = [
+        0 if any(start < span_end and span_start < end for span_start, span_end in skipped) else 1
+        for start, end in encoded["offset_mapping"]
+    ]
+    return encoded["input_ids"], mask
+
+
+def value_spans(target: dict[str, Any], names: set[str]) -> list[tuple[int, int]]:
+    """Character spans [start, end) in `target_json(target)` of the values of the fields `names`."""
+    spans, position = [], 1  # after "{"
+    for index, (name, value) in enumerate(target.items()):
+        position += (index > 0) + len(json.dumps(name, ensure_ascii=False)) + 1  # [","] '"name"' ":"
+        written = len(target_json({"v": value})) - len('{"v":}')
+        if name in names:
+            spans.append((position, position + written))
+        position += written
+    return spans

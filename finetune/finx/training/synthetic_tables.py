@@ -230,7 +230,8 @@ def with_shop_header(example: Example, seed: int, share: float) -> Example:
         return example
     lines, fields = shop_header(Writer(rng, noisy=rng.random() < 0.35))
     text = "\n".join([*lines, example.text])
-    return make_example(example.id, example.schema, text, example.target | fields, source=example.source)
+    unlabelled = example.unlabelled - fields.keys()
+    return make_example(example.id, example.schema, text, example.target | fields, example.source, unlabelled)
 
 
 KINDS: list[Kind] = [table_document, bank_statement, table_document, earnings_release, table_document, broker_note]

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from finx.errors import FinxError
+from finx.schemas import get_schema
 from finx.training.data import DataSource, in_dev_split, read_source
-from finx.training.examples import load_examples, write_examples
+from finx.training.examples import ExampleError, load_examples, make_example, write_examples
 from finx.training.importers import import_examples
 from finx.training.importers.tokens import TaggedToken, build_document, split_to_fit
 
@@ -38,6 +39,19 @@ def test_write_then_load_round_trips(tmp_path):
     again = load_examples(path)
     assert again.errors == []
     assert [e.content_hash for e in again.examples] == [e.content_hash for e in examples]
+
+
+def test_unlabelled_fields_round_trip_and_must_be_null_fields_of_the_schema(tmp_path):
+    spec = get_schema("receipt")
+    target = {"company": None, "date": None, "address": None, "total": "9.00"}
+    example = make_example("r", spec, "TOTAL 9.00", target, unlabelled=frozenset({"company"}))
+    write_examples([example], tmp_path / "out.jsonl")
+    assert json.loads((tmp_path / "out.jsonl").read_text())["unlabelled"] == ["company"]
+    assert load_examples(tmp_path / "out.jsonl").examples == [example]
+    with pytest.raises(ExampleError, match="unlabelled names fields receipt@1 does not have: vendor"):
+        make_example("r", spec, "TOTAL 9.00", target, unlabelled=frozenset({"vendor"}))
+    with pytest.raises(ExampleError, match="unlabelled fields hold values: total"):
+        make_example("r", spec, "TOTAL 9.00", target, unlabelled=frozenset({"total"}))
 
 
 def test_sroie_importer_joins_box_lines_and_skips_unlabelled_receipts():
@@ -186,6 +200,11 @@ def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
         "106.700",
     )
     assert example.target["vendor"] is None and example.target["currency"] is None
+    # CORD labels no seller, buyer, number, dates, currency or bank: those nulls are unknown, not absent
+    assert example.unlabelled == {
+        "vendor", "customer", "invoice_number", "invoice_date", "due_date", "currency", "iban", "account_number",
+    }  # fmt: skip
+    assert example.labelled_target().keys() == {"subtotal", "tax", "total", "line_items"}
 
 
 def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path):

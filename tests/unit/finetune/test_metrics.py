@@ -88,3 +88,37 @@ def test_table_cells_are_scored_per_column_beside_the_rows():
     }
     micro = report["field_f1_micro"]  # one count per row, cells not counted twice
     assert (micro["tp"], micro["fp"], micro["fn"]) == (2, 1, 1)
+
+
+def test_eval_does_not_score_the_fields_an_example_declares_unlabelled(monkeypatch):
+    from types import SimpleNamespace
+
+    import finx.training.evaluate as evaluate_module
+    from finx.extraction.result import ExtractionResult, Timings
+    from finx.schemas import get_schema
+    from finx.training.examples import make_example
+
+    target = {"company": None, "date": None, "address": None, "total": "9.00"}
+    example = make_example("r", get_schema("receipt"), "SHOP A TOTAL 9.00", target, unlabelled=frozenset({"company"}))
+    predicted = {"company": "SHOP A", "date": None, "address": None, "total": "9.00"}
+    result = ExtractionResult(
+        schema_name="receipt", schema_version="1", status="ok", data=predicted, sources=[], truncated=False,
+        raw="", engine="fake", model="m", adapter="base", prompt_tokens=9, completion_tokens=9,
+        timings=Timings(prepare_s=0.0, generate_s=0.0, finish_s=0.0, total_s=0.0),
+    )  # fmt: skip
+
+    class Answering:
+        def __init__(self, engine):
+            pass
+
+        def extract_many(self, tasks):
+            return [result for _ in tasks]
+
+    monkeypatch.setattr(evaluate_module, "Extractor", Answering)
+    engine = SimpleNamespace(
+        name="fake", dtype="float32", base_model_dir=SimpleNamespace(name="m"), merged_adapter=None
+    )
+    group = evaluate_module.evaluate(engine, [example])["groups"]["jsonl/receipt"]
+    # the seller is not labelled: the predicted "SHOP A" is neither right nor wrong, and not counted
+    assert "company" not in group["fields"]
+    assert group["field_f1_micro"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}

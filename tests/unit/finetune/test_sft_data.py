@@ -3,9 +3,18 @@
 import pytest
 
 from finx.config import ExtractionPolicy
+from finx.extraction.prompt import target_json
 from finx.schemas import get_schema
 from finx.training.examples import make_example
-from finx.training.sft_data import ChunkSettings, build_records, chunk_target, date_in_text, duration_in_text
+from finx.training.sft_data import (
+    ChunkSettings,
+    build_records,
+    chunk_target,
+    completion_tokens,
+    date_in_text,
+    duration_in_text,
+    value_spans,
+)
 
 
 @pytest.mark.parametrize(
@@ -98,6 +107,41 @@ def test_records_mask_the_prompt_and_train_the_answer_with_end_of_turn():
     answer_text = " ".join(words[token_id] for token_id in record["input_ids"][answer:])
     assert answer_text == '{"company":"SHOP A","date":null,"address":null,"total":"9.00"}<eos>'
     assert words[record["input_ids"][answer - 1]] == "assistant:"
+
+
+class CharTokenizer(WordTokenizer):
+    """One token per character, with offsets: a loss mask can be read character by character."""
+
+    def __call__(self, text, add_special_tokens=False, return_offsets_mapping=False):
+        out = {"input_ids": [self._id(char) for char in text]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [(index, index + 1) for index in range(len(text))]
+        return out
+
+
+def test_values_of_unlabelled_fields_carry_no_loss_and_every_other_answer_token_does():
+    tokenizer = CharTokenizer()
+    target = {"company": None, "date": None, "address": None, "total": "9.00"}
+    example = make_example(
+        "x", get_schema("receipt"), "TOTAL 9.00", target, unlabelled=frozenset({"company", "address"})
+    )
+    (record,) = build_records(
+        [example], tokenizer, ChunkSettings(ExtractionPolicy(chunk_tokens=100, chunk_overlap_tokens=10))
+    )
+    answer = '{"company":null,"date":null,"address":null,"total":"9.00"}<eos>'
+    mask = record["completion_mask"][-len(answer) :]
+    trained = "".join(char if bit else "_" for char, bit in zip(answer, mask, strict=True))
+    assert trained == '{"company":____,"date":null,"address":____,"total":"9.00"}<eos>'
+    assert set(record["completion_mask"][: -len(answer)]) == {0}
+
+
+def test_a_token_that_straddles_an_unlabelled_value_carries_no_loss():
+    target = {"vendor": None, "total": "9.00"}
+    assert [target_json(target)[a:b] for a, b in value_spans(target, {"vendor"})] == ["null"]
+    # WordTokenizer: the whole answer is one token, and it overlaps the unlabelled value
+    ids, mask = completion_tokens(WordTokenizer(), target, {"vendor"}, "<eos>")
+    assert (len(ids), mask) == (1, [0])
+    assert completion_tokens(WordTokenizer(), target, set(), "<eos>")[1] == [1]
 
 
 def test_long_examples_become_chunk_records_with_chunk_targets():

@@ -89,6 +89,9 @@ def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
         name: value for name, value in headed.target.items() if name not in ("vendor", "invoice_date", "invoice_number")
     }
     assert unchanged == {name: plain.target[name] for name in unchanged}
+    # the head labels its fields: they are no longer unlabelled; the rest still is
+    assert headed.unlabelled == plain.unlabelled - {"vendor", "invoice_date", "invoice_number"}
+    assert "customer" in headed.unlabelled
     assert with_shop_header(plain, 3, 1.0) == headed  # the same seed and id: the same head
     assert with_shop_header(plain, 3, 0.0) == plain
     assert with_shop_header(headed, 4, 1.0) == headed  # a receipt with a seller keeps its own

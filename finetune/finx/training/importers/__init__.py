@@ -34,7 +34,9 @@ def import_examples(format_name: str, path: Path) -> LoadReport:
     try:
         for raw in module.read(path):
             try:
-                report.examples.append(make_example(raw.id, raw.schema, raw.text, raw.target, raw.source))
+                report.examples.append(
+                    make_example(raw.id, raw.schema, raw.text, raw.target, raw.source, raw.unlabelled)
+                )
             except ExampleError as error:
                 report.errors.append(str(error))
     except (OSError, ValueError, KeyError, IndexError) as error:
