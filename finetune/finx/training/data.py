@@ -33,7 +33,8 @@ class DataSource:
     """Seed of the `synthetic` source."""
     version: int = 1
     """Generator version of the `synthetic` source: 1 (`synthetic`), 2 (`synthetic_tables`: real
-    line-item layouts); an old config keeps its version and so its data."""
+    line-item layouts), 3 (`synthetic_contracts`: NDAs whose term is stated or not); an old config
+    keeps its version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
     shop_header: float = 0.0
@@ -66,11 +67,13 @@ def read_source(source: DataSource) -> LoadReport:
 
 
 def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
-    """The generator's documents of `version` (1 or 2)."""
+    """The generator's documents of `version` (1, 2 or 3)."""
     if version == 1:
         from finx.training import synthetic as generator
     elif version == 2:
         from finx.training import synthetic_tables as generator  # type: ignore[no-redef]
+    elif version == 3:
+        from finx.training import synthetic_contracts as generator  # type: ignore[no-redef]
     else:
-        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2")
+        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2, 3")
     return generator.generate(count, seed)

@@ -61,7 +61,9 @@ def data_synth(
     out: Annotated[Path, typer.Option(help="JSONL file to write.")],
     count: Annotated[int, typer.Option(help="How many documents.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same documents).")] = 0,
-    version: Annotated[int, typer.Option(help="Generator version: 1, or 2 (real line-item layouts).")] = 2,
+    version: Annotated[
+        int, typer.Option(help="Generator version: 1, 2 (line-item layouts) or 3 (NDAs, term stated or not).")
+    ] = 2,
 ) -> None:
     """Generate messy synthetic financial documents with exact labels (invoices, statements, news)."""
     from finx.training.data import synthetic_examples

@@ -67,8 +67,10 @@ def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
     assert [(e.text, e.target) for e in v1] == [(e.text, e.target) for e in generate(8, seed=1)]
     v2 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=2)).examples
     assert [e.text for e in v2] != [e.text for e in v1]
-    with pytest.raises(FinxError, match="unknown synthetic generator version 3"):
-        read_source(DataSource("synthetic", Path("."), max_examples=8, version=3))
+    v3 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=3)).examples
+    assert {e.schema.name for e in v3} == {"nda"}
+    with pytest.raises(FinxError, match="unknown synthetic generator version 4"):
+        read_source(DataSource("synthetic", Path("."), max_examples=8, version=4))
 
 
 def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
@@ -107,3 +109,25 @@ def test_shop_heads_are_given_to_the_share_asked_for_and_vary():
     share = sum(h is not e for h, e in zip(headed, headless, strict=True)) / len(headless)
     assert 0.75 < share < 0.95
     assert len({h.target["vendor"] for h in headed if h.target["vendor"]}) > 20
+
+
+def test_version_3_agreements_state_their_term_or_not_and_every_label_is_in_the_text():
+    import re
+
+    from finx.training.sft_data import value_in_text
+    from finx.training.synthetic_contracts import generate as generate_agreements
+
+    agreements = generate_agreements(120, seed=4)
+    assert [(e.text, e.target) for e in agreements] == [(e.text, e.target) for e in generate_agreements(120, seed=4)]
+    for agreement in agreements:
+        assert len(agreement.target["parties"]) == 2 and agreement.target["jurisdiction"]
+        for name, value in agreement.target.items():
+            for item in value if isinstance(value, list) else [value]:
+                assert item is None or value_in_text(item, agreement.text), (agreement.id, name, item)
+    with_term = [a for a in agreements if a.target["term"]]
+    assert 0.6 < len(with_term) / len(agreements) < 0.9
+    # agreements without a term still write durations (survival, non-solicitation, notice): not the term
+    durations = re.compile(r"\b(?:days|months?|years?)\b")
+    assert all(durations.search(a.text) for a in agreements if a.target["term"] is None)
+    # legal forms keep their period, as the preamble writes them
+    assert any(party.endswith(("Inc.", "L.L.C.", "N.V.")) for a in agreements for party in a.target["parties"])
