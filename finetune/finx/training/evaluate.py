@@ -39,10 +39,10 @@ def evaluate(
     errors: list[str] = []
     for example, outcome in zip(examples, outcomes, strict=True):
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
-        gold = example.labelled_target()
+        gold = example.labelled(example.target)
         predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
         if predicted is not None:
-            predicted = {name: value for name, value in predicted.items() if name in gold}
+            predicted = example.labelled(predicted)
         truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
         if isinstance(outcome, FinxError):
             errors.append(f"{example.id}: {outcome}")

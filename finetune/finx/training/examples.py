@@ -56,9 +56,10 @@ class Example:
         record |= {"source": self.source} if self.source else {}
         return record | ({"unlabelled": sorted(self.unlabelled)} if self.unlabelled else {})
 
-    def labelled_target(self) -> dict[str, Any]:
-        """The target without its unlabelled fields: what is known, and so what is scored."""
-        return {name: value for name, value in self.target.items() if name not in self.unlabelled}
+    def labelled(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` (the target, or a prediction) without this example's unlabelled fields: what is
+        known, and so what is scored."""
+        return {name: value for name, value in data.items() if name not in self.unlabelled}
 
     @property
     def content_hash(self) -> str:

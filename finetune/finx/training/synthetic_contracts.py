@@ -53,6 +53,8 @@ PLACES = [("Delaware", "the State of Delaware"), ("New York", "the State of New 
           ("England and Wales", "England and Wales"), ("Ontario", "the Province of Ontario"),
           ("Singapore", "Singapore"), ("Germany", "the Federal Republic of Germany"),
           ("New Jersey", "the State of New Jersey")]  # fmt: skip
+US_STATES = ["Delaware", "New York", "California", "Massachusetts", "Texas", "Illinois", "Nevada", "New Jersey"]
+"""Where a US party is organised (the preamble's `a Delaware corporation`)."""
 WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 9: "nine", 10: "ten",
          12: "twelve", 18: "eighteen", 24: "twenty-four", 36: "thirty-six"}  # fmt: skip
 TITLES = ["MUTUAL NON-DISCLOSURE AGREEMENT", "NON-DISCLOSURE AGREEMENT", "CONFIDENTIALITY AGREEMENT",
@@ -100,7 +102,7 @@ def party(w: Writer) -> tuple[str, str, str]:
     name = f"{head} {trade}{comma} {form}"
     if kind is None:
         return name, f"a company incorporated in {w.rng.choice(COUNTRIES[form])}", head
-    return name, f"a {w.rng.choice(PLACES[:8])[0]} {kind}", head
+    return name, f"a {w.rng.choice(US_STATES)} {kind}", head
 
 
 def effective_date_text(w: Writer, day: date) -> str:

@@ -204,7 +204,7 @@ def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
     assert example.unlabelled == {
         "vendor", "customer", "invoice_number", "invoice_date", "due_date", "currency", "iban", "account_number",
     }  # fmt: skip
-    assert example.labelled_target().keys() == {"subtotal", "tax", "total", "line_items"}
+    assert example.labelled(example.target).keys() == {"subtotal", "tax", "total", "line_items"}
 
 
 def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path):

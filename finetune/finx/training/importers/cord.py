@@ -32,23 +32,20 @@ from finx.training.examples import Example
 
 ITEM_FIELDS = {"menu.nm": "description", "menu.cnt": "quantity", "menu.unitprice": "unit_price", "menu.price": "amount"}
 HEADER_FIELDS = {"sub_total.subtotal_price": "subtotal", "sub_total.tax_price": "tax", "total.total_price": "total"}
-UNLABELLED = frozenset(
-    {"vendor", "customer", "invoice_number", "invoice_date", "due_date", "currency", "iban", "account_number"}
-)
-"""The `invoice` fields CORD does not label."""
 COLUMN_GAP = 2.5
 """A gap wider than this many average character widths between two words of a row is a column."""
 
 
 def read(folder: Path) -> Iterator[Example]:
     spec = get_schema("invoice")
+    unlabelled = frozenset(spec.json_schema["properties"]) - {*HEADER_FIELDS.values(), "line_items"}
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     if not files:
         raise ValueError("no CORD .json files")
     for path in files:
         receipt = json.loads(path.read_text(encoding="utf-8"))
         text, target = receipt_example(receipt["valid_line"], spec.json_schema["properties"])
-        yield Example(f"cord/{path.stem}", spec, text, target, source="cord", unlabelled=UNLABELLED)
+        yield Example(f"cord/{path.stem}", spec, text, target, source="cord", unlabelled=unlabelled)
 
 
 def receipt_example(lines: list[dict[str, Any]], fields: Iterable[str]) -> tuple[str, dict[str, Any]]:
