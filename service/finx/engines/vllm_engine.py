@@ -1,19 +1,26 @@
-"""The vLLM engine: AsyncLLM with structured outputs, continuous batching and per-request LoRA.
+"""The vLLM engine: vLLM's engine in this process, with structured outputs, continuous batching and
+per-request LoRA.
+
+The engine is vLLM's `LLMEngine` with V1 multiprocessing off, so the scheduler, the model worker
+and the detokeniser all run in the serving process (as vLLM's offline `LLM` runs them), driven by
+the process's `step_loop.StepLoop` thread; no second process holds its own copy of torch and
+vLLM, and no step's outputs cross a process boundary.
 
 `guidance` and `xgrammar` get the JSON Schema with optional whitespace disabled; `outlines` gets
 the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each compiled constraint.
 """
 
-import itertools
+import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from finx.config import preload_openmp
+from finx.config import EngineConfig, preload_openmp
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import outlines_regex, require_copy_backend
+from finx.engines.step_loop import step_loop
 from finx.model_store import require_model
 
 SMALL_MACHINE_CPUS = 4
@@ -26,10 +33,10 @@ def cpu_engine_environment() -> None:
     """vLLM-on-CPU settings for the engine processes, set before the first engine starts (its
     processes are spawned and read them at start); a value the user set is kept.
 
-    The model worker runs inside the EngineCore process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`:
-    AsyncLLM still runs EngineCore apart from the API process), with Intel's OpenMP preloaded:
-    `python -m bench.cpu_runtime` measured 1.66x documents/s, 0.76x one-request p50, 0.6 GiB less
-    RSS than vLLM's default (the worker in a process of its own, libgomp), identical answers."""
+    The model worker runs in the engine's process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`), with
+    Intel's OpenMP preloaded: `python -m bench.cpu_runtime` measured 1.66x documents/s, 0.76x
+    one-request p50, 0.6 GiB less RSS than vLLM's default (the worker in a process of its own,
+    libgomp), identical answers."""
     import torch
 
     if torch.cuda.is_available():
@@ -51,6 +58,19 @@ def ngram_speculation(tokens: int) -> dict[str, Any] | None:
     return {"method": "ngram", "num_speculative_tokens": tokens, "prompt_lookup_min": 2, "prompt_lookup_max": 4}
 
 
+DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+
+
+def kv_cache_bytes(model_dir: Path, dtype: str, config: EngineConfig) -> int:
+    """The KV cache of `config.kv_cache_tokens` tokens (at least one `max_model_len` sequence) for
+    the model in `model_dir` in `dtype`: a key and a value per layer, KV head and head dimension."""
+    model = json.loads((model_dir / "config.json").read_text())
+    kv_heads = model.get("num_key_value_heads") or model["num_attention_heads"]
+    head_dim = model.get("head_dim") or model["hidden_size"] // model["num_attention_heads"]
+    per_token = 2 * model["num_hidden_layers"] * kv_heads * head_dim * DTYPE_BYTES[dtype]
+    return per_token * max(config.kv_cache_tokens, config.max_model_len)
+
+
 class VllmEngine(Engine):
     name = "vllm"
 
@@ -63,22 +83,21 @@ class VllmEngine(Engine):
         os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
         cpu_engine_environment()
         from transformers import AutoTokenizer
-        from vllm.engine.arg_utils import AsyncEngineArgs
-        from vllm.v1.engine.async_llm import AsyncLLM
+        from vllm.engine.arg_utils import EngineArgs
+        from vllm.v1.engine.llm_engine import LLMEngine
 
         model_dir = require_model(self.model_dir)
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir)
         self._eos_token_id = self._tokenizer.eos_token_id
         self._regex_cache: dict[str, str] = {}
         self._lora_ids: dict[Path, int] = {}
-        self._request_ids = itertools.count()
         backend = self.config.structured_backend
-        args = AsyncEngineArgs(
+        args = EngineArgs(
             model=str(model_dir),
             dtype=self.dtype,
             enforce_eager=True,
             max_model_len=self.config.max_model_len,
-            kv_cache_memory_bytes=self.config.kv_cache_bytes,
+            kv_cache_memory_bytes=kv_cache_bytes(model_dir, self.dtype, self.config),
             max_num_seqs=self.config.max_num_seqs,
             block_size=self.config.kv_block_tokens,
             enable_lora=self.lora_enabled,
@@ -93,7 +112,8 @@ class VllmEngine(Engine):
             seed=0,
             disable_log_stats=True,
         )
-        self._engine = AsyncLLM.from_engine_args(args)
+        self._steps = step_loop()
+        self._key = await self._steps.start(lambda: LLMEngine.from_engine_args(args))
 
     async def _generate(self, request: GenerationRequest) -> Generation:
         from vllm import SamplingParams
@@ -108,15 +128,10 @@ class VllmEngine(Engine):
             logprobs=0,  # the chosen token's log-probability; vLLM takes it after the grammar mask
         )
         started = time.perf_counter()
-        final = None
-        async for output in self._engine.generate(
-            TokensPrompt(prompt_token_ids=request.prompt_ids),
-            params,
-            request_id=f"finx-{next(self._request_ids)}",
-            lora_request=self._lora_request(request.adapter),
-        ):
-            final = output
-        assert final is not None and final.outputs, "vLLM returned no output"
+        final = await self._steps.generate(
+            self._key, TokensPrompt(prompt_token_ids=request.prompt_ids), params, self._lora_request(request.adapter)
+        )
+        assert final.outputs, "vLLM returned no output"
         completion = final.outputs[0]
         token_ids = list(completion.token_ids)
         positions = completion.logprobs or []
@@ -156,7 +171,6 @@ class VllmEngine(Engine):
         return LoRARequest(lora_name=f"adapter-{lora_id}", lora_int_id=lora_id, lora_path=str(adapter))
 
     async def _stop(self) -> None:
-        engine = getattr(self, "_engine", None)
-        if engine is not None:
-            engine.shutdown()
-            del self._engine
+        if hasattr(self, "_key"):
+            await self._steps.close(self._key)
+            del self._key
