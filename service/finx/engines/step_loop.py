@@ -113,11 +113,15 @@ class StepLoop:
                     self._step(key)
 
     def _take_work(self, block: bool) -> None:
-        """Run the queued work, waiting for some when `block`."""
+        """Run the queued work, waiting for some when `block`. Work that fails is logged: the thread
+        serves every engine of the process and must outlive any one call."""
         try:
             work = self._inbox.get(block=block)
             while True:
-                work()
+                try:
+                    work()
+                except Exception:
+                    logger.exception("a call into a vLLM engine failed")
                 work = self._inbox.get_nowait()
         except queue.Empty:
             return
@@ -150,7 +154,10 @@ class StepLoop:
         for loop, future in self._waiting.pop(key).values():
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_settle, future, None, stopped)
-        shut_down(engine, last=not self._engines)
+        try:
+            shut_down(engine, last=not self._engines)
+        except Exception:
+            logger.exception("a vLLM engine did not shut down cleanly")
         del engine
         gc.unfreeze()  # vLLM freezes what an engine's start allocated: let the collector free it
         gc.collect()
