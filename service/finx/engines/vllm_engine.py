@@ -1,10 +1,13 @@
-"""The vLLM engine: vLLM's engine in this process, with structured outputs, continuous batching and
-per-request LoRA.
+"""The vLLM engine: vLLM's `LLMEngine` with structured outputs, continuous batching and per-request
+LoRA, driven by a `step_loop.StepLoop` thread.
 
-The engine is vLLM's `LLMEngine` with V1 multiprocessing off, so the scheduler, the model worker
-and the detokeniser all run in the serving process (as vLLM's offline `LLM` runs them), driven by
-the process's `step_loop.StepLoop` thread; no second process holds its own copy of torch and
-vLLM, and no step's outputs cross a process boundary.
+A process's first engine runs entirely in it (V1 multiprocessing off on CPU: scheduler, model worker
+and detokeniser in the serving process, as vLLM's offline `LLM` runs them): no second process holds
+its own copy of torch and vLLM, and no step's output crosses a process boundary. Every later engine
+of the process (an on-demand LoRA engine for another adapter or `base`, a reload's new primary) gets
+an EngineCore process of its own (the model worker inside it): vLLM keeps its forward context and
+distributed state per process, and on CPU a second model worker cannot start in a process where
+n-gram speculation has run (vLLM's Triton-kernel override scan trips over numba's llvmlite).
 
 `guidance` and `xgrammar` get the JSON Schema with optional whitespace disabled; `outlines` gets
 the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each compiled constraint.
@@ -20,7 +23,7 @@ from typing import Any
 from finx.config import EngineConfig, preload_openmp
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import outlines_regex, require_copy_backend
-from finx.engines.step_loop import step_loop
+from finx.engines.step_loop import StepLoop
 from finx.model_store import require_model
 
 SMALL_MACHINE_CPUS = 4
@@ -57,6 +60,9 @@ def ngram_speculation(tokens: int) -> dict[str, Any] | None:
         return None
     return {"method": "ngram", "num_speculative_tokens": tokens, "prompt_lookup_min": 2, "prompt_lookup_max": 4}
 
+
+_in_process_engine_started = False
+"""Whether this process has started its one in-process engine (see the module docstring)."""
 
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 
@@ -112,8 +118,9 @@ class VllmEngine(Engine):
             seed=0,
             disable_log_stats=True,
         )
-        self._steps = step_loop()
-        self._key = await self._steps.start(lambda: LLMEngine.from_engine_args(args))
+        global _in_process_engine_started
+        in_process, _in_process_engine_started = not _in_process_engine_started, True
+        self._steps = StepLoop(LLMEngine.from_engine_args(args, enable_multiprocessing=not in_process))
 
     async def _generate(self, request: GenerationRequest) -> Generation:
         from vllm import SamplingParams
@@ -129,7 +136,7 @@ class VllmEngine(Engine):
         )
         started = time.perf_counter()
         final = await self._steps.generate(
-            self._key, TokensPrompt(prompt_token_ids=request.prompt_ids), params, self._lora_request(request.adapter)
+            TokensPrompt(prompt_token_ids=request.prompt_ids), params, self._lora_request(request.adapter)
         )
         assert final.outputs, "vLLM returned no output"
         completion = final.outputs[0]
@@ -171,6 +178,7 @@ class VllmEngine(Engine):
         return LoRARequest(lora_name=f"adapter-{lora_id}", lora_int_id=lora_id, lora_path=str(adapter))
 
     async def _stop(self) -> None:
-        if hasattr(self, "_key"):
-            await self._steps.close(self._key)
-            del self._key
+        steps = getattr(self, "_steps", None)
+        if steps is not None:
+            steps.close()
+            del self._steps
