@@ -13,6 +13,8 @@ n-gram speculation has run (vLLM's Triton-kernel override scan trips over numba'
 the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each compiled constraint.
 """
 
+import ctypes
+import gc
 import json
 import os
 import sys
@@ -120,6 +122,7 @@ class VllmEngine(Engine):
         )
         global _in_process_engine_started
         in_process, _in_process_engine_started = not _in_process_engine_started, True
+        self._in_process = in_process
         self._steps = StepLoop(LLMEngine.from_engine_args(args, enable_multiprocessing=not in_process))
 
     async def _generate(self, request: GenerationRequest) -> Generation:
@@ -182,3 +185,17 @@ class VllmEngine(Engine):
         if steps is not None:
             steps.close()
             del self._steps
+            if self._in_process:
+                return_freed_memory()
+
+
+def return_freed_memory() -> None:
+    """Give the heap pages a closed in-process engine freed back to the OS (glibc's `malloc_trim`;
+    nothing elsewhere): measured 0.47 GiB that would otherwise stay with the serving process while
+    a reload's new engine starts beside it."""
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
