@@ -38,18 +38,22 @@ class StepLoop:
         self._waiting: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
         self._ids = itertools.count()
         self._failure: BaseException | None = None
+        self._done = False
+        """Set (under `_lock`) once the thread stops taking work: later requests fail at once."""
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     async def generate(self, prompt: Any, params: Any, lora_request: Any = None) -> Any:
         """The final `RequestOutput` of one request; cancelling the caller aborts it in the engine."""
-        if not self._thread.is_alive():
-            raise self._stopped()
         request_id = f"finx-{next(self._ids)}"
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
 
         def add() -> None:
+            if self._done:
+                loop.call_soon_threadsafe(_settle, future, None, self._stopped())
+                return
             self._waiting[request_id] = (loop, future)
             try:
                 self._engine.add_request(request_id, prompt, params, lora_request=lora_request)
@@ -57,7 +61,10 @@ class StepLoop:
                 self._waiting.pop(request_id, None)
                 loop.call_soon_threadsafe(_settle, future, None, error)
 
-        self._inbox.put(add)
+        with self._lock:
+            if self._done:
+                raise self._stopped()
+            self._inbox.put(add)
         try:
             return await future
         except asyncio.CancelledError:
@@ -80,7 +87,7 @@ class StepLoop:
         return EngineStopped("the vLLM engine was closed")
 
     def _abort(self, request_id: str) -> None:
-        if self._waiting.pop(request_id, None) is not None:
+        if self._waiting.pop(request_id, None) is not None and not self._done:
             self._engine.abort_request([request_id])
 
     def _run(self) -> None:
@@ -93,11 +100,27 @@ class StepLoop:
         except BaseException as error:
             logger.exception("the vLLM engine failed; its requests fail with it")
             self._failure = error
+        with self._lock:
+            self._done = True
+        self._run_left_over_work()
         stopped = self._stopped()
         for loop, future in self._waiting.values():
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_settle, future, None, stopped)
         self._waiting.clear()
+
+    def _run_left_over_work(self) -> None:
+        """Settle the adds queued before the thread stopped (they fail) and drop their aborts."""
+        while True:
+            try:
+                work = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if work is not None:
+                try:
+                    work()
+                except Exception:
+                    logger.exception("a call into a stopped vLLM engine failed")
 
     def _take_work(self, block: bool) -> bool:
         """Run the queued adds and aborts (waiting for one when `block`); False once asked to stop."""
