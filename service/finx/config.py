@@ -153,6 +153,13 @@ class ExtractionPolicy:
     """Default cap on generated tokens per chunk; hitting it marks the result `truncated`. A table
     of twenty rows with four cells each is ~800 tokens of compact JSON (measured on generator
     version 2's invoices), so 512 cut long receipts short."""
+    items_per_answer: int = 24
+    """A list in one chunk's answer holds at most this many items (the grammar's bound: 24 table
+    rows are ~850 tokens, inside `max_tokens`; it also stops a model looping on one value). The
+    schema's `maxItems` bounds the whole document: a chunk whose answer fills a list the schema
+    lets grow is read again in two halves (`extraction.splitting`)."""
+    table_splits: int = 3
+    """How many times a chunk may be halved that way (3: into at most eight pieces)."""
     list_chunk_tokens: int = 192
     """Schemas made only of lists (entity lists) are read in windows of this many tokens, a few
     sentences each, and the lists merged per document: a small model recalls the three or four

@@ -69,7 +69,7 @@ def test_schemas_list_and_show():
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.decode().splitlines()] == [
         "entities@1",
-        "invoice@1",
+        "invoice@2",
         "nda@1",
         "receipt@1",
     ]

@@ -1,5 +1,7 @@
-"""From the chunks' validated answers to a result's values, in named steps:
+"""From the chunks' answers to a result's values, in named steps:
 
+0. `check_answer`: one chunk's generated text validated (or why not), `chunk_status` the
+   document's status from its chunks';
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
@@ -22,12 +24,41 @@ from pydantic import BaseModel, ValidationError
 
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
+from finx.extraction.result import Status
 from finx.schemas.base import SchemaSpec
 from finx.values.grounding import ValueSource, ground
 from finx.values.sources import normalise_values
 
 ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
 """Per chunk answer: (leaf values, leaf confidences) by path; both empty without log-probabilities."""
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    status: Status
+    value: BaseModel | None
+    error: str | None
+
+
+def check_answer(spec: SchemaSpec, text: str, finished: bool, max_tokens: int) -> ChunkOutcome:
+    """One chunk's answer validated against the schema; `finished` False: it hit the token limit."""
+    if not finished:
+        error = f"generation hit the token limit ({max_tokens}) before the JSON was complete"
+        return ChunkOutcome("truncated", None, error)
+    try:
+        return ChunkOutcome("ok", spec.validate_json(text), None)
+    except (ValueError, ValidationError) as invalid:
+        return ChunkOutcome("invalid", None, f"output does not validate against {spec.label}: {invalid}")
+
+
+def chunk_status(outcomes: list[ChunkOutcome]) -> tuple[Status, str | None]:
+    """A document's status from its chunks': one chunk's own; of several, `partial` when some
+    failed but others answered, the first one's when none answered."""
+    if len(outcomes) == 1:
+        return outcomes[0].status, outcomes[0].error
+    failed = [f"chunk {i}: {outcome.error}" for i, outcome in enumerate(outcomes) if outcome.status != "ok"]
+    good = any(outcome.value is not None for outcome in outcomes)
+    return ("ok" if not failed else "partial" if good else outcomes[0].status), "; ".join(failed) or None
 
 
 @dataclass(frozen=True)
@@ -45,9 +76,12 @@ class Answer:
     """Why `validate` refused them."""
 
 
-def merge_answers(spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves) -> Answer:
-    """The chunks' answers as one (a single answer too: lists lose repeats a small model may loop on)."""
-    written = merge_results(spec.json_schema, document, parts, [confidences for _, confidences in chunks])
+def merge_answers(
+    spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves, groups: list[int] | None = None
+) -> Answer:
+    """The chunks' answers as one (a single answer too: lists lose repeats a small model may loop on);
+    `groups` as in `chunking.merge_results`."""
+    written = merge_results(spec.json_schema, document, parts, [confidences for _, confidences in chunks], groups)
     return Answer(written, merged_confidences(chunks, written))
 
 

@@ -9,7 +9,8 @@ de-duplicated (case and whitespace ignored), capped at the schema's `maxItems` (
 `x-finx-merge: first` is the first chunk's non-empty one instead). A list of objects is a table
 whose rows may repeat (two identical lines on one receipt): a row appears as many times as in the
 chunk that holds it most often, so rows read twice in the overlap of two chunks count once and
-repeated rows of one chunk are all kept. Any other value
+repeated rows of one chunk are all kept; the halves of a chunk that was read again in two
+(`splitting.py`) are disjoint text, so their rows are joined as they come first. Any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
 the model was most confident of, then from the earliest chunk.
@@ -78,17 +79,22 @@ def merge_results(
     document: str,
     parts: list[dict[str, Any]],
     confidences: list[dict[str, float]] | None = None,
+    groups: list[int] | None = None,
 ) -> dict[str, Any]:
     """One object from per-chunk objects (in chunk order), following the schema's top level: a
     list joins every chunk's items (repeats dropped), or is the first chunk's non-empty list where
     the schema says `x-finx-merge: first`; a single value is the best candidate.
 
-    `confidences[i]` holds part i's confidence by top-level field name (absent: unknown)."""
+    `confidences[i]` holds part i's confidence by top-level field name (absent: unknown).
+    `groups[i]` is the chunk part i was read from: parts of one group are the disjoint pieces of
+    a chunk read again in parts, whose lists are joined as they come (default: one part a chunk)."""
     merged: dict[str, Any] = {}
     for name, child in schema["properties"].items():
         present = [index for index, part in enumerate(parts) if part.get(name) is not None]
         values = [parts[index][name] for index in present]
         if child.get("type") == "array":
+            if groups is not None:
+                values = joined_by_group(values, [groups[index] for index in present])
             if child.get(MERGE_KEYWORD) == "first":
                 values = [next((items for items in values if items), [])]
             rows = child.get("items", {}).get("type") == "object"
@@ -114,6 +120,17 @@ def merge_lists(lists: list[list[Any]], max_items: int, keep_repeats: bool = Fal
                 kept[key] = kept.get(key, 0) + 1
                 merged.append(item)
     return merged
+
+
+def joined_by_group(lists: list[list[Any]], groups: list[int]) -> list[list[Any]]:
+    """Consecutive lists of the same group joined into one, in order."""
+    joined: list[list[Any]] = []
+    for index, items in enumerate(lists):
+        if index > 0 and groups[index] == groups[index - 1]:
+            joined[-1] = joined[-1] + items
+        else:
+            joined.append(list(items))
+    return joined
 
 
 def best_candidate(candidates: list[Any], confidences: list[float], document: str) -> Any:

@@ -7,7 +7,9 @@ result (the steps after validation are in `answer.py`).
 Preparation failures (bad document, too long, missing adapter) raise `FinxError`s; a generation
 that stops at the token limit or fails validation comes back as a result whose status says so.
 A document longer than one chunk is extracted chunk by chunk (all chunks go to the engine at
-once) and the chunk results are merged (`chunking.py`).
+once) and the chunk results are merged (`chunking.py`). An answer bounds each list to
+`ExtractionPolicy.items_per_answer` items; a chunk whose answer fills a list that the schema lets
+grow is read again in two halves (`splitting.py`), so a long table comes out whole.
 
 Copy-grounding (on by default for schemas that copy values, on the guidance backend): each chunk's
 request carries a grammar that lets copied strings be only text of that chunk. The model writes
@@ -20,27 +22,35 @@ import json
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.config import ExtractionPolicy, RetrievalConfig
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
-from finx.extraction.answer import ground_answer, merge_answers, validate, withhold_unsure
+from finx.extraction.answer import (
+    ChunkOutcome,
+    check_answer,
+    chunk_status,
+    ground_answer,
+    merge_answers,
+    validate,
+    withhold_unsure,
+)
 from finx.extraction.chunking import Chunk, chunk_document
 from finx.extraction.confidence import leaf_confidences, leaf_values, token_ends
 from finx.extraction.options import ExtractOptions
 from finx.extraction.prompt import build_messages, prompt_token_ids
-from finx.extraction.result import ExtractionResult, Status, Timings
+from finx.extraction.result import ExtractionResult, Timings
+from finx.extraction.splitting import answer_schema, fills_a_list, split_chunk
 from finx.ingest import check_text
 from finx.retrieval.base import Retriever
 from finx.retrieval.linking import link_entities, reference_context
 from finx.schemas.base import SchemaSpec
+from finx.schemas.compile import JsonSchema, schema_hash
 from finx.values.sources import copied_modes
 
 CHARS_PER_TOKEN_CEILING = 8
@@ -65,15 +75,15 @@ class Prepared:
     task: ExtractionTask
     chunks: list[Chunk]
     requests: list[GenerationRequest]
+    groups: list[int]
+    """For each chunk, the chunk of the first reading it is part of (itself, or a half of it)."""
+    references: str | None
     started: float
     prepare_s: float
 
 
-@dataclass(frozen=True)
-class ChunkOutcome:
-    status: Status
-    value: BaseModel | None
-    error: str | None
+Pending = list[Generation | None]
+"""A prepared task's generations in chunk order; None where its request has not run yet."""
 
 
 class Extractor:
@@ -92,6 +102,7 @@ class Extractor:
         self.retrieval = retrieval or RetrievalConfig()
         self._tokenizer_lock = threading.Lock()
         """Fast tokenizers are not safe to call from several threads at once ("Already borrowed")."""
+        self._answer_schemas: dict[str, tuple[JsonSchema, str]] = {}
 
     def extract(self, task: ExtractionTask) -> ExtractionResult:
         """One task, synchronously."""
@@ -101,35 +112,74 @@ class Extractor:
         return outcome
 
     def extract_many(self, tasks: Sequence[ExtractionTask]) -> list[ExtractionResult | FinxError]:
-        """Many tasks at once (the engine batches all their chunks); a failure stays with its task."""
-        prepared: list[Prepared | FinxError] = []
-        for task in tasks:
+        """Many tasks at once (the engine batches all their chunks, and then all the halves of the
+        chunks read again); a failure stays with its task."""
+        outcomes: list[ExtractionResult | FinxError | None] = [None] * len(tasks)
+        pending: dict[int, tuple[Prepared, Pending]] = {}
+        for index, task in enumerate(tasks):
             try:
-                prepared.append(self.prepare(task))
+                prepared = self.prepare(task)
+                pending[index] = (prepared, [None] * len(prepared.requests))
             except FinxError as error:
-                prepared.append(error)
+                outcomes[index] = error
+        for reading in range(self.policy.table_splits + 1):
+            ran = self._run_pending(pending)
+            pending = {}
+            for index, done in ran.items():
+                try:
+                    if isinstance(done, FinxError):
+                        raise done
+                    prepared, generations = done
+                    again = (
+                        self.split_full_chunks(prepared, generations) if reading < self.policy.table_splits else None
+                    )
+                    if again is None:
+                        outcomes[index] = self.finish(prepared, generations)
+                    else:
+                        pending[index] = again
+                except FinxError as error:
+                    outcomes[index] = error
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _run_pending(
+        self, pending: dict[int, tuple[Prepared, Pending]]
+    ) -> dict[int, tuple[Prepared, list[Generation]] | FinxError]:
+        """Every request not run yet, of every task, submitted at once; each task's generations."""
         futures = {
-            index: [self.engine.submit(request) for request in item.requests]
-            for index, item in enumerate(prepared)
-            if isinstance(item, Prepared)
+            index: [
+                self.engine.submit(request) if generation is None else None
+                for request, generation in zip(prepared.requests, generations, strict=True)
+            ]
+            for index, (prepared, generations) in pending.items()
         }
-        outcomes: list[ExtractionResult | FinxError] = []
-        for index, item in enumerate(prepared):
-            if isinstance(item, FinxError):
-                outcomes.append(item)
-                continue
+        ran: dict[int, tuple[Prepared, list[Generation]] | FinxError] = {}
+        for index, (prepared, generations) in pending.items():
             try:
-                outcomes.append(self.finish(item, [future.result() for future in futures[index]]))
+                results = [future.result() if future else None for future in futures[index]]
             except FinxError as error:
-                outcomes.append(error)
-        return outcomes
+                ran[index] = error
+                continue
+            ran[index] = (prepared, filled(generations, results))
+        return ran
 
     async def aextract(self, task: ExtractionTask) -> ExtractionResult:
         """One task from an asyncio caller; cancelling it aborts its engine requests."""
         prepared = await asyncio.to_thread(self.prepare, task)
-        generations = await asyncio.gather(*(self.engine.agenerate(request) for request in prepared.requests))
+        generations = list(await asyncio.gather(*(self.engine.agenerate(request) for request in prepared.requests)))
+        for _ in range(self.policy.table_splits):
+            again = await asyncio.to_thread(self.split_full_chunks, prepared, generations)
+            if again is None:
+                break
+            prepared, pending = again
+            results = await asyncio.gather(
+                *(
+                    self.engine.agenerate(request) if generation is None else _done(generation)
+                    for request, generation in zip(prepared.requests, pending, strict=True)
+                )
+            )
+            generations = list(results)
         # validation, confidence, normalisation and grounding are CPU work: off the caller's event loop
-        return await asyncio.to_thread(self.finish, prepared, list(generations))
+        return await asyncio.to_thread(self.finish, prepared, generations)
 
     def prepare(self, task: ExtractionTask) -> Prepared:
         """Check the document, split it into chunks, build and tokenize one prompt per chunk."""
@@ -152,44 +202,80 @@ class Extractor:
         chunks = chunk_document(task.document, self.engine.tokenizer, window.tokens, window.overlap_tokens)
         if len(chunks) > window.max_chunks:
             raise too_long
-        lora = self.engine.lora_for(task.adapter.path)
         references = self._reference_context(task.document) if options.reference_context else None
-        copy_grounded = self._copy_grounded(task)
-        requests = []
-        for chunk in chunks:
-            messages = build_messages(task.schema, chunk.text, references)
-            with self._tokenizer_lock:
-                prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
-            if len(prompt_ids) + max_tokens > context:
-                raise InvalidDocument(
-                    f"the prompt has {len(prompt_ids)} tokens: with {max_tokens} for the answer it does not "
-                    f"fit the model window of {context}",
-                    hint="lower max_tokens or use shorter reference context",
-                )
-            requests.append(
-                GenerationRequest(
-                    prompt_ids=prompt_ids,
-                    json_schema=task.schema.json_schema,
-                    schema_key=task.schema.key,
-                    max_tokens=max_tokens,
-                    adapter=lora,
-                    grammar=copy_grammar(task.schema.json_schema, chunk.text) if copy_grounded else None,
-                )
+        requests = [self._request(task, chunk, references) for chunk in chunks]
+        groups = list(range(len(chunks)))
+        return Prepared(task, chunks, requests, groups, references, started, time.perf_counter() - started)
+
+    def _request(self, task: ExtractionTask, chunk: Chunk, references: str | None) -> GenerationRequest:
+        """The engine request of one chunk: its prompt, under the answer schema (lists bounded to
+        `items_per_answer`) and, when copy-grounded, a grammar that copies only from the chunk."""
+        max_tokens = task.options.max_tokens or self.policy.max_tokens
+        context = self.engine.max_model_len
+        messages = build_messages(task.schema, chunk.text, references)
+        with self._tokenizer_lock:
+            prompt_ids = prompt_token_ids(self.engine.tokenizer, messages)
+        if len(prompt_ids) + max_tokens > context:
+            raise InvalidDocument(
+                f"the prompt has {len(prompt_ids)} tokens: with {max_tokens} for the answer it does not "
+                f"fit the model window of {context}",
+                hint="lower max_tokens or use shorter reference context",
             )
-        return Prepared(task, chunks, requests, started, time.perf_counter() - started)
+        schema, key = self._answer_schema(task.schema)
+        return GenerationRequest(
+            prompt_ids=prompt_ids,
+            json_schema=schema,
+            schema_key=key,
+            max_tokens=max_tokens,
+            adapter=self.engine.lora_for(task.adapter.path),
+            grammar=copy_grammar(schema, chunk.text) if self._copy_grounded(task) else None,
+        )
+
+    def _answer_schema(self, spec: SchemaSpec) -> tuple[JsonSchema, str]:
+        """The schema one chunk's answer is generated under, and its constraint's cache key."""
+        if spec.key not in self._answer_schemas:
+            schema = answer_schema(spec.json_schema, self.policy.items_per_answer)
+            self._answer_schemas[spec.key] = (schema, spec.key if schema is spec.json_schema else schema_hash(schema))
+        return self._answer_schemas[spec.key]
+
+    def split_full_chunks(self, prepared: Prepared, generations: list[Generation]) -> tuple[Prepared, Pending] | None:
+        """The task with every chunk whose complete answer filled a list (`splitting.fills_a_list`)
+        replaced by its two halves, each with its request and no generation yet; None when no
+        chunk needs it."""
+        document_schema = prepared.task.schema.json_schema
+        chunks, requests, groups, pending = [], [], [], []
+        for chunk, request, group, generation in zip(
+            prepared.chunks, prepared.requests, prepared.groups, generations, strict=True
+        ):
+            full = generation.finished and fills_a_list(generation.text, request.json_schema, document_schema)
+            halves = split_chunk(chunk) if full else None
+            for piece in halves or [chunk]:
+                chunks.append(piece)
+                groups.append(group)
+                requests.append(self._request(prepared.task, piece, prepared.references) if halves else request)
+                pending.append(None if halves else generation)
+        if len(chunks) == len(prepared.chunks):
+            return None
+        return replace(prepared, chunks=chunks, requests=requests, groups=groups), pending
 
     def finish(self, prepared: Prepared, generations: list[Generation]) -> ExtractionResult:
         """Check each chunk's answer, then (`answer.py`) merge the good ones, withhold the unsure
         values, make them canonical and validate, ground them in the document; link entities."""
         finish_started = time.perf_counter()
         task, spec = prepared.task, prepared.task.schema
-        outcomes = [self._check(spec, generation, prepared.requests[0].max_tokens) for generation in generations]
+        outcomes = [
+            check_answer(spec, generation.text, generation.finished, prepared.requests[0].max_tokens)
+            for generation in generations
+        ]
         good = [outcome.value for outcome in outcomes if outcome.value is not None]
         status, error = chunk_status(outcomes)
         answer = None
         if good:
             chunks = self._chunk_confidences(generations, outcomes)
-            answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks)
+            groups = [
+                group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
+            ]
+            answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks, groups)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)
@@ -279,25 +365,20 @@ class Extractor:
             config.context_max_tokens, count_tokens,
         )  # fmt: skip
 
-    @staticmethod
-    def _check(spec: SchemaSpec, generation: Generation, max_tokens: int) -> ChunkOutcome:
-        if not generation.finished:
-            error = f"generation hit the token limit ({max_tokens}) before the JSON was complete"
-            return ChunkOutcome("truncated", None, error)
-        try:
-            return ChunkOutcome("ok", spec.validate_json(generation.text), None)
-        except (ValueError, ValidationError) as invalid:
-            return ChunkOutcome("invalid", None, f"output does not validate against {spec.label}: {invalid}")
+
+def filled(pending: Pending, results: list[Generation | None]) -> list[Generation]:
+    """The generations of a task: those that had run, and the new results in the other places."""
+    generations = []
+    for old, new in zip(pending, results, strict=True):
+        generation = old if old is not None else new
+        if generation is None:
+            raise ValueError("a request did not run")
+        generations.append(generation)
+    return generations
 
 
-def chunk_status(outcomes: list[ChunkOutcome]) -> tuple[Status, str | None]:
-    """A document's status from its chunks': one chunk's own; of several, `partial` when some
-    failed but others answered, the first one's when none answered."""
-    if len(outcomes) == 1:
-        return outcomes[0].status, outcomes[0].error
-    failed = [f"chunk {i}: {outcome.error}" for i, outcome in enumerate(outcomes) if outcome.status != "ok"]
-    good = any(outcome.value is not None for outcome in outcomes)
-    return ("ok" if not failed else "partial" if good else outcomes[0].status), "; ".join(failed) or None
+async def _done(generation: Generation) -> Generation:
+    return generation
 
 
 __all__ = ["ExtractionTask", "Extractor", "Prepared"]

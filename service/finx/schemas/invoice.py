@@ -1,4 +1,9 @@
-"""`invoice`: header fields, amounts and line items of an invoice, strings as written."""
+"""`invoice`: header fields, amounts and line items of an invoice, strings as written.
+
+Version 2: up to 200 line items per document (version 1: 20, which cut long invoices short); one
+chunk's answer still holds at most `ExtractionPolicy.items_per_answer` rows, and a chunk whose
+answer is full is read again in halves (`extraction.splitting`).
+"""
 
 from typing import Annotated
 
@@ -6,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
 
-VERSION = "1"
+VERSION = "2"
+MAX_LINE_ITEMS = 200
 DESCRIPTION = (
     "Invoice: seller (vendor), buyer (customer), number, issue and due dates, currency, amounts "
     "before tax, tax and total, line items, bank IBAN or account; copy as written, null if absent."
@@ -32,6 +38,6 @@ class Invoice(BaseModel):
     subtotal: Amount | None
     tax: Amount | None
     total: Amount | None
-    line_items: Annotated[list[LineItem], Field(max_length=20)]
+    line_items: Annotated[list[LineItem], Field(max_length=MAX_LINE_ITEMS)]
     iban: Iban | None
     account_number: AccountNumber | None

@@ -210,10 +210,10 @@ def test_cord_importer_reads_rows_as_printed_and_labels_every_line_item():
 def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path):
     receipt = json.loads((FORMATS / "cord" / "handmade-cafe.json").read_text())
     first = [line for line in receipt["valid_line"] if line["group_id"] == 1]
-    receipt["valid_line"] = [{**line, "group_id": 100 + n} for n in range(21) for line in first]
+    receipt["valid_line"] = [{**line, "group_id": 1000 + n} for n in range(201) for line in first]
     (tmp_path / "receipt_1.json").write_text(json.dumps(receipt))
     report = import_examples("cord", tmp_path)
     assert report.examples == []
     assert report.errors == [
-        "cord/receipt_1: target does not match invoice@1: line_items: List should have at most 20 items after validation, not 21"
+        "cord/receipt_1: target does not match invoice@2: line_items: List should have at most 200 items after validation, not 201"
     ]

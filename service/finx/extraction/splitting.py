@@ -1,0 +1,79 @@
+"""Tables longer than one answer: a chunk whose answer fills a list is read again in two halves.
+
+One answer holds at most `ExtractionPolicy.items_per_answer` items in each top-level list (the
+bound its grammar enforces: it keeps an answer within the token limit, about 35 tokens a table
+row, and stops a model that loops on one value). The schema's own `maxItems` bounds the merged
+document, which may be far larger (an invoice of several pages). An answer that fills a list's
+answer bound while the schema allows more may have left items unread, so its chunk is split at
+the line break nearest its middle (a row is a line: rows stay whole) and both halves are read
+again, recursively, at most `ExtractionPolicy.table_splits` times. The halves are disjoint text,
+so their rows are joined as they come, repeats included (`chunking.merge_results`' groups); the
+chunks of an ordinary long document overlap and are merged as before.
+
+Knows schemas, chunks and answers as JSON text; not engines, prompts or tokenizers.
+"""
+
+import json
+from typing import Any
+
+from finx.extraction.chunking import Chunk
+from finx.schemas.compile import JsonSchema
+
+MIN_SPLIT_CHARS = 40
+"""A chunk shorter than this is not split again (a half would hold a line or two at most)."""
+
+
+def answer_schema(schema: JsonSchema, items_per_answer: int) -> JsonSchema:
+    """`schema` with every top-level list bounded to `items_per_answer` items (those already
+    bounded lower keep their bound): the schema one chunk's answer is generated under."""
+    properties = dict(schema["properties"])
+    changed = False
+    for name, child in properties.items():
+        if child.get("type") == "array" and child.get("maxItems", items_per_answer + 1) > items_per_answer:
+            properties[name] = {**child, "maxItems": items_per_answer}
+            changed = True
+    return {**schema, "properties": properties} if changed else schema
+
+
+def fills_a_list(answer_text: str, answer: JsonSchema, document: JsonSchema) -> bool:
+    """Whether a complete answer fills one of its lists to the answer bound while the document's
+    schema would take more items: the chunk may hold more than one answer can."""
+    try:
+        data = json.loads(answer_text)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    for name, child in answer["properties"].items():
+        bound = child.get("maxItems")
+        items: Any = data.get(name)
+        if bound is None or not isinstance(items, list):
+            continue
+        if len(items) >= bound and document["properties"][name].get("maxItems", bound) > bound:
+            return True
+    return False
+
+
+def split_chunk(chunk: Chunk) -> tuple[Chunk, Chunk] | None:
+    """The chunk as two disjoint halves cut at the line break nearest its middle (else the space
+    nearest it), or None when it is too short or has nowhere to cut."""
+    text = chunk.text
+    if len(text) < MIN_SPLIT_CHARS:
+        return None
+    middle = len(text) // 2
+    cut = _nearest(text, "\n", middle) or _nearest(text, " ", middle)
+    if cut is None:
+        return None
+    return (
+        Chunk(chunk.index, chunk.start, chunk.start + cut, text[:cut]),
+        Chunk(chunk.index, chunk.start + cut, chunk.end, text[cut:]),
+    )
+
+
+def _nearest(text: str, separator: str, middle: int) -> int | None:
+    """The offset just after the `separator` nearest `middle`, leaving text on both sides."""
+    before = text.rfind(separator, 0, middle)
+    after = text.find(separator, middle)
+    cuts = [index + 1 for index in (before, after) if index != -1 and 0 < index + 1 < len(text)]
+    cuts = [cut for cut in cuts if text[:cut].strip() and text[cut:].strip()]
+    return min(cuts, key=lambda cut: abs(cut - middle)) if cuts else None
