@@ -3,8 +3,9 @@
 The CLI is the composition root: the only place the runtime and training meet."""
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -105,6 +106,9 @@ def evaluate_command(
     dtype: DtypeOption = ENGINE_DEFAULTS.dtype,
     max_tokens: MaxTokensOption = None,
     report: Annotated[Path | None, typer.Option(help="Write the full JSON report here.")] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Write each document's gold and answer (with confidences) here, as JSON lines.")
+    ] = None,
     copy_grounding: CopyGroundingOption = None,
     merge: Annotated[
         bool, typer.Option(help="Serve the adapter merged into the weights (--no-merge: as per-request LoRA).")
@@ -135,9 +139,10 @@ def evaluate_command(
             config = single_adapter_engine(engine, adapter_dir, dtype=dtype)
         else:
             config = EngineConfig(engine=engine, dtype=dtype)
-        with engine_output_to_log(), create_engine(config) as running:
+        written = open_predictions(predictions) if predictions is not None else None
+        with written or nullcontext(), engine_output_to_log(), create_engine(config) as running:
             options = ExtractOptions(max_tokens=max_tokens, copy_grounding=copy_grounding)
-            scores = evaluate(running, examples, adapter_dir, options)
+            scores = evaluate(running, examples, adapter_dir, options, written)
     except FinxError as error:
         fail(str(error))
     typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")
@@ -150,6 +155,15 @@ def evaluate_command(
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(scores, indent=2) + "\n")
+
+
+def open_predictions(path: Path) -> TextIO:
+    """The predictions file, open for writing (its folder made), or a FinxError saying why not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise FinxError(f"cannot write {path}: {error.strerror}") from None
 
 
 @app.command()

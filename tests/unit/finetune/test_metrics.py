@@ -1,5 +1,8 @@
 """Metrics against hand-computed cases."""
 
+import io
+import json
+
 import pytest
 
 from finx.training.metrics import Counts, GroupScores, entity_counts, field_counts
@@ -118,7 +121,17 @@ def test_eval_does_not_score_the_fields_an_example_declares_unlabelled(monkeypat
     engine = SimpleNamespace(
         name="fake", dtype="float32", base_model_dir=SimpleNamespace(name="m"), merged_adapter=None
     )
-    group = evaluate_module.evaluate(engine, [example])["groups"]["jsonl/receipt"]
+    predictions = io.StringIO()
+    group = evaluate_module.evaluate(engine, [example], predictions=predictions)["groups"]["jsonl/receipt"]
     # the seller is not labelled: the predicted "SHOP A" is neither right nor wrong, and not counted
     assert "company" not in group["fields"]
     assert group["field_f1_micro"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    # each document as it was scored, one JSON line: the labelled gold and answer
+    assert [json.loads(line) for line in predictions.getvalue().splitlines()] == [
+        {
+            "id": "r", "group": "jsonl/receipt", "status": "ok", "error": None, "chunks": 1,
+            "gold": {"date": None, "address": None, "total": "9.00"},
+            "predicted": {"date": None, "address": None, "total": "9.00"},
+            "confidence": {}, "withheld": [],
+        }
+    ]  # fmt: skip
