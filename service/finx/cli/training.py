@@ -15,6 +15,7 @@ from finx.cli.common import (
     CopyGroundingOption,
     DtypeOption,
     MaxTokensOption,
+    MinConfidenceOption,
     engine_output_to_log,
     fail,
     local_adapter,
@@ -110,6 +111,7 @@ def evaluate_command(
         Path | None, typer.Option(help="Write each document's gold and answer (with confidences) here, as JSON lines.")
     ] = None,
     copy_grounding: CopyGroundingOption = None,
+    min_confidence: MinConfidenceOption = None,
     merge: Annotated[
         bool, typer.Option(help="Serve the adapter merged into the weights (--no-merge: as per-request LoRA).")
     ] = True,
@@ -141,7 +143,9 @@ def evaluate_command(
             config = EngineConfig(engine=engine, dtype=dtype)
         written = open_predictions(predictions) if predictions is not None else None
         with written or nullcontext(), engine_output_to_log(), create_engine(config) as running:
-            options = ExtractOptions(max_tokens=max_tokens, copy_grounding=copy_grounding)
+            options = ExtractOptions(
+                max_tokens=max_tokens, copy_grounding=copy_grounding, min_confidence=min_confidence
+            )
             scores = evaluate(running, examples, adapter_dir, options, written)
     except FinxError as error:
         fail(str(error))

@@ -4,6 +4,8 @@
    document's status from its chunks';
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
+1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
+   longer name removed (`list_entries.py`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -22,8 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
+from finx.extraction.list_entries import without_artefacts
 from finx.extraction.result import Status
 from finx.schemas.base import SchemaSpec
 from finx.values.grounding import ValueSource, ground
@@ -83,6 +87,17 @@ def merge_answers(
     `groups` as in `chunking.merge_results`."""
     written = merge_results(spec.json_schema, document, parts, [confidences for _, confidences in chunks], groups)
     return Answer(written, merged_confidences(chunks, written))
+
+
+def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` without the entity-list entries that are artefacts of reading in windows (a name
+    under two types, a fragment of a longer name); other schemas' answers are returned as they are."""
+    if not is_list_only(spec.json_schema):
+        return answer
+    kept = without_artefacts(answer.written, answer.confidence, document)
+    if kept == answer.written:
+        return answer
+    return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))
 
 
 def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: float, chunks: ChunkLeaves) -> Answer:

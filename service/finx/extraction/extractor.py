@@ -1,5 +1,5 @@
 """The extraction path: document text -> chunks -> prompts (+ copy-grounding grammar) -> engine ->
-JSON -> validation -> merge -> withholding -> normalisation -> grounding -> (entity linking) ->
+JSON -> validation -> merge -> list artefacts -> withholding -> normalisation -> grounding -> (entity linking) ->
 result (the steps after validation are in `answer.py`).
 
 `Extractor` owns no model; it drives an `Engine`. It knows nothing about gRPC, files or the CLI. With a
@@ -35,6 +35,7 @@ from finx.extraction.answer import (
     ChunkOutcome,
     check_answer,
     chunk_status,
+    drop_list_artefacts,
     ground_answer,
     merge_answers,
     validate,
@@ -276,6 +277,7 @@ class Extractor:
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
             answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks, groups)
+            answer = drop_list_artefacts(answer, spec, task.document, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)

@@ -1,0 +1,81 @@
+"""Entity lists read in windows (`extraction.list_entries`): a name under two types stays where the
+model was surest of it, a fragment of a longer name is dropped, a name that also stands alone
+stays; and on the scripted engine the merged result of a long document comes out so."""
+
+import json
+
+import pytest
+
+from finx.config import ExtractionPolicy
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.list_entries import occurrences, one_type_per_name, without_artefacts, without_fragments
+from finx.extraction.options import ExtractOptions
+from finx.schemas import get_schema
+from tests.support.scripted_engine import ScriptedEngine
+
+LISTS = {"org": ["Marlboro", "Acme"], "location": ["Leeds", "MARLBORO "]}  # the same name, as written twice
+
+
+@pytest.mark.parametrize(
+    ("confidence", "expected"),
+    [
+        pytest.param({"org[0]": 0.4, "location[1]": 0.9}, {"org": ["Acme"], "location": ["Leeds", "MARLBORO "]}, id="location-surer"),
+        pytest.param({"org[0]": 0.9, "location[1]": 0.4}, {"org": ["Marlboro", "Acme"], "location": ["Leeds"]}, id="org-surer"),
+        pytest.param({"org[0]": 0.7, "location[1]": 0.7}, {"org": ["Marlboro", "Acme"], "location": ["Leeds"]}, id="tie-earlier-list"),
+        pytest.param({"org[0]": 0.7}, LISTS, id="unknown-keeps-both"),
+    ],
+)  # fmt: skip
+def test_a_name_under_two_types_stays_where_the_model_was_surest(confidence, expected) -> None:
+    assert one_type_per_name(LISTS, confidence) == expected
+
+
+def test_a_fragment_of_a_longer_name_is_dropped_and_a_name_that_stands_alone_stays() -> None:
+    document = "Jim Simons founded Renaissance. Apple Inc. and Apple sued Bank of America Merrill Lynch."
+    items = [
+        "Jim Simons",
+        "Simons",
+        "Apple Inc.",
+        "Apple",
+        "Bank of America",
+        "Bank of America Merrill Lynch",
+        "Nowhere",
+    ]
+    assert without_fragments(items, document) == [
+        "Jim Simons",
+        "Apple Inc.",
+        "Apple",
+        "Bank of America Merrill Lynch",
+        "Nowhere",
+    ]
+
+
+def test_occurrences_ignore_case_and_the_whitespace_between_words() -> None:
+    assert occurrences("bank of  america", "Bank of\nAmerica, BANK OF AMERICA") == [(0, 15), (17, 32)]
+    assert occurrences("  ", "text") == []
+
+
+def test_objects_in_lists_are_left_as_they_are() -> None:
+    lists = {"org": ["Acme"], "money": [{"amount": "5", "currency": None}, {"amount": "5", "currency": None}]}
+    assert without_artefacts(lists, {}, "Acme paid 5 and 5") == lists
+
+
+def test_a_long_document_read_in_windows_comes_out_without_the_artefacts() -> None:
+    # every window reads the surname alone besides the whole name, and the town as an organisation
+    sentence = "Jim Simons met the board in Marlboro. "
+    document = sentence * 12
+
+    def script(prompt: str) -> str:
+        return json.dumps({"org": ["Marlboro"], "person": ["Jim Simons", "Simons"], "location": ["Marlboro"]})
+
+    engine = ScriptedEngine(script)
+    try:
+        policy = ExtractionPolicy(list_chunk_tokens=192, chunk_tokens=768)
+        task = ExtractionTask(
+            document, get_schema("entities:ORG,PERSON,LOCATION"), options=ExtractOptions(min_confidence=0)
+        )
+        result = Extractor(engine, policy=policy).extract(task)
+    finally:
+        engine.close()
+    assert result.chunks > 1
+    # equally sure under both types (one token per character, one probability): the earlier list keeps it
+    assert result.data == {"org": ["Marlboro"], "person": ["Jim Simons"], "location": []}
