@@ -17,7 +17,8 @@ class Timings(BaseModel):
     prepare_s: float
     """Prompt building and tokenization."""
     generate_s: float
-    """Engine time, queueing included."""
+    """Engine time of the longest chunk, queueing included (of a table read again in halves
+    (`extraction.splitting`): the longest piece of any reading, not their sum)."""
     finish_s: float
     """Validation and grounding."""
     total_s: float
