@@ -2,6 +2,7 @@
 adapter resolution for single-adapter processes, file reading."""
 
 import contextlib
+import ctypes.util
 import os
 import sys
 from collections.abc import Iterator
@@ -102,6 +103,22 @@ def require_extra(extra: str) -> None:
     missing = [module for module in EXTRAS[extra] if importlib.util.find_spec(module) is None]
     if missing:
         fail(f"this command needs finx's {extra!r} extra ({', '.join(missing)} missing): pip install 'finx[{extra}]'")
+
+
+def train_under_jemalloc() -> None:
+    """Run this training command again with jemalloc preloaded when the machine has it (Debian's
+    libjemalloc2, `make jemalloc`) and no allocator is preloaded yet. CPU training under glibc's
+    malloc fragments on batches of varying length: measured on a 2-core Xeon (AMX, bf16), the v11
+    run grew from 9 to 13 GiB RSS in 35 minutes at 26-29 s a step; resumed under jemalloc it held
+    3.8 GiB at 15 s a step. Without the library the command runs as it is."""
+    preloaded = os.environ.get("LD_PRELOAD", "")
+    library = ctypes.util.find_library("jemalloc")
+    if library is None or any(name in preloaded for name in ("jemalloc", "tcmalloc")):
+        return
+    environment = {**os.environ, "LD_PRELOAD": f"{library}:{preloaded}" if preloaded else library}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, list(sys.orig_argv), environment)
 
 
 def quiet_engine_logs() -> None:
