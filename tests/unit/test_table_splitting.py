@@ -85,6 +85,19 @@ def test_halving_stops_after_table_splits_and_keeps_what_was_read() -> None:
     assert result.status == "ok" and len(result.data["line_items"]) == 4 * 3  # four pieces, three rows each
 
 
+def test_a_model_looping_on_one_row_is_not_read_again() -> None:
+    document = "\n".join(rows_of(12)) + "\n"
+    engine = ScriptedEngine(lambda prompt: json.dumps({**HEADER, "total": None, "line_items": [
+        {"description": "ITEM 00", "quantity": "1", "unit_price": None, "amount": "10.00"}] * 6, "iban": None, "account_number": None}))  # fmt: skip
+    try:
+        result = Extractor(engine, policy=ExtractionPolicy(items_per_answer=6)).extract(
+            ExtractionTask(document, get_schema("invoice"))
+        )
+    finally:
+        engine.close()
+    assert len(engine.requests) == 1 and len(result.data["line_items"]) == 6
+
+
 def test_the_answer_schema_bounds_top_level_lists_and_keeps_lower_bounds() -> None:
     schema = compile_schema(
         {
@@ -113,6 +126,7 @@ def test_the_answer_schema_bounds_top_level_lists_and_keeps_lower_bounds() -> No
         pytest.param('{"rows":["a","b"]}', 2, False, id="the-document-takes-no-more"),
         pytest.param('{"rows":["a","b"', 10, False, id="not-json"),
         pytest.param("[1, 2]", 10, False, id="not-an-object"),
+        pytest.param('{"rows":["a","a"]}', 10, False, id="a-loop-not-a-table"),
     ],
 )
 def test_an_answer_fills_a_list_only_where_the_document_could_hold_more(answer, document_bound, full) -> None:

@@ -4,6 +4,7 @@ arguments, with the library first in LD_PRELOAD; never twice, never over an allo
 preloaded, and not at all without the library. A last case runs it for real where jemalloc is
 installed."""
 
+import ctypes.util
 import subprocess
 import sys
 
@@ -16,9 +17,7 @@ from finx.cli import common
 def executions(monkeypatch):
     calls = []
     monkeypatch.setattr(common.os, "execve", lambda path, argv, environment: calls.append((path, argv, environment)))
-    monkeypatch.setattr(
-        common.ctypes.util, "find_library", lambda name: "libjemalloc.so.2" if name == "jemalloc" else None
-    )
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: "libjemalloc.so.2" if name == "jemalloc" else None)
     return calls
 
 
@@ -49,14 +48,12 @@ def test_an_allocator_already_preloaded_is_kept(executions, monkeypatch, preload
 
 def test_without_the_library_the_command_runs_as_it_is(executions, monkeypatch) -> None:
     monkeypatch.delenv("LD_PRELOAD", raising=False)
-    monkeypatch.setattr(common.ctypes.util, "find_library", lambda name: None)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     common.train_under_jemalloc()
     assert executions == []
 
 
-@pytest.mark.skipif(
-    common.ctypes.util.find_library("jemalloc") is None, reason="jemalloc is not installed (make jemalloc)"
-)
+@pytest.mark.skipif(ctypes.util.find_library("jemalloc") is None, reason="jemalloc is not installed (make jemalloc)")
 def test_a_real_process_runs_under_jemalloc() -> None:
     probe = (
         "from finx.cli.common import train_under_jemalloc; train_under_jemalloc(); "

@@ -2,7 +2,6 @@
 adapter resolution for single-adapter processes, file reading."""
 
 import contextlib
-import ctypes.util
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from finx.config import (
     EngineName,
     StructuredBackend,
     env,
+    environment_with_jemalloc,
     finx_home,
 )
 from finx.errors import FinxError
@@ -112,14 +112,11 @@ def train_under_jemalloc() -> None:
     run grew from 9 to 13.2 GiB RSS in 35 minutes (and would have run out of the machine's 24 GiB
     before its end); resumed under jemalloc it held 2.7-3.8 GiB at the same speed (163 against 159
     trained tokens/s). Without the library the command runs as it is."""
-    preloaded = os.environ.get("LD_PRELOAD", "")
-    library = ctypes.util.find_library("jemalloc")
-    if library is None or any(name in preloaded for name in ("jemalloc", "tcmalloc")):
-        return
-    environment = {**os.environ, "LD_PRELOAD": f"{library}:{preloaded}" if preloaded else library}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, list(sys.orig_argv), environment)
+    environment = environment_with_jemalloc()
+    if environment is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, list(sys.orig_argv), environment)
 
 
 def quiet_engine_logs() -> None:

@@ -6,7 +6,8 @@ row, and stops a model that loops on one value). The schema's own `maxItems` bou
 document, which may be far larger (an invoice of several pages). An answer that fills a list's
 answer bound while the schema allows more may have left items unread, so its chunk is split at
 the line break nearest its middle (a row is a line: rows stay whole) and both halves are read
-again, recursively, at most `ExtractionPolicy.table_splits` times. The halves are disjoint text,
+again, recursively, at most `ExtractionPolicy.table_splits` times; a full list that mostly repeats
+itself is a model looping, not a long table, and is not read again. The halves are disjoint text,
 so their rows are joined as they come, repeats included (`chunking.merge_results`' groups); the
 chunks of an ordinary long document overlap and are merged as before.
 
@@ -16,9 +17,11 @@ Knows schemas, chunks and answers as JSON text; not engines, prompts or tokenize
 import json
 from typing import Any
 
-from finx.extraction.chunking import Chunk
+from finx.extraction.chunking import Chunk, normalised_key
 from finx.schemas.compile import JsonSchema
 
+LOOP_SHARE = 0.75
+"""A full list with fewer distinct items than this share of its length is a loop, not a table."""
 MIN_SPLIT_CHARS = 40
 """A chunk shorter than this is not split again (a half would hold a line or two at most)."""
 
@@ -49,9 +52,17 @@ def fills_a_list(answer_text: str, answer: JsonSchema, document: JsonSchema) -> 
         items: Any = data.get(name)
         if bound is None or not isinstance(items, list):
             continue
-        if len(items) >= bound and document["properties"][name].get("maxItems", bound) > bound:
+        if len(items) >= bound and document["properties"][name].get("maxItems", bound) > bound and not looping(items):
             return True
     return False
+
+
+def looping(items: list[Any]) -> bool:
+    """Whether a full list repeats itself more than a table does (more than a quarter of its items
+    are repeats): a model writing one row again and again to the bound has not left rows unread,
+    and reading its chunk again in halves would only repeat that at twice the cost."""
+    distinct = {normalised_key(item) for item in items}
+    return len(distinct) < LOOP_SHARE * len(items)
 
 
 def split_chunk(chunk: Chunk) -> tuple[Chunk, Chunk] | None:
