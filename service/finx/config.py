@@ -164,11 +164,13 @@ class ExtractionPolicy:
     """Default cap on generated tokens per chunk; hitting it marks the result `truncated`. A table
     of twenty rows with four cells each is ~800 tokens of compact JSON (measured on generator
     version 2's invoices), so 512 cut long receipts short."""
-    items_per_answer: int = 24
-    """A list in one chunk's answer holds at most this many items (the grammar's bound: 24 table
-    rows are ~850 tokens, inside `max_tokens`; it also stops a model looping on one value). The
-    schema's `maxItems` bounds the whole document: a chunk whose answer fills a list the schema
-    lets grow is read again in two halves (`extraction.splitting`)."""
+    rows_per_answer: int = 20
+    """A table (a top-level list of objects) in one chunk's answer holds at most this many rows
+    (the grammar's bound: 20 rows are ~650-760 tokens of compact JSON at 32-38 a row, which with
+    the header fields stays inside `max_tokens`; 24 was measured to run over it on a real receipt).
+    The schema's `maxItems` bounds the whole document: a chunk whose answer fills a table the
+    schema lets grow is read again in two halves (`extraction.splitting`). Lists of strings keep
+    their schema's bound."""
     table_splits: int = 2
     """How many times a chunk may be halved that way (2: into at most four pieces, 96 rows, more than
     a 768-token chunk prints at 10-12 tokens a row line; at most 7 answers for one chunk)."""

@@ -48,7 +48,7 @@ def reader(bound: int):
 
 
 def extract(document: str, policy: ExtractionPolicy, asynchronous: bool = False):
-    engine = ScriptedEngine(reader(policy.items_per_answer))
+    engine = ScriptedEngine(reader(policy.rows_per_answer))
     try:
         extractor = Extractor(engine, policy=policy)
         task = ExtractionTask(document, get_schema("invoice"))
@@ -62,7 +62,7 @@ def extract(document: str, policy: ExtractionPolicy, asynchronous: bool = False)
 def test_a_table_longer_than_one_answer_comes_out_whole_in_order_with_its_repeats(asynchronous: bool) -> None:
     printed = rows_of(23)
     document = "\n".join(["CORNER CAFE", *printed, "TOTAL  999.00"]) + "\n"
-    result, requests = extract(document, ExtractionPolicy(items_per_answer=6), asynchronous)
+    result, requests = extract(document, ExtractionPolicy(rows_per_answer=6), asynchronous)
     assert result.status == "ok"
     assert [f"1 {item['description']}  {item['amount']}" for item in result.data["line_items"]] == printed
     assert result.data["total"] == "999.00"
@@ -74,13 +74,13 @@ def test_a_table_longer_than_one_answer_comes_out_whole_in_order_with_its_repeat
 
 def test_a_table_that_fits_one_answer_is_read_once() -> None:
     document = "\n".join(["CORNER CAFE", *rows_of(5), "TOTAL  60.00"]) + "\n"
-    result, requests = extract(document, ExtractionPolicy(items_per_answer=6))
+    result, requests = extract(document, ExtractionPolicy(rows_per_answer=6))
     assert requests == 1 and len(result.data["line_items"]) == 5
 
 
 def test_halving_stops_after_table_splits_and_keeps_what_was_read() -> None:
     document = "\n".join(rows_of(40)) + "\n"
-    result, requests = extract(document, ExtractionPolicy(items_per_answer=3, table_splits=2))
+    result, requests = extract(document, ExtractionPolicy(rows_per_answer=3, table_splits=2))
     assert requests == 1 + 2 + 4  # the chunk, its halves, their halves; no further
     assert result.status == "ok" and len(result.data["line_items"]) == 4 * 3  # four pieces, three rows each
 
@@ -90,7 +90,7 @@ def test_a_model_looping_on_one_row_is_not_read_again() -> None:
     engine = ScriptedEngine(lambda prompt: json.dumps({**HEADER, "total": None, "line_items": [
         {"description": "ITEM 00", "quantity": "1", "unit_price": None, "amount": "10.00"}] * 6, "iban": None, "account_number": None}))  # fmt: skip
     try:
-        result = Extractor(engine, policy=ExtractionPolicy(items_per_answer=6)).extract(
+        result = Extractor(engine, policy=ExtractionPolicy(rows_per_answer=6)).extract(
             ExtractionTask(document, get_schema("invoice"))
         )
     finally:
@@ -98,24 +98,26 @@ def test_a_model_looping_on_one_row_is_not_read_again() -> None:
     assert len(engine.requests) == 1 and len(result.data["line_items"]) == 6
 
 
-def test_the_answer_schema_bounds_top_level_lists_and_keeps_lower_bounds() -> None:
+def test_the_answer_schema_bounds_tables_and_keeps_lower_bounds_and_other_lists() -> None:
+    row = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
     schema = compile_schema(
         {
             "type": "object",
             "properties": {
-                "rows": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
-                "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+                "rows": {"type": "array", "items": row, "maxItems": 100},
+                "few_rows": {"type": "array", "items": row, "maxItems": 3},
+                "names": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
                 "total": {"type": "string"},
             },
-            "required": ["rows", "tags", "total"],
+            "required": ["rows", "few_rows", "names", "total"],
         }
     )
-    bounded = answer_schema(schema, 24)
-    assert bounded["properties"]["rows"]["maxItems"] == 24
-    assert bounded["properties"]["tags"] == schema["properties"]["tags"]
-    assert bounded["properties"]["total"] == schema["properties"]["total"]
+    bounded = answer_schema(schema, 20)
+    assert bounded["properties"]["rows"]["maxItems"] == 20
+    for kept in ("few_rows", "names", "total"):
+        assert bounded["properties"][kept] == schema["properties"][kept]
     assert schema["properties"]["rows"]["maxItems"] == 100  # the document's schema is untouched
-    assert answer_schema(bounded, 24) is bounded
+    assert answer_schema(bounded, 20) is bounded
 
 
 @pytest.mark.parametrize(

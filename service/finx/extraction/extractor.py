@@ -8,7 +8,7 @@ Preparation failures (bad document, too long, missing adapter) raise `FinxError`
 that stops at the token limit or fails validation comes back as a result whose status says so.
 A document longer than one chunk is extracted chunk by chunk (all chunks go to the engine at
 once) and the chunk results are merged (`chunking.py`). An answer bounds each list to
-`ExtractionPolicy.items_per_answer` items; a chunk whose answer fills a list that the schema lets
+`ExtractionPolicy.rows_per_answer` rows; a chunk whose answer fills a table that the schema lets
 grow is read again in two halves (`splitting.py`), so a long table comes out whole.
 
 Copy-grounding (on by default for schemas that copy values, on the guidance backend): each chunk's
@@ -209,8 +209,8 @@ class Extractor:
         return Prepared(task, chunks, requests, groups, references, started, time.perf_counter() - started)
 
     def _request(self, task: ExtractionTask, chunk: Chunk, references: str | None) -> GenerationRequest:
-        """The engine request of one chunk: its prompt, under the answer schema (lists bounded to
-        `items_per_answer`) and, when copy-grounded, a grammar that copies only from the chunk."""
+        """The engine request of one chunk: its prompt, under the answer schema (tables bounded to
+        `rows_per_answer`) and, when copy-grounded, a grammar that copies only from the chunk."""
         max_tokens = task.options.max_tokens or self.policy.max_tokens
         context = self.engine.max_model_len
         messages = build_messages(task.schema, chunk.text, references)
@@ -235,7 +235,7 @@ class Extractor:
     def _answer_schema(self, spec: SchemaSpec) -> tuple[JsonSchema, str]:
         """The schema one chunk's answer is generated under, and its constraint's cache key."""
         if spec.key not in self._answer_schemas:
-            schema = answer_schema(spec.json_schema, self.policy.items_per_answer)
+            schema = answer_schema(spec.json_schema, self.policy.rows_per_answer)
             self._answer_schemas[spec.key] = (schema, spec.key if schema is spec.json_schema else schema_hash(schema))
         return self._answer_schemas[spec.key]
 

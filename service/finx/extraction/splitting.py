@@ -1,8 +1,8 @@
 """Tables longer than one answer: a chunk whose answer fills a list is read again in two halves.
 
-One answer holds at most `ExtractionPolicy.items_per_answer` items in each top-level list (the
-bound its grammar enforces: it keeps an answer within the token limit, about 35 tokens a table
-row, and stops a model that loops on one value). The schema's own `maxItems` bounds the merged
+One answer holds at most `ExtractionPolicy.rows_per_answer` rows in each table, a top-level list
+of objects (the bound its grammar enforces: it keeps an answer within the token limit, 32-38
+tokens a row, and stops a model that loops on one row). The schema's own `maxItems` bounds the merged
 document, which may be far larger (an invoice of several pages). An answer that fills a list's
 answer bound while the schema allows more may have left items unread, so its chunk is split at
 the line break nearest its middle (a row is a line: rows stay whole) and both halves are read
@@ -26,14 +26,16 @@ MIN_SPLIT_CHARS = 40
 """A chunk shorter than this is not split again (a half would hold a line or two at most)."""
 
 
-def answer_schema(schema: JsonSchema, items_per_answer: int) -> JsonSchema:
-    """`schema` with every top-level list bounded to `items_per_answer` items (those already
-    bounded lower keep their bound): the schema one chunk's answer is generated under."""
+def answer_schema(schema: JsonSchema, rows_per_answer: int) -> JsonSchema:
+    """`schema` with every table (a top-level list of objects) bounded to `rows_per_answer` rows
+    (those already bounded lower keep their bound; lists of other items keep theirs): the schema
+    one chunk's answer is generated under."""
     properties = dict(schema["properties"])
     changed = False
     for name, child in properties.items():
-        if child.get("type") == "array" and child.get("maxItems", items_per_answer + 1) > items_per_answer:
-            properties[name] = {**child, "maxItems": items_per_answer}
+        table = child.get("type") == "array" and child.get("items", {}).get("type") == "object"
+        if table and child.get("maxItems", rows_per_answer + 1) > rows_per_answer:
+            properties[name] = {**child, "maxItems": rows_per_answer}
             changed = True
     return {**schema, "properties": properties} if changed else schema
 

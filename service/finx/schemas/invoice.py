@@ -1,7 +1,7 @@
 """`invoice`: header fields, amounts and line items of an invoice, strings as written.
 
 Version 2: up to 200 line items per document (version 1: 20, which cut long invoices short); one
-chunk's answer still holds at most `ExtractionPolicy.items_per_answer` rows, and a chunk whose
+chunk's answer still holds at most `ExtractionPolicy.rows_per_answer` rows, and a chunk whose
 answer is full is read again in halves (`extraction.splitting`).
 """
 
