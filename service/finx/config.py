@@ -172,7 +172,7 @@ class ExtractionPolicy:
     schema lets grow is read again in two halves (`extraction.splitting`). Lists of strings keep
     their schema's bound."""
     table_splits: int = 2
-    """How many times a chunk may be halved that way (2: into at most four pieces, 96 rows, more than
+    """How many times a chunk may be halved that way (2: into at most four pieces, 80 rows, more than
     a 768-token chunk prints at 10-12 tokens a row line; at most 7 answers for one chunk)."""
     list_chunk_tokens: int = 192
     """Schemas made only of lists (entity lists) are read in windows of this many tokens, a few
