@@ -1,13 +1,13 @@
-"""Tables longer than one answer: a chunk whose answer fills a list is read again in two halves.
+"""Tables longer than one answer: a chunk whose answer fills a table is read again in two halves.
 
 One answer holds at most `ExtractionPolicy.rows_per_answer` rows in each table, a top-level list
 of objects (the bound its grammar enforces: it keeps an answer within the token limit, 32-38
-tokens a row, and stops a model that loops on one row). The schema's own `maxItems` bounds the merged
-document, which may be far larger (an invoice of several pages). An answer that fills a list's
-answer bound while the schema allows more may have left items unread, so its chunk is split at
+tokens a row, and stops a model that loops on one row). The schema's own `maxItems` bounds the
+merged document, which may be far larger (an invoice of several pages). An answer that fills a
+table's answer bound while the schema allows more may have left rows unread, so its chunk is split at
 the line break nearest its middle (a row is a line: rows stay whole) and both halves are read
-again, recursively, at most `ExtractionPolicy.table_splits` times; a full list that mostly repeats
-itself is a model looping, not a long table, and is not read again. The halves are disjoint text,
+again, recursively, at most `ExtractionPolicy.table_splits` times; a full table that mostly
+repeats itself is a model looping, not a long table, and is not read again. The halves are disjoint text,
 so their rows are joined as they come, repeats included (`chunking.merge_results`' groups); the
 chunks of an ordinary long document overlap and are merged as before.
 
