@@ -58,14 +58,15 @@ def without_fragments(items: list[Any], document: str) -> list[Any]:
     occurrence of a longer string of the same items."""
     names = [item for item in items if isinstance(item, str) and item.strip()]
     spans = {name: occurrences(name, document) for name in names}
+    keys = {name: normalised_key(name) for name in names}
     kept = []
     for item in items:
         if isinstance(item, str) and item in spans and spans[item]:
-            key = normalised_key(item)
+            key = keys[item]
             longer = [
                 span
                 for other in names
-                if len(normalised_key(other)) > len(key) and key[1:-1] in normalised_key(other)
+                if len(keys[other]) > len(key) and key[1:-1] in keys[other]
                 for span in spans[other]
             ]
             if longer and all(any(a <= start and end <= b for a, b in longer) for start, end in spans[item]):
