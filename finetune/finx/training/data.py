@@ -33,7 +33,8 @@ class DataSource:
     """Seed of the `synthetic` source."""
     version: int = 1
     """Generator version of the `synthetic` source: 1 (`synthetic`), 2 (`synthetic_tables`: real
-    line-item layouts), 3 (`synthetic_contracts`: NDAs whose term is stated or not); an old config
+    line-item layouts), 3 (`synthetic_contracts`: NDAs whose term is stated or not), 4 (`synthetic_invoices`: supplier
+    invoices with full heads, currency and bank details around real tables); an old config
     keeps its version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
@@ -67,13 +68,15 @@ def read_source(source: DataSource) -> LoadReport:
 
 
 def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
-    """The generator's documents of `version` (1, 2 or 3)."""
+    """The generator's documents of `version` (1 to 4)."""
     if version == 1:
         from finx.training import synthetic as generator
     elif version == 2:
         from finx.training import synthetic_tables as generator  # type: ignore[no-redef]
     elif version == 3:
         from finx.training import synthetic_contracts as generator  # type: ignore[no-redef]
+    elif version == 4:
+        from finx.training import synthetic_invoices as generator  # type: ignore[no-redef]
     else:
-        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2, 3")
+        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2, 3, 4")
     return generator.generate(count, seed)

@@ -65,7 +65,10 @@ def data_synth(
     count: Annotated[int, typer.Option(help="How many documents.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same documents).")] = 0,
     version: Annotated[
-        int, typer.Option(help="Generator version: 1, 2 (line-item layouts) or 3 (NDAs, term stated or not).")
+        int,
+        typer.Option(
+            help="Generator version: 1, 2 (line-item layouts), 3 (NDAs, term stated or not) or 4 (supplier invoices)."
+        ),
     ] = 2,
 ) -> None:
     """Generate messy synthetic financial documents with exact labels (invoices, statements, news)."""

@@ -69,8 +69,10 @@ def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
     assert [e.text for e in v2] != [e.text for e in v1]
     v3 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=3)).examples
     assert {e.schema.name for e in v3} == {"nda"}
-    with pytest.raises(FinxError, match="unknown synthetic generator version 4"):
-        read_source(DataSource("synthetic", Path("."), max_examples=8, version=4))
+    v4 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=4)).examples
+    assert {e.schema.name for e in v4} == {"invoice"}
+    with pytest.raises(FinxError, match="unknown synthetic generator version 5"):
+        read_source(DataSource("synthetic", Path("."), max_examples=8, version=5))
 
 
 def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
@@ -131,3 +133,25 @@ def test_version_3_agreements_state_their_term_or_not_and_every_label_is_in_the_
     assert all(durations.search(a.text) for a in agreements if a.target["term"] is None)
     # legal forms keep their period, as the preamble writes them
     assert any(party.endswith(("Inc.", "L.L.C.", "N.V.")) for a in agreements for party in a.target["parties"])
+
+
+def test_version_4_invoices_print_their_currency_and_bank_details_and_every_label_is_in_the_text():
+    from finx.training.sft_data import value_in_text
+    from finx.training.synthetic_invoices import generate as generate_invoices
+
+    invoices = generate_invoices(300, seed=5)
+    assert [(e.text, e.target) for e in invoices] == [(e.text, e.target) for e in generate_invoices(300, seed=5)]
+    for invoice in invoices:
+        assert invoice.target["vendor"] and invoice.target["customer"] and invoice.target["line_items"]
+        for name, value in invoice.target.items():
+            for item in value if isinstance(value, list) else [value]:
+                cells = item.values() if isinstance(item, dict) else [item]
+                assert all(cell is None or value_in_text(cell, invoice.text) for cell in cells), (invoice.id, name)
+    share = {name: sum(bool(e.target[name]) for e in invoices) / len(invoices) for name in ("currency", "iban",
+             "account_number", "due_date")}  # fmt: skip
+    # currency, IBAN, account number and due date each printed on some invoices and absent (null) on others
+    assert all(0.2 < value < 0.95 for value in share.values()), share
+    currencies = {e.target["currency"] for e in invoices}
+    assert {"EUR", "€"} <= currencies  # codes and symbols
+    assert any(" " not in (e.target["iban"] or " ") for e in invoices)  # IBANs printed unspaced too
+    assert max(len(e.target["line_items"]) for e in invoices) == 20
