@@ -12,7 +12,7 @@ BROKEN_CUDA_PACKAGES := torchvision torchaudio torchcodec
 
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 
-.PHONY: install model serve test test-fast lint docs proto clean ocr browser jemalloc
+.PHONY: install model serve test test-fast lint docs proto clean ocr browser jemalloc llama-cpp
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,22 @@ jemalloc:
 
 # A headless browser for the review page's test: Debian's chromium and chromium-driver, installed
 # the same way as OCR; without them that test skips with its reason.
+# llama.cpp's server, the anchor `python -m bench.serving` measures finx against (bench only, not
+# part of install): built from the llama.cpp sources that the llama-cpp-python sdist vendors (a
+# package registry download), with cmake, for this machine's CPU; ~5 min on 2 cores.
+LLAMA_CPP_VERSION = 0.3.36
+LLAMA_CPP = build/llama.cpp
+llama-cpp: $(LLAMA_CPP)/build/bin/llama-server
+
+$(LLAMA_CPP)/build/bin/llama-server: | $(BIN)/python
+	rm -rf $(LLAMA_CPP) build/llama-sdist && mkdir -p build/llama-sdist
+	$(BIN)/pip download --quiet --no-deps --no-binary :all: llama-cpp-python==$(LLAMA_CPP_VERSION) -d build/llama-sdist
+	tar xzf build/llama-sdist/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz -C build/llama-sdist
+	mv build/llama-sdist/llama_cpp_python-$(LLAMA_CPP_VERSION)/vendor/llama.cpp $(LLAMA_CPP) && rm -rf build/llama-sdist
+	cmake -S $(LLAMA_CPP) -B $(LLAMA_CPP)/build -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_OPENSSL=OFF \
+	  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF >/dev/null
+	cmake --build $(LLAMA_CPP)/build --target llama-server -j $$(nproc) >/dev/null
+
 browser:
 	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \

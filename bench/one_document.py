@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.serving import start_finx_serve
+from bench.serve_phase import start_finx_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = [("vllm", "float32"), ("vllm", "auto"), ("transformers", "float32"), ("transformers", "auto")]

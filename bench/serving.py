@@ -14,9 +14,13 @@ else the corpus receipts (not scored).
    grammars and sampling settings (greedy, the chosen token's log-probability, which per-value
    confidence needs), all documents at once; its prefix-cache hit rate; and once more without
    log-probabilities (what confidence costs).
-3. The ceiling: fp32 and bf16 matrix products measured in this run; receipts' prompt and answer
+3. The anchor: llama.cpp's `llama-server` on the same merged weights (GGUF, same dtype) and prompt
+   tokens, the schema as a JSON grammar, 8 slots, then one request at a time (`bench.llama_cpp`;
+   skipped with its reason until `make llama-cpp` has built it): finx batch / llama.cpp docs/s and
+   the one-request p50 ratios.
+4. The ceiling: fp32 and bf16 matrix products measured in this run; receipts' prompt and answer
    tokens at ~0.21 and ~0.27 GFLOP each give the documents/s the chosen dtype allows.
-4. `finx serve` as its own process: one-client p50/p95 for a receipt, RSS idle (by process) and
+5. `finx serve` as its own process (`bench.serve_phase`): one-client p50/p95 for a receipt, RSS idle (by process) and
    under 32 clients, and with one request naming `base`; then, while 4 clients keep sending, a
    promotion and ReloadAdapters: time to switch, failures, peak RSS. `--serve-only` runs only this
    part (what a pod needs: the Deployment's requests and limits come from it).
@@ -27,21 +31,17 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.memory import PeakMemory, by_process
+from bench.memory import by_process
+from bench.serve_phase import grpc_phase, print_serving, timed
 from bench.training import matmul_gflops
-from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
+from finx.adapters.registry import AdapterRegistry
 from finx.adapters.resolve import ResolvedAdapter
 from finx.batch import BatchConfig, LocalBackend, run_batch
 from finx.config import EngineConfig
@@ -142,12 +142,6 @@ def batch_run(
     }
 
 
-def timed(call: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
-
-
 def offline_llm(model_dir: Path, dtype: str, speculative_tokens: int, prefix_caching: bool = True) -> Any:
     """vLLM's offline `LLM` at the settings finx's engine starts with (`EngineConfig`'s defaults,
     its CPU process layout, its n-gram speculation, llguidance without free whitespace)."""
@@ -202,137 +196,36 @@ def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int, lo
             "prompt_tokens": prompt_tokens}  # fmt: skip
 
 
-def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
-    """`finx serve` as its own process on loopback (its defaults), with a scratch registry seeded
-    with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload."""
-    from concurrent.futures import ThreadPoolExecutor
+def llama_cpp_anchor(
+    texts: list[str], gold: list[dict[str, Any]] | None, adapter: Path, best: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any] | None:
+    """llama.cpp's server on the same merged weights and prompt tokens (`bench.llama_cpp`), printed
+    against finx batch's fastest run; None where it is not built."""
+    from transformers import AutoTokenizer
 
-    from finx.client import FinxClient
+    from bench import llama_cpp
+    from finx.adapters.merged import merged_model
+    from finx.config import configured_model_dir
 
-    registry_root = Path(tempfile.mkdtemp()) / "registry"
-    registry = AdapterRegistry(registry_root)
-    registry.manifests()  # seeds the shipped adapter as current
-    previous = SHIPPED_ADAPTER.parent / "finx-lora-v5"
-    other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
-    server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
-    try:
-        processes = by_process(server.pid)
-        idle_rss, idle_pss = sum(rss for _, rss, _ in processes), sum(pss for _, _, pss in processes)
-        print(
-            "finx serve idle, by process (RSS / PSS):",
-            ", ".join(f"{name} {rss:.2f} / {pss:.2f} GiB" for name, rss, pss in processes),
-        )
-        with FinxClient(target) as client:
-            latencies = sorted(timed(lambda text=text: client.extract(text, "receipt")) for text in (texts * 2)[:calls])
-            with PeakMemory(server.pid) as loaded, ThreadPoolExecutor(32) as pool:
-                list(pool.map(partial(client.extract, schema="receipt"), (texts * 2)[:64]))
-        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
-        out = {"p50_s": p50, "p95_s": p95, "idle_rss_gib": idle_rss, "idle_pss_gib": idle_pss}
-        out |= {"loaded_rss_gib": loaded.rss, "loaded_pss_gib": loaded.pss}
-        out |= base_request(target, texts[0], server.pid)
-        if reload and other:
-            out |= reload_under_load(target, registry, other, texts, server.pid)
-        return out
-    finally:
-        server.terminate()
-        server.wait(120)
-
-
-def base_request(target: str, text: str, pid: int) -> dict[str, float]:
-    """One request naming `base` (the on-demand LoRA engine starts beside the merged one): the
-    process tree's peak RSS while it runs, and how long it took."""
-    from finx.client import FinxClient
-
-    with PeakMemory(pid) as peak, FinxClient(target) as client:
-        seconds = timed(lambda: client.extract(text, "receipt", adapter="base"))
-    return {"base_s": seconds, "base_rss_gib": peak.rss, "base_pss_gib": peak.pss}
-
-
-def reload_under_load(
-    target: str, registry: AdapterRegistry, version: str, texts: list[str], pid: int
-) -> dict[str, float]:
-    """4 clients keep sending receipts while `version` is promoted and ReloadAdapters runs."""
-    import grpc
-
-    from finx.client import FinxClient
-    from finx.v1 import extraction_pb2 as pb
-    from finx.v1 import extraction_pb2_grpc as pb_grpc
-
-    stop, failures, done = threading.Event(), [0], [0]
-
-    def load() -> None:
-        with FinxClient(target) as loader:
-            while not stop.is_set():
-                try:
-                    loader.extract(texts[done[0] % len(texts)], "receipt")
-                    done[0] += 1
-                except grpc.RpcError:
-                    failures[0] += 1
-
-    threads = [threading.Thread(target=load) for _ in range(4)]
-    with PeakMemory(pid) as peak:
-        for thread in threads:
-            thread.start()
-        time.sleep(5)
-        registry.promote(version)
-        started = time.perf_counter()
-        with grpc.insecure_channel(target) as channel:
-            pb_grpc.ExtractionStub(channel).ReloadAdapters(pb.ReloadAdaptersRequest(), timeout=600)
-        switched = time.perf_counter() - started
-        time.sleep(10)
-        stop.set()
-        for thread in threads:
-            thread.join(600)
-    return {
-        "reload_s": switched, "reload_rss_gib": peak.rss, "reload_pss_gib": peak.pss,
-        "reload_failed": failures[0], "reload_calls": done[0],
-    }  # fmt: skip
-
-
-def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """`finx serve` as its own process on a free loopback port, returned once it answers."""
-    import grpc
-
-    from finx.client import FinxClient
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    reason = llama_cpp.skipped_reason()
+    if reason:
+        print(f"llama.cpp anchor skipped: {reason}")
+        return None
+    model_dir = merged_model(configured_model_dir(), adapter, best["dtype"])
+    tokenizer, spec = AutoTokenizer.from_pretrained(model_dir), get_schema("receipt")
+    prompts = [prompt_token_ids(tokenizer, build_messages(spec, text)) for text in texts]
+    llama = llama_cpp.anchor(model_dir, best["dtype"], prompts, spec.json_schema, args.max_tokens, args.one_at_a_time)
+    f1 = strict_f1(gold, llama["answers"])
+    print(
+        f"llama.cpp llama-server ({llama['weights']}, {llama_cpp.SLOTS} slots, the schema's JSON grammar): "
+        f"{llama['docs_per_s']:.2f} docs/s, one at a time p50 {llama['p50_s']:.2f} s, p95 {llama['p95_s']:.2f} s, "
+        f"F1 {f1 if f1 is None else round(f1, 3)}, RSS {llama['rss_gib']:.2f} GiB, start {llama['start_s']:.1f} s"
     )
-    target = f"127.0.0.1:{port}"
-    with FinxClient(target) as client:
-        for _ in range(600):
-            try:
-                client.extract("TOTAL 9.00", "receipt", options=ExtractOptions(max_tokens=8))
-                return server, target
-            except grpc.RpcError:
-                time.sleep(1)
-    server.terminate()
-    raise RuntimeError("finx serve did not answer within 10 minutes")
-
-
-def print_serving(served: dict[str, float]) -> None:
-    """The `finx serve` phase's numbers."""
-    p50, p95 = served["p50_s"], served["p95_s"]
-    print(f"gRPC (finx serve defaults), one client, one receipt: p50 {p50:.2f} s, p95 {p95:.2f} s (goal p50 <= 1.5 s)")
-    for measure in ("rss", "pss"):
-        idle, base = served[f"idle_{measure}_gib"], served[f"base_{measure}_gib"]
-        print(
-            f"serving process tree {measure.upper()}: idle {idle:.2f} GiB (goal <= 1.5), 32 clients "
-            f"{served[f'loaded_{measure}_gib']:.2f} GiB (goal <= 2.0), a `base` request {base:.2f} GiB "
-            f"(+{base - idle:.2f}, goal <= +1)" + (f", a reload {served[f'reload_{measure}_gib']:.2f} GiB "
-            f"(+{served[f'reload_{measure}_gib'] - idle:.2f})" if "reload_s" in served else "")
-        )  # fmt: skip
-    print(f"a `base` request took {served['base_s']:.1f} s (its engine starts on demand)")
-    if "reload_s" in served:
-        calls = served["reload_calls"] + served["reload_failed"]
-        print(
-            f"reload under 4 clients: {served['reload_s']:.1f} s to switch, "
-            f"{served['reload_failed']:.0f} failed of {calls:.0f} calls"
-        )
+    print(
+        f"finx batch / llama.cpp: {best['docs_per_s'] / llama['docs_per_s']:.2f}x docs/s (goal >= 1.5); "
+        f"finx one at a time p50 / llama.cpp: {best['p50_s'] / llama['p50_s']:.2f}x (goal <= 0.8)"
+    )
+    return llama
 
 
 def main() -> None:
@@ -390,13 +283,18 @@ def main() -> None:
     print(f"raw vLLM without log-probabilities: {bare['docs_per_s']:.2f} docs/s (what per-value confidence costs: "
           f"{raw['docs_per_s'] / bare['docs_per_s']:.2f}x); finx batch / that: "
           f"{best['docs_per_s'] / bare['docs_per_s']:.2f}x")  # fmt: skip
+    llama = llama_cpp_anchor(texts, gold, adapter, best, args)
     gflop = best["prompt_tokens"] * PROMPT_GFLOP + best["completion_tokens"] * ANSWER_GFLOP
     ceiling = ceilings[best["dtype"]] * len(texts) / gflop
     share = best["docs_per_s"] / ceiling
     print(f"matmul GFLOP/s: float32 {ceilings['float32']:.0f}, bfloat16 {ceilings['bfloat16']:.0f}; "
           f"receipts ceiling in {best['dtype']}: {ceiling:.2f} docs/s, finx reaches {share:.0%}")  # fmt: skip
     if args.grpc:
-        print_serving(grpc_phase(texts, args.grpc, not args.no_reload))
+        served = grpc_phase(texts, args.grpc, not args.no_reload)
+        print_serving(served)
+        if llama:
+            print(f"finx serve one-client p50 / llama.cpp one-at-a-time p50: {served['p50_s'] / llama['p50_s']:.2f}x "
+                  "(goal <= 0.8)")  # fmt: skip
     sys.stdout.flush()
     os._exit(0)  # the in-process server and engines are not worth a graceful shutdown here
 

@@ -24,7 +24,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.memory import process_tree_rss_gib
-from bench.serving import receipts, start_finx_serve
+from bench.serve_phase import start_finx_serve
+from bench.serving import receipts
 from finx.adapters.registry import AdapterRegistry
 from finx.client import CHANNEL_OPTIONS, extract_request
 from finx.config import MAX_DOCUMENT_BYTES

@@ -34,6 +34,7 @@ ENVIRONMENT = (
     EnvironmentVariable("FINX_MODEL", "the embedded model", "a Hugging Face-format model folder to use instead"),
     EnvironmentVariable("FINX_ADAPTERS", "$FINX_HOME/adapters", "the adapter registry"),
     EnvironmentVariable("FINX_AUTH_TOKEN", "none", "bearer token `finx serve` requires and `--server` clients send"),
+    EnvironmentVariable("FINX_SERVER", "unset", "`finx extract --server`: a running finx service (HOST:PORT) to call"),
     EnvironmentVariable("FINX_DTYPE", "auto", "`--dtype`: auto (bf16 where the CPU has bf16 units), float32, bfloat16"),
     EnvironmentVariable("FINX_OCR_LANG", "eng", "Tesseract language(s) for scans, e.g. `eng+deu`"),
     EnvironmentVariable("FINX_VERBOSE", "unset", "set: engine start-up logs go to stderr, not the engine log"),

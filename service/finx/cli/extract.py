@@ -71,7 +71,9 @@ def extract(
     base: BaseOption = False,
     max_tokens: MaxTokensOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
-    server: Annotated[str | None, typer.Option(help="Call a running finx service at HOST:PORT instead.")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Call a running finx service at HOST:PORT instead (default: FINX_SERVER).")
+    ] = None,
     grounding: GroundingOption = True,
     link: LinkOption = False,
     reference_context: ReferenceContextOption = False,
@@ -87,6 +89,7 @@ def extract(
         max_tokens=max_tokens, grounding=grounding, reference_context=reference_context, link_entities=link,
         copy_grounding=copy_grounding, min_confidence=min_confidence,
     )  # fmt: skip
+    server = server or env("FINX_SERVER")
     try:
         spec = load_schema(schema)
         document = read_input(path)
