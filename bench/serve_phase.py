@@ -38,7 +38,7 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     registry_root = Path(tempfile.mkdtemp()) / "registry"
     registry = AdapterRegistry(registry_root)
     registry.manifests()  # seeds the shipped adapter as current
-    previous = SHIPPED_ADAPTER.parent / "finx-lora-v5"
+    previous = SHIPPED_ADAPTER.parent / "finx-lora-v6"
     other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
     try:
