@@ -1,7 +1,7 @@
 """Benchmark: the CPU engine's runtime, on finx's default serving path (current adapter merged,
 dtype `auto`, prompt-lookup speculation 4, copy-grounding, chosen-token log-probabilities).
 
-Three choices, each measured against vLLM's defaults (finx now runs the third row's):
+Choices, each measured against vLLM's defaults (finx now runs the third row's):
 - the OpenMP runtime of the engine processes: GNU libgomp (torch's, which vLLM preloads) or Intel's
   libiomp5 (the `intel-openmp` wheel in the venv), which vLLM's CPU worker asks for when speculating
   ("without Intel OpenMP in LD_PRELOAD [speculation] will cause significant performance loss");
@@ -10,7 +10,9 @@ Three choices, each measured against vLLM's defaults (finx now runs the third ro
   (`VLLM_ENABLE_V1_MULTIPROCESSING=0`: finx's `LLMEngine` on its step loop, as vLLM's offline
   `LLM` runs), two processes fewer;
 - the adapter merged into the weights (finx's primary engine) or applied per request as LoRA (what
-  would let one engine serve every adapter and the base model).
+  would let one engine serve every adapter and the base model);
+- memory: jemalloc preloaded in place of glibc's malloc, and a batch of 16 sequences with half the
+  KV cache instead of 32.
 
 Each variant runs in a fresh Python process of its own (the environment is read once, at start):
 `finx batch`'s path over the receipts (documents/s, engine start apart), then one request at a time
@@ -23,6 +25,7 @@ Prints numbers and ratios against the default; not a test.
 """
 
 import argparse
+import ctypes.util
 import json
 import os
 import subprocess
@@ -39,6 +42,8 @@ GNU_OPENMP = next(
     iter(sorted(TORCH_LIBS.glob("torch.libs/libgomp*.so*")) + sorted(TORCH_LIBS.glob("torch/lib/libgomp*.so*"))), None
 )
 """torch's libgomp, which vLLM preloads when no OpenMP runtime is."""
+JEMALLOC = ctypes.util.find_library("jemalloc")
+"""jemalloc (`make jemalloc`), in place of glibc's malloc, whose per-thread arenas hold heap."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Variant:
     lora: bool = False
     """Serve the adapter as per-request LoRA on the base weights instead of merged (one engine could
     then serve every adapter and the base model: no second engine for a `base` request or a reload)."""
+    max_num_seqs: int | None = None
+    """Batch at most this many requests, the KV cache scaled to match (None: finx's 32)."""
 
 
 VARIANTS = {
@@ -57,6 +64,8 @@ VARIANTS = {
     "libiomp5, worker apart": Variant({"VLLM_ENABLE_V1_MULTIPROCESSING": "1", "LD_PRELOAD": str(INTEL_OPENMP)}),
     "finx (libiomp5, in-process)": Variant({}),
     "per-request LoRA, not merged": Variant({}, lora=True),
+    "finx under jemalloc": Variant({"LD_PRELOAD": str(JEMALLOC or "")}),
+    "finx, 16 sequences (half the KV)": Variant({}, max_num_seqs=16),
 }
 
 
@@ -68,7 +77,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     texts, gold = receipts(args.docs)
     adapter = AdapterRegistry().current_path()
     assert adapter is not None, "no current adapter"
-    return batch_run(texts, gold, adapter, Run("auto + ngram 4", "auto", 4, lora=VARIANTS[args.variant].lora), args)
+    variant = VARIANTS[args.variant]
+    run = Run("auto + ngram 4", "auto", 4, lora=variant.lora, max_num_seqs=variant.max_num_seqs)
+    return batch_run(texts, gold, adapter, run, args)
 
 
 def run_variant(name: str, args: argparse.Namespace) -> dict[str, Any] | str:

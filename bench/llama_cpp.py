@@ -3,7 +3,7 @@ tokens and the schema as a JSON grammar, so that finx's numbers are ratios measu
 
 `make llama-cpp` builds the server (from the llama.cpp sources the llama-cpp-python sdist vendors);
 without it the anchor is skipped with that reason. The weights are converted with the converter
-those sources ship (`convert_hf_to_gguf.py`, its `gguf-py` on the path), once per merged folder and
+those sources ship (`convert_hf_to_gguf.py`, with the `gguf-py` beside it), once per merged folder and
 dtype, under build/gguf. The server runs on loopback with 8 slots: all documents through 8 clients
 for documents/s, then one at a time for latency (p50/p95), greedy, `n_predict` as finx's
 `max_tokens`. llama.cpp gets the schema's JSON grammar, not finx's copy-grounding grammar (which
@@ -45,10 +45,12 @@ def gguf_weights(merged_dir: Path, dtype: str) -> Path:
     if not target.is_file():
         GGUF_DIR.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".partial")
-        environment = {**os.environ, "PYTHONPATH": str(LLAMA_CPP / "gguf-py"), "NO_LOCAL_GGUF": ""}
+        environment = {key: value for key, value in os.environ.items() if key != "NO_LOCAL_GGUF"}  # its own gguf-py
         command = [sys.executable, str(LLAMA_CPP / "convert_hf_to_gguf.py"), str(merged_dir),
                    "--outtype", GGUF_TYPES[dtype], "--outfile", str(partial)]  # fmt: skip
-        subprocess.run(command, env=environment, check=True, capture_output=True)
+        done = subprocess.run(command, env=environment, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"GGUF conversion failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
         partial.rename(target)
     return target
 

@@ -28,9 +28,10 @@ def timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
+def grpc_phase(texts: list[str], calls: int, reload: bool, allocator: str | None = None) -> dict[str, float]:
     """`finx serve` as its own process on loopback (its defaults), with a scratch registry seeded
-    with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload."""
+    with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload.
+    `allocator`: a malloc library preloaded into it (e.g. jemalloc), None for glibc's."""
     from concurrent.futures import ThreadPoolExecutor
 
     from finx.client import FinxClient
@@ -40,7 +41,8 @@ def grpc_phase(texts: list[str], calls: int, reload: bool) -> dict[str, float]:
     registry.manifests()  # seeds the shipped adapter as current
     previous = SHIPPED_ADAPTER.parent / "finx-lora-v6"
     other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
-    server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)})
+    environment = {"FINX_ADAPTERS": str(registry_root)} | ({"LD_PRELOAD": allocator} if allocator else {})
+    server, target = start_finx_serve(environment)
     try:
         processes = by_process(server.pid)
         idle_rss, idle_pss = sum(rss for _, rss, _ in processes), sum(pss for _, _, pss in processes)

@@ -34,7 +34,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,14 @@ class Run:
     speculative_tokens: int = 0
     lora: bool = False
     """Serve the adapter as per-request LoRA on the base weights instead of merged into them."""
+    max_num_seqs: int | None = None
+    """Batch at most this many requests, with the KV cache scaled to match (None: finx's default)."""
 
     def engine_config(self, adapter: Path) -> EngineConfig:
         config = EngineConfig(dtype=self.dtype, speculative_tokens=self.speculative_tokens)  # type: ignore[arg-type]
+        if self.max_num_seqs:
+            kv_tokens = config.kv_cache_tokens * self.max_num_seqs // config.max_num_seqs
+            config = replace(config, max_num_seqs=self.max_num_seqs, kv_cache_tokens=kv_tokens)
         return config.with_lora() if self.lora else config.merged(adapter)
 
 
@@ -214,7 +219,13 @@ def llama_cpp_anchor(
     model_dir = merged_model(configured_model_dir(), adapter, best["dtype"])
     tokenizer, spec = AutoTokenizer.from_pretrained(model_dir), get_schema("receipt")
     prompts = [prompt_token_ids(tokenizer, build_messages(spec, text)) for text in texts]
-    llama = llama_cpp.anchor(model_dir, best["dtype"], prompts, spec.json_schema, args.max_tokens, args.one_at_a_time)
+    try:
+        llama = llama_cpp.anchor(
+            model_dir, best["dtype"], prompts, spec.json_schema, args.max_tokens, args.one_at_a_time
+        )
+    except (RuntimeError, OSError) as error:  # the anchor's failure is reported; finx's numbers stand
+        print(f"llama.cpp anchor failed: {error}")
+        return None
     f1 = strict_f1(gold, llama["answers"])
     print(
         f"llama.cpp llama-server ({llama['weights']}, {llama_cpp.SLOTS} slots, the schema's JSON grammar): "
@@ -228,6 +239,21 @@ def llama_cpp_anchor(
     return llama
 
 
+def print_jemalloc_phase(texts: list[str], args: argparse.Namespace) -> None:
+    """With `--jemalloc`: the `finx serve` phase again with jemalloc preloaded (glibc's malloc keeps
+    a 64 MiB arena per thread that touches the heap), in the same run as glibc's."""
+    import ctypes.util
+
+    library = ctypes.util.find_library("jemalloc")
+    if not args.jemalloc:
+        return
+    if library is None:
+        print("jemalloc phase skipped: no libjemalloc on this machine (make jemalloc)")
+        return
+    print(f"finx serve again under {library}:")
+    print_serving(grpc_phase(texts, args.grpc or 20, not args.no_reload, allocator=library))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=60)
@@ -238,6 +264,7 @@ def main() -> None:
     parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the gRPC latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
     parser.add_argument("--serve-only", action="store_true", help="only the `finx serve` phase (sizing a pod)")
+    parser.add_argument("--jemalloc", action="store_true", help="the `finx serve` phase again under jemalloc")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     texts, gold = receipts(args.docs)
@@ -246,6 +273,7 @@ def main() -> None:
     print(f"{len(texts)} receipts; adapter {adapter}; CPU bf16 units: {cpu_has_fast_bfloat16()}")
     if args.serve_only:
         print_serving(grpc_phase(texts, args.grpc or 20, not args.no_reload))
+        print_jemalloc_phase(texts, args)
         sys.stdout.flush()
         os._exit(0)
     ceilings = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
@@ -295,6 +323,7 @@ def main() -> None:
         if llama:
             print(f"finx serve one-client p50 / llama.cpp one-at-a-time p50: {served['p50_s'] / llama['p50_s']:.2f}x "
                   "(goal <= 0.8)")  # fmt: skip
+        print_jemalloc_phase(texts, args)
     sys.stdout.flush()
     os._exit(0)  # the in-process server and engines are not worth a graceful shutdown here
 
