@@ -66,6 +66,7 @@ VARIANTS = {
     "per-request LoRA, not merged": Variant({}, lora=True),
     "finx under jemalloc": Variant({"LD_PRELOAD": str(JEMALLOC or "")}),
     "finx, 16 sequences (half the KV)": Variant({}, max_num_seqs=16),
+    "finx under jemalloc, 16 sequences": Variant({"LD_PRELOAD": str(JEMALLOC or "")}, max_num_seqs=16),
 }
 
 
