@@ -56,8 +56,6 @@ jemalloc:
 	  elif command -v sudo >/dev/null; then sudo -n apt-get install -y -qq --no-install-recommends libjemalloc2 >/dev/null; \
 	  fi; } || echo "libjemalloc2 could not be installed: training runs on glibc's malloc (slower on CPU)"
 
-# A headless browser for the review page's test: Debian's chromium and chromium-driver, installed
-# the same way as OCR; without them that test skips with its reason.
 # llama.cpp's server, the anchor `python -m bench.serving` measures finx against (bench only, not
 # part of install): built from the llama.cpp sources that the llama-cpp-python sdist vendors (a
 # package registry download), with cmake, for this machine's CPU; ~5 min on 2 cores.
@@ -74,6 +72,8 @@ $(LLAMA_CPP)/build/bin/llama-server: | $(BIN)/python
 	  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF >/dev/null
 	cmake --build $(LLAMA_CPP)/build --target llama-server -j $$(nproc) >/dev/null
 
+# A headless browser for the review page's test: Debian's chromium and chromium-driver, installed
+# the same way as OCR; without them that test skips with its reason.
 browser:
 	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \

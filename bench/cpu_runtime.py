@@ -25,7 +25,6 @@ Prints numbers and ratios against the default; not a test.
 """
 
 import argparse
-import ctypes.util
 import json
 import os
 import subprocess
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finx.config import jemalloc_library
 from finx.engines.vllm_engine import INTEL_OPENMP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ GNU_OPENMP = next(
     iter(sorted(TORCH_LIBS.glob("torch.libs/libgomp*.so*")) + sorted(TORCH_LIBS.glob("torch/lib/libgomp*.so*"))), None
 )
 """torch's libgomp, which vLLM preloads when no OpenMP runtime is."""
-JEMALLOC = ctypes.util.find_library("jemalloc")
+JEMALLOC = jemalloc_library()
 """jemalloc (`make jemalloc`), in place of glibc's malloc, whose per-thread arenas hold heap."""
 
 

@@ -8,7 +8,6 @@ Numbers depend on the machine (this is not a test).
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,14 +22,9 @@ from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter, registry_current
 from finx.client import FinxClient
 from finx.extraction.options import ExtractOptions
 from tests.support.corpus import load_corpus
+from tests.support.network import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_serving(target: str, seconds: float = 300) -> None:
@@ -93,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     corpus = [doc for doc in load_corpus() if doc.schema.name != "custom"]
     docs = [corpus[i % len(corpus)] for i in range(args.docs)]
-    port = free_port()
+    port = free_loopback_port()
     target = f"127.0.0.1:{port}"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     server = subprocess.Popen(

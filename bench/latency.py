@@ -27,12 +27,15 @@ from typing import Any
 
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
 
-from bench.serving import offline_llm, receipts  # after the settings above: vLLM reads them when imported
+from bench.serving import (  # after the settings above: vLLM reads them when imported
+    offline_llm,
+    receipt_prompts,
+    receipts,
+)
 from finx.adapters.merged import merged_model
 from finx.adapters.registry import AdapterRegistry
 from finx.config import EngineConfig, configured_model_dir
 from finx.engines.constraints import copy_grammar
-from finx.extraction.prompt import build_messages, prompt_token_ids
 from finx.hardware import resolve_dtype
 from finx.schemas import get_schema
 
@@ -71,10 +74,7 @@ def main() -> None:
     grammars = [copy_grammar(spec.json_schema, text) for text in texts]
 
     llm = offline_llm(model_dir, dtype, 0, prefix_caching=False)
-    prompts = [
-        TokensPrompt(prompt_token_ids=prompt_token_ids(llm.get_tokenizer(), build_messages(spec, text)))
-        for text in texts
-    ]
+    prompts = [TokensPrompt(prompt_token_ids=ids) for ids in receipt_prompts(llm.get_tokenizer(), texts)]
 
     def generate(engine: Any, index: int, **settings: Any) -> Any:
         params = SamplingParams(temperature=0.0, **settings)

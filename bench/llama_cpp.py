@@ -14,7 +14,6 @@ Owns nothing of finx's runtime; used by `bench.serving`.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from tests.support.network import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LLAMA_CPP = ROOT / "build" / "llama.cpp"
@@ -59,9 +60,7 @@ class LlamaServer:
     """`llama-server` on a free loopback port, started on entry and stopped on exit."""
 
     def __init__(self, weights: Path, context_per_slot: int) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_loopback_port()
         self.command = [
             str(SERVER), "-m", str(weights), "--host", "127.0.0.1", "--port", str(self.port),
             "--parallel", str(SLOTS), "--ctx-size", str(SLOTS * context_per_slot),

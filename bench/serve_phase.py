@@ -5,7 +5,6 @@ load. Also the loopback server other benches start (`start_finx_serve`).
 """
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 from bench.memory import PeakMemory, by_process
 from finx.adapters.registry import SHIPPED_ADAPTER, AdapterRegistry
 from finx.extraction.options import ExtractOptions
+from tests.support.network import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,9 +123,7 @@ def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[byte
 
     from finx.client import FinxClient
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_loopback_port()
     command = [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0"]
     server = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

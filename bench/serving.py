@@ -44,7 +44,7 @@ from bench.training import matmul_gflops
 from finx.adapters.registry import AdapterRegistry
 from finx.adapters.resolve import ResolvedAdapter
 from finx.batch import BatchConfig, LocalBackend, run_batch
-from finx.config import EngineConfig
+from finx.config import EngineConfig, jemalloc_library
 from finx.engines import create_engine
 from finx.engines.constraints import copy_grammar
 from finx.extraction.extractor import ExtractionTask, Extractor
@@ -89,6 +89,12 @@ class Run:
             kv_tokens = config.kv_cache_tokens * self.max_num_seqs // config.max_num_seqs
             config = replace(config, max_num_seqs=self.max_num_seqs, kv_cache_tokens=kv_tokens)
         return config.with_lora() if self.lora else config.merged(adapter)
+
+
+def receipt_prompts(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """finx's prompt token ids for each receipt (the `receipt` schema), as its extractor builds them."""
+    spec = get_schema("receipt")
+    return [prompt_token_ids(tokenizer, build_messages(spec, text)) for text in texts]
 
 
 def strict_f1(gold: list[dict[str, Any]] | None, predicted: list[dict[str, Any] | None]) -> float | None:
@@ -181,7 +187,7 @@ def raw_vllm(texts: list[str], adapter: Path, settings: Run, max_tokens: int, lo
     llm = offline_llm(model_dir, dtype, settings.speculative_tokens)
     tokenizer = llm.get_tokenizer()
     spec = get_schema("receipt")
-    prompts = [TokensPrompt(prompt_token_ids=prompt_token_ids(tokenizer, build_messages(spec, text))) for text in texts]
+    prompts = [TokensPrompt(prompt_token_ids=ids) for ids in receipt_prompts(tokenizer, texts)]
     params = [
         SamplingParams(temperature=0.0, max_tokens=max_tokens, logprobs=0 if logprobs else None,
                        structured_outputs=StructuredOutputsParams(grammar=copy_grammar(spec.json_schema, text)))
@@ -217,8 +223,8 @@ def llama_cpp_anchor(
         print(f"llama.cpp anchor skipped: {reason}")
         return None
     model_dir = merged_model(configured_model_dir(), adapter, best["dtype"])
-    tokenizer, spec = AutoTokenizer.from_pretrained(model_dir), get_schema("receipt")
-    prompts = [prompt_token_ids(tokenizer, build_messages(spec, text)) for text in texts]
+    spec = get_schema("receipt")
+    prompts = receipt_prompts(AutoTokenizer.from_pretrained(model_dir), texts)
     try:
         llama = llama_cpp.anchor(
             model_dir, best["dtype"], prompts, spec.json_schema, args.max_tokens, args.one_at_a_time
@@ -242,11 +248,9 @@ def llama_cpp_anchor(
 def print_jemalloc_phase(texts: list[str], args: argparse.Namespace) -> None:
     """With `--jemalloc`: the `finx serve` phase again with jemalloc preloaded (glibc's malloc keeps
     a 64 MiB arena per thread that touches the heap), in the same run as glibc's."""
-    import ctypes.util
-
-    library = ctypes.util.find_library("jemalloc")
     if not args.jemalloc:
         return
+    library = jemalloc_library()
     if library is None:
         print("jemalloc phase skipped: no libjemalloc on this machine (make jemalloc)")
         return

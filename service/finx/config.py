@@ -71,11 +71,16 @@ def preload_openmp(library: Path) -> None:
         os.environ["LD_PRELOAD"] = f"{library}:{preloaded}" if preloaded else str(library)
 
 
+def jemalloc_library() -> str | None:
+    """The machine's jemalloc (Debian's libjemalloc2, `make jemalloc`), or None."""
+    return ctypes.util.find_library("jemalloc")
+
+
 def environment_with_jemalloc() -> dict[str, str] | None:
     """This process's environment with jemalloc first in LD_PRELOAD, for running a command again
     under it: None when the machine has no jemalloc or an allocator is preloaded already."""
     preloaded = os.environ.get("LD_PRELOAD", "")
-    library = ctypes.util.find_library("jemalloc")
+    library = jemalloc_library()
     if library is None or any(name in preloaded for name in ("jemalloc", "tcmalloc")):
         return None
     return {**os.environ, "LD_PRELOAD": f"{library}:{preloaded}" if preloaded else library}

@@ -6,7 +6,6 @@ The server runs in a background thread on its own event loop and shares the sess
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from finx.v1 import extraction_pb2 as pb
 from finx.v1 import extraction_pb2_grpc as pb_grpc
 from finx.values.grounding import string_values
 from tests.support.corpus import load_corpus
+from tests.support.network import free_loopback_port
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
@@ -202,10 +202,7 @@ def test_schemas_and_adapters_rpcs(client):
 
 
 def test_the_plaintext_health_port_serves_health_and_nothing_else(server):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
-    config = ServerConfig(port=0, health_port=free)
+    config = ServerConfig(port=0, health_port=free_loopback_port())
 
     async def start():
         health_server, port = build_health_server(config, server.service)

@@ -20,17 +20,12 @@ import pytest
 
 from finx.config import finx_home
 from tests.support.files import SCHEMA, short_texts
+from tests.support.network import free_loopback_port
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'finx[ray]')")
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 RAY = str(Path(sys.executable).with_name("ray"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def environment(home: Path, **extra: str) -> dict[str, str]:
@@ -48,13 +43,13 @@ def token_cluster(tmp_path):
     home.mkdir()
     env = environment(home)
     subprocess.run([RAY, "get-auth-token", "--generate"], env=env, check=True, capture_output=True, timeout=60)
-    port = free_port()
+    port = free_loopback_port()
     head = [RAY, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
             "--include-dashboard=false", f"--temp-dir={tempfile.mkdtemp(prefix='ray', dir='/tmp')}"]  # fmt: skip
     # (Ray's socket paths must stay under 108 bytes: a short folder of its own, not tmp_path)
     started = subprocess.run(head, env=env, capture_output=True, text=True, timeout=120)
     assert started.returncode == 0, started.stderr[-2000:]
-    worker_port = free_port()
+    worker_port = free_loopback_port()
     worker = [RAY, "start", f"--address=127.0.0.1:{port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
               f"--node-manager-port={worker_port}"]  # fmt: skip
     # a joining `ray start` needs the mode said (Ray's documented way); finx, below, does not
@@ -101,7 +96,7 @@ def test_a_wrong_token_is_one_clear_error(token_cluster):
 def test_an_address_where_nothing_listens_fails_fast_from_the_cli(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("TOTAL 1.00\n")
-    port = free_port()
+    port = free_loopback_port()
     command = [sys.executable, "-m", "finx.cli", "batch", str(tmp_path / "in"), "--out", str(tmp_path / "r.jsonl"),
                "--schema", "receipt", "--base", "--ray", "--ray-address", f"127.0.0.1:{port}"]  # fmt: skip
     started = time.monotonic()

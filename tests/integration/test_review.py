@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from finx.review.app import create_app
 from finx.review.session import open_session
 from finx.schemas import get_schema
 from finx.training.examples import load_examples
+from tests.support.network import free_loopback_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -93,9 +93,7 @@ def serving(session) -> Iterator[str]:
     """The review page of `session` on a free loopback port, for as long as the block runs."""
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_loopback_port()
     server = uvicorn.Server(uvicorn.Config(create_app(session), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

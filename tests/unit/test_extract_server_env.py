@@ -1,23 +1,17 @@
 """`finx extract` calls the service named by FINX_SERVER instead of starting an engine of its own."""
 
-import socket
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from finx.cli import app
-
-
-def closed_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.network import free_loopback_port
 
 
 def test_finx_server_sends_the_document_to_that_service(tmp_path: Path) -> None:
     document = tmp_path / "receipt.txt"
     document.write_text("TOTAL 9.00\n", encoding="utf-8")
-    target = f"127.0.0.1:{closed_loopback_port()}"  # nothing listens there: the call itself must fail
+    target = f"127.0.0.1:{free_loopback_port()}"  # nothing listens there: the call itself must fail
     result = CliRunner().invoke(app, ["extract", str(document), "--schema", "receipt"], env={"FINX_SERVER": target})
     assert result.exit_code == 1
     assert result.output.startswith("finx: error: UNAVAILABLE") and len(result.output.strip().splitlines()) == 1
@@ -26,7 +20,7 @@ def test_finx_server_sends_the_document_to_that_service(tmp_path: Path) -> None:
 def test_an_explicit_server_wins_over_finx_server(tmp_path: Path) -> None:
     document = tmp_path / "receipt.txt"
     document.write_text("TOTAL 9.00\n", encoding="utf-8")
-    explicit = f"127.0.0.1:{closed_loopback_port()}"
+    explicit = f"127.0.0.1:{free_loopback_port()}"
     result = CliRunner().invoke(
         app, ["extract", str(document), "--server", explicit], env={"FINX_SERVER": "not a host:0"}
     )
