@@ -135,3 +135,15 @@ def test_table_rows_read_twice_in_an_overlap_count_once_and_repeated_rows_stay()
     empty = dict.fromkeys(schema["properties"]) | {"line_items": []}
     parts = [empty | {"line_items": [tea, tea, cake]}, empty | {"line_items": [cake, tea]}]
     assert merge_results(schema, "", parts)["line_items"] == [tea, tea, cake]
+
+
+def test_a_row_repeats_at_most_as_often_as_the_document_writes_it():
+    schema = get_schema("invoice").json_schema
+    document = "Tea 1 5.00\nCake 1 6.00\nTea 1 5.00\nTotal 16.00"
+    tea = {"description": "Tea", "quantity": "1", "unit_price": None, "amount": "5.00"}
+    cake = {"description": "Cake", "quantity": "1", "unit_price": None, "amount": "6.00"}
+    unseen = {"description": "Scone", "quantity": "2", "unit_price": None, "amount": "3.50"}
+    empty = dict.fromkeys(schema["properties"]) | {"line_items": []}
+    looped = empty | {"line_items": [tea, cake, cake, cake, tea, tea, tea, unseen, unseen]}
+    # tea is written twice, cake once; a row none of whose cells is written is not bounded by them
+    assert merge_results(schema, document, [looped])["line_items"] == [tea, cake, tea, unseen, unseen]

@@ -8,9 +8,10 @@ import pytest
 
 from finx.config import ExtractionPolicy
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.list_entries import occurrences, one_type_per_name, without_artefacts, without_fragments
+from finx.extraction.list_entries import one_type_per_name, without_artefacts, without_fragments
 from finx.extraction.options import ExtractOptions
 from finx.schemas import get_schema
+from finx.values.grounding import occurrences
 from tests.support.scripted_engine import ScriptedEngine
 
 LISTS = {"org": ["Marlboro", "Acme"], "location": ["Leeds", "MARLBORO "]}  # the same name, as written twice

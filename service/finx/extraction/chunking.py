@@ -9,7 +9,9 @@ de-duplicated (case and whitespace ignored), capped at the schema's `maxItems` (
 `x-finx-merge: first` is the first chunk's non-empty one instead). A list of objects is a table
 whose rows may repeat (two identical lines on one receipt): a row appears as many times as in the
 chunk that holds it most often, so rows read twice in the overlap of two chunks count once and
-repeated rows of one chunk are all kept; the halves of a chunk that was read again in two
+repeated rows of one chunk are kept, but never more often than the document writes the row (its
+rarest cell that the document holds at all): a small model that loops on one line writes it up to
+the row bound, where the receipt prints it once. The halves of a chunk that was read again in two
 (`splitting.py`) are disjoint text, so their rows are joined as they come first. Any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
@@ -19,12 +21,13 @@ the model was most confident of, then from the earliest chunk.
 import bisect
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from finx.schemas.compile import JsonSchema
 from finx.schemas.strings import MERGE_KEYWORD
-from finx.values.grounding import ground
+from finx.values.grounding import ground, occurrences
 
 MATCH_RANK = {"exact": 4, "case_insensitive": 3, "whitespace": 2, "fuzzy": 1, "not_found": 0}
 LINE_BREAK_SEARCH = 0.25
@@ -98,16 +101,17 @@ def merge_results(
             if child.get(MERGE_KEYWORD) == "first":
                 values = [next((items for items in values if items), [])]
             rows = child.get("items", {}).get("type") == "object"
-            merged[name] = merge_lists(values, child["maxItems"], keep_repeats=rows)
+            merged[name] = merge_lists(values, child["maxItems"], rows_of=document if rows else None)
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
             merged[name] = best_candidate(values, sure, document)
     return merged
 
 
-def merge_lists(lists: list[list[Any]], max_items: int, keep_repeats: bool = False) -> list[Any]:
-    """The lists joined in order, each distinct item once (`keep_repeats`: as often as the list
-    that holds it most often), at most `max_items`."""
+def merge_lists(lists: list[list[Any]], max_items: int, rows_of: str | None = None) -> list[Any]:
+    """The lists joined in order, each distinct item once, at most `max_items`. With `rows_of` (the
+    document) the items are table rows: a row as often as the list that holds it most often, and
+    at most as often as `times_written` in that document."""
     kept: dict[str, int] = {}
     merged: list[Any] = []
     for items in lists:
@@ -115,11 +119,20 @@ def merge_lists(lists: list[list[Any]], max_items: int, keep_repeats: bool = Fal
         for item in items:
             key = normalised_key(item)
             seen_here[key] = seen_here.get(key, 0) + 1
-            allowed = seen_here[key] if keep_repeats else 1
+            allowed = 1 if rows_of is None else min(seen_here[key], times_written(item, rows_of))
             if kept.get(key, 0) < allowed and len(merged) < max_items:
                 kept[key] = kept.get(key, 0) + 1
                 merged.append(item)
     return merged
+
+
+def times_written(row: Any, document: str) -> int:
+    """How many times `document` can hold `row`: the occurrences of its rarest non-empty string cell
+    among those it holds at all (at least 1; unbounded when it holds none, nothing to count by)."""
+    cells = row.values() if isinstance(row, dict) else [row]
+    counts = [len(occurrences(cell, document)) for cell in cells if isinstance(cell, str) and cell.strip()]
+    found = [count for count in counts if count]
+    return min(found) if found else sys.maxsize
 
 
 def joined_by_group(lists: list[list[Any]], groups: list[int]) -> list[list[Any]]:

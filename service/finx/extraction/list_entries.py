@@ -17,10 +17,10 @@ are touched. Knows values, confidences and the document text; not chunks, engine
 meaning.
 """
 
-import re
 from typing import Any
 
 from finx.extraction.chunking import normalised_key
+from finx.values.grounding import occurrences
 
 
 def without_artefacts(lists: dict[str, list[Any]], confidence: dict[str, float], document: str) -> dict[str, list[Any]]:
@@ -73,12 +73,3 @@ def without_fragments(items: list[Any], document: str) -> list[Any]:
                 continue
         kept.append(item)
     return kept
-
-
-def occurrences(value: str, document: str) -> list[tuple[int, int]]:
-    """Where `value` is written in `document`: case ignored, any whitespace between its words."""
-    words = value.split()
-    if not words:
-        return []
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in words), re.IGNORECASE)
-    return [(match.start(), match.end()) for match in pattern.finditer(document)]

@@ -52,6 +52,15 @@ def string_values(data: Any) -> Iterator[tuple[str, str]]:
             yield leaf.path, leaf.value
 
 
+def occurrences(value: str, document: str) -> list[tuple[int, int]]:
+    """Every place `value` is written in `document`: case ignored, any whitespace between its words."""
+    words = value.split()
+    if not words:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words), re.IGNORECASE)
+    return [(match.start(), match.end()) for match in pattern.finditer(document)]
+
+
 def ground(source: str, data: Any) -> list[ValueSource]:
     """Offsets and match kind for every string value in `data`."""
     folded = _fold_case(source)
