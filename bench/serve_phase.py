@@ -28,10 +28,12 @@ def timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def grpc_phase(texts: list[str], calls: int, reload: bool, allocator: str | None = None) -> dict[str, float]:
-    """`finx serve` as its own process on loopback (its defaults), with a scratch registry seeded
-    with the shipped adapter: one-client latency, RSS idle and under 32 clients, then a reload.
-    `allocator`: a malloc library preloaded into it (e.g. jemalloc), None for glibc's."""
+def grpc_phase(
+    texts: list[str], calls: int, reload: bool, environment: dict[str, str] | None = None, options: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """`finx serve` as its own process on loopback (its defaults, changed by `environment` and
+    command-line `options`), with a scratch registry seeded with the shipped adapter: one-client
+    latency, RSS idle and under 32 clients, then a reload."""
     from concurrent.futures import ThreadPoolExecutor
 
     from finx.client import FinxClient
@@ -41,8 +43,7 @@ def grpc_phase(texts: list[str], calls: int, reload: bool, allocator: str | None
     registry.manifests()  # seeds the shipped adapter as current
     previous = SHIPPED_ADAPTER.parent / "finx-lora-v6"
     other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
-    environment = {"FINX_ADAPTERS": str(registry_root)} | ({"LD_PRELOAD": allocator} if allocator else {})
-    server, target = start_finx_serve(environment)
+    server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)} | (environment or {}), options)
     try:
         processes = by_process(server.pid)
         idle_rss, idle_pss = sum(rss for _, rss, _ in processes), sum(pss for _, _, pss in processes)
@@ -117,14 +118,14 @@ def reload_under_load(
     }  # fmt: skip
 
 
-def start_finx_serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_finx_serve(environment: dict[str, str], options: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
     """`finx serve` as its own process on a free loopback port, returned once it answers."""
     import grpc
 
     from finx.client import FinxClient
 
     port = free_loopback_port()
-    command = [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0"]
+    command = [sys.executable, "-m", "finx.cli", "serve", "--port", str(port), "--metrics-port", "0", *options]
     server = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

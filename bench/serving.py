@@ -3,7 +3,7 @@ speculation on and off, finx batch against raw vLLM, one-request latency, RSS, t
 machine's ceiling, and an adapter reload under load.
 
 Run (from the checkout root): .venv/bin/python -m bench.serving [--docs 60] [--concurrency 32]
-    [--speculative 4] [--grpc 20] [--no-reload] [--serve-only]
+    [--speculative 4] [--grpc 20] [--no-reload] [--serve-only] [--previous-serve]
 Documents: SROIE dev-split receipts from ../shared/data when present (scored against their gold),
 else the corpus receipts (not scored).
 1. `finx batch`'s own path (discovery, reading, `run_batch`, `LocalBackend`, results file) on a
@@ -23,7 +23,9 @@ else the corpus receipts (not scored).
 5. `finx serve` as its own process (`bench.serve_phase`): one-client p50/p95 for a receipt, RSS idle (by process) and
    under 32 clients, and with one request naming `base`; then, while 4 clients keep sending, a
    promotion and ReloadAdapters: time to switch, failures, peak RSS. `--serve-only` runs only this
-   part (what a pod needs: the Deployment's requests and limits come from it).
+   part (what a pod needs: the Deployment's requests and limits come from it); `--previous-serve`
+   runs it again as finx serve ran before session 17 (glibc's malloc, a batch of 32) and prints the
+   ratios of the two.
 Prints numbers (ratios where there is a goal); not a test.
 """
 
@@ -34,7 +36,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ from bench.training import matmul_gflops
 from finx.adapters.registry import AdapterRegistry
 from finx.adapters.resolve import ResolvedAdapter
 from finx.batch import BatchConfig, LocalBackend, run_batch
-from finx.config import EngineConfig, jemalloc_library
+from finx.config import EngineConfig
 from finx.engines import create_engine
 from finx.engines.constraints import copy_grammar
 from finx.extraction.extractor import ExtractionTask, Extractor
@@ -86,8 +88,7 @@ class Run:
     def engine_config(self, adapter: Path) -> EngineConfig:
         config = EngineConfig(dtype=self.dtype, speculative_tokens=self.speculative_tokens)  # type: ignore[arg-type]
         if self.max_num_seqs:
-            kv_tokens = config.kv_cache_tokens * self.max_num_seqs // config.max_num_seqs
-            config = replace(config, max_num_seqs=self.max_num_seqs, kv_cache_tokens=kv_tokens)
+            config = config.with_batch(self.max_num_seqs)
         return config.with_lora() if self.lora else config.merged(adapter)
 
 
@@ -245,17 +246,31 @@ def llama_cpp_anchor(
     return llama
 
 
-def print_jemalloc_phase(texts: list[str], args: argparse.Namespace) -> None:
-    """With `--jemalloc`: the `finx serve` phase again with jemalloc preloaded (glibc's malloc keeps
-    a 64 MiB arena per thread that touches the heap), in the same run as glibc's."""
-    if not args.jemalloc:
+PREVIOUS_SERVE = ({"FINX_ALLOCATOR": "system"}, ("--max-batch", "32"))
+"""`finx serve` as it ran until session 17: glibc's malloc and a batch of 32 (`--previous-serve`)."""
+
+
+def print_previous_serve_phase(texts: list[str], args: argparse.Namespace) -> dict[str, float] | None:
+    """With `--previous-serve`: the `finx serve` phase again with `PREVIOUS_SERVE`, in the same run."""
+    if not args.previous_serve:
+        return None
+    environment, options = PREVIOUS_SERVE
+    print(f"finx serve again with {environment} {' '.join(options)}:")
+    previous = grpc_phase(texts, args.grpc or 20, not args.no_reload, environment, options)
+    print_serving(previous)
+    return previous
+
+
+def print_serve_ratios(served: dict[str, float], previous: dict[str, float] | None) -> None:
+    if previous is None:
         return
-    library = jemalloc_library()
-    if library is None:
-        print("jemalloc phase skipped: no libjemalloc on this machine (make jemalloc)")
-        return
-    print(f"finx serve again under {library}:")
-    print_serving(grpc_phase(texts, args.grpc or 20, not args.no_reload, allocator=library))
+    print(
+        "finx serve now / previous: "
+        + ", ".join(f"{key} {served[key] / previous[key]:.2f}x" for key in RATIO_KEYS if previous.get(key))
+    )
+
+
+RATIO_KEYS = ("p50_s", "p95_s", "idle_rss_gib", "loaded_rss_gib", "base_rss_gib", "reload_rss_gib")
 
 
 def main() -> None:
@@ -268,7 +283,9 @@ def main() -> None:
     parser.add_argument("--grpc", type=int, default=20, help="sequential calls for the gRPC latency (0: skip)")
     parser.add_argument("--no-reload", action="store_true")
     parser.add_argument("--serve-only", action="store_true", help="only the `finx serve` phase (sizing a pod)")
-    parser.add_argument("--jemalloc", action="store_true", help="the `finx serve` phase again under jemalloc")
+    parser.add_argument(
+        "--previous-serve", action="store_true", help="the `finx serve` phase again as it ran before (PREVIOUS_SERVE)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     texts, gold = receipts(args.docs)
@@ -276,8 +293,9 @@ def main() -> None:
     assert adapter is not None, "no current adapter"
     print(f"{len(texts)} receipts; adapter {adapter}; CPU bf16 units: {cpu_has_fast_bfloat16()}")
     if args.serve_only:
-        print_serving(grpc_phase(texts, args.grpc or 20, not args.no_reload))
-        print_jemalloc_phase(texts, args)
+        served = grpc_phase(texts, args.grpc or 20, not args.no_reload)
+        print_serving(served)
+        print_serve_ratios(served, print_previous_serve_phase(texts, args))
         sys.stdout.flush()
         os._exit(0)
     ceilings = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
@@ -331,7 +349,7 @@ def main() -> None:
         if llama:
             print(f"finx serve one-client p50 / llama.cpp one-at-a-time p50: {served['p50_s'] / llama['p50_s']:.2f}x "
                   "(goal <= 0.8)")  # fmt: skip
-        print_jemalloc_phase(texts, args)
+        print_serve_ratios(served, print_previous_serve_phase(texts, args))
     sys.stdout.flush()
     os._exit(0)  # the in-process server and engines are not worth a graceful shutdown here
 

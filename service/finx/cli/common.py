@@ -105,13 +105,16 @@ def require_extra(extra: str) -> None:
         fail(f"this command needs finx's {extra!r} extra ({', '.join(missing)} missing): pip install 'finx[{extra}]'")
 
 
-def train_under_jemalloc() -> None:
-    """Run this training command again with jemalloc preloaded when the machine has it (Debian's
-    libjemalloc2, `make jemalloc`) and no allocator is preloaded yet. CPU training under glibc's
-    malloc fragments on batches of varying length: measured on a 2-core Xeon (AMX, bf16), the v11
-    run grew from 9 to 13.2 GiB RSS in 35 minutes (and would have run out of the machine's 24 GiB
-    before its end); resumed under jemalloc it held 2.7-3.8 GiB at the same speed (163 against 159
-    trained tokens/s). Without the library the command runs as it is."""
+def rerun_under_jemalloc() -> None:
+    """Run this command again with jemalloc preloaded when the machine has it (Debian's
+    libjemalloc2, `make jemalloc`), no allocator is preloaded yet and FINX_ALLOCATOR is not
+    `system`; without the library the command runs as it is. `finx train` and `finx retrain`:
+    CPU training under glibc's malloc fragments on batches of varying length (measured on a 2-core
+    Xeon with AMX, bf16: the v11 run grew from 9 to 13.2 GiB RSS in 35 minutes; resumed under
+    jemalloc it held 2.7-3.8 GiB at the same speed, 163 against 159 trained tokens/s). `finx
+    serve`: glibc keeps a 64 MiB arena per thread that touched the heap (the server's thread pools,
+    vLLM's workers); under jemalloc the process tree held 2.09 against 2.53 GiB under 32 clients
+    and 1.89 against 2.30 GiB more for a `base` request (`bench.serving`, one run)."""
     environment = environment_with_jemalloc()
     if environment is not None:
         sys.stdout.flush()

@@ -13,6 +13,7 @@ from finx.cli.common import (
     SpeculativeOption,
     fail,
     quiet_engine_logs,
+    rerun_under_jemalloc,
 )
 from finx.config import EngineConfig, EngineName, RetrievalConfig, ServerConfig, finx_home
 from finx.errors import FinxError
@@ -43,6 +44,9 @@ def serve(
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = DEFAULTS.engine.engine,
     dtype: DtypeOption = DEFAULTS.engine.dtype,
     speculative_tokens: SpeculativeOption = ONE_REQUEST_SPECULATIVE_TOKENS,
+    max_batch: Annotated[
+        int, typer.Option(min=1, max=256, help="Requests the engine batches at once (its KV cache is sized to match).")
+    ] = DEFAULTS.engine.max_num_seqs,
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,
@@ -59,6 +63,7 @@ def serve(
 ) -> None:
     """Run the gRPC service (finx.v1.Extraction + health + reflection), and with --http-port the
     HTTP/JSON and OpenAI-compatible API beside it, until SIGTERM."""
+    rerun_under_jemalloc()
     import asyncio
 
     from finx.logs import configure_json_logs, send_engine_logs_as_json
@@ -80,7 +85,7 @@ def serve(
         lora_idle_seconds=lora_idle_seconds,
         tls_cert=tls_cert,
         tls_key=tls_key,
-        engine=EngineConfig(engine=engine, dtype=dtype, speculative_tokens=speculative_tokens),
+        engine=EngineConfig(engine=engine, dtype=dtype, speculative_tokens=speculative_tokens).with_batch(max_batch),
         retrieval=RetrievalConfig(retriever="sqlite" if retrieval else "none", store_path=refs),
     )
     companion = None

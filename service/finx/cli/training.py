@@ -21,8 +21,8 @@ from finx.cli.common import (
     local_adapter,
     quiet_engine_logs,
     require_extra,
+    rerun_under_jemalloc,
     single_adapter_engine,
-    train_under_jemalloc,
 )
 from finx.config import (
     EngineConfig,
@@ -91,7 +91,7 @@ def train(
 ) -> None:
     """Fine-tune a LoRA adapter with TRL (resumes from the latest checkpoint in output_dir)."""
     require_extra("training")
-    train_under_jemalloc()
+    rerun_under_jemalloc()
     quiet_engine_logs()
     from finx.training.train import TrainConfig, main
 
@@ -194,7 +194,7 @@ def retrain(
 ) -> None:
     """Train on new examples; promote the result only if nothing measured gets worse."""
     require_extra("training")
-    train_under_jemalloc()
+    rerun_under_jemalloc()
     quiet_engine_logs()
     from finx.adapters.registry import AdapterRegistry
     from finx.training.retrain import DEFAULT_DEV, DEFAULT_RETRAIN_CONFIG
