@@ -34,8 +34,9 @@ class DataSource:
     version: int = 1
     """Generator version of the `synthetic` source: 1 (`synthetic`), 2 (`synthetic_tables`: real
     line-item layouts), 3 (`synthetic_contracts`: NDAs whose term is stated or not), 4 (`synthetic_invoices`: supplier
-    invoices with full heads, currency and bank details around real tables); an old config
-    keeps its version and so its data."""
+    invoices with full heads, currency and bank details around real tables), 5 (`synthetic_receipts`:
+    receipts and small invoices in ten languages with open item names); an old config keeps its
+    version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
     shop_header: float = 0.0
@@ -68,7 +69,7 @@ def read_source(source: DataSource) -> LoadReport:
 
 
 def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
-    """The generator's documents of `version` (1 to 4)."""
+    """The generator's documents of `version` (1 to 5)."""
     if version == 1:
         from finx.training import synthetic as generator
     elif version == 2:
@@ -77,6 +78,8 @@ def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
         from finx.training import synthetic_contracts as generator  # type: ignore[no-redef]
     elif version == 4:
         from finx.training import synthetic_invoices as generator  # type: ignore[no-redef]
+    elif version == 5:
+        from finx.training import synthetic_receipts as generator  # type: ignore[no-redef]
     else:
-        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1, 2, 3, 4")
+        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1 to 5")
     return generator.generate(count, seed)

@@ -67,7 +67,8 @@ def data_synth(
     version: Annotated[
         int,
         typer.Option(
-            help="Generator version: 1, 2 (line-item layouts), 3 (NDAs, term stated or not) or 4 (supplier invoices)."
+            help="Generator version: 1, 2 (line-item layouts), 3 (NDAs, term stated or not), 4 (supplier invoices) "
+            "or 5 (receipts in ten languages)."
         ),
     ] = 2,
 ) -> None:

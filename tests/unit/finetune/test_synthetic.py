@@ -71,8 +71,10 @@ def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
     assert {e.schema.name for e in v3} == {"nda"}
     v4 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=4)).examples
     assert {e.schema.name for e in v4} == {"invoice"}
-    with pytest.raises(FinxError, match="unknown synthetic generator version 5"):
-        read_source(DataSource("synthetic", Path("."), max_examples=8, version=5))
+    v5 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=5)).examples
+    assert {e.schema.name for e in v5} == {"invoice"} and [e.text for e in v5] != [e.text for e in v4]
+    with pytest.raises(FinxError, match="unknown synthetic generator version 6"):
+        read_source(DataSource("synthetic", Path("."), max_examples=8, version=6))
 
 
 def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
@@ -155,3 +157,30 @@ def test_version_4_invoices_print_their_currency_and_bank_details_and_every_labe
     assert {"EUR", "€"} <= currencies  # codes and symbols
     assert any(" " not in (e.target["iban"] or " ") for e in invoices)  # IBANs printed unspaced too
     assert max(len(e.target["line_items"]) for e in invoices) == 20
+
+
+def test_version_5_receipts_name_items_in_many_languages_and_every_label_is_in_the_text():
+    from finx.training.sft_data import value_in_text
+    from finx.training.synthetic_receipts import LANGUAGES
+    from finx.training.synthetic_receipts import generate as generate_receipts
+
+    receipts = generate_receipts(300, seed=7)
+    assert [(e.text, e.target) for e in receipts] == [(e.text, e.target) for e in generate_receipts(300, seed=7)]
+    for receipt in receipts:
+        assert receipt.schema.name == "invoice" and receipt.target["line_items"] and receipt.target["total"]
+        for name, value in receipt.target.items():
+            for item in value if isinstance(value, list) else [value]:
+                cells = item.values() if isinstance(item, dict) else [item]
+                assert all(cell is None or value_in_text(cell, receipt.text) for cell in cells), (receipt.id, name)
+    names = {row["description"] for e in receipts for row in e.target["line_items"]}
+    assert len(names) > 500  # open names, not a fixed list of thirty
+    nouns = {noun: language for language, words in LANGUAGES.items() for noun in words["nouns"]}
+    languages = {nouns[noun] for noun in nouns if any(noun.casefold() in name.casefold() for name in names)}
+    assert languages == set(LANGUAGES)
+    quantities = {row["quantity"] for e in receipts for row in e.target["line_items"] if row["quantity"]}
+    assert {"8 Std", "1式"} <= quantities and any(q.endswith(" kg") for q in quantities)  # units and weights
+    # the currency on the rows' amounts is not part of their label
+    assert any("€ " in e.text or " €" in e.text for e in receipts)
+    assert all("€" not in row["amount"] for e in receipts for row in e.target["line_items"])
+    share = sum(e.target["currency"] is not None for e in receipts) / len(receipts)
+    assert 0.4 < share < 0.8
