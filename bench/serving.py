@@ -261,6 +261,10 @@ def print_previous_serve_phase(texts: list[str], args: argparse.Namespace) -> di
     return previous
 
 
+RATIO_KEYS = ("p50_s", "p95_s", "idle_rss_gib", "loaded_rss_gib", "base_rss_gib", "reload_rss_gib")
+"""What `--previous-serve` compares, now against before."""
+
+
 def print_serve_ratios(served: dict[str, float], previous: dict[str, float] | None) -> None:
     if previous is None:
         return
@@ -268,9 +272,6 @@ def print_serve_ratios(served: dict[str, float], previous: dict[str, float] | No
         "finx serve now / previous: "
         + ", ".join(f"{key} {served[key] / previous[key]:.2f}x" for key in RATIO_KEYS if previous.get(key))
     )
-
-
-RATIO_KEYS = ("p50_s", "p95_s", "idle_rss_gib", "loaded_rss_gib", "base_rss_gib", "reload_rss_gib")
 
 
 def main() -> None:
