@@ -119,7 +119,9 @@ def merge_lists(lists: list[list[Any]], max_items: int, rows_of: str | None = No
         for item in items:
             key = normalised_key(item)
             seen_here[key] = seen_here.get(key, 0) + 1
-            allowed = 1 if rows_of is None else min(seen_here[key], times_written(item, rows_of))
+            allowed = 1 if rows_of is None else seen_here[key]
+            if rows_of is not None and allowed > 1:  # a repeat: the document is searched only then
+                allowed = min(allowed, times_written(item, rows_of))
             if kept.get(key, 0) < allowed and len(merged) < max_items:
                 kept[key] = kept.get(key, 0) + 1
                 merged.append(item)
