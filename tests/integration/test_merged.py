@@ -1,6 +1,7 @@
 """Merged weights: the served adapter folded into the base model, and switching adapters under load.
 
-The LoRA path and the merged path must give the same greedy output; a promoted adapter must take
+The LoRA path and the merged path must give the same greedy output; a vLLM engine loading other
+merged weights in place must answer as an engine started on them; a promoted adapter must take
 over from a running service without a failed or lost request.
 """
 
@@ -14,10 +15,10 @@ import pytest
 
 from finx.adapters.merged import MERGED_MARKER, collect_garbage, merged_model
 from finx.adapters.registry import AdapterRegistry
-from finx.adapters.resolve import ResolvedAdapter
+from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.client import FinxClient
 from finx.config import configured_model_dir
-from finx.engines import create_engine
+from finx.engines import create_engine, served_weights
 from finx.errors import FinxError
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
@@ -65,6 +66,34 @@ def test_a_merged_engine_serves_only_its_adapter(merged_engine, random_lora):
         Extractor(merged_engine).extract(ExtractionTask(RECEIPT, load_corpus()[0].schema))
 
 
+def test_a_vllm_engine_loads_other_merged_weights_in_place_and_answers_as_one_started_on_them(random_lora):
+    corpus = load_corpus()[:6]
+    options = ExtractOptions(max_tokens=MAX_TOKENS)
+
+    def answers(engine, adapter) -> list[str]:
+        tasks = [ExtractionTask(doc.text, doc.schema, adapter=adapter, options=options) for doc in corpus]
+        return [result.raw for result in Extractor(engine).extract_many(tasks)]  # type: ignore[union-attr]
+
+    lora = ResolvedAdapter.folder(random_lora)
+    on_lora = suite_engine_config(merged_adapter=random_lora, enable_lora=False)
+    on_base = suite_engine_config(merged_adapter=None, enable_lora=False)
+    engine = create_engine(on_lora)
+    try:
+        started_on_lora = answers(engine, lora)
+        engine.reload(on_base, served_weights(on_base))
+        assert engine.serves(None) and not engine.serves(random_lora)
+        base = answers(engine, BASE_MODEL)
+        engine.reload(on_lora, served_weights(on_lora))
+        assert engine.merged_adapter == random_lora.resolve()
+        assert answers(engine, lora) == started_on_lora  # as when it started on these weights
+        assert base != started_on_lora  # the base weights were really in between
+        assert not engine.can_reload(suite_engine_config())  # LoRA support needs a new engine
+        with pytest.raises(FinxError, match="cannot load other weights in place"):
+            engine.reload(suite_engine_config(), served_weights(on_base))
+    finally:
+        engine.close()
+
+
 def test_merged_folders_are_cached_by_content_and_old_ones_collected(random_lora, tmp_path):
     first = merged_model(configured_model_dir(), random_lora)
     built_at = (first / MERGED_MARKER).stat().st_mtime
@@ -80,8 +109,14 @@ def test_merged_folders_are_cached_by_content_and_old_ones_collected(random_lora
     assert (tmp_path / "newest").is_dir()
 
 
-@pytest.mark.parametrize("lora_engine_up", [False, True], ids=["primary-only", "bridged-by-the-lora-engine"])
-def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(random_lora, tmp_path, lora_engine_up):
+@pytest.mark.parametrize(
+    ("engine_name", "lora_engine_up"),
+    [("vllm", False), ("transformers", False), ("transformers", True)],
+    ids=["vllm-in-place", "new-engine", "new-engine-bridged-by-the-lora-engine"],
+)
+def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(
+    random_lora, tmp_path, engine_name, lora_engine_up
+):
     second_lora = make_random_lora(tmp_path / "second", seed=1)
     registry = AdapterRegistry(tmp_path / "registry", seed=None)
     registry.register(random_lora, None, "test", {}, {})
@@ -90,9 +125,11 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
     schema = load_corpus()[0].schema
     server = RunningServer(
         None, tmp_path, registry=registry, engine_factory=create_engine,
-        engine=suite_engine_config(engine="transformers"),
+        engine=suite_engine_config(engine=engine_name),
     )  # fmt: skip
     server.wait_ready()
+    assert server.service.engines is not None and server.service.engines.primary is not None
+    first_primary = server.service.engines.primary.engine
     stop = threading.Event()
     outcomes: list[tuple[float, str, str]] = []  # (when the request was sent, adapter label, status)
     failures: list[str] = []
@@ -128,6 +165,7 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
         engines = server.service.engines
         assert engines is not None and engines.primary is not None
         served = engines.primary.engine.merged_adapter
+        in_place = engines.primary.engine is first_primary
         lora_engine = engines.lora
     finally:
         stop.set()
@@ -142,6 +180,7 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(rando
     assert all(label == "v0002" for sent, label, _ in outcomes if sent > switched_at)
     assert {status for _, _, status in outcomes} <= {"ok", "truncated", "invalid"}
     assert served == registry.path("v0002").resolve()  # the promoted adapter, merged
+    assert in_place == (engine_name == "vllm")  # vLLM loads the weights into the running engine
     if lora_engine_up:  # it served meanwhile and stays up (until idle), beside the new primary only
         assert lora_engine is not None
     else:

@@ -1,5 +1,6 @@
 """The service's engine set: the on-demand LoRA engine is closed after it has been idle, and a
-later request starts a new one. Engines here are stand-ins that only say what they serve."""
+later request starts a new one; a switch loads the new weights in place where the engine can, and
+starts a new engine where it cannot. Engines here are stand-ins that only say what they serve."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -24,8 +25,26 @@ class StandInEngine:
     def serves(self, adapter: Path | None) -> bool:
         return adapter == self.merged_adapter if self.merged_adapter else True
 
+    def can_reload(self, config: EngineConfig) -> bool:
+        return False
+
     def close(self) -> None:
         self.closed = True
+
+
+@dataclass
+class ReloadingStandIn(StandInEngine):
+    """Loads other weights in place; records what was running at that moment."""
+
+    reloads: list[tuple[Path | None, Path, int]] = field(default_factory=list)
+    running: int = 0
+
+    def can_reload(self, config: EngineConfig) -> bool:
+        return True
+
+    def reload(self, config: EngineConfig, model_dir: Path) -> None:
+        self.reloads.append((config.merged_adapter, model_dir, self.running))
+        self.config, self.merged_adapter = config, config.merged_adapter
 
 
 def test_the_lora_engine_is_closed_when_idle_and_started_again_on_demand():
@@ -119,3 +138,48 @@ def test_a_switch_beside_the_lora_engine_never_holds_three_engines_and_serves_th
 
     asyncio.run(scenario())
     assert [engine.config.merged_adapter for engine in started] == [CURRENT, None, NEW]
+
+
+def test_a_switch_loads_the_new_weights_in_place_once_the_running_requests_have_finished(monkeypatch):
+    NEW = Path("/adapters/new")
+    monkeypatch.setattr(
+        "finx.server.engine_set.served_weights", lambda config: Path("/merged") / config.merged_adapter.name
+    )
+    started: list[ReloadingStandIn] = []
+
+    def factory(config: EngineConfig) -> ReloadingStandIn:
+        started.append(ReloadingStandIn(config))
+        return started[-1]
+
+    async def request(engines: EngineSet, adapter: Path, seconds: float) -> Path | None:
+        async with engines.use(adapter) as extractor:
+            engine = extractor.engine
+            engine.running += 1
+            await asyncio.sleep(seconds)
+            engine.running -= 1
+            return engine.merged_adapter
+
+    async def scenario() -> None:
+        engines = EngineSet(EngineConfig(), factory)  # type: ignore[arg-type]
+        await engines.start(CURRENT)
+        switched: list[Path | None] = []
+        running = asyncio.create_task(request(engines, CURRENT, 0.5))
+        await asyncio.sleep(0.1)
+        switch = asyncio.create_task(
+            engines.switch(NEW, on_switched=lambda: switched.append(started[0].merged_adapter))
+        )
+        await asyncio.sleep(0.1)
+        held = asyncio.create_task(request(engines, NEW, 0.0))  # sent during the switch: waits for it
+        await asyncio.sleep(0.1)
+        assert not held.done() and not switched  # the running request has not finished yet
+        assert await running == CURRENT  # it finished on the weights it started on
+        assert await switch is True
+        assert await held == NEW
+        assert switched == [NEW]  # relabelled once the new weights were in
+        assert await engines.switch(NEW) is False  # already served
+        await engines.close()
+
+    asyncio.run(scenario())
+    assert len(started) == 1  # one engine throughout
+    assert started[0].reloads == [(NEW, Path("/merged/new"), 0)]  # loaded with no request running
+    assert started[0].closed

@@ -154,6 +154,43 @@ def test_closing_fails_the_unfinished_and_shuts_the_engine_down_once():
     assert engine.engine_core.shut_down == 1
 
 
+def test_work_on_the_idle_engine_runs_on_the_loop_thread_and_its_failure_stays_with_the_caller():
+    engine = StandInEngine()
+    loop = StepLoop(engine)
+
+    def load(on: StandInEngine) -> str:
+        assert on is engine and threading.current_thread().name == "finx-vllm-steps"
+        return "loaded"
+
+    def broken(on: StandInEngine) -> None:
+        raise OSError("weights unreadable")
+
+    assert loop.run_idle(load) == "loaded"
+    with pytest.raises(OSError, match="weights unreadable"):
+        loop.run_idle(broken)
+    assert run(loop.generate(1, "after")).text == "after"  # the loop goes on
+    loop.close()
+    with pytest.raises(EngineStopped, match="was closed"):
+        loop.run_idle(load)
+
+
+def test_work_on_the_engine_is_refused_while_a_request_is_running():
+    engine = StandInEngine()
+    loop = StepLoop(engine)
+    touched: list[bool] = []
+
+    async def during_a_request():
+        pending = asyncio.ensure_future(loop.generate(10**9, "never"))
+        await wait_until_stepping(engine)
+        with pytest.raises(RuntimeError, match="requests are running"):
+            await asyncio.get_running_loop().run_in_executor(None, loop.run_idle, lambda on: touched.append(True))
+        pending.cancel()
+
+    run(during_a_request())
+    assert not touched
+    loop.close()
+
+
 SMOLLM2_135M = {"num_hidden_layers": 30, "num_attention_heads": 9, "num_key_value_heads": 3, "hidden_size": 576}
 
 

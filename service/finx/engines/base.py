@@ -69,15 +69,11 @@ class Engine(ABC):
     def __init__(self, config: EngineConfig, model_dir: Path) -> None:
         """Start on the weights in `model_dir`: the base model, or `config.merged_adapter` merged into
         it (`create_engine` prepares them; an engine only generates)."""
-        self.config = config
         self.dtype = resolve_dtype(config.dtype)
         """The weights dtype the engine runs in (`auto` resolved for this device)."""
         logger.info("engine dtype %s (asked for %s)", self.dtype, config.dtype)
         self.base_model_dir = config.resolved_model_dir()
-        self.merged_adapter = config.merged_adapter.resolve() if config.merged_adapter else None
-        """The adapter merged into the served weights (checked where it was named), or None."""
-        self.model_dir = model_dir
-        """The folder the engine loads: the base model, or the merged one."""
+        self._serving(config, model_dir)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"finx-{self.name}", daemon=True)
         self._thread.start()
@@ -86,6 +82,31 @@ class Engine(ABC):
         except BaseException:
             self._shutdown_loop()
             raise
+
+    def _serving(self, config: EngineConfig, model_dir: Path) -> None:
+        self.config = config
+        self.merged_adapter = config.merged_adapter.resolve() if config.merged_adapter else None
+        """The adapter merged into the served weights (checked where it was named), or None."""
+        self.model_dir = model_dir
+        """The folder the engine loaded: the base model, or the merged one."""
+
+    def can_reload(self, config: EngineConfig) -> bool:
+        """Whether `reload` can serve `config` from this engine: only the merged adapter differs,
+        and the engine can load new weights in place (engines that cannot say False)."""
+        return False
+
+    def reload(self, config: EngineConfig, model_dir: Path) -> None:
+        """Serve `config` from the weights in `model_dir` (`create_engine`'s `served_weights`),
+        loaded in place of the running ones. Only while no request is running (the caller drains
+        them): a request must not see two sets of weights. On failure the old weights serve on."""
+        if not self.can_reload(config):
+            raise FinxError(f"the {self.name} engine cannot load other weights in place")
+        self._reload_weights(model_dir)
+        self._serving(config, model_dir)
+
+    def _reload_weights(self, model_dir: Path) -> None:
+        """Load the weights in `model_dir` in place (engines whose `can_reload` says True)."""
+        raise NotImplementedError
 
     @property
     @abstractmethod

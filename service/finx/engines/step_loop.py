@@ -7,22 +7,27 @@ loop's thread (adds, aborts, steps), callers hand work over through a queue, and
 final output resolves the asyncio future its caller awaits. While nothing is unfinished the thread
 sleeps.
 
+Work on the engine itself (a weight reload) also runs on the loop's thread, between steps, while
+no request is unfinished (`run_idle`).
+
 Knows vLLM's `LLMEngine` calls (`add_request`, `abort_request`, `step`, `has_unfinished_requests`,
 its client's `shutdown`) and asyncio; nothing of finx's prompts, constraints or results.
 """
 
 import asyncio
+import concurrent.futures
 import itertools
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Work = Callable[[], None]
-"""One hand-over to the loop's thread: an add or an abort."""
+"""One hand-over to the loop's thread: an add, an abort, or work run while idle."""
 
 
 class EngineStopped(RuntimeError):
@@ -70,6 +75,29 @@ class StepLoop:
         except asyncio.CancelledError:
             self._inbox.put(lambda: self._abort(request_id))
             raise
+
+    def run_idle(self, work: Callable[[Any], T]) -> T:
+        """`work(engine)` run on the loop's thread, blocking the caller until it returns (or raises).
+        The caller makes sure no request is running (one still unfinished fails it: the engine is
+        not touched); requests added meanwhile wait behind it."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            if self._done:
+                done.set_exception(self._stopped())
+            elif self._engine.has_unfinished_requests():
+                done.set_exception(RuntimeError("requests are running on the engine"))
+            else:
+                try:
+                    done.set_result(work(self._engine))
+                except Exception as error:  # the caller's failure, not the loop's
+                    done.set_exception(error)
+
+        with self._lock:
+            if self._done:
+                raise self._stopped()
+            self._inbox.put(run)
+        return done.result()
 
     def close(self) -> None:
         """Stop the thread (requests still unfinished fail with `EngineStopped`), then the engine's

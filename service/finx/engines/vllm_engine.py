@@ -9,6 +9,11 @@ an EngineCore process of its own (the model worker inside it): vLLM keeps its fo
 distributed state per process, and on CPU a second model worker cannot start in a process where
 n-gram speculation has run (vLLM's Triton-kernel override scan trips over numba's llvmlite).
 
+An engine changes adapters in place (`reload`, a registry switch): vLLM's `reload_weights` loads
+the other merged folder into the running model (~0.5 s for 135M parameters, no second engine, no
+extra memory) while no request runs, and the prefix cache, computed with the old weights, is
+emptied. Its answers are those of an engine started on that folder.
+
 `guidance` and `xgrammar` get the JSON Schema with optional whitespace disabled; `outlines` gets
 the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each compiled constraint.
 """
@@ -16,9 +21,11 @@ the whitespace-free regex from `constraints.outlines_regex`. vLLM caches each co
 import ctypes
 import gc
 import json
+import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +35,7 @@ from finx.engines.constraints import outlines_regex, require_copy_backend
 from finx.engines.step_loop import StepLoop
 from finx.model_store import require_model
 
+logger = logging.getLogger(__name__)
 SMALL_MACHINE_CPUS = 4
 """Up to this many CPUs, the model's worker gets all of them rather than one fewer."""
 INTEL_OPENMP = Path(sys.prefix) / "lib" / "libiomp5.so"
@@ -171,6 +179,24 @@ class VllmEngine(Engine):
             regex = outlines_regex(request.json_schema)
             self._regex_cache[request.schema_key] = regex
         return StructuredOutputsParams(regex=regex)
+
+    def can_reload(self, config: EngineConfig) -> bool:
+        return replace(config, merged_adapter=self.config.merged_adapter) == self.config
+
+    def _reload_weights(self, model_dir: Path) -> None:
+        running = self.model_dir
+
+        def load(engine: Any) -> None:
+            try:
+                engine.collective_rpc("reload_weights", kwargs={"weights_path": str(model_dir)})
+            except Exception:
+                logger.exception("loading %s in place failed; loading %s again", model_dir, running)
+                engine.collective_rpc("reload_weights", kwargs={"weights_path": str(running)})
+                raise
+            finally:
+                engine.reset_prefix_cache()  # its blocks hold keys and values of the old weights
+
+        self._steps.run_idle(load)
 
     def _lora_request(self, adapter: Path | None) -> Any:
         if adapter is None:

@@ -7,8 +7,8 @@ reports NOT_SERVING until it is ready, SERVING while ready, NOT_SERVING again wh
 SIGTERM/SIGINT. Concurrent requests share vLLM's continuous batching; a cancelled call or an
 expired deadline cancels its engine requests, which frees their capacity. The engines live in an
 `EngineSet` (`engine_set.py`): the current adapter merged into the weights, a LoRA engine for other
-adapters when first asked for, and ReloadAdapters switching to a new merged engine without
-dropping a request.
+adapters when first asked for, and ReloadAdapters loading the new adapter's merged weights into
+the running engine without dropping a request.
 """
 
 import asyncio
@@ -91,9 +91,9 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         await self.set_serving(False)
 
     async def reload_adapters(self) -> str:
-        """Serve the registry's current adapter: a new merged engine starts beside the running one
-        (or, when the LoRA engine is up, after the running one has drained, the LoRA engine serving
-        meanwhile), and requests switch to it once it is ready (none fail or wait meanwhile)."""
+        """Serve the registry's current adapter: its merged weights are built while the running
+        ones serve, then loaded in place once the running requests have finished (new ones wait
+        that long; none fail). `EngineSet.switch` says how an engine that cannot do so switches."""
         if self.engines is None:
             raise NotReady("the service is not ready")
         adapter = await asyncio.to_thread(registry_current, self.registry)
@@ -138,6 +138,7 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         """One request that already holds its place (`admitted`): the HTTP API takes the place
         before it reads the body, so a full server reads no more bodies."""
         decoded = await asyncio.to_thread(request_from_pb, request, self.config.max_document_bytes)
+        await engines.settled()  # "" names the current adapter as it is once a switch has finished
         adapter = self.resolve_adapter(decoded.adapter)
         async with engines.use(adapter.path) as extractor:
             task = ExtractionTask(decoded.ingested.text, decoded.schema, adapter, decoded.options)
