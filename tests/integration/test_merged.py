@@ -111,8 +111,8 @@ def test_merged_folders_are_cached_by_content_and_old_ones_collected(random_lora
 
 @pytest.mark.parametrize(
     ("engine_name", "lora_engine_up"),
-    [("vllm", False), ("transformers", False), ("transformers", True)],
-    ids=["vllm-in-place", "new-engine", "new-engine-bridged-by-the-lora-engine"],
+    [("vllm", True), ("transformers", False), ("transformers", True)],
+    ids=["vllm-in-place-beside-the-lora-engine", "new-engine", "new-engine-bridged-by-the-lora-engine"],
 )
 def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(
     random_lora, tmp_path, engine_name, lora_engine_up
@@ -146,7 +146,7 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(
 
     clients = [threading.Thread(target=client_loop) for _ in range(4)]
     try:
-        if lora_engine_up:  # a request for the base model starts the LoRA engine, which then bridges the switch
+        if lora_engine_up:  # a request for the base model starts the LoRA engine (which bridges a new-engine switch)
             with FinxClient(server.target) as client:
                 base = client.extract(RECEIPT, schema.name, adapter="base", options=ExtractOptions(max_tokens=4))
             assert base.adapter == "base"
@@ -181,8 +181,8 @@ def test_reload_switches_to_the_promoted_adapter_without_failing_a_request(
     assert {status for _, _, status in outcomes} <= {"ok", "truncated", "invalid"}
     assert served == registry.path("v0002").resolve()  # the promoted adapter, merged
     assert in_place == (engine_name == "vllm")  # vLLM loads the weights into the running engine
-    if lora_engine_up:  # it served meanwhile and stays up (until idle), beside the new primary only
-        assert lora_engine is not None
+    if lora_engine_up:  # it stays up (until idle), beside the new primary only, in this process
+        assert lora_engine is not None and lora_engine.engine.name == "transformers"
     else:
         assert lora_engine is None  # no request needed per-request LoRA
 

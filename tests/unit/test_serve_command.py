@@ -1,6 +1,7 @@
-"""`finx serve`'s engine: a batch of `SERVE_BATCH` requests with the KV cache sized to match by
-default, `--max-batch` for a bigger pod, and the command run again under jemalloc first (the
-server itself is replaced by a stand-in that records the config it was given)."""
+"""`finx serve`'s engines: a batch of `SERVE_BATCH` requests with the KV cache sized to match by
+default, `--max-batch` for a bigger pod, the on-demand LoRA engine in the serving process unless
+asked otherwise, and the command run again under jemalloc first (the server itself is replaced by
+a stand-in that records the config it was given)."""
 
 from pathlib import Path
 
@@ -49,3 +50,17 @@ def test_max_batch_sizes_the_engine_and_its_kv_cache(started) -> None:
 def test_a_batch_of_none_is_refused(started) -> None:
     result = CliRunner().invoke(app, ["serve", "--max-batch", "0"])
     assert result.exit_code == 2 and started == []
+
+
+def test_the_lora_engine_runs_in_process_unless_asked_otherwise(started) -> None:
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    lora = started[1].lora_engine_config()
+    assert (lora.engine, lora.enable_lora, lora.merged_adapter) == ("transformers", True, None)
+    assert CliRunner().invoke(app, ["serve", "--lora-engine", "vllm"]).exit_code == 0
+    assert started[3].lora_engine_config().engine == "vllm"
+
+
+def test_the_xgrammar_backend_keeps_a_vllm_lora_engine() -> None:
+    config = ServerConfig(engine=EngineConfig(structured_backend="xgrammar"))
+    assert config.lora_engine == "transformers" and config.lora_engine_config().engine == "vllm"

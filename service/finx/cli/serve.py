@@ -53,6 +53,10 @@ def serve(
     lora_idle_seconds: Annotated[
         float, typer.Option(help="Close the on-demand LoRA engine (base model, other versions) after this idle time.")
     ] = DEFAULTS.lora_idle_seconds,
+    lora_engine: Annotated[
+        EngineName,
+        typer.Option(help="On-demand LoRA engine: transformers (in-process, +0.4 GiB) or vllm (own process, batches)."),
+    ] = DEFAULTS.lora_engine,
     health_port: Annotated[
         int, typer.Option(help="Plaintext port with only grpc.health.v1, for TLS-unaware probes (0 = none).")
     ] = DEFAULTS.health_port,
@@ -83,6 +87,7 @@ def serve(
         health_port=health_port,
         max_inflight=max_inflight,
         lora_idle_seconds=lora_idle_seconds,
+        lora_engine=lora_engine,
         tls_cert=tls_cert,
         tls_key=tls_key,
         engine=EngineConfig(engine=engine, dtype=dtype, speculative_tokens=speculative_tokens).with_batch(max_batch),

@@ -62,10 +62,13 @@ class EngineSet:
         retriever: Retriever | None = None,
         retrieval: RetrievalConfig | None = None,
         lora_idle_seconds: float = 0.0,
+        lora_config: EngineConfig | None = None,
     ) -> None:
         self.config = config
         self.lora_idle_seconds = lora_idle_seconds
         """Close the LoRA engine after this long without a request (0: never)."""
+        self.lora_config = lora_config or config.with_lora()
+        """The LoRA engine's settings (`ServerConfig.lora_engine_config`)."""
         self.factory = factory
         self.retriever = retriever
         self.retrieval = retrieval or RetrievalConfig()
@@ -158,7 +161,7 @@ class EngineSet:
         async with self._lora_starting:
             if self.lora is None:
                 log.info("starting the LoRA engine on the base weights for %s", adapter or "the base model")
-                self.lora = await self._start(self.config.with_lora())
+                self.lora = await self._start(self.lora_config)
                 if self.lora_idle_seconds > 0:
                     self._idle_watch = asyncio.create_task(self._close_lora_when_idle(self.lora))
         return self.lora

@@ -76,7 +76,12 @@ class ExtractionService(pb_grpc.ExtractionServicer):
         self.current = await asyncio.to_thread(registry_current, self.registry)
         self.retriever = await asyncio.to_thread(create_retriever, self.config.retrieval)
         engines = EngineSet(
-            self.config.engine, engine_factory, self.retriever, self.config.retrieval, self.config.lora_idle_seconds
+            self.config.engine,
+            engine_factory,
+            self.retriever,
+            self.config.retrieval,
+            self.config.lora_idle_seconds,
+            self.config.lora_engine_config(),
         )
         await engines.start(self.current.path)
         self.engines = engines
