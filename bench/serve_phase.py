@@ -68,8 +68,8 @@ def grpc_phase(
 
 
 def base_request(target: str, text: str, pid: int) -> dict[str, float]:
-    """One request naming `base` (the on-demand LoRA engine starts beside the merged one): the
-    process tree's peak RSS while it runs, and how long it took."""
+    """One request naming `base` (the on-demand LoRA engine starts for it): the process tree's
+    peak RSS while it runs, and how long it took."""
     from finx.client import FinxClient
 
     with PeakMemory(pid) as peak, FinxClient(target) as client:
@@ -80,21 +80,23 @@ def base_request(target: str, text: str, pid: int) -> dict[str, float]:
 def reload_under_load(
     target: str, registry: AdapterRegistry, version: str, texts: list[str], pid: int
 ) -> dict[str, float]:
-    """4 clients keep sending receipts while `version` is promoted and ReloadAdapters runs."""
+    """4 clients keep sending receipts while `version` is promoted and ReloadAdapters runs: the
+    switch's time, the peak memory, failed calls, and the slowest call (a held one waits)."""
     import grpc
 
     from finx.client import FinxClient
     from finx.v1 import extraction_pb2 as pb
     from finx.v1 import extraction_pb2_grpc as pb_grpc
 
-    stop, failures, done = threading.Event(), [0], [0]
+    stop, failures, done, slowest = threading.Event(), [0], [0], [0.0]
 
     def load() -> None:
         with FinxClient(target) as loader:
             while not stop.is_set():
                 try:
-                    loader.extract(texts[done[0] % len(texts)], "receipt")
+                    seconds = timed(lambda: loader.extract(texts[done[0] % len(texts)], "receipt"))
                     done[0] += 1
+                    slowest[0] = max(slowest[0], seconds)
                 except grpc.RpcError:
                     failures[0] += 1
 
@@ -114,7 +116,7 @@ def reload_under_load(
             thread.join(600)
     return {
         "reload_s": switched, "reload_rss_gib": peak.rss, "reload_pss_gib": peak.pss,
-        "reload_failed": failures[0], "reload_calls": done[0],
+        "reload_failed": failures[0], "reload_calls": done[0], "reload_slowest_call_s": slowest[0],
     }  # fmt: skip
 
 
@@ -158,5 +160,6 @@ def print_serving(served: dict[str, float]) -> None:
         calls = served["reload_calls"] + served["reload_failed"]
         print(
             f"reload under 4 clients: {served['reload_s']:.1f} s to switch, "
-            f"{served['reload_failed']:.0f} failed of {calls:.0f} calls"
+            f"{served['reload_failed']:.0f} failed of {calls:.0f} calls, the slowest "
+            f"{served['reload_slowest_call_s']:.1f} s"
         )

@@ -246,8 +246,9 @@ def llama_cpp_anchor(
     return llama
 
 
-PREVIOUS_SERVE = ({"FINX_ALLOCATOR": "system"}, ("--max-batch", "32"))
-"""`finx serve` as it ran until session 17: glibc's malloc and a batch of 32 (`--previous-serve`)."""
+PREVIOUS_SERVE = ({"FINX_ALLOCATOR": "system"}, ("--max-batch", "32", "--lora-engine", "vllm"))
+"""`finx serve` as it ran until session 17: glibc's malloc, a batch of 32, the on-demand LoRA engine in
+an EngineCore process (`--previous-serve`; a reload loads in place either way since session 18)."""
 
 
 def print_previous_serve_phase(texts: list[str], args: argparse.Namespace) -> dict[str, float] | None:
