@@ -103,7 +103,8 @@ class EngineSet:
             served.last_used = time.monotonic()
 
     async def switch(self, current_adapter: Path | None, on_switched: Callable[[], None] | None = None) -> bool:
-        """Serve `current_adapter` from a new primary engine; False when the running one already does.
+        """Serve `current_adapter` as the primary: its weights loaded into the running engine where
+        it can (`Engine.can_reload`), else from a new engine; False when the running one already does.
 
         `on_switched` runs in the same event-loop step as the switch (so callers can relabel atomically).
         """
