@@ -29,6 +29,7 @@ from finx.errors import FinxError
 from finx.hardware import fast_dtype
 from finx.training.data import DataSource, read_source
 from finx.training.examples import Example
+from finx.training.grow import adapter_rank, grown_adapter
 
 
 @dataclass
@@ -47,7 +48,8 @@ class TrainConfig:
     sources: list[DataSource]
     base_model: Path | None = None
     init_adapter: Path | None = None
-    """Start from this adapter instead of a fresh LoRA (retraining)."""
+    """Start from this adapter instead of a fresh LoRA (retraining): with its own rank, alpha and
+    targets, or grown to `lora.r` (and `lora.alpha`) where that is larger (`grow.py`)."""
     lora: LoraSettings = field(default_factory=LoraSettings)
     max_length: int = 1280
     batch_size: int = 4
@@ -183,7 +185,11 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     # frozen base weights in the training dtype; PEFT keeps the LoRA weights in float32
     model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32)
     peft_config = None
-    if config.init_adapter is not None:
+    if config.init_adapter is not None and config.lora.r > adapter_rank(config.init_adapter):
+        # a larger rank than the adapter's: it grows, computing what it did (`grow.py`)
+        print(f"growing {config.init_adapter} to rank {config.lora.r}", file=sys.stderr)
+        model = grown_adapter(model, config.init_adapter, config.lora.r, config.lora.alpha, config.lora.dropout)
+    elif config.init_adapter is not None:
         # rank, alpha and targets are the adapter's own; dropout is a training setting: this run's
         adapter_config = PeftConfig.from_pretrained(str(config.init_adapter))
         adapter_config.lora_dropout = config.lora.dropout
