@@ -35,6 +35,9 @@ class OneExtractor:
     def __init__(self, extractor: BlockingExtractor) -> None:
         self.extractor = extractor
 
+    async def settled(self) -> None:
+        return None
+
     @contextlib.asynccontextmanager
     async def use(self, adapter_path):
         yield self.extractor
