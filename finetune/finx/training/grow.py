@@ -17,28 +17,22 @@ from typing import Any
 from finx.errors import FinxError
 
 
-def adapter_rank(adapter_dir: Path) -> int:
-    from peft import PeftConfig
-
-    config: Any = PeftConfig.from_pretrained(str(adapter_dir))
-    return int(config.r)
-
-
-def grown_adapter(model: Any, adapter_dir: Path, rank: int, alpha: int, dropout: float) -> Any:
-    """`model` (a base model) with the adapter in `adapter_dir` grown to `rank` (scaled by `alpha /
-    rank`), trainable; raises when `rank` is below the adapter's own."""
+def grown_adapter(model: Any, adapter_dir: Path, old: Any, settings: Any) -> Any:
+    """`model` (a base model) with the adapter in `adapter_dir` (its PEFT config `old`) grown to the
+    run's `LoraSettings` rank, scaled by their alpha / rank, trainable; raises when that rank is
+    below the adapter's own."""
     import torch
-    from peft import LoraConfig, PeftConfig, get_peft_model
+    from peft import LoraConfig, get_peft_model
     from peft.tuners.lora import LoraLayer
     from safetensors.torch import load_file
 
-    old: Any = PeftConfig.from_pretrained(str(adapter_dir))
+    rank, alpha = settings.r, settings.alpha
     if rank < old.r:
         raise FinxError(f"cannot grow the rank-{old.r} adapter {adapter_dir} to rank {rank}")
     config = LoraConfig(
         r=rank,
         lora_alpha=alpha,
-        lora_dropout=dropout,
+        lora_dropout=settings.dropout,
         target_modules=old.target_modules,
         task_type="CAUSAL_LM",
     )

@@ -29,7 +29,7 @@ from finx.errors import FinxError
 from finx.hardware import fast_dtype
 from finx.training.data import DataSource, read_source
 from finx.training.examples import Example
-from finx.training.grow import adapter_rank, grown_adapter
+from finx.training.grow import grown_adapter
 
 
 @dataclass
@@ -185,15 +185,16 @@ def main(config: TrainConfig, examples: list[Example] | None = None) -> Path:
     # frozen base weights in the training dtype; PEFT keeps the LoRA weights in float32
     model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32)
     peft_config = None
-    if config.init_adapter is not None and config.lora.r > adapter_rank(config.init_adapter):
-        # a larger rank than the adapter's: it grows, computing what it did (`grow.py`)
-        print(f"growing {config.init_adapter} to rank {config.lora.r}", file=sys.stderr)
-        model = grown_adapter(model, config.init_adapter, config.lora.r, config.lora.alpha, config.lora.dropout)
-    elif config.init_adapter is not None:
-        # rank, alpha and targets are the adapter's own; dropout is a training setting: this run's
+    if config.init_adapter is not None:
         adapter_config = PeftConfig.from_pretrained(str(config.init_adapter))
-        adapter_config.lora_dropout = config.lora.dropout
-        model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True, config=adapter_config)
+        if config.lora.r > adapter_config.r:
+            # a larger rank than the adapter's: it grows, computing what it did (`grow.py`)
+            print(f"growing {config.init_adapter} to rank {config.lora.r}", file=sys.stderr)
+            model = grown_adapter(model, config.init_adapter, adapter_config, config.lora)
+        else:
+            # rank, alpha and targets are the adapter's own; dropout is a training setting: this run's
+            adapter_config.lora_dropout = config.lora.dropout
+            model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True, config=adapter_config)
     else:
         peft_config = LoraConfig(
             r=config.lora.r,

@@ -3,14 +3,16 @@ adapter did, whatever alpha the new rank is given, and its new ranks train. A ti
 stands in for the base model (no download, milliseconds)."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftConfig, PeftModel, get_peft_model
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from finx.errors import FinxError
-from finx.training.grow import adapter_rank, grown_adapter
+from finx.training.grow import grown_adapter
+from finx.training.train import LoraSettings
 
 TINY = LlamaConfig(
     vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -33,6 +35,15 @@ def rank_4_adapter(tmp_path: Path) -> Path:
     return tmp_path / "r4"
 
 
+def grow(adapter_dir: Path, rank: int, alpha: int) -> torch.nn.Module:
+    old = PeftConfig.from_pretrained(str(adapter_dir))
+    return grown_adapter(base_model(), adapter_dir, old, LoraSettings(r=rank, alpha=alpha, dropout=0.0))
+
+
+def rank_of(adapter_dir: Path) -> int:
+    return PeftConfig.from_pretrained(str(adapter_dir)).r  # type: ignore[attr-defined]
+
+
 def logits(model: torch.nn.Module) -> torch.Tensor:
     with torch.no_grad():
         return model(TOKENS).logits
@@ -42,13 +53,13 @@ def logits(model: torch.nn.Module) -> torch.Tensor:
 def test_a_grown_adapter_computes_what_the_adapter_did(rank_4_adapter: Path, alpha: int) -> None:
     before = logits(PeftModel.from_pretrained(base_model(), rank_4_adapter).eval())
     assert not torch.allclose(before, logits(base_model()), atol=1e-3)  # the adapter matters
-    grown = grown_adapter(base_model(), rank_4_adapter, rank=16, alpha=alpha, dropout=0.0).eval()
-    assert adapter_rank(rank_4_adapter) == 4 and grown.peft_config["default"].r == 16
+    grown = grow(rank_4_adapter, rank=16, alpha=alpha).eval()
+    assert rank_of(rank_4_adapter) == 4 and grown.peft_config["default"].r == 16
     torch.testing.assert_close(logits(grown), before, atol=1e-5, rtol=1e-5)
 
 
 def test_the_grown_ranks_train(rank_4_adapter: Path, tmp_path: Path) -> None:
-    grown = grown_adapter(base_model(), rank_4_adapter, rank=8, alpha=16, dropout=0.0)
+    grown: Any = grow(rank_4_adapter, rank=8, alpha=16)
     trainable = [name for name, parameter in grown.named_parameters() if parameter.requires_grad]
     assert trainable and all("lora_" in name for name in trainable)
     grown.train()
@@ -57,9 +68,9 @@ def test_the_grown_ranks_train(rank_4_adapter: Path, tmp_path: Path) -> None:
     b = next(module for name, module in grown.named_modules() if name.endswith("q_proj.lora_B.default"))
     assert b.weight.grad is not None and b.weight.grad[:, 4:].abs().sum() > 0  # the new ranks learn
     grown.save_pretrained(tmp_path / "r8")
-    assert adapter_rank(tmp_path / "r8") == 8
+    assert rank_of(tmp_path / "r8") == 8
 
 
 def test_an_adapter_does_not_shrink(rank_4_adapter: Path) -> None:
     with pytest.raises(FinxError, match=r"cannot grow the rank-4 adapter .* to rank 2"):
-        grown_adapter(base_model(), rank_4_adapter, rank=2, alpha=4, dropout=0.0)
+        grow(rank_4_adapter, rank=2, alpha=4)
