@@ -70,8 +70,11 @@ def serve(
     rerun_under_jemalloc()
     import asyncio
 
+    from finx.engines.vllm_engine import leave_out_unused_modules
     from finx.logs import configure_json_logs, send_engine_logs_as_json
     from finx.server.grpc_service import serve as run_server
+
+    leave_out_unused_modules()
 
     quiet_engine_logs()
     configure_json_logs()

