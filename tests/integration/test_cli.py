@@ -1,6 +1,7 @@
 """The `finx` command line as a user runs it: a real process, real files, exit codes, one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,31 @@ def test_extract_sample_receipt_prints_schema_valid_json_with_offsets():
     (link,) = result["links"]  # --link: the company is looked up in the (sample) reference store
     assert link["path"] == "company" and link["value"] == result["data"]["company"]
     assert link["linked"] == (link["reference"] is not None)
+
+
+def test_promote_prepares_the_merged_weights_a_server_reloads(tmp_path):
+    """`finx adapters promote` builds the current adapter's merged weights where a server of the
+    same dtype looks for them (the serving process then never merges); `--no-prepare` only promotes."""
+    from finx.config import configured_model_dir
+    from tests.support.corpus import require_model
+
+    require_model()
+    environment = {**os.environ, "FINX_HOME": str(tmp_path), "FINX_MODEL": str(configured_model_dir())}
+
+    def promote(*options: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "finx.cli", "adapters", "promote", "v0001", "--dtype", "float32", *options]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=environment)
+
+    promoted = promote("--no-prepare")
+    assert promoted.returncode == 0, promoted.stderr
+    assert promoted.stdout == "current adapter: v0001\n" and not (tmp_path / "merged").exists()
+    prepared = promote()
+    assert prepared.returncode == 0, prepared.stderr
+    first, second = prepared.stdout.splitlines()
+    folders = [path for path in (tmp_path / "merged").iterdir() if (path / "finx-merged.json").is_file()]
+    assert first == "current adapter: v0001" and len(folders) == 1
+    assert second.startswith("merged weights of v0001 ready in ") and second.endswith(f": {folders[0]}")
+    marker = json.loads((folders[0] / "finx-merged.json").read_text())
+    assert marker["dtype"] == "float32" and marker["adapter"] == str(
+        (tmp_path / "adapters" / "versions" / "v0001").resolve()
+    )

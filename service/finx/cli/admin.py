@@ -1,17 +1,24 @@
 """`finx model`, `finx schemas` and `finx adapters`: the embedded model, built-in schemas, the registry."""
 
 import json
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from finx.cli.app import adapters_app, model_app, schemas_app
-from finx.cli.common import fail, quiet_engine_logs
-from finx.config import (
-    configured_model_dir,
-    default_model_dir,
-)
+from finx.cli.common import DtypeOption, fail, quiet_engine_logs
+from finx.config import Dtype, EngineConfig, configured_model_dir, default_model_dir
 from finx.errors import FinxError
+
+PrepareOption = Annotated[
+    bool,
+    typer.Option(
+        help="Also build the adapter's merged weights for a server of --dtype on this machine (its reload then "
+        "loads them without merging)."
+    ),
+]
 
 
 @model_app.command("fetch")
@@ -79,24 +86,46 @@ def adapters_list(
 
 
 @adapters_app.command("promote")
-def adapters_promote(version: str) -> None:
-    """Make VERSION the current adapter (a running server picks it up on ReloadAdapters)."""
+def adapters_promote(version: str, dtype: DtypeOption = "auto", prepare: PrepareOption = True) -> None:
+    """Make VERSION the current adapter (a running server picks it up on ReloadAdapters), and build
+    its merged weights for a server of --dtype here."""
     from finx.adapters.registry import AdapterRegistry
 
+    registry = AdapterRegistry()
     try:
-        AdapterRegistry().promote(version)
+        registry.promote(version)
     except FinxError as error:
         fail(str(error))
     typer.echo(f"current adapter: {version}")
+    if prepare:
+        prepare_merged_weights(registry.path(version), version, dtype)
 
 
 @adapters_app.command("rollback")
-def adapters_rollback() -> None:
-    """Make the previously current adapter current again."""
+def adapters_rollback(dtype: DtypeOption = "auto", prepare: PrepareOption = True) -> None:
+    """Make the previously current adapter current again (its merged weights built as promote does)."""
     from finx.adapters.registry import AdapterRegistry
 
+    registry = AdapterRegistry()
     try:
-        version = AdapterRegistry().rollback()
+        version = registry.rollback()
     except FinxError as error:
         fail(str(error))
     typer.echo(f"current adapter: {version}")
+    if prepare:
+        prepare_merged_weights(registry.path(version), version, dtype)
+
+
+def prepare_merged_weights(adapter: Path, version: str, dtype: Dtype) -> None:
+    """Build (or find cached) the merged weights a server with `dtype` loads for `adapter`, so its
+    ReloadAdapters switch loads them in about a second and never merges inside the serving process
+    (session 18: 6.9 s and +0.41 GiB there for a merge). The promotion stands if this fails."""
+    from finx.engines import served_weights
+
+    quiet_engine_logs()
+    started = time.monotonic()
+    try:
+        folder = served_weights(EngineConfig(dtype=dtype).merged(adapter))
+    except FinxError as error:
+        fail(f"{version} is current, but its merged weights could not be prepared: {error}")
+    typer.echo(f"merged weights of {version} ready in {time.monotonic() - started:.1f} s: {folder}")
