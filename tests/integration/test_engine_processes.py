@@ -30,7 +30,7 @@ def engine_processes():
 def main():
     schema = {"type": "object", "properties": {"vendor": {"type": "string", "maxLength": 20}},
               "required": ["vendor"], "additionalProperties": False}
-    config = suite_engine_config(speculative_tokens=4, max_lora_rank=64)  # the shipped adapter: rank 64
+    config = suite_engine_config(speculative_tokens=4)
     first = create_engine(config.merged(SHIPPED_ADAPTER))
     prompt = first.tokenizer("Receipt from ACME Stores, total 12.50. The vendor is")["input_ids"]
     def answer(engine, adapter=None):
