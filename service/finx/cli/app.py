@@ -6,7 +6,9 @@ app = typer.Typer(help="finx: strict JSON extraction from financial documents.",
 model_app = typer.Typer(help="The embedded base model.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Built-in extraction schemas.", no_args_is_help=True)
 data_app = typer.Typer(help="Labeled data: import public formats.", no_args_is_help=True)
-adapters_app = typer.Typer(help="The adapter registry: list, promote, roll back.", no_args_is_help=True)
+adapters_app = typer.Typer(
+    help="The adapter registry: list, promote, roll back; compact an adapter for shipping.", no_args_is_help=True
+)
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(model_app, name="model")
 app.add_typer(schemas_app, name="schemas")

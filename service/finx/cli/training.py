@@ -1,4 +1,5 @@
-"""`finx data`, `finx train`, `finx eval`, `finx retrain`: the commands that use `finetune/finx/training/`.
+"""`finx data`, `finx train`, `finx eval`, `finx retrain`, `finx adapters compact`: the commands that
+use `finetune/finx/training/`.
 
 The CLI is the composition root: the only place the runtime and training meet."""
 
@@ -9,7 +10,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from finx.cli.app import app, data_app
+from finx.cli.app import adapters_app, app, data_app
 from finx.cli.common import (
     ENGINE_DEFAULTS,
     CopyGroundingOption,
@@ -101,6 +102,26 @@ def train(
     except FinxError as error:
         fail(str(error))
     typer.echo(f"adapter written to {adapter}")
+
+
+@adapters_app.command("compact")
+def adapters_compact(
+    adapter: Annotated[Path, typer.Argument(help="A trained LoRA adapter folder.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the compacted adapter to.")],
+    rank: Annotated[int, typer.Option(min=1, help="Rank to factor each module's update to (SVD).")] = 32,
+) -> None:
+    """Write ADAPTER at a lower rank in bfloat16 (each module's update factored again by SVD), for
+    shipping; judge the result on dev before it ships."""
+    from finx.training.compact import compact_adapter
+
+    try:
+        compacted = compact_adapter(adapter, out, rank)
+    except FinxError as error:
+        fail(str(error))
+    typer.echo(
+        f"{compacted.modules} modules at rank {compacted.rank}: {compacted.energy_kept:.2%} of the updates' "
+        f"energy kept (the least of one module {compacted.worst_module_energy_kept:.2%}); written to {out}"
+    )
 
 
 @app.command("eval")

@@ -1,6 +1,6 @@
 """Growing an adapter to a larger rank (`finx.training.grow`): the grown model computes what the
 adapter did, whatever alpha the new rank is given, and its new ranks train. A tiny random Llama
-stands in for the base model (no download, milliseconds)."""
+stands in for the base model (`tests/support/tiny_llama.py`)."""
 
 from pathlib import Path
 from typing import Any
@@ -8,22 +8,11 @@ from typing import Any
 import pytest
 import torch
 from peft import LoraConfig, PeftConfig, PeftModel, get_peft_model
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from finx.errors import FinxError
 from finx.training.grow import grown_adapter
 from finx.training.train import LoraSettings
-
-TINY = LlamaConfig(
-    vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-    num_key_value_heads=2, max_position_embeddings=64,
-)  # fmt: skip
-TOKENS = torch.tensor([[5, 17, 42, 3, 88, 9]])
-
-
-def base_model() -> LlamaForCausalLM:
-    torch.manual_seed(0)
-    return LlamaForCausalLM(TINY).eval()
+from tests.support.tiny_llama import TOKENS, base_model, logits
 
 
 @pytest.fixture
@@ -42,11 +31,6 @@ def grow(adapter_dir: Path, rank: int, alpha: int) -> torch.nn.Module:
 
 def rank_of(adapter_dir: Path) -> int:
     return PeftConfig.from_pretrained(str(adapter_dir)).r  # type: ignore[attr-defined]
-
-
-def logits(model: torch.nn.Module) -> torch.Tensor:
-    with torch.no_grad():
-        return model(TOKENS).logits
 
 
 @pytest.mark.parametrize("alpha", [32, 64, 7])
