@@ -202,9 +202,9 @@ class ExtractionPolicy:
     as withheld) when the caller sets no `min_confidence` (`min_confidence 0` keeps every entry).
     0.3 is the threshold with the best entity F1 pooled over the entity dev splits (FiNER-ORD,
     FIN5, finx's own) with the list artefacts removed (`extraction.list_entries`), on `finx eval
-    --min-confidence 0`'s answers, for the shipped finx-lora-v9: pooled F1 0.712 with every entry,
-    0.716 at 0.2, 0.722 at 0.3 (precision 0.74, recall 0.70), 0.723 at 0.35, 0.721 at 0.4, 0.686 at
-    0.5: 0.25 to 0.4 within noise, 0.3 kept (finx-lora-v8 before it: 0.700, 0.712, 0.709, -, 0.701,
+    --min-confidence 0`'s answers, for the shipped finx-lora-v9: pooled F1 0.693 with every entry,
+    0.699 at 0.2, 0.705 at 0.3 (precision 0.73, recall 0.69), 0.704 at 0.35, 0.702 at 0.4, 0.672 at
+    0.5: 0.3 kept (finx-lora-v8 before it: 0.700, 0.712, 0.709, -, 0.701,
     0.673)."""
 
     def min_confidence(self, schema: dict[str, Any], requested: float | None) -> float | None:
