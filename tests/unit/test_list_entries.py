@@ -1,6 +1,6 @@
 """Entity lists read in windows (`extraction.list_entries`): a name under two types stays where the
 model was surest of it, a fragment of a longer name is dropped, a name that also stands alone
-stays; and on the scripted engine the merged result of a long document comes out so."""
+stays, a separator or an unclosed bracket at a name's end is trimmed; and on the scripted engine the merged result of a long document comes out so."""
 
 import json
 
@@ -8,7 +8,13 @@ import pytest
 
 from finx.config import ExtractionPolicy
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.list_entries import one_type_per_name, without_artefacts, without_fragments
+from finx.extraction.list_entries import (
+    one_type_per_name,
+    trimmed_items,
+    trimmed_name,
+    without_artefacts,
+    without_fragments,
+)
 from finx.extraction.options import ExtractOptions
 from finx.schemas import get_schema
 from finx.values.grounding import occurrences
@@ -28,6 +34,37 @@ LISTS = {"org": ["Marlboro", "Acme"], "location": ["Leeds", "MARLBORO "]}  # the
 )  # fmt: skip
 def test_a_name_under_two_types_stays_where_the_model_was_surest(confidence, expected) -> None:
     assert one_type_per_name(LISTS, confidence) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("US -", "US"),
+        ("Associated Press –", "Associated Press"),
+        (", Reuters", "Reuters"),
+        ("NYSE:", "NYSE"),
+        ("Kospi (. KS11", "Kospi"),
+        ("KS11)", "KS11"),
+        ("London).", "London"),
+        (") Acme", "Acme"),
+        ("(Reuters", "Reuters"),
+        ("Hong Kong - based", "Hong Kong - based"),
+        ("Citic Securities Co.", "Citic Securities Co."),
+        ("Yahoo!", "Yahoo!"),
+        ("Smith (left)", "Smith (left)"),
+        ("-5%", "-5%"),
+        ("(5.2)", "(5.2)"),
+        (" , ", ""),
+        ("- ", ""),
+    ],
+)
+def test_a_name_keeps_no_separator_or_unclosed_bracket_at_its_ends(written: str, name: str) -> None:
+    assert trimmed_name(written) == name
+
+
+def test_a_name_left_empty_is_dropped_and_other_items_stay() -> None:
+    money = {"amount": "5 ,", "currency": None}
+    assert trimmed_items(["Acme -", ",", money, "Leeds"]) == ["Acme", money, "Leeds"]
 
 
 def test_a_fragment_of_a_longer_name_is_dropped_and_a_name_that_stands_alone_stays() -> None:
@@ -80,3 +117,25 @@ def test_a_long_document_read_in_windows_comes_out_without_the_artefacts() -> No
     assert result.chunks > 1
     # equally sure under both types (one token per character, one probability): the earlier list keeps it
     assert result.data == {"org": ["Marlboro"], "person": ["Jim Simons"], "location": []}
+
+
+def test_trimmed_names_keep_their_confidence_through_the_merge() -> None:
+    document = "Shares of Acme Corp - the miner - rose (Reuters, London). " * 2
+
+    def script(prompt: str) -> str:
+        return json.dumps({"org": ["Acme Corp -", ",", "(Reuters"], "person": [], "location": ["London)."]})
+
+    engine = ScriptedEngine(script)
+    try:
+        task = ExtractionTask(
+            document, get_schema("entities:ORG,PERSON,LOCATION"), options=ExtractOptions(min_confidence=0)
+        )
+        result = Extractor(engine).extract(task)
+    finally:
+        engine.close()
+    assert result.data == {"org": ["Acme Corp", "Reuters"], "person": [], "location": ["London"]}
+    assert {source.path: source.confidence is not None for source in result.sources} == {
+        "org[0]": True,
+        "org[1]": True,
+        "location[0]": True,
+    }

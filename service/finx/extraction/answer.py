@@ -2,6 +2,8 @@
 
 0. `check_answer`: one chunk's generated text validated (or why not), `chunk_status` the
    document's status from its chunks';
+0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
+   removed from each chunk's answer (`list_entries.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
@@ -18,6 +20,7 @@ leaf values and confidences).
 """
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.list_entries import without_artefacts
+from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.schemas.base import SchemaSpec
 from finx.values.grounding import ValueSource, ground
@@ -35,6 +38,8 @@ from finx.values.sources import normalise_values
 
 ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
 """Per chunk answer: (leaf values, leaf confidences) by path; both empty without log-probabilities."""
+LIST_ITEM_PATH = re.compile(r"[^.\[\]]+\[\d+\]")
+"""The path of a list's item at the top of the answer (`org[3]`)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,30 @@ class Answer:
     """The output model's instance, once `validate` accepted the canonical values."""
     error: str | None = None
     """Why `validate` refused them."""
+
+
+def trim_list_entries(
+    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
+) -> tuple[list[dict[str, Any]], ChunkLeaves]:
+    """The chunks' answers and leaf values with entity-list names trimmed (`list_entries.trimmed_name`),
+    so that a trimmed name keeps its confidence; other schemas' answers are returned as they are."""
+    if not is_list_only(spec.json_schema):
+        return parts, chunks
+    trimmed_parts = [
+        {name: trimmed_items(value) if isinstance(value, list) else value for name, value in part.items()}
+        for part in parts
+    ]
+    trimmed_chunks = [
+        (
+            {
+                path: trimmed_name(value) if isinstance(value, str) and LIST_ITEM_PATH.fullmatch(path) else value
+                for path, value in values.items()
+            },
+            confidences,
+        )
+        for values, confidences in chunks
+    ]
+    return trimmed_parts, trimmed_chunks
 
 
 def merge_answers(

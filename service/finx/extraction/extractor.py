@@ -32,12 +32,14 @@ from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
 from finx.extraction.answer import (
+    ChunkLeaves,
     ChunkOutcome,
     check_answer,
     chunk_status,
     drop_list_artefacts,
     ground_answer,
     merge_answers,
+    trim_list_entries,
     validate,
     withhold_unsure,
 )
@@ -272,11 +274,12 @@ class Extractor:
         status, error = chunk_status(outcomes)
         answer = None
         if good:
-            chunks = self._chunk_confidences(generations, outcomes)
+            chunks: ChunkLeaves = self._chunk_confidences(generations, outcomes)
             groups = [
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
-            answer = merge_answers(spec, task.document, [spec.dump(part) for part in good], chunks, groups)
+            parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
+            answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
