@@ -7,8 +7,9 @@ Before the windows' lists are merged:
   `"London)."` -> `"London"`, `"(Reuters"` -> `"Reuters"`); a name with no letter or digit left
   (`","`, `"-"`) is dropped. The trimmed name is still a span of the text. A dash or slash counts
   only where a space parts it from the name (`"-5%"` keeps its sign). On finx-lora-v9's dev
-  answers (FiNER-ORD and finx's entities) this made 2 wrong entries right and dropped 2 wrong
-  ones; no right one changed.
+  answers: FiNER-ORD 0.709 -> 0.712, finx's entities 0.766 -> 0.776 (trimmed names joined their
+  right twins, `","` `"$"` `"- "` dropped; one right name lost: `US` as a location, to the
+  organisation `"US -"` trimmed, of higher confidence).
 
 After they are merged:
 
