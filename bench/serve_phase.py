@@ -41,7 +41,7 @@ def grpc_phase(
     registry_root = Path(tempfile.mkdtemp()) / "registry"
     registry = AdapterRegistry(registry_root)
     registry.manifests()  # seeds the shipped adapter as current
-    previous = SHIPPED_ADAPTER.parent / "finx-lora-v8"
+    previous = SHIPPED_ADAPTER.parent / "finx-lora-v9"
     other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)} | (environment or {}), options)
     try:
