@@ -41,8 +41,11 @@ def grpc_phase(
     registry_root = Path(tempfile.mkdtemp()) / "registry"
     registry = AdapterRegistry(registry_root)
     registry.manifests()  # seeds the shipped adapter as current
-    previous = SHIPPED_ADAPTER.parent / "finx-lora-v9"
-    other = registry.register(previous, None, "bench", {}, {}).version if previous.is_dir() else None
+    # the previous release's adapter, which the package keeps beside the current one
+    previous = next(
+        (path for path in sorted(SHIPPED_ADAPTER.parent.iterdir()) if path.is_dir() and path != SHIPPED_ADAPTER), None
+    )
+    other = registry.register(previous, None, "bench", {}, {}).version if previous is not None else None
     server, target = start_finx_serve({"FINX_ADAPTERS": str(registry_root)} | (environment or {}), options)
     try:
         processes = by_process(server.pid)
