@@ -9,6 +9,8 @@ import pytest
 from finx.config import ExtractionPolicy
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.list_entries import (
+    is_cased,
+    is_lower_case,
     one_type_per_name,
     trimmed_items,
     trimmed_name,
@@ -94,7 +96,33 @@ def test_occurrences_ignore_case_and_the_whitespace_between_words() -> None:
 
 def test_objects_in_lists_are_left_as_they_are() -> None:
     lists = {"org": ["Acme"], "money": [{"amount": "5", "currency": None}, {"amount": "5", "currency": None}]}
-    assert without_artefacts(lists, {}, "Acme paid 5 and 5") == lists
+    assert without_artefacts(lists, {}, "Acme paid 5 and 5", frozenset({"org"})) == lists
+
+
+NEWS = "Shares of Acme Corp. rose in London on Monday after the bank said licensing revenue doubled."
+
+
+def test_entries_in_lower_case_leave_the_lists_of_proper_names_of_a_cased_document() -> None:
+    lists = {
+        "org": ["Acme Corp.", "bank", "eBay", "licensing"],
+        "location": ["London", "london"],
+        "date": ["monday"],  # not a list of proper names
+    }
+    kept = without_artefacts(lists, {}, NEWS, frozenset({"org", "location"}))
+    assert kept == {"org": ["Acme Corp.", "eBay"], "location": ["London"], "date": ["monday"]}
+
+
+def test_a_document_typed_in_lower_case_keeps_its_lower_case_names() -> None:
+    document = "invoice no. 5 from lena park photography for the oak wedding venue, paid via bank transfer"
+    lists = {"org": ["lena park photography", "the oak wedding venue"], "person": []}
+    assert without_artefacts(lists, {}, document, frozenset({"org", "person"})) == lists
+    assert not is_cased(document) and is_cased(NEWS)
+
+
+def test_names_without_cased_letters_are_not_lower_case() -> None:
+    assert [is_lower_case(name) for name in ["bank", "1907", "三菱商事", "eBay", "IBM", 7]] == [
+        True, False, False, False, False, False
+    ]  # fmt: skip
 
 
 def test_a_long_document_read_in_windows_comes_out_without_the_artefacts() -> None:

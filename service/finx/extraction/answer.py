@@ -7,7 +7,8 @@
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
-   longer name removed (`list_entries.py`);
+   longer name removed, and in the entities schema's lists of proper names an entry in lower
+   case (`list_entries.py`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -33,6 +34,7 @@ from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.schemas.base import SchemaSpec
+from finx.schemas.entities import PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
 from finx.values.sources import normalise_values
 
@@ -120,10 +122,12 @@ def merge_answers(
 
 def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without the entity-list entries that are artefacts of reading in windows (a name
-    under two types, a fragment of a longer name); other schemas' answers are returned as they are."""
+    under two types, a fragment of a longer name) or, in the entities schema, common words read as
+    names; other schemas' answers are returned as they are."""
     if not is_list_only(spec.json_schema):
         return answer
-    kept = without_artefacts(answer.written, answer.confidence, document)
+    proper_names = PROPER_NAME_LISTS if spec.name.split(":")[0] == "entities" else frozenset()
+    kept = without_artefacts(answer.written, answer.confidence, document, proper_names)
     if kept == answer.written:
         return answer
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))

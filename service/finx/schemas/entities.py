@@ -20,6 +20,9 @@ DESCRIPTION = (
     "money=amounts with their currency, date=dates and periods, percent=percentages."
 )
 
+PROPER_NAME_LISTS = frozenset({"org", "person", "location"})
+"""The lists whose entries are proper names: in cased text each carries a capital letter."""
+
 
 class Money(BaseModel):
     """An amount of money as written, split into number and currency."""
