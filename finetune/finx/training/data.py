@@ -35,7 +35,8 @@ class DataSource:
     """Generator version of the `synthetic` source: 1 (`synthetic`), 2 (`synthetic_tables`: real
     line-item layouts), 3 (`synthetic_contracts`: NDAs whose term is stated or not), 4 (`synthetic_invoices`: supplier
     invoices with full heads, currency and bank details around real tables), 5 (`synthetic_receipts`:
-    receipts and small invoices in ten languages with open item names); an old config keeps its
+    receipts and small invoices in ten languages with open item names), 6 (`synthetic_short`: short
+    invoices with packed heads and rows right under them); an old config keeps its
     version and so its data."""
     repeat: int = 1
     """How many times this source's records go into one pass (training only): passes per source."""
@@ -69,7 +70,7 @@ def read_source(source: DataSource) -> LoadReport:
 
 
 def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
-    """The generator's documents of `version` (1 to 5)."""
+    """The generator's documents of `version` (1 to 6)."""
     if version == 1:
         from finx.training import synthetic as generator
     elif version == 2:
@@ -80,6 +81,8 @@ def synthetic_examples(count: int, seed: int, version: int) -> list[Example]:
         from finx.training import synthetic_invoices as generator  # type: ignore[no-redef]
     elif version == 5:
         from finx.training import synthetic_receipts as generator  # type: ignore[no-redef]
+    elif version == 6:
+        from finx.training import synthetic_short as generator  # type: ignore[no-redef]
     else:
-        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1 to 5")
+        raise FinxError(f"unknown synthetic generator version {version}", hint="known: 1 to 6")
     return generator.generate(count, seed)

@@ -73,8 +73,10 @@ def test_data_sources_pick_the_generator_version_and_refuse_an_unknown_one():
     assert {e.schema.name for e in v4} == {"invoice"}
     v5 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=5)).examples
     assert {e.schema.name for e in v5} == {"invoice"} and [e.text for e in v5] != [e.text for e in v4]
-    with pytest.raises(FinxError, match="unknown synthetic generator version 6"):
-        read_source(DataSource("synthetic", Path("."), max_examples=8, version=6))
+    v6 = read_source(DataSource("synthetic", Path("."), max_examples=8, seed=1, version=6)).examples
+    assert {e.schema.name for e in v6} == {"invoice"} and [e.text for e in v6] != [e.text for e in v5]
+    with pytest.raises(FinxError, match="unknown synthetic generator version 7"):
+        read_source(DataSource("synthetic", Path("."), max_examples=8, version=7))
 
 
 def test_a_receipt_without_a_head_gets_one_labelled_and_keeps_its_table():
@@ -184,3 +186,41 @@ def test_version_5_receipts_name_items_in_many_languages_and_every_label_is_in_t
     assert all("€" not in row["amount"] for e in receipts for row in e.target["line_items"])
     share = sum(e.target["currency"] is not None for e in receipts) / len(receipts)
     assert 0.4 < share < 0.8
+
+
+def test_version_6_short_invoices_put_rows_right_under_a_packed_head_and_every_label_is_in_the_text():
+    from finx.training.sft_data import value_in_text
+    from finx.training.synthetic_short import generate as generate_short
+
+    invoices = generate_short(300, seed=6)
+    assert [(e.text, e.target) for e in invoices] == [(e.text, e.target) for e in generate_short(300, seed=6)]
+    for invoice in invoices:
+        target = invoice.target
+        assert target["vendor"] and target["customer"] and target["line_items"] and target["total"]
+        for name, value in target.items():
+            for item in value if isinstance(value, list) else [value]:
+                cells = item.values() if isinstance(item, dict) else [item]
+                assert all(cell is None or value_in_text(cell, invoice.text) for cell in cells), (invoice.id, name)
+        # no column head or rule: the first row's description comes right after the head's last value
+        if "\n" in invoice.text:
+            first_row = next(line for line in invoice.text.splitlines() if target["line_items"][0]["amount"] in line)
+            assert not any(word in first_row for word in ("Description", "---", "==="))
+    texts = [e.text for e in invoices]
+    assert sum(" | " in text.splitlines()[0] for text in texts) > 20  # heads packed in one line
+    assert sum(" dated " in text for text in texts) > 20  # invoices written as one sentence
+
+    # a row's currency mark is printed but never labelled; quantities carry their unit where printed
+    def row_line(invoice):
+        return next(line for line in invoice.text.splitlines() if invoice.target["line_items"][0]["amount"] in line)
+
+    marked = [
+        e for e in invoices if e.target["currency"] and " dated " not in e.text and e.target["currency"] in row_line(e)
+    ]
+    assert len(marked) > 30
+    assert all(not any(c in row["amount"] for c in "$€£¥") for e in invoices for row in e.target["line_items"])
+    quantities = {row["quantity"] for e in invoices for row in e.target["line_items"] if row["quantity"]}
+    assert any(q.endswith(" days") or q.endswith(" hrs") for q in quantities)
+    # descriptions keep the numbers and sizes that are part of a name
+    assert any(row["description"] == "Basmati rice 5kg" for e in invoices for row in e.target["line_items"])
+    share = {name: sum(bool(e.target[name]) for e in invoices) / len(invoices) for name in ("iban", "account_number")}
+    assert all(0.15 < value < 0.5 for value in share.values()), share
