@@ -9,6 +9,8 @@
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
    longer name removed, and in the entities schema's lists of proper names an entry in lower
    case (`list_entries.py`);
+1c. `withhold_misplaced_rows`: table rows whose last cell is printed away from their first
+   (`table_rows.py`) removed and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -33,9 +35,11 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
+from finx.extraction.table_rows import misplaced_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
+from finx.values.paths import item_path
 from finx.values.sources import normalise_values
 
 ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
@@ -133,6 +137,27 @@ def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks:
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))
 
 
+def withhold_misplaced_rows(answer: Answer, spec: SchemaSpec, document: str, reach: int, chunks: ChunkLeaves) -> Answer:
+    """`answer` without the table rows whose cells the document does not print together
+    (`table_rows.misplaced_rows`); their cells are listed as withheld, with their places and
+    confidences."""
+    removed = set(misplaced_rows(answer.written, spec.json_schema, document, reach))
+    if not removed:
+        return answer
+    kept = {
+        name: [row for index, row in enumerate(value) if item_path(name, index) not in removed]
+        if isinstance(value, list)
+        else value
+        for name, value in answer.written.items()
+    }
+    withheld = [source for source in ground(document, answer.written) if source.path.split(".")[0] in removed]
+    for source in withheld:
+        source.confidence = answer.confidence.get(source.path)
+    return replace(
+        answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
+    )
+
+
 def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: float, chunks: ChunkLeaves) -> Answer:
     """`answer` without its values below `threshold` (where the schema lets them be absent)."""
     removed: list[str] = []
@@ -146,7 +171,9 @@ def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: 
         )
         source.confidence = answer.confidence.get(path)
         withheld.append(source)
-    return replace(answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=withheld)
+    return replace(
+        answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
+    )
 
 
 def validate(answer: Answer, spec: SchemaSpec, document: str) -> Answer:

@@ -41,6 +41,7 @@ from finx.extraction.answer import (
     merge_answers,
     trim_list_entries,
     validate,
+    withhold_misplaced_rows,
     withhold_unsure,
 )
 from finx.extraction.chunking import Chunk, chunk_document
@@ -281,6 +282,8 @@ class Extractor:
             parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
             answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
+            if self.policy.row_line_reach is not None:
+                answer = withhold_misplaced_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)
