@@ -50,6 +50,8 @@ def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_mis
         row("Desk lamp", "158.00"),  # the amount of the row above
         row("Greenleaf Office Supplies", "318.00"),  # the seller and the total, eight lines apart
         row("INVOICE", "124.95"),  # the title one line over the first row: within reach, kept
+        row("Toner black", "158.00"),
+        row("Desk lamp", "35.00"),
     )
     assert misplaced_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == [
         "line_items[0]",
@@ -98,3 +100,24 @@ def test_the_extractor_withholds_a_misplaced_row_and_lists_its_cells() -> None:
     assert {path for path in result.confidence if path.startswith("line_items")} == {
         f"line_items[{index}].{cell}" for index in (0, 1) for cell in cells
     }
+
+
+def test_a_text_that_runs_column_by_column_has_no_row_withheld() -> None:
+    # a PDF text layer that writes the descriptions first and the amounts after them
+    document = "Paper A4 box\nToner black\nDesk lamp\nStapler\n124.95\n158.00\n35.00\n12.00\nTotal 329.95"
+    rows = [
+        row("Paper A4 box", "124.95"),
+        row("Toner black", "158.00"),
+        row("Desk lamp", "35.00"),
+        row("Stapler", "12.00"),
+    ]
+    assert misplaced_rows(answer(*rows), INVOICE.json_schema, document, reach=2) == []
+    # two rows of four misplaced (half, not more) in a text printed a row per line: both withheld
+    document = "Paper A4 box 124.95\nToner black 158.00\nDesk lamp 35.00\nStapler 12.00"
+    rows = [
+        row("Paper A4 box", "124.95"),
+        row("Desk lamp", "158.00"),
+        row("Toner black", "124.95"),
+        row("Stapler", "12.00"),
+    ]
+    assert misplaced_rows(answer(*rows), INVOICE.json_schema, document, reach=0) == ["line_items[1]", "line_items[2]"]
