@@ -28,7 +28,8 @@ After they are merged:
   needed"`) is a common word read as a name; it is dropped where the document is cased (at least
   `CASED_WORD_SHARE` of its words hold a capital: not in a text typed all in lower case). In the
   gold of FiNER-ORD's and WikiGold's 4,447 names 15 (0.3 %) have no capital; of finx-lora-v10's
-  dev answers 12 entries had none, all wrong.
+  dev answers 12 entries had none, all wrong. Through finx eval, v10, entries at the served
+  threshold: FiNER-ORD 0.745 -> 0.749, FIN5 0.566 -> 0.600, finx's entities 0.776 unchanged.
 
 Only lists of strings of list-only schemas (the entity schemas, and custom schemas of that shape)
 are touched. Knows values, confidences and the document text; not chunks, engines or schemas'
