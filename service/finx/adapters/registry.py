@@ -13,7 +13,7 @@ change happens under one file lock (`.lock`, the `filelock` package), so concurr
 pick the same version number or lose history; `promote(version, expected_current=...)` is a
 compare-and-swap, for callers (retraining) that decided on an older current version.
 The manifest holds parent, data hashes, scores, command and creation time.
-The adapter shipped with finx (`service/finx/adapters/shipped/finx-lora-v10`) is registered on first use; when a
+The adapter shipped with finx (`service/finx/adapters/shipped/finx-lora-v11`) is registered on first use; when a
 new finx release ships a different adapter, it is registered too and becomes current only if the
 current version is itself a shipped one (an owner's own promotion is never overridden).
 """
@@ -38,7 +38,7 @@ from finx.model_store import file_sha256
 REGISTRY_HINT = "free space in the registry's folder (FINX_ADAPTERS); the current adapter is unchanged"
 LOCK_TIMEOUT_S = 60.0
 """How long a registry change waits for another process's change to finish."""
-SHIPPED_ADAPTER = Path(str(resources.files("finx.adapters").joinpath("shipped", "finx-lora-v10")))
+SHIPPED_ADAPTER = Path(str(resources.files("finx.adapters").joinpath("shipped", "finx-lora-v11")))
 """The adapter this release ships, package data of `finx.adapters` (in a checkout and in a wheel)."""
 
 
