@@ -30,14 +30,27 @@ def test_corpus_is_large_and_varied():
 
 
 def without_withheld(written: dict, paths: list[str]) -> dict:
-    """`written` with the withheld values taken out: a list entry (`org[2]`) dropped, a scalar made null."""
-    kept = {name: list(value) if isinstance(value, list) else value for name, value in written.items()}
-    for path in sorted(paths, key=lambda p: (p.split("[")[0], -int(p.split("[")[1].rstrip("]")) if "[" in p else 0)):
-        name, _, index = path.partition("[")
-        if index and "." not in index:
-            del kept[name][int(index.rstrip("]"))]
-        elif not index:
+    """`written` with the withheld values taken out: a list entry (`org[2]`) dropped, a scalar made
+    null, a table row whose written cells are all listed (`line_items[1].amount`, ...: a row read
+    from the wrong lines) dropped, a cell listed alone made null."""
+    kept = {name: [dict(item) if isinstance(item, dict) else item for item in value] if isinstance(value, list)
+            else value for name, value in written.items()}  # fmt: skip
+    cells: dict[str, set[str]] = {}
+    for path in paths:
+        entry, _, cell = path.partition(".")
+        cells.setdefault(entry, set()).update([cell] if cell else [])
+    for entry in sorted(cells, key=lambda p: (p.split("[")[0], -int(p.split("[")[1].rstrip("]")) if "[" in p else 0)):
+        name, _, index = entry.partition("[")
+        if not index:
             kept[name] = None
+            continue
+        position = int(index.rstrip("]"))
+        item = kept[name][position]
+        written_cells = {key for key, value in item.items() if value is not None} if isinstance(item, dict) else set()
+        if not cells[entry] or written_cells <= cells[entry]:
+            del kept[name][position]
+        else:
+            kept[name][position] = {key: None if key in cells[entry] else value for key, value in item.items()}
     return kept
 
 
