@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from finx.extraction.chunking import Chunk, normalised_key
+from finx.extraction.table_rows import is_table
 from finx.schemas.compile import JsonSchema
 
 LOOP_SHARE = 0.75
@@ -33,8 +34,7 @@ def answer_schema(schema: JsonSchema, rows_per_answer: int) -> JsonSchema:
     properties = dict(schema["properties"])
     changed = False
     for name, child in properties.items():
-        table = child.get("type") == "array" and child.get("items", {}).get("type") == "object"
-        if table and child.get("maxItems", rows_per_answer + 1) > rows_per_answer:
+        if is_table(child) and child.get("maxItems", rows_per_answer + 1) > rows_per_answer:
             properties[name] = {**child, "maxItems": rows_per_answer}
             changed = True
     return {**schema, "properties": properties} if changed else schema

@@ -43,7 +43,7 @@ def misplaced_rows(data: dict[str, Any], schema: JsonSchema, document: str, reac
         rows = data.get(name)
         if not is_table(child) or not isinstance(rows, list):
             continue
-        cells = [cell for cell, cell_schema in child["items"]["properties"].items() if is_copied_string(cell_schema)]
+        cells = [cell for cell, cell_schema in child["items"]["properties"].items() if copied(cell_schema)]
         found = [
             item_path(name, index)
             for index, row in enumerate(rows)
@@ -74,10 +74,10 @@ def line_spans(value: str, document: str, newlines: list[int]) -> list[tuple[int
 
 
 def is_table(schema: JsonSchema) -> bool:
+    """A top-level list of objects."""
     return schema.get("type") == "array" and schema.get("items", {}).get("type") == "object"
 
 
-def is_copied_string(schema: JsonSchema) -> bool:
+def copied(schema: JsonSchema) -> bool:
     """A string cell copied from the document (nullable or not)."""
-    options = schema.get("anyOf", [schema])
-    return any(option.get("type") == "string" and string_mode(option) != "free" for option in options)
+    return string_mode(schema) not in (None, "free")
