@@ -201,7 +201,8 @@ class ExtractionPolicy:
     """A table row (an item of a top-level list of objects) whose last copied cell (an invoice
     row's amount) is printed only above its first cell (the description) or more than this many
     lines below it is withheld (listed as withheld) as read from the wrong lines
-    (`extraction.table_rows`); None keeps every row. On finx-lora-v10's dev answers, 2: CORD item
+    (`extraction.table_rows`); None keeps every row so placed (rows with a cell that is no reading
+    of its kind, such as an amount that is no number, are withheld still). On finx-lora-v10's dev answers, 2: CORD item
     F1 0.622 -> 0.646, finx's invoices 0.267 -> 0.293; it would withhold 12 of CORD's 1,297 gold
     rows (1: 0.651 / 0.308, but 20 gold rows)."""
     list_min_confidence: float | None = 0.3

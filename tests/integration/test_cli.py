@@ -70,9 +70,9 @@ def test_schemas_list_and_show():
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.decode().splitlines()] == [
         "entities@1",
-        "invoice@2",
+        "invoice@3",
         "nda@1",
-        "receipt@1",
+        "receipt@2",
     ]
     shown = finx("schemas", "show", "receipt")
     assert json.loads(shown.stdout)["required"] == ["company", "date", "address", "total"]

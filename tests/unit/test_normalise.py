@@ -8,6 +8,7 @@ from finx.values.normalise import (
     normalise_amount,
     normalise_date,
     normalise_duration,
+    written_number,
 )
 
 DATES = [
@@ -87,6 +88,30 @@ AMOUNTS = [
     ("abc", None),
     ("-", None),
 ]
+
+
+NUMBERS = [
+    ("1.234,50", True),
+    ("RM 9.00", True),
+    ("Rp. 22.000", True),
+    ("120,000円", True),
+    ("38,900-", True),
+    ("(12.00)", True),
+    ("2 000,00", True),
+    ("$240.00", True),
+    ("COLD FRAPE", False),
+    ("3 TELUR 72,000", False),
+    ("2 x 15,000", False),
+    ("1X 7,500", False),
+    ("21%", False),
+    ("TOTAL 47,499", False),
+    ("-", False),
+]
+
+
+@pytest.mark.parametrize(("written", "reads"), NUMBERS, ids=[n[0] for n in NUMBERS])
+def test_a_number_is_kept_as_written_or_has_no_reading(written: str, reads: bool) -> None:
+    assert written_number(written) == (written if reads else None)
 
 
 @pytest.mark.parametrize(("written", "canonical"), AMOUNTS, ids=[a[0] for a in AMOUNTS])

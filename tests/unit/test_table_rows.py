@@ -1,12 +1,14 @@
-"""Table rows read from the wrong lines (`extraction.table_rows`): a row whose amount the document
-prints away from its description is withheld, listed with the withheld values; rows printed
-together, over two lines or with a detail line between, stay."""
+"""Table rows read wrongly (`extraction.table_rows`): a row whose amount the document prints away
+from its description, or whose amount is no number, is withheld, listed with the withheld values;
+rows printed together, over two lines or with a detail line between, stay. A description that took
+in the count printed after it loses it."""
 
 import json
 
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
-from finx.extraction.table_rows import misplaced_rows
+from finx.extraction.result import ExtractionResult
+from finx.extraction.table_rows import misread_rows, without_swallowed_cells
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
 
@@ -28,6 +30,15 @@ def row(description: str, amount: str | None, quantity: str | None = None) -> di
     return {"description": description, "quantity": quantity, "unit_price": None, "amount": amount}
 
 
+def extract(document: str, written: dict[str, object]) -> ExtractionResult:
+    """The extractor's result for `document` on an engine that always writes `written`."""
+    engine = ScriptedEngine(lambda prompt: json.dumps(written))
+    try:
+        return Extractor(engine).extract(ExtractionTask(document, INVOICE, options=ExtractOptions(min_confidence=0)))
+    finally:
+        engine.close()
+
+
 def answer(*rows: dict[str, str | None]) -> dict[str, object]:
     return {"vendor": None, "total": "318.00", "line_items": list(rows)}
 
@@ -40,7 +51,7 @@ def test_rows_printed_together_over_two_lines_or_past_a_detail_line_stay() -> No
         row("Toner black", None, "2"),  # one cell written: nothing to compare
         row("Stapler", "12.00"),  # the description is not text of the document: not judged
     )
-    assert misplaced_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == []
+    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == []
 
 
 def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_misplaced() -> None:
@@ -53,21 +64,19 @@ def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_mis
         row("Toner black", "158.00"),
         row("Desk lamp", "35.00"),
     )
-    assert misplaced_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == [
+    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == [
         "line_items[0]",
         "line_items[2]",
         "line_items[3]",
     ]
     # reach counts lines after the description's last line: 1 withholds the row past a detail line
-    assert misplaced_rows(answer(row("Desk lamp", "35.00")), INVOICE.json_schema, DOCUMENT, reach=1) == [
-        "line_items[0]"
-    ]
+    assert misread_rows(answer(row("Desk lamp", "35.00")), INVOICE.json_schema, DOCUMENT, reach=1) == ["line_items[0]"]
 
 
 def test_a_two_line_description_reaches_from_its_last_line() -> None:
     document = "Ice Lemon\nTea Large\n 1 x 18,000  18,000\nTOTAL 18,000"
     data = answer(row("Ice Lemon Tea Large", "18,000"))
-    assert misplaced_rows(data, INVOICE.json_schema, document, reach=1) == []
+    assert misread_rows(data, INVOICE.json_schema, document, reach=1) == []
 
 
 def test_the_extractor_withholds_a_misplaced_row_and_lists_its_cells() -> None:
@@ -81,11 +90,7 @@ def test_the_extractor_withholds_a_misplaced_row_and_lists_its_cells() -> None:
             {"description": "Desk lamp", "quantity": "1", "unit_price": "35.00", "amount": "35.00"},
         ],
     }  # fmt: skip
-    engine = ScriptedEngine(lambda prompt: json.dumps(written))
-    try:
-        result = Extractor(engine).extract(ExtractionTask(DOCUMENT, INVOICE, options=ExtractOptions(min_confidence=0)))
-    finally:
-        engine.close()
+    result = extract(DOCUMENT, written)
     assert result.ok
     assert [item["description"] for item in result.data["line_items"]] == ["Toner black", "Desk lamp"]
     assert [(source.path, source.value, source.start) for source in result.withheld] == [
@@ -111,7 +116,7 @@ def test_a_text_that_runs_column_by_column_has_no_row_withheld() -> None:
         row("Desk lamp", "35.00"),
         row("Stapler", "12.00"),
     ]
-    assert misplaced_rows(answer(*rows), INVOICE.json_schema, document, reach=2) == []
+    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=2) == []
     # two rows of four misplaced (half, not more) in a text printed a row per line: both withheld
     document = "Paper A4 box 124.95\nToner black 158.00\nDesk lamp 35.00\nStapler 12.00"
     rows = [
@@ -120,4 +125,50 @@ def test_a_text_that_runs_column_by_column_has_no_row_withheld() -> None:
         row("Toner black", "124.95"),
         row("Stapler", "12.00"),
     ]
-    assert misplaced_rows(answer(*rows), INVOICE.json_schema, document, reach=0) == ["line_items[1]", "line_items[2]"]
+    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=0) == ["line_items[1]", "line_items[2]"]
+
+
+def test_a_row_whose_amount_is_no_number_is_misread_wherever_it_is_printed() -> None:
+    document = "GARLIC BREAD  1  18,000\nCOLD FRAPE  2  44,000\nTIM HONGKONG 3 TELUR 72,000\nTOTAL 134,000"
+    data = answer(
+        row("GARLIC BREAD", "COLD FRAPE"),  # the next row's name as an amount
+        row("GARLIC BREAD", "18,000"),
+        row("TIM HONGKONG", "3 TELUR 72,000"),  # two cells read as one
+        row("COLD FRAPE", "Rp 44,000"),  # a currency mark beside the number: still a number
+        row("TIM HONGKONG", "72,000-"),
+    )
+    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == ["line_items[0]", "line_items[2]"]
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == ["line_items[0]", "line_items[2]"]
+
+
+def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_the_count_apart() -> None:
+    document = "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\nTotal 920.00"
+    data = answer(
+        row("Menus x200", "90.00", quantity="x200"),
+        row("Installation 1", "800.00", quantity="1"),
+        row("Combo 1", "30.000", quantity="1"),  # a product named `Combo 1`, bought once: kept
+        row("Menus", "90.00", quantity="200"),  # the count not in the description: kept
+        row("x200", "90.00", quantity="x200"),  # nothing left with a letter: kept
+    )
+    kept, cut = without_swallowed_cells(data, INVOICE.json_schema, document)
+    assert [item["description"] for item in kept["line_items"]] == ["Menus", "Installation", "Combo 1", "Menus", "x200"]
+    assert cut == {"line_items[0].description": "Menus", "line_items[1].description": "Installation"}
+    assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
+
+
+def test_the_extractor_cuts_a_swallowed_count_and_keeps_the_cells_confidence() -> None:
+    document = "Atelier Dubois SARL\nRéparation four 1 450,00 €\nTotal 450,00 €"
+    written = {
+        "vendor": "Atelier Dubois SARL", "customer": None, "invoice_number": None, "invoice_date": None,
+        "due_date": None, "currency": "€", "subtotal": None, "tax": None, "total": "450,00", "iban": None,
+        "account_number": None,
+        "line_items": [{"description": "Réparation four 1", "quantity": "1", "unit_price": None, "amount": "450,00"}],
+    }  # fmt: skip
+    result = extract(document, written)
+    assert result.ok
+    assert result.data["line_items"] == [
+        {"description": "Réparation four", "quantity": "1", "unit_price": None, "amount": "450,00"}
+    ]
+    assert result.confidence["line_items[0].description"] is not None
+    source = next(source for source in result.sources if source.path == "line_items[0].description")
+    assert (source.start, source.end) == (document.index("Réparation"), document.index(" 1 450"))

@@ -7,7 +7,7 @@ NDA_TEXT = "Agreement made April 18 , 2001 between NIKE, Inc. and\nEric  Sprunk,
 
 
 def test_modes_of_the_builtins_and_of_custom_schemas() -> None:
-    assert copied_modes(get_schema("receipt").json_schema) == {"copy"}
+    assert copied_modes(get_schema("receipt").json_schema) == {"copy", "number"}
     assert copied_modes(get_schema("nda").json_schema) == {"copy", "date", "duration", "name"}
     custom = custom_schema({"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]})
     assert copied_modes(custom.json_schema) == set()
@@ -29,6 +29,13 @@ def test_written_values_become_canonical_and_the_changes_are_reported() -> None:
         "term": None,
     }
     assert changed == {"parties[0]": "NIKE Inc.", "effective_date": "2001-04-18", "term": None}
+
+
+def test_a_figure_is_kept_as_written_where_it_reads_as_one_number_and_is_null_where_not() -> None:
+    written = {"company": "KEDAI", "date": None, "address": None, "total": "RM 9.00"}
+    assert normalise_values(get_schema("receipt").json_schema, written) == (written, {})
+    data, changed = normalise_values(get_schema("receipt").json_schema, {**written, "total": "TOTAL 9.00"})
+    assert (data["total"], changed) == (None, {"total": None})
 
 
 def test_labels_are_written_as_the_document_writes_them() -> None:

@@ -4,13 +4,15 @@
    document's status from its chunks';
 0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
    removed from each chunk's answer (`list_entries.py`);
+0c. `trim_swallowed_cells`: in tables, a row's first cell that took in its second (`Menus x200`
+   with the count `x200`) cut before it, in each chunk's answer (`table_rows.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
    longer name removed, and in the entities schema's lists of proper names an entry in lower
    case (`list_entries.py`);
-1c. `withhold_misplaced_rows`: table rows whose last cell is printed away from their first
-   (`table_rows.py`) removed and listed as withheld;
+1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, or
+   with a cell that has no reading of its kind (`table_rows.py`), removed and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -35,7 +37,7 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
-from finx.extraction.table_rows import misplaced_rows
+from finx.extraction.table_rows import misread_rows, without_swallowed_cells
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
@@ -115,6 +117,19 @@ def trim_list_entries(
     return trimmed_parts, trimmed_chunks
 
 
+def trim_swallowed_cells(
+    spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
+) -> tuple[list[dict[str, Any]], ChunkLeaves]:
+    """The chunks' answers and leaf values with each table row's first cell cut where it took in
+    the second (`table_rows.without_swallowed_cells`), so that a cut cell keeps its confidence."""
+    trimmed_parts, trimmed_chunks = [], []
+    for part, (values, confidences) in zip(parts, chunks, strict=True):
+        kept, cut = without_swallowed_cells(part, spec.json_schema, document)
+        trimmed_parts.append(kept)
+        trimmed_chunks.append(({**values, **cut} if values else values, confidences))
+    return trimmed_parts, trimmed_chunks
+
+
 def merge_answers(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves, groups: list[int] | None = None
 ) -> Answer:
@@ -137,11 +152,13 @@ def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks:
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))
 
 
-def withhold_misplaced_rows(answer: Answer, spec: SchemaSpec, document: str, reach: int, chunks: ChunkLeaves) -> Answer:
-    """`answer` without the table rows whose cells the document does not print together
-    (`table_rows.misplaced_rows`); their cells are listed as withheld, with their places and
-    confidences."""
-    removed = set(misplaced_rows(answer.written, spec.json_schema, document, reach))
+def withhold_misread_rows(
+    answer: Answer, spec: SchemaSpec, document: str, reach: int | None, chunks: ChunkLeaves
+) -> Answer:
+    """`answer` without the table rows read wrongly (`table_rows.misread_rows`: cells the document
+    does not print together, unless `reach` is None, or a cell with no reading of its kind); their
+    cells are listed as withheld, with their places and confidences."""
+    removed = set(misread_rows(answer.written, spec.json_schema, document, reach))
     if not removed:
         return answer
     kept = {

@@ -40,8 +40,9 @@ from finx.extraction.answer import (
     ground_answer,
     merge_answers,
     trim_list_entries,
+    trim_swallowed_cells,
     validate,
-    withhold_misplaced_rows,
+    withhold_misread_rows,
     withhold_unsure,
 )
 from finx.extraction.chunking import Chunk, chunk_document
@@ -280,10 +281,10 @@ class Extractor:
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
             parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
+            parts, chunks = trim_swallowed_cells(spec, task.document, parts, chunks)
             answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
-            if self.policy.row_line_reach is not None:
-                answer = withhold_misplaced_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
+            answer = withhold_misread_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)

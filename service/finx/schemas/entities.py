@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from finx.schemas.fields import Amount, Currency, Percent, ShortText, Ticker
+from finx.schemas.fields import Currency, Percent, ShortText, Ticker, WrittenAmount
 
 MAX_PER_TYPE = 24
 """Per type and chunk: also what stops a model that loops on one value before the token limit."""
@@ -28,7 +28,7 @@ class Money(BaseModel):
     """An amount of money as written, split into number and currency."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: Amount
+    amount: WrittenAmount
     currency: Currency | None
 
 

@@ -2,8 +2,9 @@
 
 Every built-in string says where its value comes from with the `x-finx-source` annotation
 (`SOURCE_KEYWORD`): `copy` (copied verbatim from the document; copy-grounded decoding allows only
-text of the document), or `date` / `duration` / `name` / `amount` (copied, then normalised by
-`finx.values.normalise`). Strings without it (`free`) are generated under the JSON constraint only.
+text of the document), `number` (copied and kept as written, but only where it reads as one number),
+or `date` / `duration` / `name` / `amount` (copied, then normalised by `finx.values.normalise`).
+Strings without it (`free`) are generated under the JSON constraint only.
 """
 
 from typing import Annotated, Any, Literal
@@ -14,8 +15,8 @@ JsonSchema = dict[str, Any]
 """A JSON Schema (or a compiled one) as a plain dict: the one name for it across finx."""
 
 SOURCE_KEYWORD = "x-finx-source"
-SourceMode = Literal["copy", "date", "duration", "name", "amount", "free"]
-SOURCE_MODES: tuple[str, ...] = ("copy", "date", "duration", "name", "amount", "free")
+SourceMode = Literal["copy", "number", "date", "duration", "name", "amount", "free"]
+SOURCE_MODES: tuple[str, ...] = ("copy", "number", "date", "duration", "name", "amount", "free")
 
 
 def copied(max_length: int, mode: SourceMode = "copy", description: str | None = None) -> object:
@@ -26,7 +27,11 @@ def copied(max_length: int, mode: SourceMode = "copy", description: str | None =
 ShortText = Annotated[str, copied(80)]
 Text = Annotated[str, copied(160)]
 LongText = Annotated[str, copied(300)]
-Amount = Annotated[str, copied(40, description="as written, without the currency")]
+Amount = Annotated[str, copied(40, "number", "as written, without the currency")]
+"""A figure of a document (a total, a row's price): a value that is no number (`COLD FRAPE`,
+`3 TELUR 72,000`) has no reading and becomes null (a table row holding one is withheld)."""
+WrittenAmount = Annotated[str, copied(40, description="as written, without the currency")]
+"""An amount in prose, which may keep its scale word (`4.1 billion`, `68.7bn`)."""
 Currency = Annotated[str, copied(12, description="symbol or code as written")]
 Ticker = Annotated[str, copied(16)]
 Percent = Annotated[str, copied(24)]

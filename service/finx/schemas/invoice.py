@@ -2,7 +2,9 @@
 
 Version 2: up to 200 line items per document (version 1: 20, which cut long invoices short); one
 chunk's answer still holds at most `ExtractionPolicy.rows_per_answer` rows, and a chunk whose
-answer is full is read again in halves (`extraction.splitting`).
+answer is full is read again in halves (`extraction.splitting`). Version 3: amounts and prices are
+figures (`x-finx-source: number`): kept as printed, null where what was read is no number, and a
+line item holding such a cell is withheld (`extraction.table_rows`).
 """
 
 from typing import Annotated
@@ -11,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
 
-VERSION = "2"
+VERSION = "3"
 MAX_LINE_ITEMS = 200
 DESCRIPTION = (
     "Invoice: seller (vendor), buyer (customer), number, issue and due dates, currency, amounts "
