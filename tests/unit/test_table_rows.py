@@ -9,7 +9,7 @@ from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
 from finx.extraction.table_rows import misread_rows, without_swallowed_cells
-from finx.schemas import get_schema
+from finx.schemas import custom_schema, get_schema
 from tests.support.scripted_engine import ScriptedEngine
 
 INVOICE = get_schema("invoice")
@@ -139,6 +139,31 @@ def test_a_row_whose_amount_is_no_number_is_misread_wherever_it_is_printed() -> 
     )
     assert misread_rows(data, INVOICE.json_schema, document, reach=None) == ["line_items[0]", "line_items[2]"]
     assert misread_rows(data, INVOICE.json_schema, document, reach=2) == ["line_items[0]", "line_items[2]"]
+
+
+def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_its_schema_asks() -> None:
+    schema = custom_schema({
+        "type": "object",
+        "properties": {"rows": {"type": "array", "minItems": 2, "items": {
+            "type": "object",
+            "properties": {
+                "description": {"type": "string", "x-finx-source": "copy"},
+                "amount": {"type": "string", "x-finx-source": "number"},
+            },
+            "required": ["description", "amount"],
+        }}},
+        "required": ["rows"],
+    })  # fmt: skip
+    document = "GARLIC BREAD  18,000\nCOLD FRAPE  22,000\nICED TEA  9,000"
+    two = {
+        "rows": [
+            {"description": "GARLIC BREAD", "amount": "COLD FRAPE"},
+            {"description": "ICED TEA", "amount": "9,000"},
+        ]
+    }
+    assert misread_rows(two, schema.json_schema, document, reach=2) == []
+    three = {"rows": [*two["rows"], {"description": "COLD FRAPE", "amount": "22,000"}]}
+    assert misread_rows(three, schema.json_schema, document, reach=2) == ["rows[0]"]
 
 
 def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_the_count_apart() -> None:

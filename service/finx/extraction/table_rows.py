@@ -28,8 +28,11 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   is kept: of CORD's gold rows 5 end with their count, all printed so.
 
 Misplaced and unreadable rows are withheld: removed from the answer and listed with the withheld
-values, so a reviewer still sees them. Knows values, the document text, the shape of a table and
-the source modes of its cells; not what the cells mean.
+values, so a reviewer still sees them; where that would leave a table shorter than its schema's
+`minItems`, the table is kept as read (the answer stays valid).
+
+Knows values, the document text, the shape of a table and the source modes of its cells; not what
+the cells mean.
 """
 
 import re
@@ -53,7 +56,7 @@ def misread_rows(data: dict[str, Any], schema: JsonSchema, document: str, reach:
     from their first one (more than `reach` lines below it, or above it)."""
     newlines = [index for index, character in enumerate(document) if character == "\n"]
     misread = []
-    for name, rows, cells in tables(data, schema):
+    for name, rows, cells, min_rows in tables(data, schema):
         unreadable = {index for index, row in enumerate(rows) if not is_readable(row, cells)}
         misplaced = set()
         if reach is not None:
@@ -64,7 +67,10 @@ def misread_rows(data: dict[str, Any], schema: JsonSchema, document: str, reach:
             }
             if len(rows) >= COLUMN_LAYOUT_ROWS and len(misplaced) > len(rows) / 2:
                 misplaced = set()  # the text does not print a row per line: nothing to judge by
-        misread += [item_path(name, index) for index in sorted(unreadable | misplaced)]
+        found = unreadable | misplaced
+        if len(rows) - len(found) < min_rows:
+            continue  # the schema asks for more rows than would be left: kept as read
+        misread += [item_path(name, index) for index in sorted(found)]
     return misread
 
 
@@ -74,7 +80,7 @@ def without_swallowed_cells(
     """(`data` with each table row's first cell cut where it took in the row's second cell, {path of
     each cut cell: its value}) (`Menus x200` -> `Menus`)."""
     kept, cut = dict(data), {}
-    for name, rows, cells in tables(data, schema):
+    for name, rows, cells, _ in tables(data, schema):
         first = next(iter(cells), None)
         kept[name] = []
         for index, row in enumerate(rows):
@@ -86,14 +92,16 @@ def without_swallowed_cells(
     return kept, cut
 
 
-def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dict[str, Any]], dict[str, str]]]:
-    """(name, rows, {copied cell: its source mode} in the schema's order) of each table of `data`."""
+def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dict[str, Any]], dict[str, str], int]]:
+    """(name, rows, {copied cell: its source mode} in the schema's order, the schema's `minItems`) of
+    each table of `data`."""
     found = []
     for name, child in schema.get("properties", {}).items():
         rows = data.get(name)
         if is_table(child) and isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
             modes = {cell: string_mode(cell_schema) for cell, cell_schema in child["items"]["properties"].items()}
-            found.append((name, rows, {cell: str(mode) for cell, mode in modes.items() if mode not in (None, "free")}))
+            copied = {cell: str(mode) for cell, mode in modes.items() if mode not in (None, "free")}
+            found.append((name, rows, copied, int(child.get("minItems", 0))))
     return found
 
 
