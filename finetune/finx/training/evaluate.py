@@ -8,21 +8,34 @@ Prints one table row per dataset and schema and writes the full JSON report (per
 precision/recall/F1, entity-level F1 for entities, schema-validity and truncation rates, documents/s),
 and, when asked, each document's gold and answer with its confidences (for reading the errors).
 Fields an example declares `unlabelled` are not scored (neither its null nor the prediction).
+
+Without `--min-confidence` the answers are scored as served: every value is extracted with its
+confidence (so calibration sees the entries a served answer withholds too), then the serving
+policy's threshold (`ExtractionPolicy.min_confidence`: entity lists at `list_min_confidence`) is
+applied before scoring, and what it withholds is listed with the prediction's withheld values. With
+`--min-confidence X` that threshold is the request's, as a caller's would be.
 """
 
 import json
+import re
 import time
+from dataclasses import replace
 from typing import Any, TextIO
 
 from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
+from finx.config import ExtractionPolicy
 from finx.engines.base import Engine
 from finx.errors import FinxError
+from finx.extraction.confidence import leaf_values, withhold
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
 from finx.training.calibration import Observation, calibration, gold_list_entries, value_observations
 from finx.training.examples import Example
 from finx.training.metrics import GroupScores
+
+TOP_LEVEL_ITEM = re.compile(r"([^.\[\]]+)\[(\d+)\]")
+"""An item of a top-level list at the start of a path (`org[3]`, `line_items[0].amount`)."""
 
 
 def evaluate(
@@ -34,9 +47,12 @@ def evaluate(
 ) -> dict[str, Any]:
     """Scores of the engine (with `adapter`, or the base model) on `examples`, grouped by dataset and
     schema; with `predictions`, one JSON line per document is written there (`prediction_record`)."""
-    tasks = [ExtractionTask(example.text, example.schema, adapter, options or ExtractOptions()) for example in examples]
+    requested = (options or ExtractOptions()).min_confidence
+    every_value = replace(options or ExtractOptions(), min_confidence=0.0 if requested is None else requested)
+    tasks = [ExtractionTask(example.text, example.schema, adapter, every_value) for example in examples]
+    extractor = Extractor(engine)
     started = time.perf_counter()
-    outcomes = Extractor(engine).extract_many(tasks)
+    outcomes = extractor.extract_many(tasks)
     seconds = time.perf_counter() - started
     groups: dict[str, GroupScores] = {}
     observations: dict[str, list[Observation]] = {}
@@ -46,18 +62,23 @@ def evaluate(
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
         gold = example.labelled(example.target)
         predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
+        below: list[dict[str, Any]] = []
         if predicted is not None:
             predicted = example.labelled(predicted)
+        served, served_confidence = predicted, outcome.confidence if isinstance(outcome, ExtractionResult) else {}
+        if predicted is not None and requested is None and isinstance(outcome, ExtractionResult):
+            served, below = as_served(predicted, outcome.confidence, example.schema.json_schema, extractor.policy)
+            served_confidence = reindexed(outcome.confidence, [entry["path"] for entry in below])
         truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
         if isinstance(outcome, FinxError):
             errors.append(f"{example.id}: {outcome}")
         is_entities = example.schema.name.startswith("entities")
-        groups.setdefault(key, GroupScores()).add(gold, predicted, truncated, is_entities)
+        groups.setdefault(key, GroupScores()).add(gold, served, truncated, is_entities)
         gold_entries[key] = gold_entries.get(key, 0) + gold_list_entries(gold)
         if predicted is not None and isinstance(outcome, ExtractionResult):
             observations.setdefault(key, []).extend(value_observations(gold, predicted, outcome.confidence))
         if predictions is not None:
-            record = prediction_record(example, key, gold, predicted, outcome)
+            record = prediction_record(example, key, gold, served, outcome, served_confidence, below)
             predictions.write(json.dumps(record, ensure_ascii=False) + "\n")
     return {
         "engine": engine.name,
@@ -76,15 +97,52 @@ def evaluate(
     }
 
 
+def as_served(
+    predicted: dict[str, Any], confidence: dict[str, float], schema: dict[str, Any], policy: ExtractionPolicy
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(`predicted` with what the serving policy's threshold withholds taken out, those values as
+    withheld entries); `predicted` unchanged where the policy sets no threshold for the schema."""
+    threshold = policy.min_confidence(schema, None)
+    if threshold is None:
+        return predicted, []
+    removed: list[str] = []
+    served = withhold(predicted, schema, confidence, threshold, removed)
+    values = leaf_values(predicted)
+    return served, [{"path": path, "value": values.get(path), "confidence": confidence.get(path)} for path in removed]
+
+
+def reindexed(confidence: dict[str, float], removed: list[str]) -> dict[str, float]:
+    """`confidence` with the top-level list items at `removed` (`org[2]`) taken out and the later
+    items of their lists renumbered, as they stand in the answer without them."""
+    gone: dict[str, list[int]] = {}
+    for path in removed:
+        name, index = TOP_LEVEL_ITEM.fullmatch(path).groups()  # type: ignore[union-attr]
+        gone.setdefault(name, []).append(int(index))
+    kept = {}
+    for path, value in confidence.items():
+        item = TOP_LEVEL_ITEM.match(path)
+        if item is None or item.group(1) not in gone:
+            kept[path] = value
+            continue
+        name, index = item.group(1), int(item.group(2))
+        if index not in gone[name]:
+            before = sum(other < index for other in gone[name])
+            kept[f"{name}[{index - before}]{path[item.end() :]}"] = value
+    return kept
+
+
 def prediction_record(
     example: Example,
     group: str,
     gold: dict[str, Any],
     predicted: dict[str, Any] | None,
     outcome: ExtractionResult | FinxError,
+    confidence: dict[str, float] | None = None,
+    below_threshold: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One document as scored: its id and group, the labelled gold and answer, the answer's status,
-    confidences and withheld values, or the error it failed with."""
+    confidences (`confidence`: those of the answer as scored, else the outcome's) and withheld
+    values (with those the serving threshold withheld for scoring), or the error it failed with."""
     if isinstance(outcome, FinxError):
         return {"id": example.id, "group": group, "gold": gold, "predicted": None, "error": str(outcome)}
     return {
@@ -95,9 +153,13 @@ def prediction_record(
         "status": outcome.status,
         "error": outcome.error,
         "chunks": outcome.chunks,
-        "confidence": outcome.confidence,
+        "confidence": outcome.confidence if confidence is None else confidence,
         "withheld": [
-            {"path": source.path, "value": source.value, "confidence": source.confidence} for source in outcome.withheld
+            *(
+                {"path": source.path, "value": source.value, "confidence": source.confidence}
+                for source in outcome.withheld
+            ),
+            *(below_threshold or []),
         ],
     }
 

@@ -97,6 +97,7 @@ def test_eval_does_not_score_the_fields_an_example_declares_unlabelled(monkeypat
     from types import SimpleNamespace
 
     import finx.training.evaluate as evaluate_module
+    from finx.config import ExtractionPolicy
     from finx.extraction.result import ExtractionResult, Timings
     from finx.schemas import get_schema
     from finx.training.examples import make_example
@@ -112,7 +113,7 @@ def test_eval_does_not_score_the_fields_an_example_declares_unlabelled(monkeypat
 
     class Answering:
         def __init__(self, engine):
-            pass
+            self.policy = ExtractionPolicy()
 
         def extract_many(self, tasks):
             return [result for _ in tasks]
@@ -135,3 +136,32 @@ def test_eval_does_not_score_the_fields_an_example_declares_unlabelled(monkeypat
             "confidence": {}, "withheld": [],
         }
     ]  # fmt: skip
+
+
+def test_eval_scores_entity_lists_as_served_and_calibrates_on_every_entry():
+    from finx.extraction.extractor import ExtractionTask, Extractor
+    from finx.schemas import get_schema
+    from finx.training.evaluate import evaluate
+    from finx.training.examples import make_example
+    from tests.support.scripted_engine import ScriptedEngine
+
+    spec = get_schema("entities:ORG,PERSON,LOCATION")
+    document = "Acme met the Northwind Traders Group of Oslo in Bergen."
+    answer = {"org": ["Acme", "Northwind Traders Group"], "person": [], "location": ["Oslo", "Bergen"]}
+    gold = {"org": ["Acme", "Northwind Traders Group"], "person": [], "location": ["Oslo"]}
+    engine = ScriptedEngine(lambda prompt: json.dumps(answer), probability=0.93)  # the long name: confidence 0.16
+    try:
+        served = Extractor(engine).extract(ExtractionTask(document, spec))
+        predictions = io.StringIO()
+        report = evaluate(engine, [make_example("n", spec, document, gold)], predictions=predictions)
+    finally:
+        engine.close()
+    record = json.loads(predictions.getvalue())
+    # scored as a served request answers: the entry below the list threshold (0.3) is withheld
+    assert record["predicted"] == served.data == {"org": ["Acme"], "person": [], "location": ["Oslo", "Bergen"]}
+    assert record["confidence"] == {"org[0]": 0.647, "location[0]": 0.647, "location[1]": 0.5596}
+    assert record["withheld"] == [{"path": "org[1]", "value": "Northwind Traders Group", "confidence": 0.163}]
+    group = report["groups"]["jsonl/entities:ORG,PERSON,LOCATION"]
+    assert (group["entity_f1"]["tp"], group["entity_f1"]["fp"], group["entity_f1"]["fn"]) == (2, 1, 1)
+    # calibration sees every entry, the withheld one (right, at 0.16) too
+    assert group["calibration"]["lists"]["values"] == 4
