@@ -89,6 +89,28 @@ def test_an_agreements_parties_are_those_of_the_first_chunk_that_names_any():
     assert merge_results(schema, "", [{"parties": [], **empty}] * 2)["parties"] == []
 
 
+def test_an_agreements_governing_law_is_the_state_its_clause_names_not_the_surer_one_of_the_preamble():
+    schema = get_schema("nda").json_schema  # jurisdiction: x-finx-cue govern|constru|...
+    document = (
+        "AGREEMENT between Acme Corp, a Delaware corporation, and John Smith. The Employee lives in Ohio.\n"
+        + "Confidential Information shall be kept secret. " * 8
+        + "\n17. Governing Law. This Agreement shall be governed in all respects by the laws of the State of\nMichigan."
+    )
+    empty = {"parties": [], "effective_date": None, "term": None}
+    parts = [
+        {**empty, "jurisdiction": "Delaware"},
+        {**empty, "jurisdiction": None},
+        {**empty, "jurisdiction": "michigan"},
+    ]
+    surer_first = [{"jurisdiction": 0.99}, {}, {"jurisdiction": 0.6}]
+    assert merge_results(schema, document, parts, surer_first)["jurisdiction"] == "michigan"
+    # where no candidate is written after its cue, the surer one stays
+    parts = [{**empty, "jurisdiction": "Delaware"}, {**empty, "jurisdiction": "Ohio"}]
+    assert (
+        merge_results(schema, document, parts, [{"jurisdiction": 0.6}, {"jurisdiction": 0.9}])["jurisdiction"] == "Ohio"
+    )
+
+
 def test_list_only_schemas_are_read_in_short_windows_and_accept_the_same_document_length():
     policy = ExtractionPolicy(chunk_tokens=768, chunk_overlap_tokens=64, max_chunks=64, list_chunk_tokens=192)
     entities = get_schema("entities").json_schema

@@ -15,7 +15,9 @@ the row bound, where the receipt prints it once. The halves of a chunk that was 
 (`splitting.py`) are disjoint text, so their rows are joined as they come first. Any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
-the model was most confident of, then from the earliest chunk.
+the model was most confident of, then from the earliest chunk; where the schema gives the value a
+cue (`x-finx-cue`: the words that state its role), a candidate the document writes just after
+its cue comes first (a governing law over a state of incorporation).
 """
 
 import bisect
@@ -26,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from finx.schemas.compile import JsonSchema
+from finx.schemas.fields import CUE_KEYWORD, CUE_REACH
 from finx.schemas.strings import MERGE_KEYWORD
 from finx.values.grounding import ground, occurrences
+from finx.values.paths import non_null
 
 MATCH_RANK = {"exact": 4, "case_insensitive": 3, "whitespace": 2, "fuzzy": 1, "not_found": 0}
 LINE_BREAK_SEARCH = 0.25
@@ -104,7 +108,7 @@ def merge_results(
             merged[name] = merge_lists(values, child["maxItems"], rows_of=document if rows else None)
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
-            merged[name] = best_candidate(values, sure, document)
+            merged[name] = best_candidate(values, sure, document, non_null(child).get(CUE_KEYWORD))
     return merged
 
 
@@ -148,9 +152,10 @@ def joined_by_group(lists: list[list[Any]], groups: list[int]) -> list[list[Any]
     return joined
 
 
-def best_candidate(candidates: list[Any], confidences: list[float], document: str) -> Any:
+def best_candidate(candidates: list[Any], confidences: list[float], document: str, cue: str | None = None) -> Any:
     """The best grounded candidate; among equally grounded ones the most confident, the earliest
-    chunk on ties (so a later chunk wins only when the model was surer of it)."""
+    chunk on ties (so a later chunk wins only when the model was surer of it). With a `cue`, a
+    candidate the document writes in its role (`is_cued`) comes before all others."""
     if len(candidates) < 2:
         return candidates[0] if candidates else None
 
@@ -160,8 +165,23 @@ def best_candidate(candidates: list[Any], confidences: list[float], document: st
             return 0.0
         return sum(MATCH_RANK[source.match] + source.score for source in sources) / len(sources)
 
-    ranks = [(grounding(candidate), sure) for candidate, sure in zip(candidates, confidences, strict=True)]
+    ranks = [
+        (cue is not None and is_cued(candidate, cue, document), grounding(candidate), sure)
+        for candidate, sure in zip(candidates, confidences, strict=True)
+    ]
     return candidates[ranks.index(max(ranks))]
+
+
+def is_cued(candidate: Any, cue: str, document: str) -> bool:
+    """Whether `document` writes the string `candidate` somewhere within `CUE_REACH` characters
+    after a match of `cue` (case ignored): `Michigan` after `governed in all respects by the laws
+    of the State of`."""
+    if not isinstance(candidate, str):
+        return False
+    pattern = re.compile(cue, re.IGNORECASE)
+    return any(
+        pattern.search(document, max(0, start - CUE_REACH), start) for start, _ in occurrences(candidate, document)
+    )
 
 
 def normalised_key(value: Any) -> str:

@@ -1,13 +1,18 @@
-"""`nda`: the Kleister-NDA fields of a non-disclosure agreement."""
+"""`nda`: the Kleister-NDA fields of a non-disclosure agreement.
+
+Version 2: `jurisdiction` carries its cue (`fields.GoverningLaw`): of a long agreement's chunk
+answers, a state written in a governing-law clause wins over one written elsewhere (version 1 took
+the most confident, often the state of incorporation from the preamble).
+"""
 
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from finx.schemas.fields import Duration, PartyName, ShortText, WrittenDate
+from finx.schemas.fields import Duration, GoverningLaw, PartyName, WrittenDate
 from finx.schemas.strings import MERGE_KEYWORD
 
-VERSION = "1"
+VERSION = "2"
 DESCRIPTION = (
     "Non-disclosure agreement: parties=names of the contracting parties, jurisdiction=governing "
     "law state or country, effective_date=date it takes effect, term=how long it lasts; null if absent."
@@ -19,6 +24,6 @@ class Nda(BaseModel):
     parties: Annotated[list[PartyName], Field(max_length=8, json_schema_extra={MERGE_KEYWORD: "first"})]
     """Named together in the preamble: a long agreement's later parts name signatories and
     affiliates, so the parties are those of the first part that names any."""
-    jurisdiction: ShortText | None
+    jurisdiction: GoverningLaw | None
     effective_date: WrittenDate | None
     term: Duration | None

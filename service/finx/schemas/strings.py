@@ -1,5 +1,6 @@
 """String nodes of a schema being compiled (`compile.py`): length bounds, where the value comes from
-(`x-finx-source`), `format` and `pattern`; and the integer bounds of strings and arrays.
+(`x-finx-source`), the words that state its role (`x-finx-cue`), `format` and `pattern`; and the
+integer bounds of strings and arrays.
 
 `format: date` makes a copied date (normalised to YYYY-MM-DD by code); the formats in `FORMATS`
 are enforced while generating; a pattern must be one every backend can enforce.
@@ -12,7 +13,7 @@ from pydantic import Field, TypeAdapter
 from pydantic_core import SchemaError
 
 from finx.errors import InvalidSchema
-from finx.schemas.fields import SOURCE_KEYWORD, SOURCE_MODES, JsonSchema
+from finx.schemas.fields import CUE_KEYWORD, SOURCE_KEYWORD, SOURCE_MODES, JsonSchema
 
 DEFAULT_MAX_STRING = 256
 FORMATS = frozenset({"date-time", "time", "email", "uri", "uuid", "hostname", "ipv4", "ipv6"})
@@ -26,6 +27,7 @@ every chunk's items, repeats dropped; `first`: the list of the first chunk that 
 lists a document states once, at its start: a contract's parties are named in its preamble, and
 later chunks hold signatories, affiliates and addresses)."""
 MERGE_MODES = frozenset({"union", "first"})
+MAX_CUE_LENGTH = 200
 MAX_PATTERN_LENGTH = 1000
 UNSUPPORTED_REGEX = re.compile(r"\\[1-9]|\(\?<?[=!]|\\[bBAzZ]")
 """Look-around, back-references and word boundaries: no constrained-decoding backend has them."""
@@ -57,7 +59,22 @@ def normalise_string(node: JsonSchema, path: str) -> JsonSchema:
             raise InvalidSchema(f"format and pattern together at {path}", hint="keep one of them")
     if mode is not None:
         out[SOURCE_KEYWORD] = mode
+    if CUE_KEYWORD in node:
+        out[CUE_KEYWORD] = checked_cue(node[CUE_KEYWORD], f"{path}/{CUE_KEYWORD}")
     return out
+
+
+def checked_cue(cue: Any, path: str) -> str:
+    """A cue: a valid regular expression of 1 to `MAX_CUE_LENGTH` characters."""
+    if not isinstance(cue, str) or not cue or len(cue) > MAX_CUE_LENGTH:
+        raise InvalidSchema(
+            f"{CUE_KEYWORD} must be a regular expression of 1 to {MAX_CUE_LENGTH} characters", hint=path
+        )
+    try:
+        re.compile(cue)
+    except re.error as error:
+        raise InvalidSchema(f"{CUE_KEYWORD} is not a valid regular expression ({error})", hint=path) from None
+    return cue
 
 
 def checked_pattern(pattern: Any, path: str) -> str:
