@@ -4,7 +4,10 @@ Each example is split with the serving chunker; each chunk becomes one record wh
 `prompt.build_messages` rendered by `prompt.prompt_token_ids` (exactly what the engines get) and
 whose completion is the chunk's target as compact JSON followed by the end-of-turn token. Loss is
 on the completion only. A chunk's target keeps only the values that occur in that chunk
-(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise. Copied
+(`value_in_text`), so the model learns to report what it sees, and null or [] otherwise; a value
+whose schema gives it a cue (`x-finx-cue`) is kept only where the chunk writes it after its cue, as
+serving chooses it (`extraction.chunking.is_cued`): a chunk that names the labelled governing law
+only as a party's state of incorporation (`a Delaware corporation`) is taught null. Copied
 values are then written as the chunk writes them (`value_sources.written_form`): the model is
 taught to copy, and code normalises (dates, durations, names), exactly as served.
 
@@ -25,11 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from finx.config import ExtractionPolicy
-from finx.extraction.chunking import chunk_document
+from finx.extraction.chunking import chunk_document, is_cued
 from finx.extraction.prompt import build_messages, prompt_token_ids, target_json
+from finx.schemas.fields import CUE_KEYWORD
 from finx.training.examples import Example
 from finx.values.grounding import ground
 from finx.values.normalise import find_written, normalise_duration
+from finx.values.paths import non_null
 from finx.values.sources import written_form
 
 
@@ -72,7 +77,9 @@ def chunk_target(schema: dict[str, Any], target: dict[str, Any], text: str) -> d
         if child.get("type") == "array":
             kept[name] = [item for item in value or [] if value_in_text(item, text)]
         else:
-            kept[name] = value if value is not None and value_in_text(value, text) else None
+            cue = non_null(child).get(CUE_KEYWORD)
+            written = value is not None and value_in_text(value, text)
+            kept[name] = value if written and (cue is None or is_cued(value, cue, text)) else None
     return kept
 
 

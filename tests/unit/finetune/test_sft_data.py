@@ -63,6 +63,15 @@ def test_chunk_target_keeps_only_values_seen_in_the_chunk():
     }
 
 
+def test_a_chunk_is_taught_the_governing_law_only_where_it_writes_it_after_its_cue():
+    schema = get_schema("nda").json_schema
+    target = {"parties": [], "jurisdiction": "Delaware", "effective_date": None, "term": None}
+    preamble = "between Bluefin Corp, a Delaware corporation, and Oceanic LLC."
+    clause = "This Agreement shall be governed by and construed under the laws of the State of Delaware."
+    assert chunk_target(schema, target, preamble)["jurisdiction"] is None
+    assert chunk_target(schema, target, clause)["jurisdiction"] == "Delaware"
+
+
 class WordTokenizer:
     """Whitespace tokens with offsets; a chat template that is easy to see in ids."""
 
