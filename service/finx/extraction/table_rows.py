@@ -25,7 +25,9 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   `Installation 1` with `1`) where the document prints that text nowhere else on the first cell's
   line: the first cell took in the count printed after it, and loses it (`Menus`). Where the line
   prints it apart too (`1 Combo 1  30.000`: a product named `Combo 1` bought once), the first cell
-  is kept: of CORD's gold rows 5 end with their count, all printed so.
+  is kept: of CORD's gold rows 5 end with their count, all printed so. A first cell that ends with
+  a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH @10,000`) loses them too: no gold
+  row of CORD or of generator versions 2-6 ends so (`Tiles 30x30` is a size, not a count).
 
 Misplaced and unreadable rows are withheld: removed from the answer and listed with the withheld
 values, so a reviewer still sees them; where that would leave a table shorter than its schema's
@@ -77,19 +79,36 @@ def misread_rows(data: dict[str, Any], schema: JsonSchema, document: str, reach:
 def without_swallowed_cells(
     data: dict[str, Any], schema: JsonSchema, document: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """(`data` with each table row's first cell cut where it took in the row's second cell, {path of
-    each cut cell: its value}) (`Menus x200` -> `Menus`)."""
+    """(`data` with each table row's first cell cut where it took in the row's second cell or ends
+    with a count and price (`without_price_tail`), {path of each cut cell: its value}) (`Menus
+    x200` -> `Menus`)."""
     kept, cut = dict(data), {}
     for name, rows, cells, _ in tables(data, schema):
         first = next(iter(cells), None)
         kept[name] = []
         for index, row in enumerate(rows):
             value = first_cell_without_second(row, list(cells), document)
+            if first is not None and value is None and isinstance(row.get(first), str):
+                value = without_price_tail(row[first])
             if first is not None and value is not None:
                 row = {**row, first: value}
                 cut[f"{item_path(name, index)}.{first}"] = value
             kept[name].append(row)
     return kept, cut
+
+
+PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
+"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
+(not a size: `Tiles 30x30`)."""
+
+
+def without_price_tail(first: str) -> str | None:
+    """`first` without a trailing count and unit price (`PRICE_TAIL`), where a name with a letter is
+    left (`Beratung 8 Std à 95,00` -> `Beratung`); None where it has no such tail."""
+    tail = PRICE_TAIL.search(first)
+    if tail is None or not any(character.isalpha() for character in first[: tail.start()]):
+        return None
+    return first[: tail.start()].rstrip()
 
 
 def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dict[str, Any]], dict[str, str], int]]:
