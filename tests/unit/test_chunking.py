@@ -90,7 +90,7 @@ def test_an_agreements_parties_are_those_of_the_first_chunk_that_names_any():
 
 
 def test_an_agreements_governing_law_is_the_state_its_clause_names_not_the_surer_one_of_the_preamble():
-    schema = get_schema("nda").json_schema  # jurisdiction: x-finx-cue govern|constru|...
+    schema = get_schema("nda").json_schema  # jurisdiction: x-finx-cue [govern, constru, ...]
     document = (
         "AGREEMENT between Acme Corp, a Delaware corporation, and John Smith. The Employee lives in Ohio.\n"
         + "Confidential Information shall be kept secret. " * 8

@@ -70,9 +70,14 @@ def test_compiled_forms_of_the_keywords():
     ).json_schema["properties"]
     assert (merges["a"]["x-finx-merge"], "x-finx-merge" in merges["b"]) == ("first", False)
     cued = custom_schema(
-        {"type": "object", "properties": {"law": {"type": ["string", "null"], "x-finx-cue": "govern"}}, "required": []}
+        {
+            "type": "object",
+            "properties": {"law": {"type": ["string", "null"], "x-finx-cue": ["governed by", "(a+)+$"]}},
+            "required": [],
+        }
     ).json_schema["properties"]
-    assert cued["law"]["anyOf"][0] == {"type": "string", "maxLength": 256, "x-finx-cue": "govern"}
+    # phrases, matched literally: `(a+)+$` is text to find, never a pattern run over a document
+    assert cued["law"]["anyOf"][0] == {"type": "string", "maxLength": 256, "x-finx-cue": ["governed by", "(a+)+$"]}
     invoice = custom_schema(Invoice.model_json_schema()).json_schema["properties"]
     assert invoice["invoice_date"]["x-finx-source"] == "date" and "format" not in invoice["invoice_date"]
     assert invoice["total"]["anyOf"] == [
@@ -99,11 +104,13 @@ def test_compiled_forms_of_the_keywords():
         ({"type": "string", "format": "email", "x-finx-source": "copy"}, "generated, not copied"),
         ({"type": "array", "items": {"type": "string"}, "x-finx-merge": "last"}, "x-finx-merge must be one of"),
         ({"type": "string", "x-finx-merge": "first"}, "x-finx-merge does not apply to type 'string'"),
-        ({"type": "string", "x-finx-cue": "(govern"}, "x-finx-cue is not a valid regular expression"),
-        ({"type": "string", "x-finx-cue": ""}, "x-finx-cue must be a regular expression of 1 to 200 characters"),
-        ({"type": "integer", "x-finx-cue": "govern"}, "x-finx-cue does not apply to type 'integer'"),
+        ({"type": "string", "x-finx-cue": "govern"}, "x-finx-cue must be a list of 1 to 20 phrases"),
+        ({"type": "string", "x-finx-cue": []}, "x-finx-cue must be a list of 1 to 20 phrases"),
+        ({"type": "string", "x-finx-cue": ["govern", " - "]}, "each with a letter or digit"),
+        ({"type": "string", "x-finx-cue": ["x" * 61]}, "phrases of 1 to 60 characters"),
+        ({"type": "integer", "x-finx-cue": ["govern"]}, "x-finx-cue does not apply to type 'integer'"),
         (
-            {"type": "object", "properties": {"y": {"type": "string", "x-finx-cue": "govern"}}},
+            {"type": "object", "properties": {"y": {"type": "string", "x-finx-cue": ["govern"]}}},
             "x-finx-cue applies to top-level strings only, found at #/properties/x/properties/y",
         ),
         (

@@ -152,7 +152,7 @@ def joined_by_group(lists: list[list[Any]], groups: list[int]) -> list[list[Any]
     return joined
 
 
-def best_candidate(candidates: list[Any], confidences: list[float], document: str, cue: str | None = None) -> Any:
+def best_candidate(candidates: list[Any], confidences: list[float], document: str, cue: list[str] | None = None) -> Any:
     """The best grounded candidate; among equally grounded ones the most confident, the earliest
     chunk on ties (so a later chunk wins only when the model was surer of it). With a `cue`, a
     candidate the document writes in its role (`is_cued`) comes before all others."""
@@ -172,13 +172,13 @@ def best_candidate(candidates: list[Any], confidences: list[float], document: st
     return candidates[ranks.index(max(ranks))]
 
 
-def is_cued(candidate: Any, cue: str, document: str) -> bool:
+def is_cued(candidate: Any, cue: list[str], document: str) -> bool:
     """Whether `document` writes the string `candidate` somewhere within `CUE_REACH` characters
-    after a match of `cue` (case ignored): `Michigan` after `governed in all respects by the laws
-    of the State of`."""
+    after one of the `cue` phrases (case ignored): `Michigan` after `governed in all respects by the
+    laws of the State of`."""
     if not isinstance(candidate, str):
         return False
-    pattern = re.compile(cue, re.IGNORECASE)
+    pattern = re.compile("|".join(re.escape(phrase) for phrase in cue), re.IGNORECASE)
     return any(
         pattern.search(document, max(0, start - CUE_REACH), start) for start, _ in occurrences(candidate, document)
     )

@@ -18,22 +18,24 @@ SOURCE_KEYWORD = "x-finx-source"
 SourceMode = Literal["copy", "number", "date", "duration", "name", "amount", "free"]
 SOURCE_MODES: tuple[str, ...] = ("copy", "number", "date", "duration", "name", "amount", "free")
 CUE_KEYWORD = "x-finx-cue"
-"""On a top-level string: a regular expression (case ignored) of the words a document writes just
-before the value where it states it in the field's role (`govern|constru` for a contract's
+"""On a top-level string: the words (a list of literal phrases, case ignored) a document writes
+just before the value where it states it in the field's role (`govern`, `constru` for a contract's
 governing law: `governed by the laws of the State of Michigan`, which the preamble's `a Delaware
 corporation` is not). Of the candidates a long document's chunks answer, one the document writes
-within `CUE_REACH` characters after a match wins over those it never writes so
-(`extraction.chunking.best_candidate`); checked by `schemas.strings.checked_cue`."""
+within `CUE_REACH` characters after a phrase wins over those it never writes so
+(`extraction.chunking.best_candidate`); training labels follow the same rule. Phrases, not a
+regular expression: nothing a caller writes is run as a pattern over documents. Checked by
+`schemas.strings.checked_cue`."""
 CUE_REACH = 150
 """How far before a value (in characters) its cue may stand: a clause's length."""
 
 
 def copied(
-    max_length: int, mode: SourceMode = "copy", description: str | None = None, cue: str | None = None
+    max_length: int, mode: SourceMode = "copy", description: str | None = None, cue: list[str] | None = None
 ) -> object:
     """A bounded string field whose value comes from the document (`mode` says how; `cue`: the words
     that state its role, `schemas.strings.CUE_KEYWORD`)."""
-    extra: dict[str, JsonValue] = {SOURCE_KEYWORD: mode} | ({CUE_KEYWORD: cue} if cue else {})
+    extra: dict[str, JsonValue] = {SOURCE_KEYWORD: mode} | ({CUE_KEYWORD: list(cue)} if cue else {})
     return Field(max_length=max_length, description=description, json_schema_extra=extra)
 
 
@@ -56,7 +58,9 @@ Duration = Annotated[str, copied(40, "duration", "as written; returned as 'N yea
 GoverningLaw = Annotated[
     str,
     copied(
-        80, description="the state or country whose law governs", cue=r"govern|constru|applicable law|law applicable"
+        80,
+        description="the state or country whose law governs",
+        cue=["govern", "constru", "applicable law", "law applicable"],
     ),
 ]
 """A contract's governing law, as stated in its governing-law clause (`governed by and construed in

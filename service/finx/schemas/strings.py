@@ -27,7 +27,8 @@ every chunk's items, repeats dropped; `first`: the list of the first chunk that 
 lists a document states once, at its start: a contract's parties are named in its preamble, and
 later chunks hold signatories, affiliates and addresses)."""
 MERGE_MODES = frozenset({"union", "first"})
-MAX_CUE_LENGTH = 200
+MAX_CUE_PHRASES = 20
+MAX_CUE_PHRASE_LENGTH = 60
 MAX_PATTERN_LENGTH = 1000
 UNSUPPORTED_REGEX = re.compile(r"\\[1-9]|\(\?<?[=!]|\\[bBAzZ]")
 """Look-around, back-references and word boundaries: no constrained-decoding backend has them."""
@@ -64,17 +65,21 @@ def normalise_string(node: JsonSchema, path: str) -> JsonSchema:
     return out
 
 
-def checked_cue(cue: Any, path: str) -> str:
-    """A cue: a valid regular expression of 1 to `MAX_CUE_LENGTH` characters."""
-    if not isinstance(cue, str) or not cue or len(cue) > MAX_CUE_LENGTH:
+def checked_cue(cue: Any, path: str) -> list[str]:
+    """A cue: 1 to `MAX_CUE_PHRASES` phrases of 1 to `MAX_CUE_PHRASE_LENGTH` characters, each with a
+    letter or digit."""
+    if (
+        not isinstance(cue, list)
+        or not 1 <= len(cue) <= MAX_CUE_PHRASES
+        or not all(isinstance(phrase, str) and 0 < len(phrase) <= MAX_CUE_PHRASE_LENGTH for phrase in cue)
+        or not all(any(character.isalnum() for character in phrase) for phrase in cue)
+    ):
         raise InvalidSchema(
-            f"{CUE_KEYWORD} must be a regular expression of 1 to {MAX_CUE_LENGTH} characters", hint=path
+            f"{CUE_KEYWORD} must be a list of 1 to {MAX_CUE_PHRASES} phrases of 1 to {MAX_CUE_PHRASE_LENGTH} "
+            "characters, each with a letter or digit",
+            hint=path,
         )
-    try:
-        re.compile(cue)
-    except re.error as error:
-        raise InvalidSchema(f"{CUE_KEYWORD} is not a valid regular expression ({error})", hint=path) from None
-    return cue
+    return list(cue)
 
 
 def checked_pattern(pattern: Any, path: str) -> str:
