@@ -18,7 +18,7 @@ from finx.retrieval.linking import EntityLink
 from finx.schemas import custom_schema, get_schema
 from finx.schemas.base import SchemaSpec
 from finx.v1 import extraction_pb2 as pb
-from finx.values.grounding import MatchKind, ValueSource
+from finx.values.grounding import MatchKind, ValueSource, WithheldReason
 
 STATUS_TO_PB: dict[Status, pb.ResultStatus] = {
     "ok": pb.RESULT_STATUS_OK,
@@ -35,6 +35,13 @@ MATCH_TO_PB: dict[MatchKind, pb.MatchKind] = {
     "not_found": pb.MATCH_KIND_NOT_FOUND,
 }
 MATCH_FROM_PB: dict[int, MatchKind] = {value: key for key, value in MATCH_TO_PB.items()}
+REASON_TO_PB: dict[WithheldReason | None, pb.WithheldReason] = {
+    None: pb.WITHHELD_REASON_UNSPECIFIED,
+    "below_confidence": pb.WITHHELD_REASON_BELOW_CONFIDENCE,
+    "misplaced_row": pb.WITHHELD_REASON_MISPLACED_ROW,
+    "unreadable_row": pb.WITHHELD_REASON_UNREADABLE_ROW,
+}
+REASON_FROM_PB: dict[int, WithheldReason | None] = {value: key for key, value in REASON_TO_PB.items()}
 COPY_GROUNDING_FROM_PB: dict[pb.CopyGrounding, bool | None] = {
     pb.COPY_GROUNDING_DEFAULT: None,
     pb.COPY_GROUNDING_ON: True,
@@ -232,6 +239,7 @@ def source_to_pb(source: ValueSource) -> pb.ValueSource:
         page=source.page or 0,
         line=source.line or 0,
         boxes=[pb.Box(x0=box[0], y0=box[1], x1=box[2], y1=box[3]) for box in source.boxes or []],
+        reason=REASON_TO_PB[source.reason],
     )
 
 
@@ -248,6 +256,7 @@ def source_from_pb(source: pb.ValueSource) -> ValueSource:
         page=source.page or None,
         line=source.line or None,
         boxes=[(box.x0, box.y0, box.x1, box.y1) for box in source.boxes] or None,
+        reason=REASON_FROM_PB[source.reason],
     )
 
 

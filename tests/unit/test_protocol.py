@@ -39,6 +39,22 @@ def test_a_scripted_answer_comes_back_with_sources_and_confidence(live):
     assert result.confidence["company"] == pytest.approx(0.9 ** len(':"SHOP A"'), rel=1e-3)
 
 
+def test_a_withheld_value_comes_back_with_its_reason_over_grpc_and_http(live):
+    options = ExtractOptions(min_confidence=0.3)  # the address: 0.9 ** 16 tokens = 0.19; the others over 0.38
+    with FinxClient(live.target) as client:
+        result = client.extract(RECEIPT, "receipt", options=options)
+    assert result.data == {**json.loads(ANSWER), "address": None}
+    assert [(source.path, source.value, source.reason) for source in result.withheld] == [
+        ("address", "1 Main Street", "below_confidence")
+    ]
+    assert all(source.reason is None for source in result.sources)
+    body = {"text": RECEIPT, "schemaName": "receipt", "options": {"minConfidence": 0.3}}
+    over_http = httpx.post(f"{live.base_url}/v1/extract", json=body, timeout=30).json()
+    assert [(source["path"], source["reason"]) for source in over_http["withheld"]] == [
+        ("address", "WITHHELD_REASON_BELOW_CONFIDENCE")
+    ]
+
+
 def test_an_answer_cut_by_the_token_limit_is_truncated_not_an_error(live):
     with FinxClient(live.target) as client:
         result = client.extract(RECEIPT, "receipt", options=ExtractOptions(max_tokens=20))

@@ -51,7 +51,7 @@ def test_rows_printed_together_over_two_lines_or_past_a_detail_line_stay() -> No
         row("Toner black", None, "2"),  # one cell written: nothing to compare
         row("Stapler", "12.00"),  # the description is not text of the document: not judged
     )
-    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == []
+    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == {}
 
 
 def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_misplaced() -> None:
@@ -64,19 +64,21 @@ def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_mis
         row("Toner black", "158.00"),
         row("Desk lamp", "35.00"),
     )
-    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == [
-        "line_items[0]",
-        "line_items[2]",
-        "line_items[3]",
-    ]
+    assert misread_rows(data, INVOICE.json_schema, DOCUMENT, reach=2) == {
+        "line_items[0]": "misplaced_row",
+        "line_items[2]": "misplaced_row",
+        "line_items[3]": "misplaced_row",
+    }
     # reach counts lines after the description's last line: 1 withholds the row past a detail line
-    assert misread_rows(answer(row("Desk lamp", "35.00")), INVOICE.json_schema, DOCUMENT, reach=1) == ["line_items[0]"]
+    assert misread_rows(answer(row("Desk lamp", "35.00")), INVOICE.json_schema, DOCUMENT, reach=1) == {
+        "line_items[0]": "misplaced_row"
+    }
 
 
 def test_a_two_line_description_reaches_from_its_last_line() -> None:
     document = "Ice Lemon\nTea Large\n 1 x 18,000  18,000\nTOTAL 18,000"
     data = answer(row("Ice Lemon Tea Large", "18,000"))
-    assert misread_rows(data, INVOICE.json_schema, document, reach=1) == []
+    assert misread_rows(data, INVOICE.json_schema, document, reach=1) == {}
 
 
 def test_the_extractor_withholds_a_misplaced_row_and_lists_its_cells() -> None:
@@ -93,11 +95,11 @@ def test_the_extractor_withholds_a_misplaced_row_and_lists_its_cells() -> None:
     result = extract(DOCUMENT, written)
     assert result.ok
     assert [item["description"] for item in result.data["line_items"]] == ["Toner black", "Desk lamp"]
-    assert [(source.path, source.value, source.start) for source in result.withheld] == [
-        ("line_items[0].description", "INVOICE", DOCUMENT.index("INVOICE")),
-        ("line_items[0].quantity", "1", DOCUMENT.index("1")),
-        ("line_items[0].unit_price", "35.00", DOCUMENT.index("35.00")),
-        ("line_items[0].amount", "35.00", DOCUMENT.index("35.00")),
+    assert [(source.path, source.value, source.start, source.reason) for source in result.withheld] == [
+        ("line_items[0].description", "INVOICE", DOCUMENT.index("INVOICE"), "misplaced_row"),
+        ("line_items[0].quantity", "1", DOCUMENT.index("1"), "misplaced_row"),
+        ("line_items[0].unit_price", "35.00", DOCUMENT.index("35.00"), "misplaced_row"),
+        ("line_items[0].amount", "35.00", DOCUMENT.index("35.00"), "misplaced_row"),
     ]
     assert all(source.confidence is not None for source in result.withheld)
     # the kept rows' confidences follow them to their new places
@@ -116,7 +118,7 @@ def test_a_text_that_runs_column_by_column_has_no_row_withheld() -> None:
         row("Desk lamp", "35.00"),
         row("Stapler", "12.00"),
     ]
-    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=2) == []
+    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=2) == {}
     # two rows of four misplaced (half, not more) in a text printed a row per line: both withheld
     document = "Paper A4 box 124.95\nToner black 158.00\nDesk lamp 35.00\nStapler 12.00"
     rows = [
@@ -125,7 +127,10 @@ def test_a_text_that_runs_column_by_column_has_no_row_withheld() -> None:
         row("Toner black", "124.95"),
         row("Stapler", "12.00"),
     ]
-    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=0) == ["line_items[1]", "line_items[2]"]
+    assert misread_rows(answer(*rows), INVOICE.json_schema, document, reach=0) == {
+        "line_items[1]": "misplaced_row",
+        "line_items[2]": "misplaced_row",
+    }
 
 
 def test_a_row_whose_amount_is_no_number_is_misread_wherever_it_is_printed() -> None:
@@ -137,8 +142,9 @@ def test_a_row_whose_amount_is_no_number_is_misread_wherever_it_is_printed() -> 
         row("COLD FRAPE", "Rp 44,000"),  # a currency mark beside the number: still a number
         row("TIM HONGKONG", "72,000-"),
     )
-    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == ["line_items[0]", "line_items[2]"]
-    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == ["line_items[0]", "line_items[2]"]
+    unreadable = {"line_items[0]": "unreadable_row", "line_items[2]": "unreadable_row"}
+    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == unreadable
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == unreadable
 
 
 def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_its_schema_asks() -> None:
@@ -161,9 +167,9 @@ def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_i
             {"description": "ICED TEA", "amount": "9,000"},
         ]
     }
-    assert misread_rows(two, schema.json_schema, document, reach=2) == []
+    assert misread_rows(two, schema.json_schema, document, reach=2) == {}
     three = {"rows": [*two["rows"], {"description": "COLD FRAPE", "amount": "22,000"}]}
-    assert misread_rows(three, schema.json_schema, document, reach=2) == ["rows[0]"]
+    assert misread_rows(three, schema.json_schema, document, reach=2) == {"rows[0]": "unreadable_row"}
 
 
 def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_the_count_apart() -> None:

@@ -158,7 +158,7 @@ def withhold_misread_rows(
     """`answer` without the table rows read wrongly (`table_rows.misread_rows`: cells the document
     does not print together, unless `reach` is None, or a cell with no reading of its kind); their
     cells are listed as withheld, with their places and confidences."""
-    removed = set(misread_rows(answer.written, spec.json_schema, document, reach))
+    removed = misread_rows(answer.written, spec.json_schema, document, reach)
     if not removed:
         return answer
     kept = {
@@ -170,6 +170,7 @@ def withhold_misread_rows(
     withheld = [source for source in ground(document, answer.written) if source.path.split(".")[0] in removed]
     for source in withheld:
         source.confidence = answer.confidence.get(source.path)
+        source.reason = removed[source.path.split(".")[0]]
     return replace(
         answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
     )
@@ -187,6 +188,7 @@ def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: 
             path=path, value=json.dumps(values.get(path)), start=None, end=None, match="not_found", score=0.0
         )
         source.confidence = answer.confidence.get(path)
+        source.reason = "below_confidence"
         withheld.append(source)
     return replace(
         answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]

@@ -62,7 +62,7 @@ class ExtractionResult(BaseModel):
     """Confidence of every leaf of `data` by path; for a null, the probability the field is absent."""
     withheld: list[ValueSource] = Field(default_factory=list)
     """Values removed because their confidence was below `min_confidence`, and the cells of table
-    rows read from the wrong lines (`extraction.table_rows`); paths as generated."""
+    rows read wrongly (`extraction.table_rows`), each with its `reason`; paths as generated."""
     page_sizes: list[tuple[float, float]] | None = None
     """(width, height) in points of each page, for PDFs and scans (`locate`)."""
     value: Any = Field(default=None, exclude=True)

@@ -42,7 +42,7 @@ from bisect import bisect_left
 from typing import Any
 
 from finx.schemas.compile import JsonSchema
-from finx.values.grounding import occurrences
+from finx.values.grounding import WithheldReason, occurrences
 from finx.values.normalise import NORMALISERS
 from finx.values.paths import item_path
 from finx.values.sources import string_mode
@@ -52,12 +52,15 @@ COLUMN_LAYOUT_ROWS = 3
 does not print a row per line (a PDF whose text layer runs column by column): none is withheld."""
 
 
-def misread_rows(data: dict[str, Any], schema: JsonSchema, document: str, reach: int | None) -> list[str]:
-    """The paths (`line_items[3]`) of the rows of `data`'s tables that hold a cell with no reading
-    of its source mode, or (unless `reach` is None) whose last copied cell is printed only away
-    from their first one (more than `reach` lines below it, or above it)."""
+def misread_rows(
+    data: dict[str, Any], schema: JsonSchema, document: str, reach: int | None
+) -> dict[str, WithheldReason]:
+    """{path (`line_items[3]`): why} of the rows of `data`'s tables that hold a cell with no reading
+    of its source mode (`unreadable_row`), or (unless `reach` is None) whose last copied cell is
+    printed only away from their first one, more than `reach` lines below it or above it
+    (`misplaced_row`), in table and row order."""
     newlines = [index for index, character in enumerate(document) if character == "\n"]
-    misread = []
+    misread: dict[str, WithheldReason] = {}
     for name, rows, cells, min_rows in tables(data, schema):
         unreadable = {index for index, row in enumerate(rows) if not is_readable(row, cells)}
         misplaced = set()
@@ -72,7 +75,8 @@ def misread_rows(data: dict[str, Any], schema: JsonSchema, document: str, reach:
         found = unreadable | misplaced
         if len(rows) - len(found) < min_rows:
             continue  # the schema asks for more rows than would be left: kept as read
-        misread += [item_path(name, index) for index in sorted(found)]
+        for index in sorted(found):
+            misread[item_path(name, index)] = "unreadable_row" if index in unreadable else "misplaced_row"
     return misread
 
 

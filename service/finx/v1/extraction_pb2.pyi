@@ -30,6 +30,13 @@ class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCH_KIND_WHITESPACE: _ClassVar[MatchKind]
     MATCH_KIND_FUZZY: _ClassVar[MatchKind]
     MATCH_KIND_NOT_FOUND: _ClassVar[MatchKind]
+
+class WithheldReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WITHHELD_REASON_UNSPECIFIED: _ClassVar[WithheldReason]
+    WITHHELD_REASON_BELOW_CONFIDENCE: _ClassVar[WithheldReason]
+    WITHHELD_REASON_MISPLACED_ROW: _ClassVar[WithheldReason]
+    WITHHELD_REASON_UNREADABLE_ROW: _ClassVar[WithheldReason]
 COPY_GROUNDING_DEFAULT: CopyGrounding
 COPY_GROUNDING_ON: CopyGrounding
 COPY_GROUNDING_OFF: CopyGrounding
@@ -45,6 +52,10 @@ MATCH_KIND_CASE_INSENSITIVE: MatchKind
 MATCH_KIND_WHITESPACE: MatchKind
 MATCH_KIND_FUZZY: MatchKind
 MATCH_KIND_NOT_FOUND: MatchKind
+WITHHELD_REASON_UNSPECIFIED: WithheldReason
+WITHHELD_REASON_BELOW_CONFIDENCE: WithheldReason
+WITHHELD_REASON_MISPLACED_ROW: WithheldReason
+WITHHELD_REASON_UNREADABLE_ROW: WithheldReason
 
 class ExtractRequest(_message.Message):
     __slots__ = ("request_id", "text", "data", "media_type", "schema_name", "schema_json", "adapter", "options")
@@ -83,7 +94,7 @@ class ExtractOptions(_message.Message):
     def __init__(self, max_tokens: _Optional[int] = ..., disable_grounding: _Optional[bool] = ..., link_entities: _Optional[bool] = ..., reference_context: _Optional[bool] = ..., copy_grounding: _Optional[_Union[CopyGrounding, str]] = ..., min_confidence: _Optional[float] = ...) -> None: ...
 
 class ValueSource(_message.Message):
-    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised", "confidence", "page", "line", "boxes")
+    __slots__ = ("path", "value", "start", "end", "match", "score", "normalised", "confidence", "page", "line", "boxes", "reason")
     PATH_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +106,7 @@ class ValueSource(_message.Message):
     PAGE_FIELD_NUMBER: _ClassVar[int]
     LINE_FIELD_NUMBER: _ClassVar[int]
     BOXES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     path: str
     value: str
     start: int
@@ -106,7 +118,8 @@ class ValueSource(_message.Message):
     page: int
     line: int
     boxes: _containers.RepeatedCompositeFieldContainer[Box]
-    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ..., confidence: _Optional[float] = ..., page: _Optional[int] = ..., line: _Optional[int] = ..., boxes: _Optional[_Iterable[_Union[Box, _Mapping]]] = ...) -> None: ...
+    reason: WithheldReason
+    def __init__(self, path: _Optional[str] = ..., value: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., match: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ..., normalised: _Optional[str] = ..., confidence: _Optional[float] = ..., page: _Optional[int] = ..., line: _Optional[int] = ..., boxes: _Optional[_Iterable[_Union[Box, _Mapping]]] = ..., reason: _Optional[_Union[WithheldReason, str]] = ...) -> None: ...
 
 class Box(_message.Message):
     __slots__ = ("x0", "y0", "x1", "y1")

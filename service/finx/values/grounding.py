@@ -15,6 +15,10 @@ from pydantic import BaseModel
 from finx.values.paths import leaves
 
 MatchKind = Literal["exact", "case_insensitive", "whitespace", "fuzzy", "not_found"]
+WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row"]
+"""Why a value was withheld: its confidence was below the threshold; its table row's cells are
+printed apart (`extraction.table_rows`, misplaced); or its row holds a cell with no reading of its
+kind (an amount that is no number)."""
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_SOURCE = 200_000
@@ -43,6 +47,8 @@ class ValueSource(BaseModel):
     boxes: list[tuple[float, float, float, float]] | None = None
     """For PDFs and scans: one `[x0, y0, x1, y1]` per line of the value, in points from the page's
     top-left corner (`ingest.base`); None for text formats."""
+    reason: WithheldReason | None = None
+    """For a withheld value: why it was withheld; None for the result's own values."""
 
 
 def string_values(data: Any) -> Iterator[tuple[str, str]]:
