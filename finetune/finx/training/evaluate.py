@@ -167,3 +167,13 @@ def prediction_record(
 def headline(group: dict[str, Any]) -> float:
     """The number a dataset is judged by: entity F1 for entities, micro field F1 otherwise."""
     return (group["entity_f1"] or group["field_f1_micro"])["f1"]
+
+
+def table_rows_f1(group: dict[str, Any]) -> float | None:
+    """The row F1 of a group's tables (a row right when its description and amount are; pooled over
+    tables), None where its schema has none."""
+    tables = {cell.split(".")[0] for cell in group.get("cells", {})}
+    if not tables:
+        return None
+    tp, fp, fn = (sum(group["fields"][name][count] for name in tables) for count in ("tp", "fp", "fn"))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0

@@ -145,7 +145,7 @@ def evaluate_command(
 ) -> None:
     """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
     from finx.extraction.options import ExtractOptions
-    from finx.training.evaluate import evaluate, headline
+    from finx.training.evaluate import evaluate, headline, table_rows_f1
     from finx.training.examples import load_examples
 
     examples = []
@@ -176,10 +176,12 @@ def evaluate_command(
             scores = evaluate(running, examples, adapter_dir, options, written)
     except FinxError as error:
         fail(str(error))
-    typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'valid':>6} {'trunc':>6}")
+    typer.echo(f"{'dataset/schema':40} {'docs':>5} {'F1':>6} {'rows':>6} {'valid':>6} {'trunc':>6}")
     for key, group in scores["groups"].items():
+        rows = table_rows_f1(group)
         typer.echo(
             f"{key:40} {group['documents']:>5} {headline(group):>6.3f} "
+            f"{'-' if rows is None else format(rows, '.3f'):>6} "
             f"{group['schema_valid_rate']:>6.2f} {group['truncation_rate']:>6.2f}"
         )
     typer.echo(f"{scores['documents']} documents in {scores['seconds']} s ({scores['documents_per_s']} documents/s)")

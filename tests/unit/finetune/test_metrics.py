@@ -165,3 +165,12 @@ def test_eval_scores_entity_lists_as_served_and_calibrates_on_every_entry():
     assert (group["entity_f1"]["tp"], group["entity_f1"]["fp"], group["entity_f1"]["fn"]) == (2, 1, 1)
     # calibration sees every entry, the withheld one (right, at 0.16) too
     assert group["calibration"]["lists"]["values"] == 4
+
+
+def test_the_printed_row_f1_pools_a_groups_tables_and_is_absent_without_one():
+    from finx.training.evaluate import table_rows_f1
+
+    rows = {"tp": 6, "fp": 2, "fn": 4, "precision": 0.75, "recall": 0.6, "f1": 0.667}
+    invoice = {"fields": {"total": {"tp": 9, "fp": 0, "fn": 0}, "line_items": rows}, "cells": {"line_items.amount": {}}}
+    assert table_rows_f1(invoice) == 2 * 6 / (2 * 6 + 2 + 4)
+    assert table_rows_f1({"fields": {"total": {"tp": 9, "fp": 0, "fn": 0}}, "cells": {}}) is None
