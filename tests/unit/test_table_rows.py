@@ -75,6 +75,16 @@ def test_a_row_whose_amount_is_printed_above_or_far_below_its_description_is_mis
     }
 
 
+def test_a_row_whose_own_line_prints_an_amount_takes_no_amount_from_the_next_line() -> None:
+    document = "2  Flat White  @3.20  6.40\n1  Croissant  2.75\n1  Eggs Benedict  9.50\nToner black 2\n  158.00"
+    data = answer(
+        row("Croissant", "9.50"),  # the next row's amount: its own line prints 2.75
+        row("Croissant", "2.75"),
+        row("Toner black", "158.00"),  # its line ends with a count, not an amount: the next line is its own
+    )
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "misplaced_row"}
+
+
 def test_a_two_line_description_reaches_from_its_last_line() -> None:
     document = "Ice Lemon\nTea Large\n 1 x 18,000  18,000\nTOTAL 18,000"
     data = answer(row("Ice Lemon Tea Large", "18,000"))
