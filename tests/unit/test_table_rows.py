@@ -83,6 +83,13 @@ def test_a_row_whose_own_line_prints_an_amount_takes_no_amount_from_the_next_lin
         row("Toner black", "158.00"),  # its line ends with a count, not an amount: the next line is its own
     )
     assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "misplaced_row"}
+    # rows shifted by one (each takes the next row's amount) are withheld however many they are
+    shifted = answer(row("Flat White", "6.40"), row("Croissant", "9.50"), row("Eggs Benedict", "3.95"))
+    document = "2  Flat White  @3.20  6.40\n1  Croissant  2.75\n1  Eggs Benedict  9.50\n1  Orange Juice  3.95"
+    assert misread_rows(shifted, INVOICE.json_schema, document, reach=2) == {
+        "line_items[1]": "misplaced_row",
+        "line_items[2]": "misplaced_row",
+    }
 
 
 def test_a_two_line_description_reaches_from_its_last_line() -> None:

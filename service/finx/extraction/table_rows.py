@@ -13,7 +13,9 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   the lines of the first one or in the `reach` lines after them, or only after them where the
   first cell's line prints an amount after it (`1  Croissant  2.75` paired with the next line's
   `9.50`: of CORD's 1,297 gold rows 1 is printed so, of generator versions 2-6's none; on
-  finx-lora-v11's dev answers 4 rows, none right); where more than half of a table
+  finx-lora-v11's dev answers 4 rows, none right; such a row is withheld in any layout, since a
+  text that runs column by column does not print amounts beside descriptions); where more than
+  half of a table
   of three rows or more is misplaced, the text was not written a row per line (a PDF's text layer
   that runs column by column) and none of it counts as misplaced. A title or seller one or two
   lines over the first row (`INVOICE` over `124.95`) is within reach and is not caught. Measured on
@@ -42,7 +44,7 @@ the cells mean.
 
 import re
 from bisect import bisect_left
-from typing import Any
+from typing import Any, Literal
 
 from finx.schemas.compile import JsonSchema
 from finx.values.grounding import WithheldReason, occurrences
@@ -69,16 +71,16 @@ def misread_rows(
     misread: dict[str, WithheldReason] = {}
     for name, rows, cells, min_rows in tables(data, schema):
         unreadable = {index for index, row in enumerate(rows) if not is_readable(row, cells)}
-        misplaced = set()
+        misplaced, beside_own_amount = set(), set()
         if reach is not None:
-            misplaced = {
-                index
-                for index, row in enumerate(rows)
-                if not row_is_placed(row, list(cells), document, newlines, reach)
+            placements = {
+                index: placement(row, list(cells), document, newlines, reach) for index, row in enumerate(rows)
             }
-            if len(rows) >= COLUMN_LAYOUT_ROWS and len(misplaced) > len(rows) / 2:
+            misplaced = {index for index, where in placements.items() if where == "apart"}
+            beside_own_amount = {index for index, where in placements.items() if where == "beside_own_amount"}
+            if len(rows) >= COLUMN_LAYOUT_ROWS and len(misplaced | beside_own_amount) > len(rows) / 2:
                 misplaced = set()  # the text does not print a row per line: nothing to judge by
-        found = unreadable | misplaced
+        found = unreadable | misplaced | beside_own_amount
         if len(rows) - len(found) < min_rows:
             continue  # the schema asks for more rows than would be left: kept as read
         for index in sorted(found):
@@ -167,23 +169,24 @@ def first_cell_without_second(row: dict[str, Any], cells: list[str], document: s
     return head.rstrip()
 
 
-def row_is_placed(row: dict[str, Any], cells: list[str], document: str, newlines: list[int], reach: int) -> bool:
-    """Whether the row's last written cell starts on its first cell's lines or, unless every place
-    of the first cell ends a line that prints an amount after it (`1  Croissant  2.75`: that is the
-    row's amount), `reach` lines after them (true where fewer than two cells are written or one of
-    them is not found)."""
+def placement(
+    row: dict[str, Any], cells: list[str], document: str, newlines: list[int], reach: int
+) -> Literal["placed", "apart", "beside_own_amount"]:
+    """Where the row's last written cell is printed against its first: `placed` on the first cell's
+    lines or `reach` lines after them (also where fewer than two cells are written or one of them
+    is not found); `beside_own_amount` elsewhere while every place of the first cell ends a line
+    that prints an amount after it (`1  Croissant  2.75` paired with the next line's `9.50`: that
+    line's amount is the row's, whatever the table's layout); `apart` otherwise."""
     written = [row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()]
     if len(written) < 2:
-        return True
-    first_places = occurrences(written[0], document)
+        return "placed"
     first, last = line_spans(written[0], document, newlines), line_spans(written[-1], document, newlines)
-    if not first or not last:
-        return True
-    if any(start <= line <= end for start, end in first for line, _ in last):
-        return True
-    if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in first_places):
-        return False
-    return any(start <= line <= end + reach for start, end in first for line, _ in last)
+    if not first or not last or any(start <= line <= end for start, end in first for line, _ in last):
+        return "placed"
+    places = occurrences(written[0], document)
+    if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in places):
+        return "beside_own_amount"
+    return "placed" if any(start <= line <= end + reach for start, end in first for line, _ in last) else "apart"
 
 
 def line_end(document: str, offset: int) -> int:
