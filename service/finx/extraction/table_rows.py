@@ -15,13 +15,13 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   `9.50`: of CORD's 1,297 gold rows 1 is printed so, of generator versions 2-6's none; on
   finx-lora-v11's dev answers 4 rows, none right; such a row is withheld in any layout, since a
   text that runs column by column does not print amounts beside descriptions); where more than
-  half of a table
-  of three rows or more is misplaced, the text was not written a row per line (a PDF's text layer
-  that runs column by column) and none of it counts as misplaced. A title or seller one or two
-  lines over the first row (`INVOICE` over `124.95`) is within reach and is not caught. Measured on
-  finx-lora-v10's dev answers (reach 2): CORD item F1 0.622 -> 0.646, finx's dev invoices 0.267 ->
-  0.293 (18 rows withheld, none of them right); of all 1,297 CORD gold rows 12 (0.9 %) would be
-  withheld, of generator versions 2, 4, 5 and 6 none (reach 1 withholds 20 gold CORD rows).
+  half of a table of three rows or more is misplaced, the text was not written a row per line (a
+  PDF's text layer that runs column by column) and none of it counts as misplaced. A title or
+  seller one or two lines over the first row (`INVOICE` over `124.95`) is within reach and is not
+  caught. Measured on finx-lora-v10's dev answers (reach 2, before the own-line rule): CORD item F1
+  0.622 -> 0.646, finx's dev invoices 0.267 -> 0.293 (18 rows withheld, none of them right). With
+  every rule of this module at reach 2, 10 of CORD's 1,297 gold rows (0.8 %) would be withheld,
+  none of generator versions 2, 4, 5 and 6.
 - Unreadable: a cell whose source mode has no reading of it (`values.normalise`), such as an
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
@@ -55,6 +55,9 @@ from finx.values.sources import string_mode
 AMOUNT_AT_LINE_END = re.compile(r"\d[.,]\d+\s*[^\w\s]{0,2}\s*$")
 """A number with a decimal or group mark at the end of a line (`2.75`, `1,200`, `45,00 €`): a
 printed row's amount (a bare `1` or an item code is not taken for one)."""
+PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
+"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
+(not a size: `Tiles 30x30`)."""
 COLUMN_LAYOUT_ROWS = 3
 """A table of at least this many rows, more than half of them misplaced, comes from a text that
 does not print a row per line (a PDF whose text layer runs column by column): none is withheld."""
@@ -107,11 +110,6 @@ def without_swallowed_cells(
                 cut[f"{item_path(name, index)}.{first}"] = value
             kept[name].append(row)
     return kept, cut
-
-
-PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
-"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
-(not a size: `Tiles 30x30`)."""
 
 
 def without_price_tail(first: str) -> str | None:
