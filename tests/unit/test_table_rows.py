@@ -192,7 +192,7 @@ def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_i
 def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_the_count_apart() -> None:
     document = (
         "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
-        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nTotal 1,692.00"
+        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTotal 1,701.00"
     )
     data = answer(
         row("Menus x200", "90.00", quantity="x200"),
@@ -202,6 +202,7 @@ def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_th
         row("x200", "90.00", quantity="x200"),  # nothing left with a letter: kept
         row("Beratung 8 Std à 95,00", "760,00", quantity=None),  # a count and unit price at its end
         row("Tiles 30x30", "12.00", quantity="4"),  # a size, not a count: kept
+        row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
     )
     kept, cut = without_swallowed_cells(data, INVOICE.json_schema, document)
     assert [item["description"] for item in kept["line_items"]] == [
@@ -212,6 +213,7 @@ def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_th
         "x200",
         "Beratung",
         "Tiles 30x30",
+        "Widget A",
     ]
     assert cut == {
         "line_items[0].description": "Menus",

@@ -155,6 +155,8 @@ def first_cell_without_second(row: dict[str, Any], cells: list[str], document: s
     head, separator, tail = first.strip().rpartition(" ")
     if not separator or tail != second.strip() or not any(character.isalpha() for character in head):
         return None
+    if not any(character.isdigit() for character in tail):
+        return None  # a count holds a digit; `Widget A` with a variant `A` is a name
     places = occurrences(first, document)
     if not places:
         return None
