@@ -17,7 +17,6 @@ applied before scoring, and what it withholds is listed with the prediction's wi
 """
 
 import json
-import re
 import time
 from dataclasses import replace
 from typing import Any, TextIO
@@ -26,16 +25,13 @@ from finx.adapters.resolve import BASE_MODEL, ResolvedAdapter
 from finx.config import ExtractionPolicy
 from finx.engines.base import Engine
 from finx.errors import FinxError
-from finx.extraction.confidence import leaf_values, withhold
+from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
 from finx.training.calibration import Observation, calibration, gold_list_entries, value_observations
 from finx.training.examples import Example
 from finx.training.metrics import GroupScores
-
-TOP_LEVEL_ITEM = re.compile(r"([^.\[\]]+)\[(\d+)\]")
-"""An item of a top-level list at the start of a path (`org[3]`, `line_items[0].amount`)."""
 
 
 def evaluate(
@@ -58,17 +54,18 @@ def evaluate(
     observations: dict[str, list[Observation]] = {}
     gold_entries: dict[str, int] = {}
     errors: list[str] = []
+    below_threshold: list[dict[str, Any]]
     for example, outcome in zip(examples, outcomes, strict=True):
         key = f"{example.source or 'jsonl'}/{example.schema.name}"
         gold = example.labelled(example.target)
         predicted = outcome.data if isinstance(outcome, ExtractionResult) else None
-        below: list[dict[str, Any]] = []
+        every_confidence = outcome.confidence if isinstance(outcome, ExtractionResult) else {}
         if predicted is not None:
             predicted = example.labelled(predicted)
-        served, served_confidence = predicted, outcome.confidence if isinstance(outcome, ExtractionResult) else {}
-        if predicted is not None and requested is None and isinstance(outcome, ExtractionResult):
-            served, below = as_served(predicted, outcome.confidence, example.schema.json_schema, extractor.policy)
-            served_confidence = reindexed(outcome.confidence, [entry["path"] for entry in below])
+        served, below_threshold = predicted, []
+        if isinstance(outcome, ExtractionResult) and outcome.data is not None and requested is None:
+            outcome, below_threshold = as_served(outcome, example.schema.json_schema, extractor.policy)
+            served = example.labelled(outcome.data) if outcome.data is not None else None
         truncated = isinstance(outcome, ExtractionResult) and outcome.truncated
         if isinstance(outcome, FinxError):
             errors.append(f"{example.id}: {outcome}")
@@ -76,9 +73,9 @@ def evaluate(
         groups.setdefault(key, GroupScores()).add(gold, served, truncated, is_entities)
         gold_entries[key] = gold_entries.get(key, 0) + gold_list_entries(gold)
         if predicted is not None and isinstance(outcome, ExtractionResult):
-            observations.setdefault(key, []).extend(value_observations(gold, predicted, outcome.confidence))
+            observations.setdefault(key, []).extend(value_observations(gold, predicted, every_confidence))
         if predictions is not None:
-            record = prediction_record(example, key, gold, served, outcome, served_confidence, below)
+            record = prediction_record(example, key, gold, served, outcome, below_threshold)
             predictions.write(json.dumps(record, ensure_ascii=False) + "\n")
     return {
         "engine": engine.name,
@@ -98,37 +95,22 @@ def evaluate(
 
 
 def as_served(
-    predicted: dict[str, Any], confidence: dict[str, float], schema: dict[str, Any], policy: ExtractionPolicy
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(`predicted` with what the serving policy's threshold withholds taken out, those values as
-    withheld entries); `predicted` unchanged where the policy sets no threshold for the schema."""
+    outcome: ExtractionResult, schema: dict[str, Any], policy: ExtractionPolicy
+) -> tuple[ExtractionResult, list[dict[str, Any]]]:
+    """(`outcome` with what the serving policy's threshold withholds taken out of its data and
+    confidences, those values as withheld entries); `outcome` unchanged where the policy sets no
+    threshold for the schema or nothing falls below it."""
     threshold = policy.min_confidence(schema, None)
-    if threshold is None:
-        return predicted, []
+    if threshold is None or outcome.data is None:
+        return outcome, []
     removed: list[str] = []
-    served = withhold(predicted, schema, confidence, threshold, removed)
-    values = leaf_values(predicted)
-    return served, [{"path": path, "value": values.get(path), "confidence": confidence.get(path)} for path in removed]
-
-
-def reindexed(confidence: dict[str, float], removed: list[str]) -> dict[str, float]:
-    """`confidence` with the top-level list items at `removed` (`org[2]`) taken out and the later
-    items of their lists renumbered, as they stand in the answer without them."""
-    gone: dict[str, list[int]] = {}
-    for path in removed:
-        name, index = TOP_LEVEL_ITEM.fullmatch(path).groups()  # type: ignore[union-attr]
-        gone.setdefault(name, []).append(int(index))
-    kept = {}
-    for path, value in confidence.items():
-        item = TOP_LEVEL_ITEM.match(path)
-        if item is None or item.group(1) not in gone:
-            kept[path] = value
-            continue
-        name, index = item.group(1), int(item.group(2))
-        if index not in gone[name]:
-            before = sum(other < index for other in gone[name])
-            kept[f"{name}[{index - before}]{path[item.end() :]}"] = value
-    return kept
+    served = withhold(outcome.data, schema, outcome.confidence, threshold, removed)
+    if not removed:
+        return outcome, []
+    values = leaf_values(outcome.data)
+    confidence = merged_confidences([(values, outcome.confidence)], served)  # renumbered as the served lists
+    below = [{"path": path, "value": values.get(path), "confidence": outcome.confidence.get(path)} for path in removed]
+    return outcome.model_copy(update={"data": served, "confidence": confidence}), below
 
 
 def prediction_record(
@@ -137,12 +119,11 @@ def prediction_record(
     gold: dict[str, Any],
     predicted: dict[str, Any] | None,
     outcome: ExtractionResult | FinxError,
-    confidence: dict[str, float] | None = None,
     below_threshold: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One document as scored: its id and group, the labelled gold and answer, the answer's status,
-    confidences (`confidence`: those of the answer as scored, else the outcome's) and withheld
-    values (with those the serving threshold withheld for scoring), or the error it failed with."""
+    confidences and withheld values (with those the serving threshold withheld for scoring), or the
+    error it failed with."""
     if isinstance(outcome, FinxError):
         return {"id": example.id, "group": group, "gold": gold, "predicted": None, "error": str(outcome)}
     return {
@@ -153,7 +134,7 @@ def prediction_record(
         "status": outcome.status,
         "error": outcome.error,
         "chunks": outcome.chunks,
-        "confidence": outcome.confidence if confidence is None else confidence,
+        "confidence": outcome.confidence,
         "withheld": [
             *(
                 {"path": source.path, "value": source.value, "confidence": source.confidence}

@@ -167,13 +167,12 @@ def print_result(result: "ExtractionResult") -> None:
     console = Console()
     if result.data is not None:
         console.print_json(json.dumps(result.data))
-    for title, sources in (("sources", result.sources), ("withheld", result.withheld)):
-        columns = ("path", "value", "offsets", "match", "confidence") + (("reason",) if title == "withheld" else ())
-        table = Table(*columns, title=title)
+    for title, sources, reasons in (("sources", result.sources, False), ("withheld", result.withheld, True)):
+        table = Table("path", "value", "offsets", "match", "confidence", *(["reason"] if reasons else []), title=title)
         for source in sources:
             offsets = f"{source.start}-{source.end}" if source.start is not None else "-"
             confidence = f"{source.confidence:.2f}" if source.confidence is not None else "-"
-            reason = (source.reason or "-",) if title == "withheld" else ()
+            reason = [source.reason or "-"] if reasons else []
             table.add_row(source.path, source.value, offsets, source.match, confidence, *reason)
         if sources:
             console.print(table)

@@ -167,10 +167,12 @@ def withhold_misread_rows(
         else value
         for name, value in answer.written.items()
     }
-    withheld = [source for source in ground(document, answer.written) if source.path.split(".")[0] in removed]
-    for source in withheld:
-        source.confidence = answer.confidence.get(source.path)
-        source.reason = removed[source.path.split(".")[0]]
+    withheld = []
+    for source in ground(document, answer.written):
+        row = source.path.split(".")[0]
+        if row in removed:
+            source.confidence, source.reason = answer.confidence.get(source.path), removed[row]
+            withheld.append(source)
     return replace(
         answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
     )

@@ -99,17 +99,23 @@ def without_swallowed_cells(
     x200` -> `Menus`)."""
     kept, cut = dict(data), {}
     for name, rows, cells, _ in tables(data, schema):
-        first = next(iter(cells), None)
+        names = list(cells)
         kept[name] = []
         for index, row in enumerate(rows):
-            value = first_cell_without_second(row, list(cells), document)
-            if first is not None and value is None and isinstance(row.get(first), str):
-                value = without_price_tail(row[first])
-            if first is not None and value is not None:
-                row = {**row, first: value}
-                cut[f"{item_path(name, index)}.{first}"] = value
+            value = first_cell_cut(row, names, document)
+            if value is not None:
+                row = {**row, names[0]: value}
+                cut[f"{item_path(name, index)}.{names[0]}"] = value
             kept[name].append(row)
     return kept, cut
+
+
+def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:
+    """The row's first cell without the second cell it took in (`first_cell_without_second`) or
+    without a trailing count and price (`without_price_tail`); None where it is whole."""
+    if not cells or not isinstance(row.get(cells[0]), str):
+        return None
+    return first_cell_without_second(row, cells, document) or without_price_tail(row[cells[0]])
 
 
 def without_price_tail(first: str) -> str | None:
@@ -161,9 +167,7 @@ def first_cell_without_second(row: dict[str, Any], cells: list[str], document: s
     if not places:
         return None
     start, end = places[0]
-    line_start = document.rfind("\n", 0, start) + 1
-    line_end = document.find("\n", end) if "\n" in document[end:] else len(document)
-    rest_of_line = document[line_start:start] + " " + document[end:line_end]
+    rest_of_line = document[document.rfind("\n", 0, start) + 1 : start] + " " + document[end : line_end(document, end)]
     if re.search(rf"(?<![\w.,]){re.escape(tail)}(?!\w)", rest_of_line, re.IGNORECASE):
         return None
     return head.rstrip()
@@ -180,10 +184,10 @@ def placement(
     written = [row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()]
     if len(written) < 2:
         return "placed"
-    first, last = line_spans(written[0], document, newlines), line_spans(written[-1], document, newlines)
+    places = occurrences(written[0], document)
+    first, last = line_spans(places, newlines), line_spans(occurrences(written[-1], document), newlines)
     if not first or not last or any(start <= line <= end for start, end in first for line, _ in last):
         return "placed"
-    places = occurrences(written[0], document)
     if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in places):
         return "beside_own_amount"
     return "placed" if any(start <= line <= end + reach for start, end in first for line, _ in last) else "apart"
@@ -195,10 +199,10 @@ def line_end(document: str, offset: int) -> int:
     return len(document) if found < 0 else found
 
 
-def line_spans(value: str, document: str, newlines: list[int]) -> list[tuple[int, int]]:
-    """The (first line, last line), from 0, of every place `value` is written in `document`
-    (`newlines`: the offsets of the document's line breaks)."""
-    return [(bisect_left(newlines, start), bisect_left(newlines, end)) for start, end in occurrences(value, document)]
+def line_spans(places: list[tuple[int, int]], newlines: list[int]) -> list[tuple[int, int]]:
+    """The (first line, last line), from 0, of each place (start, end offsets) of a document
+    (`newlines`: the offsets of its line breaks)."""
+    return [(bisect_left(newlines, start), bisect_left(newlines, end)) for start, end in places]
 
 
 def is_table(schema: JsonSchema) -> bool:

@@ -186,11 +186,11 @@ def normalise_amount(text: str) -> str | None:
     With both `.` and `,` the later one is the decimal mark; a lone separator followed by exactly
     three digits, or repeated, groups thousands; otherwise it is the decimal mark.
     """
-    match = re.search(r"\d(?:[\d.,' ]*\d)?", text)
+    match = NUMBER.search(text)
     if match is None:
         return None
     negative = bool(re.search(r"[-(\u2212]", text[: match.start()]))
-    number = re.sub(r"[' ]", "", match.group())
+    number = re.sub(r"[' \u00a0]", "", match.group())
     separators = set(re.findall(r"[.,]", number))
     if len(separators) == 2:
         decimal_mark = "." if number.rfind(".") > number.rfind(",") else ","
