@@ -50,11 +50,9 @@ from finx.schemas.compile import JsonSchema
 from finx.values.grounding import WithheldReason, occurrences
 from finx.values.normalise import NORMALISERS
 from finx.values.paths import item_path
+from finx.values.rows import AMOUNT_AT_LINE_END, is_table
 from finx.values.sources import string_mode
 
-AMOUNT_AT_LINE_END = re.compile(r"\d[.,]\d+\s*[^\w\s]{0,2}\s*$")
-"""A number with a decimal or group mark at the end of a line (`2.75`, `1,200`, `45,00 €`): a
-printed row's amount (a bare `1` or an item code is not taken for one)."""
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
@@ -203,8 +201,3 @@ def line_spans(places: list[tuple[int, int]], newlines: list[int]) -> list[tuple
     """The (first line, last line), from 0, of each place (start, end offsets) of a document
     (`newlines`: the offsets of its line breaks)."""
     return [(bisect_left(newlines, start), bisect_left(newlines, end)) for start, end in places]
-
-
-def is_table(schema: JsonSchema) -> bool:
-    """A top-level list of objects."""
-    return schema.get("type") == "array" and schema.get("items", {}).get("type") == "object"
