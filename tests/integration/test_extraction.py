@@ -15,7 +15,7 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
-from finx.extraction.table_rows import without_swallowed_cells
+from finx.extraction.table_rows import mended_rows
 from finx.schemas import custom_schema, get_schema
 from finx.values.grounding import string_values
 from finx.values.sources import copied_modes, normalise_values
@@ -72,7 +72,7 @@ def check_result(doc, result: ExtractionResult) -> None:
     # the model writes values as the document does; a row's description loses a count it took in;
     # lists lose repeats; unsure entity-list entries and misread rows are withheld
     # (ExtractionPolicy.list_min_confidence, row_line_reach); normalised fields become canonical
-    parts = [without_swallowed_cells(json.loads(answer), doc.schema.json_schema, doc.text)[0] for answer in answers]
+    parts = [mended_rows(json.loads(answer), doc.schema.json_schema, doc.text)[0] for answer in answers]
     written = merge_results(doc.schema.json_schema, doc.text, parts)
     written = without_withheld(written, [source.path for source in result.withheld])
     assert normalise_values(doc.schema.json_schema, written, doc.text)[0] == result.data

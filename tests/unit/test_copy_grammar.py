@@ -141,47 +141,6 @@ def test_text_chunks_split_words_numbers_and_whitespace_runs() -> None:
     ]
 
 
-CAFE_RECEIPT = """The Corner Cafe
-2  Flat White      @3.20     6.40
-1  Croissant                 2.75
-1  Eggs Benedict             9.50
-BANANAS EACH                 0.95
-  5 @ 0.19
-Total GBP                   19.60"""
-
-
-def invoice(*rows: dict[str, Any]) -> str:
-    fields = ("vendor", "customer", "invoice_number", "invoice_date", "due_date", "currency", "subtotal", "tax")
-    value: dict[str, Any] = dict.fromkeys(fields) | {"total": None, "line_items": list(rows)}
-    return json.dumps(value | {"iban": None, "account_number": None}, separators=(",", ":"))
-
-
-def row(description: str, quantity: str | None, unit_price: str | None, amount: str | None) -> dict[str, Any]:
-    return {"description": description, "quantity": quantity, "unit_price": unit_price, "amount": amount}
-
-
-ROW_CASES = [
-    ("cells of one line", [row("Croissant", "1", None, "2.75")], True),
-    ("every row of the table", [row("Flat White", "2", "3.20", "6.40"), row("Eggs Benedict", "1", None, "9.50")], True),
-    ("the next line's amount", [row("Croissant", "1", None, "9.50")], False),
-    ("the line above's count", [row("Eggs Benedict", "1", "2.75", None)], False),
-    ("a detail line under the name", [row("BANANAS EACH", "5", "0.19", "0.95")], True),
-    ("the total for an amount", [row("BANANAS EACH", "5", "0.19", "19.60")], False),
-]
-
-
-@pytest.mark.parametrize(("rows", "allowed"), [c[1:] for c in ROW_CASES], ids=[c[0] for c in ROW_CASES])
-def test_a_table_row_is_read_from_one_row_span(rows: list[dict[str, Any]], allowed: bool) -> None:
-    assert accepts(copy_grammar(get_schema("invoice").json_schema, CAFE_RECEIPT), invoice(*rows)) is allowed
-
-
-def test_a_text_that_prints_no_row_on_a_line_reads_cells_from_anywhere() -> None:
-    columns = "Description\nCroissant\nEggs Benedict\nAmount\n2,75 EUR\n9,50 EUR"
-    grammar = copy_grammar(get_schema("invoice").json_schema, columns)
-    assert accepts(grammar, invoice(row("Croissant", None, None, "2,75"), row("Eggs Benedict", None, None, "9,50")))
-    assert not accepts(grammar, invoice(row("Croissant", None, None, "3,75")))
-
-
 def test_a_copied_value_neither_starts_nor_ends_with_a_space() -> None:
     grammar = copy_grammar(get_schema("receipt").json_schema, RECEIPT_TEXT)
     assert accepts(grammar, receipt(company="TAMAN DAYA"))

@@ -8,7 +8,7 @@ import json
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
-from finx.extraction.table_rows import misread_rows, without_swallowed_cells
+from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas import custom_schema, get_schema
 from tests.support.scripted_engine import ScriptedEngine
 
@@ -204,7 +204,7 @@ def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_th
         row("Tiles 30x30", "12.00", quantity="4"),  # a size, not a count: kept
         row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
     )
-    kept, cut = without_swallowed_cells(data, INVOICE.json_schema, document)
+    kept, cut = mended_rows(data, INVOICE.json_schema, document)
     assert [item["description"] for item in kept["line_items"]] == [
         "Menus",
         "Installation",
@@ -239,3 +239,64 @@ def test_the_extractor_cuts_a_swallowed_count_and_keeps_the_cells_confidence() -
     assert result.confidence["line_items[0].description"] is not None
     source = next(source for source in result.sources if source.path == "line_items[0].description")
     assert (source.start, source.end) == (document.index("Réparation"), document.index(" 1 450"))
+
+
+def test_a_row_that_took_the_next_lines_amount_takes_its_own_lines_amount() -> None:
+    document = "\n".join([
+        "Table 7   Server: Amy",
+        "2  Flat White  @3.20  6.40",
+        "1  Croissant  2.75",
+        "1  Eggs Benedict  9.50",
+        "1  Orange Juice  3.95",
+        "BANANAS EACH  0.95",
+        "  5 @ 0.19",
+        "SAVINGS  -1.00",
+        "Total  23.79",
+    ])  # fmt: skip
+    shifted = {
+        "vendor": None,
+        "total": "23.79",
+        "line_items": [
+            {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},  # right: kept
+            {"description": "Croissant", "quantity": "1", "unit_price": "2.75", "amount": "9.50"},
+            {"description": "Eggs Benedict", "quantity": "1", "unit_price": "3.95", "amount": "3.95"},
+            {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "23.79"},
+            {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "23.79"},
+            {
+                "description": "Server: Amy",
+                "quantity": None,
+                "unit_price": None,
+                "amount": "6.40",
+            },  # no amount of its own
+        ],
+    }
+    mended, changed = mended_rows(shifted, INVOICE.json_schema, document)
+    assert mended["line_items"] == [
+        {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},
+        {"description": "Croissant", "quantity": "1", "unit_price": None, "amount": "2.75"},  # 2.75 printed once
+        {"description": "Eggs Benedict", "quantity": "1", "unit_price": None, "amount": "9.50"},  # 3.95: another row's
+        {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "0.95"},  # its detail line
+        {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "-1.00"},
+        {"description": "Server: Amy", "quantity": None, "unit_price": None, "amount": "6.40"},
+    ]
+    assert changed == {
+        "line_items[1].unit_price": None,
+        "line_items[1].amount": "2.75",
+        "line_items[2].unit_price": None,
+        "line_items[2].amount": "9.50",
+        "line_items[3].amount": "0.95",
+        "line_items[4].amount": "-1.00",
+    }
+    assert misread_rows(shifted, INVOICE.json_schema, document, reach=2) == {
+        "line_items[1]": "misplaced_row",
+        "line_items[2]": "misplaced_row",
+        "line_items[3]": "misplaced_row",
+        "line_items[4]": "misplaced_row",
+    }
+    assert misread_rows(mended, INVOICE.json_schema, document, reach=2) == {}  # a header line within reach stays
+
+
+def test_a_row_whose_description_is_printed_with_two_amounts_is_not_mended() -> None:
+    document = "1  Latte  3.50\n1  Tea  2.00\n1  Latte  3.90\nTotal 9.40"
+    data = answer(row("Latte", "2.00"))
+    assert mended_rows(data, INVOICE.json_schema, document) == (data, {})

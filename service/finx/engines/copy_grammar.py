@@ -8,12 +8,6 @@ a value may start at any word or number (`9.00` inside `RM9.00`) but never insid
 spanning lines is written with single spaces, and never starts or ends with one. Chunks are
 JSON-escaped, so the generated JSON decodes to the text itself.
 
-A table's row (a top-level list of objects with two copied cells or more: an invoice's line items)
-takes all its copied cells from one row span of the text (`values.rows`: a line that prints a row,
-with the name or detail lines around it), so a row cannot pair its description with the next row's
-amount; a text that prints no row on a line (a text layer that runs column by column) leaves the
-cells free to come from anywhere, as other strings do.
-
 A copied string with a `pattern` is a span of the text that also matches the pattern (the two
 automata intersected). Generated strings with a `format` or `pattern` are llguidance's own JSON
 Schema strings (`%json`). Everything else follows the JSON Schema exactly as the plain JSON
@@ -27,7 +21,6 @@ import json
 import re
 
 from finx.schemas.compile import JsonSchema
-from finx.values.rows import copied_cells, is_table, row_spans
 from finx.values.sources import string_mode
 
 TEXT_CHUNK = re.compile(r"[^\W\d_]+|\d+|\s+|.", re.DOTALL)
@@ -54,20 +47,14 @@ def text_chunks(text: str) -> list[str]:
 
 def copy_grammar(schema: JsonSchema, text: str) -> str:
     """The Lark grammar that accepts the schema's compact JSON with copied strings taken from `text`."""
-    tables = [child for child in schema.get("properties", {}).values() if is_table(child)]
-    builder = _GrammarBuilder(text, tables)
+    builder = _GrammarBuilder(text_chunks(text))
     start = builder.value(schema)
     return "\n".join(["%llguidance {}", f"start: {start}", *builder.rules, *builder.terminals.values()]) + "\n"
 
 
 class _GrammarBuilder:
-    def __init__(self, text: str, tables: list[JsonSchema]) -> None:
-        self.text = text
-        self.tables = tables
-        self.span = ""
-        """The row span copied strings are taken from now: its terminals' suffix (`_S3`), or "" for
-        the whole text."""
-        self.sources = {"": text}
+    def __init__(self, chunks: list[str]) -> None:
+        self.source = json.dumps({"substring_chunks": chunks}, ensure_ascii=False)
         self.rules: list[str] = []
         self.terminals: dict[str, str] = {}
 
@@ -103,12 +90,7 @@ class _GrammarBuilder:
         return self._rule(" ".join(parts))
 
     def _array(self, schema: JsonSchema) -> str:
-        spans = row_spans(self.text) if self._is_row_table(schema) else []
-        if spans:
-            rows = [self._in_span(index, span, schema["items"]) for index, span in enumerate(spans)]
-            item = self._rule(" | ".join(rows))
-        else:
-            item = self._rule(self.value(schema["items"]))
+        item = self._rule(self.value(schema["items"]))
         low, high = schema.get("minItems", 0), schema["maxItems"]
         if high == 0:
             return '"[]"'
@@ -131,31 +113,15 @@ class _GrammarBuilder:
         if pattern is not None:
             matching = f" & {whole_match(pattern)}"
             name += "_P" + hashlib.sha256(pattern.encode()).hexdigest()[:10]
-        name += self.span
         # the length bound counts JSON-escaped characters: an escaped quote counts twice (stricter only)
         rule = f'{name}: "\\"" ({self._text()}{matching} & {TRIMMED} & /(?s:.){{{low},{high}}}/) "\\""'
         self.terminals.setdefault(name, rule)
         return name
 
     def _text(self) -> str:
-        name = "TEXT" + self.span
-        if name not in self.terminals:
-            source = json.dumps({"substring_chunks": text_chunks(self.sources[self.span])}, ensure_ascii=False)
-            self.terminals[name] = f"{name}: %regex {source}"
-        return name
-
-    def _is_row_table(self, schema: JsonSchema) -> bool:
-        """Whether `schema` is one of the top-level tables with two copied cells or more (whose
-        rows are read from one row span each), outside a row span."""
-        return not self.span and any(schema is table for table in self.tables) and len(copied_cells(schema)) >= 2
-
-    def _in_span(self, index: int, span: str, schema: JsonSchema) -> str:
-        """The grammar expression of `schema` with its copied strings taken from `span`."""
-        self.span, self.sources[f"_S{index}"] = f"_S{index}", span
-        try:
-            return self.value(schema)
-        finally:
-            self.span = ""
+        if "TEXT" not in self.terminals:
+            self.terminals["TEXT"] = f"TEXT: %regex {self.source}"
+        return "TEXT"
 
     def _rule(self, body: str) -> str:
         name = f"r{len(self.rules)}"

@@ -4,8 +4,9 @@
    document's status from its chunks';
 0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
    removed from each chunk's answer (`list_entries.py`);
-0c. `trim_swallowed_cells`: in tables, a row's first cell that took in its second (`Menus x200`
-   with the count `x200`) cut before it, in each chunk's answer (`table_rows.py`);
+0c. `mend_rows`: in tables, a row's first cell that took in its second (`Menus x200` with the
+   count `x200`) cut before it, and a row that took another line's amount given the amount its
+   description's line prints, in each chunk's answer (`table_rows.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
@@ -37,7 +38,7 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
-from finx.extraction.table_rows import misread_rows, without_swallowed_cells
+from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
@@ -117,17 +118,17 @@ def trim_list_entries(
     return trimmed_parts, trimmed_chunks
 
 
-def trim_swallowed_cells(
+def mend_rows(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with each table row's first cell cut where it took in
-    the second (`table_rows.without_swallowed_cells`), so that a cut cell keeps its confidence."""
-    trimmed_parts, trimmed_chunks = [], []
+    """The chunks' answers and leaf values with each table's rows mended (`table_rows.mended_rows`),
+    so that a mended cell keeps the confidence the model gave the cell."""
+    mended_parts, mended_chunks = [], []
     for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, cut = without_swallowed_cells(part, spec.json_schema, document)
-        trimmed_parts.append(kept)
-        trimmed_chunks.append(({**values, **cut} if values else values, confidences))
-    return trimmed_parts, trimmed_chunks
+        kept, changed = mended_rows(part, spec.json_schema, document)
+        mended_parts.append(kept)
+        mended_chunks.append(({**values, **changed} if values else values, confidences))
+    return mended_parts, mended_chunks
 
 
 def merge_answers(

@@ -38,9 +38,9 @@ from finx.extraction.answer import (
     chunk_status,
     drop_list_artefacts,
     ground_answer,
+    mend_rows,
     merge_answers,
     trim_list_entries,
-    trim_swallowed_cells,
     validate,
     withhold_misread_rows,
     withhold_unsure,
@@ -281,7 +281,7 @@ class Extractor:
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
             parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
-            parts, chunks = trim_swallowed_cells(spec, task.document, parts, chunks)
+            parts, chunks = mend_rows(spec, task.document, parts, chunks)
             answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
             answer = withhold_misread_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)

@@ -18,8 +18,8 @@ import json
 from typing import Any
 
 from finx.extraction.chunking import Chunk, normalised_key
+from finx.extraction.table_rows import is_table
 from finx.schemas.compile import JsonSchema
-from finx.values.rows import is_table
 
 LOOP_SHARE = 0.75
 """A full list with fewer distinct items than this share of its length is a loop, not a table."""

@@ -1,10 +1,10 @@
 """Table rows read wrongly: cells the document does not print together, a cell that is no
-reading of its kind, a first cell that took in the next one.
+reading of its kind, a first cell that took in the next one, an amount taken from the next row.
 
 A table is a top-level list of objects (an invoice's line items) whose cells the schema lists in
 the order a printed row writes them: the first (the description) and the last (the amount) on the
 same line, or the amount on a line just below the description (`2 x 15,000` under the name, a
-detail line between them). A small model sometimes reads a row wrongly in three ways:
+detail line between them). A small model sometimes reads a row wrongly in four ways:
 
 - Misplaced: it pairs cells the document keeps apart: the buyer named at the top with a payment
   line's digits at the bottom (`Roastworks GmbH` / `6789`), the next row's description with this
@@ -12,9 +12,8 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   non-empty copied cells are both found in the document, and no place of the last one starts on
   the lines of the first one or in the `reach` lines after them, or only after them where the
   first cell's line prints an amount after it (`1  Croissant  2.75` paired with the next line's
-  `9.50`: of CORD's 1,297 gold rows 1 is printed so, of generator versions 2-6's none; on
-  finx-lora-v11's dev answers 4 rows, none right; such a row is withheld in any layout, since a
-  text that runs column by column does not print amounts beside descriptions); where more than
+  `9.50`; such a row is mended first, below, and withheld in any layout where it cannot be, since
+  a text that runs column by column does not print amounts beside descriptions); where more than
   half of a table of three rows or more is misplaced, the text was not written a row per line (a
   PDF's text layer that runs column by column) and none of it counts as misplaced. A title or
   seller one or two lines over the first row (`INVOICE` over `124.95`) is within reach and is not
@@ -34,6 +33,14 @@ detail line between them). A small model sometimes reads a row wrongly in three 
   a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH @10,000`) loses them too: no gold
   row of CORD or of generator versions 2-6 ends so (`Tiles 30x30` is a size, not a count).
 
+- Shifted: a row whose description's line prints an amount at its end, but which took its amount
+  from another line (`1  Croissant  2.75` with the next row's `9.50`: a model that saw a unit
+  price and an amount on the row before reads the next number as this row's amount), takes the
+  amount its line prints; a count or unit price not printed on that line (or on a detail line
+  under it, `  5 @ 0.19`), or the amount itself read as the unit price where the line prints it
+  once, becomes null. Of CORD's 1,297 gold rows 1 is printed so. The description's line decides,
+  so a description printed twice with different amounts is not mended (and is withheld).
+
 Misplaced and unreadable rows are withheld: removed from the answer and listed with the withheld
 values, so a reviewer still sees them; where that would leave a table shorter than its schema's
 `minItems`, the table is kept as read (the answer stays valid).
@@ -50,9 +57,14 @@ from finx.schemas.compile import JsonSchema
 from finx.values.grounding import WithheldReason, occurrences
 from finx.values.normalise import NORMALISERS
 from finx.values.paths import item_path
-from finx.values.rows import AMOUNT_AT_LINE_END, is_table
 from finx.values.sources import string_mode
 
+AMOUNT_AT_LINE_END = re.compile(r"(-?\d[\d.,]*[.,]\d+)\s*[^\w\s]{0,2}(?:\s+[A-Z]{1,3}\*?)?\s*$")
+"""A number with a decimal or group mark at the end of a line (`2.75`, `1,200`, `45,00 €`), perhaps
+with a tax code or currency after it (`1,09 B`, `3.49 F`, `2.75 EUR`): a printed row's amount (a
+bare `1` or an item code is not taken for one); its first group is the amount as printed (`-1.00`)."""
+WORD = re.compile(r"[^\W\d_]{2,}")
+"""Two letters or more: a word of a name (a line without one, `  5 @ 0.19`, details the row above)."""
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
@@ -89,13 +101,12 @@ def misread_rows(
     return misread
 
 
-def without_swallowed_cells(
-    data: dict[str, Any], schema: JsonSchema, document: str
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """(`data` with each table row's first cell cut where it took in the row's second cell or ends
-    with a count and price (`without_price_tail`), {path of each cut cell: its value}) (`Menus
-    x200` -> `Menus`)."""
-    kept, cut = dict(data), {}
+def mended_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(`data` with each table row mended, {path of each changed cell: its new value}): a first cell
+    that took in the second cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
+    `Menus`), and a row that took its amount from another line than its description's, which
+    prints its own amount, takes that one (`with_own_line_amount`)."""
+    kept, changed = dict(data), {}
     for name, rows, cells, _ in tables(data, schema):
         names = list(cells)
         kept[name] = []
@@ -103,9 +114,51 @@ def without_swallowed_cells(
             value = first_cell_cut(row, names, document)
             if value is not None:
                 row = {**row, names[0]: value}
-                cut[f"{item_path(name, index)}.{names[0]}"] = value
+                changed[f"{item_path(name, index)}.{names[0]}"] = value
+            mended = with_own_line_amount(row, names, document)
+            if mended is not None:
+                changed |= {
+                    f"{item_path(name, index)}.{cell}": mended[cell] for cell in names if mended[cell] != row[cell]
+                }
+                row = mended
             kept[name].append(row)
-    return kept, cut
+    return kept, changed
+
+
+def with_own_line_amount(row: dict[str, Any], cells: list[str], document: str) -> dict[str, Any] | None:
+    """The row with the amount its first cell's line prints at its end as its last cell, where the
+    row took its last written cell from another line (`1  Croissant  2.75` read with the next
+    line's `9.50`, `placement` `beside_own_amount`) and every place of the first cell prints the
+    same amount; the cells between keep only values printed on that line or on a detail line
+    under it (`  5 @ 0.19`), and not the amount itself where the line prints it once (`2.75` as
+    the unit price). None where there is nothing to mend."""
+    if len(cells) < 2 or not isinstance(row.get(cells[0]), str):
+        return None
+    newlines = [index for index, character in enumerate(document) if character == "\n"]
+    if placement(row, cells, document, newlines, reach=0) != "beside_own_amount":
+        return None
+    places = occurrences(row[cells[0]], document)
+    amounts = {
+        match.group(1)
+        for _, end in places
+        if (match := AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)))
+    }
+    if len(amounts) != 1:
+        return None
+    amount = amounts.pop()
+    start, end = places[0]
+    line = document[document.rfind("\n", 0, start) + 1 : line_end(document, end)]
+    detail = document[line_end(document, end) + 1 : line_end(document, line_end(document, end) + 1)]
+    near = line if WORD.search(detail) else f"{line}\n{detail}"
+    mended = {**row, cells[-1]: amount}
+    for cell in cells[1:-1]:
+        value = row.get(cell)
+        if not isinstance(value, str):
+            continue
+        printed = len(re.findall(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", near))
+        if printed == 0 or (value == amount and printed == 1):
+            mended[cell] = None
+    return mended
 
 
 def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:
@@ -201,3 +254,8 @@ def line_spans(places: list[tuple[int, int]], newlines: list[int]) -> list[tuple
     """The (first line, last line), from 0, of each place (start, end offsets) of a document
     (`newlines`: the offsets of its line breaks)."""
     return [(bisect_left(newlines, start), bisect_left(newlines, end)) for start, end in places]
+
+
+def is_table(schema: JsonSchema) -> bool:
+    """A top-level list of objects."""
+    return schema.get("type") == "array" and schema.get("items", {}).get("type") == "object"
