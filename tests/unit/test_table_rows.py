@@ -300,3 +300,26 @@ def test_a_row_whose_description_is_printed_with_two_amounts_is_not_mended() -> 
     document = "1  Latte  3.50\n1  Tea  2.00\n1  Latte  3.90\nTotal 9.40"
     data = answer(row("Latte", "2.00"))
     assert mended_rows(data, INVOICE.json_schema, document) == (data, {})
+
+
+def test_a_pack_size_read_as_a_count_goes_back_into_the_name() -> None:
+    document = "DECK SCREWS 5LB <A>  29.97\nCVS VITAMIN C 100CT  7.49\nCoffee 2 pcs  6.00\n5kg Tiles  12.00"
+    data = answer(
+        row("DECK SCREWS", "29.97", quantity="5LB"),
+        {"description": "CVS VITAMIN C", "quantity": None, "unit_price": "100CT", "amount": "7.49"},
+        row("Coffee", "6.00", quantity="2 pcs"),  # a count with its unit: kept
+        row("Tiles", "12.00", quantity="5kg"),  # printed before the name, not after it: kept
+    )
+    mended, changed = mended_rows(data, INVOICE.json_schema, document)
+    assert mended["line_items"] == [
+        row("DECK SCREWS 5LB", "29.97"),
+        row("CVS VITAMIN C 100CT", "7.49"),
+        row("Coffee", "6.00", quantity="2 pcs"),
+        row("Tiles", "12.00", quantity="5kg"),
+    ]
+    assert changed == {
+        "line_items[0].description": "DECK SCREWS 5LB",
+        "line_items[0].quantity": None,
+        "line_items[1].description": "CVS VITAMIN C 100CT",
+        "line_items[1].unit_price": None,
+    }
