@@ -189,10 +189,10 @@ def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_i
     assert misread_rows(three, schema.json_schema, document, reach=2) == {"rows[0]": "unreadable_row"}
 
 
-def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_the_count_apart() -> None:
+def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints_it_apart() -> None:
     document = (
         "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
-        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTotal 1,701.00"
+        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\nTotal 1,701.00"
     )
     data = answer(
         row("Menus x200", "90.00", quantity="x200"),
@@ -203,6 +203,8 @@ def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_th
         row("Beratung 8 Std à 95,00", "760,00", quantity=None),  # a count and unit price at its end
         row("Tiles 30x30", "12.00", quantity="4"),  # a size, not a count: kept
         row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
+        row("TEH PANAS 5,455", "5,455"),  # took in its amount
+        row("4 HAKAU UDANG", "92,000", quantity="4"),  # took in the count printed before it
     )
     kept, cut = mended_rows(data, INVOICE.json_schema, document)
     assert [item["description"] for item in kept["line_items"]] == [
@@ -214,11 +216,15 @@ def test_a_description_that_took_in_its_count_loses_it_unless_the_line_prints_th
         "Beratung",
         "Tiles 30x30",
         "Widget A",
+        "TEH PANAS",
+        "HAKAU UDANG",
     ]
     assert cut == {
         "line_items[0].description": "Menus",
         "line_items[1].description": "Installation",
         "line_items[5].description": "Beratung",
+        "line_items[8].description": "TEH PANAS",
+        "line_items[9].description": "HAKAU UDANG",
     }
     assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
 

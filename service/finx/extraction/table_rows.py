@@ -25,14 +25,15 @@ detail line between them). A small model sometimes reads a row wrongly in five w
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
   `-`), of generator versions 2-6's none; on finx-lora-v11's CORD dev answers 5 rows, none right.
-- Swallowed: the first cell ends with the second cell's text (`Menus x200` with the count `x200`,
-  `Installation 1` with `1`) where the document prints that text nowhere else on the first cell's
-  line: the first cell took in the count printed after it, and loses it (`Menus`). Where the line
-  prints it apart too (`1 Combo 1  30.000`: a product named `Combo 1` bought once), the first cell
-  is kept: of CORD's gold rows 5 end with their count, all printed so. A first cell that ends with
-  a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH @10,000`) loses them too: no gold
-  row of CORD or of generator versions 2-6 ends so (`Tiles 30x30` is a size, not a count).
-
+- Swallowed: the first cell ends with another cell's text that holds a digit (`Menus x200` with
+  the count `x200`, `Installation 1` with `1`, `TEH PANAS 5,455` with the amount `5,455`) or
+  starts with it (`4 HAKAU UDANG` with the count `4`) where the document prints that text nowhere
+  else on the first cell's line: the first cell took in a cell printed beside it, and loses it
+  (`Menus`). Where the line prints it apart too (`1 Combo 1  30.000`: a product named `Combo 1`
+  bought once), the first cell is kept: of CORD's gold rows 5 end with their count, all printed
+  so. A first cell that ends with a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH
+  @10,000`) loses them too: no gold row of CORD or of generator versions 2-6 ends so (`Tiles
+  30x30` is a size, not a count).
 - Shifted: a row whose description's line prints an amount at its end, but which took its amount
   from another line (`1  Croissant  2.75` with the next row's `9.50`: a model that saw a unit
   price and an amount on the row before reads the next number as this row's amount), takes the
@@ -109,7 +110,7 @@ def misread_rows(
 
 def mended_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(`data` with each table row mended, {path of each changed cell: its new value}): a first cell
-    that took in the second cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
+    that took in another cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
     `Menus`), and a row that took its amount from another line than its description's, which
     prints its own amount, takes that one (`with_own_line_amount`); a pack size read as a count or
     price goes back into the name (`with_size_in_name`)."""
@@ -189,11 +190,11 @@ def with_own_line_amount(row: dict[str, Any], cells: list[str], document: str) -
 
 
 def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:
-    """The row's first cell without the second cell it took in (`first_cell_without_second`) or
+    """The row's first cell without another cell it took in (`first_cell_without_other`) or
     without a trailing count and price (`without_price_tail`); None where it is whole."""
     if not cells or not isinstance(row.get(cells[0]), str):
         return None
-    return first_cell_without_second(row, cells, document) or without_price_tail(row[cells[0]])
+    return first_cell_without_other(row, cells, document) or without_price_tail(row[cells[0]])
 
 
 def without_price_tail(first: str) -> str | None:
@@ -228,27 +229,36 @@ def is_readable(row: dict[str, Any], cells: dict[str, str]) -> bool:
     )
 
 
-def first_cell_without_second(row: dict[str, Any], cells: list[str], document: str) -> str | None:
-    """The row's first cell cut before a trailing copy of its second cell that the document prints
-    nowhere else on the first cell's line; None where the first cell did not take in the second."""
-    if len(cells) < 2:
-        return None
-    first, second = row.get(cells[0]), row.get(cells[1])
-    if not isinstance(first, str) or not isinstance(second, str) or not second.strip():
+def first_cell_without_other(row: dict[str, Any], cells: list[str], document: str) -> str | None:
+    """The row's first cell without a copy of another of its cells that holds a digit (a count, a
+    price) at its end or start (`Menus x200` with the count `x200`, `TEH PANAS 5,455` with the
+    amount `5,455`, `4 HAKAU UDANG` with the count `4`), where the document prints that text nowhere
+    else on the first cell's line; None where the first cell took in no other cell."""
+    first = row.get(cells[0]) if cells else None
+    others = {row[cell].strip() for cell in cells[1:] if isinstance(row.get(cell), str) and row[cell].strip()}
+    if not isinstance(first, str) or not others:
         return None
     head, separator, tail = first.strip().rpartition(" ")
-    if not separator or tail != second.strip() or not any(character.isalpha() for character in head):
-        return None
-    if not any(character.isdigit() for character in tail):
-        return None  # a count holds a digit; `Widget A` with a variant `A` is a name
+    if separator and tail in others and is_cut_off(tail, head, first, document):
+        return head.rstrip()
+    head, separator, tail = first.strip().partition(" ")
+    if separator and head in others and is_cut_off(head, tail, first, document):
+        return tail.lstrip()
+    return None
+
+
+def is_cut_off(part: str, rest: str, first: str, document: str) -> bool:
+    """Whether `part`, a copy of another cell at one end of the first cell `first`, is to be cut
+    off, leaving `rest`: it holds a digit (`Widget A` with a variant `A` is a name), `rest` a letter,
+    and the first cell's line prints `part` nowhere else (`1 Combo 1  30.000` keeps `Combo 1`)."""
+    if not any(character.isdigit() for character in part) or not any(character.isalpha() for character in rest):
+        return False
     places = occurrences(first, document)
     if not places:
-        return None
+        return False
     start, end = places[0]
     rest_of_line = document[document.rfind("\n", 0, start) + 1 : start] + " " + document[end : line_end(document, end)]
-    if re.search(rf"(?<![\w.,]){re.escape(tail)}(?!\w)", rest_of_line, re.IGNORECASE):
-        return None
-    return head.rstrip()
+    return re.search(rf"(?<![\w.,]){re.escape(part)}(?!\w)", rest_of_line, re.IGNORECASE) is None
 
 
 def placement(
