@@ -139,10 +139,3 @@ def test_text_chunks_split_words_numbers_and_whitespace_runs() -> None:
         '\\"',
         "\\\\",
     ]
-
-
-def test_a_copied_value_neither_starts_nor_ends_with_a_space() -> None:
-    grammar = copy_grammar(get_schema("receipt").json_schema, RECEIPT_TEXT)
-    assert accepts(grammar, receipt(company="TAMAN DAYA"))
-    assert not accepts(grammar, receipt(company="TAMAN DAYA "))
-    assert not accepts(grammar, receipt(company=" TAMAN DAYA"))

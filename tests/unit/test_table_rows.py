@@ -308,24 +308,27 @@ def test_a_row_whose_description_is_printed_with_two_amounts_is_not_mended() -> 
     assert mended_rows(data, INVOICE.json_schema, document) == (data, {})
 
 
-def test_a_pack_size_read_as_a_count_goes_back_into_the_name() -> None:
-    document = "DECK SCREWS 5LB <A>  29.97\nCVS VITAMIN C 100CT  7.49\nCoffee 2 pcs  6.00\n5kg Tiles  12.00"
-    data = answer(
-        row("DECK SCREWS", "29.97", quantity="5LB"),
-        {"description": "CVS VITAMIN C", "quantity": None, "unit_price": "100CT", "amount": "7.49"},
-        row("Coffee", "6.00", quantity="2 pcs"),  # a count with its unit: kept
-        row("Tiles", "12.00", quantity="5kg"),  # printed before the name, not after it: kept
+def test_a_table_whose_last_cell_is_no_amount_is_not_mended() -> None:
+    schema = custom_schema(
+        {
+            "type": "object",
+            "properties": {
+                "rows": {
+                    "type": "array",
+                    "maxItems": 5,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
+                            "code": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
+                        },
+                        "required": ["name", "code"],
+                    },
+                }
+            },
+            "required": ["rows"],
+        }
     )
-    mended, changed = mended_rows(data, INVOICE.json_schema, document)
-    assert mended["line_items"] == [
-        row("DECK SCREWS 5LB", "29.97"),
-        row("CVS VITAMIN C 100CT", "7.49"),
-        row("Coffee", "6.00", quantity="2 pcs"),
-        row("Tiles", "12.00", quantity="5kg"),
-    ]
-    assert changed == {
-        "line_items[0].description": "DECK SCREWS 5LB",
-        "line_items[0].quantity": None,
-        "line_items[1].description": "CVS VITAMIN C 100CT",
-        "line_items[1].unit_price": None,
-    }
+    document = "Latte  3.50\nTea  2.00\nB-17"
+    data = {"rows": [{"name": "Latte", "code": "B-17"}]}
+    assert mended_rows(data, schema.json_schema, document) == (data, {})

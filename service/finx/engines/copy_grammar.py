@@ -5,8 +5,8 @@ of the text: llguidance's `%regex {"substring_chunks": [...]}` accepts exactly t
 concatenations of consecutive chunks, compiled to a suffix automaton. Chunks are runs of letters,
 runs of digits, single other characters, and one space for every whitespace run of the text, so
 a value may start at any word or number (`9.00` inside `RM9.00`) but never inside one, and a value
-spanning lines is written with single spaces, and never starts or ends with one. Chunks are
-JSON-escaped, so the generated JSON decodes to the text itself.
+spanning lines is written with single spaces. Chunks are JSON-escaped, so the generated JSON
+decodes to the text itself.
 
 A copied string with a `pattern` is a span of the text that also matches the pattern (the two
 automata intersected). Generated strings with a `format` or `pattern` are llguidance's own JSON
@@ -27,8 +27,6 @@ TEXT_CHUNK = re.compile(r"[^\W\d_]+|\d+|\s+|.", re.DOTALL)
 JSON_STRING_CHAR = r"(\\([\"\\\/bfnrt]|u[a-fA-F0-9]{4})|[^\"\\\x00-\x1F\x7F])"
 NUMBER = r"/-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/"
 INTEGER = r"/-?(0|[1-9][0-9]*)/"
-TRIMMED = r"/[^ ]|[^ ](?s:.)*[^ ]/"
-"""A copied value neither starts nor ends with a space (`1 ` from `1  Croissant` is `1`)."""
 
 
 def text_chunks(text: str) -> list[str]:
@@ -114,7 +112,7 @@ class _GrammarBuilder:
             matching = f" & {whole_match(pattern)}"
             name += "_P" + hashlib.sha256(pattern.encode()).hexdigest()[:10]
         # the length bound counts JSON-escaped characters: an escaped quote counts twice (stricter only)
-        rule = f'{name}: "\\"" ({self._text()}{matching} & {TRIMMED} & /(?s:.){{{low},{high}}}/) "\\""'
+        rule = f'{name}: "\\"" ({self._text()}{matching} & /(?s:.){{{low},{high}}}/) "\\""'
         self.terminals.setdefault(name, rule)
         return name
 

@@ -4,7 +4,7 @@ reading of its kind, a first cell that took in the next one, an amount taken fro
 A table is a top-level list of objects (an invoice's line items) whose cells the schema lists in
 the order a printed row writes them: the first (the description) and the last (the amount) on the
 same line, or the amount on a line just below the description (`2 x 15,000` under the name, a
-detail line between them). A small model sometimes reads a row wrongly in five ways:
+detail line between them). A small model sometimes reads a row wrongly in four ways:
 
 - Misplaced: it pairs cells the document keeps apart: the buyer named at the top with a payment
   line's digits at the bottom (`Roastworks GmbH` / `6789`), the next row's description with this
@@ -41,10 +41,6 @@ detail line between them). A small model sometimes reads a row wrongly in five w
   under it, `  5 @ 0.19`), or the amount itself read as the unit price where the line prints it
   once, becomes null. Of CORD's 1,297 gold rows 1 is printed so. The description's line decides,
   so a description printed twice with different amounts is not mended (and is withheld).
-- Cut at its size: a row whose count or unit price is a pack size printed right after its
-  description (`DECK SCREWS 5LB  29.97` read as `DECK SCREWS` with the count `5LB`; `SIZE`) gets
-  the size back at the end of its description. No CORD row of finx-lora-v11's answers is read so;
-  English retail receipts print sizes in names (`16OZ`, `100CT`).
 
 Misplaced and unreadable rows are withheld: removed from the answer and listed with the withheld
 values, so a reviewer still sees them; where that would leave a table shorter than its schema's
@@ -73,8 +69,6 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
-SIZE = re.compile(r"\d+(?:[.,]\d+)?\s?(?:k?g|mg|m?l|[cd]l|oz|lbs?|ct|pk|cm|mm|gal|qt)", re.IGNORECASE)
-"""A pack size or measure printed as part of an item's name (`5LB`, `16OZ`, `500G`, `100CT`, `1,5 l`)."""
 COLUMN_LAYOUT_ROWS = 3
 """A table of at least this many rows, more than half of them misplaced, comes from a text that
 does not print a row per line (a PDF whose text layer runs column by column): none is withheld."""
@@ -112,8 +106,8 @@ def mended_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> tupl
     """(`data` with each table row mended, {path of each changed cell: its new value}): a first cell
     that took in another cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
     `Menus`), and a row that took its amount from another line than its description's, which
-    prints its own amount, takes that one (`with_own_line_amount`); a pack size read as a count or
-    price goes back into the name (`with_size_in_name`)."""
+    prints its own amount, takes that one (`with_own_line_amount`)."""
+    newlines = [index for index, character in enumerate(document) if character == "\n"]
     kept, changed = dict(data), {}
     for name, rows, cells, _ in tables(data, schema):
         names = list(cells)
@@ -123,9 +117,8 @@ def mended_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> tupl
             if value is not None:
                 row = {**row, names[0]: value}
                 changed[f"{item_path(name, index)}.{names[0]}"] = value
-            mended = with_size_in_name(row, names, document) or row
-            mended = with_own_line_amount(mended, names, document) or mended
-            if mended is not row:
+            mended = with_own_line_amount(row, cells, document, newlines)
+            if mended is not None:
                 changed |= {
                     f"{item_path(name, index)}.{cell}": mended[cell]
                     for cell in names
@@ -136,36 +129,22 @@ def mended_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> tupl
     return kept, changed
 
 
-def with_size_in_name(row: dict[str, Any], cells: list[str], document: str) -> dict[str, Any] | None:
-    """The row with a pack size that it read as a count or unit price (`DECK SCREWS` / `5LB`) put
-    back at the end of its first cell, where the document prints it right after the first cell on
-    the same line (`DECK SCREWS 5LB  29.97`); None where no cell is such a size."""
-    first = row.get(cells[0])
-    if not isinstance(first, str):
-        return None
-    for cell in cells[1:-1]:
-        value = row.get(cell)
-        if not isinstance(value, str) or not SIZE.fullmatch(value.strip()):
-            continue
-        name = f"{first.strip()} {value.strip()}"
-        if any("\n" not in document[start:end] for start, end in occurrences(name, document)):
-            return {**row, cells[0]: name, cell: None}
-    return None
-
-
-def with_own_line_amount(row: dict[str, Any], cells: list[str], document: str) -> dict[str, Any] | None:
+def with_own_line_amount(
+    row: dict[str, Any], cells: dict[str, str], document: str, newlines: list[int]
+) -> dict[str, Any] | None:
     """The row with the amount its first cell's line prints at its end as its last cell, where the
     row took its last written cell from another line (`1  Croissant  2.75` read with the next
     line's `9.50`, `placement` `beside_own_amount`) and every place of the first cell prints the
     same amount; the cells between keep only values printed on that line or on a detail line
     under it (`  5 @ 0.19`), and not the amount itself where the line prints it once (`2.75` as
-    the unit price). None where there is nothing to mend."""
-    if len(cells) < 2 or not isinstance(row.get(cells[0]), str):
+    the unit price); only where the last copied cell is a figure (source mode `number`: an amount).
+    None where there is nothing to mend."""
+    names = list(cells)
+    if len(names) < 2 or cells[names[-1]] != "number" or not isinstance(row.get(names[0]), str):
         return None
-    newlines = [index for index, character in enumerate(document) if character == "\n"]
-    if placement(row, cells, document, newlines, reach=0) != "beside_own_amount":
+    if placement(row, names, document, newlines, reach=0) != "beside_own_amount":
         return None
-    places = occurrences(row[cells[0]], document)
+    places = occurrences(row[names[0]], document)
     amounts = {
         match.group(1)
         for _, end in places
@@ -178,8 +157,8 @@ def with_own_line_amount(row: dict[str, Any], cells: list[str], document: str) -
     line = document[document.rfind("\n", 0, start) + 1 : line_end(document, end)]
     detail = document[line_end(document, end) + 1 : line_end(document, line_end(document, end) + 1)]
     near = line if WORD.search(detail) else f"{line}\n{detail}"
-    mended = {**row, cells[-1]: amount}
-    for cell in cells[1:-1]:
+    mended = {**row, names[-1]: amount}
+    for cell in names[1:-1]:
         value = row.get(cell)
         if not isinstance(value, str):
             continue
