@@ -4,9 +4,9 @@
    document's status from its chunks';
 0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
    removed from each chunk's answer (`list_entries.py`);
-0c. `mend_rows`: in tables, a row's first cell that took in its second (`Menus x200` with the
-   count `x200`) cut before it, and a row that took another line's amount given the amount its
-   description's line prints, in each chunk's answer (`table_rows.py`);
+0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
+   count `x200`, `4 HAKAU UDANG` with the count `4`) cut, and a row that took another line's
+   amount given the amount its description's line prints, in each chunk's answer (`table_rows.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a

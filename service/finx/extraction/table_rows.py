@@ -154,8 +154,9 @@ def with_own_line_amount(
         return None
     amount = amounts.pop()
     start, end = places[0]
-    line = document[document.rfind("\n", 0, start) + 1 : line_end(document, end)]
-    detail = document[line_end(document, end) + 1 : line_end(document, line_end(document, end) + 1)]
+    line = document[line_start(document, start) : line_end(document, end)]
+    next_line = line_end(document, end) + 1
+    detail = document[next_line : line_end(document, next_line)]
     near = line if WORD.search(detail) else f"{line}\n{detail}"
     mended = {**row, names[-1]: amount}
     for cell in names[1:-1]:
@@ -236,7 +237,7 @@ def is_cut_off(part: str, rest: str, first: str, document: str) -> bool:
     if not places:
         return False
     start, end = places[0]
-    rest_of_line = document[document.rfind("\n", 0, start) + 1 : start] + " " + document[end : line_end(document, end)]
+    rest_of_line = document[line_start(document, start) : start] + " " + document[end : line_end(document, end)]
     return re.search(rf"(?<![\w.,]){re.escape(part)}(?!\w)", rest_of_line, re.IGNORECASE) is None
 
 
@@ -258,6 +259,11 @@ def placement(
     if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in places):
         return "beside_own_amount"
     return "placed" if any(start <= line <= end + reach for start, end in first for line, _ in last) else "apart"
+
+
+def line_start(document: str, offset: int) -> int:
+    """The offset of the start of the line that holds `offset`."""
+    return document.rfind("\n", 0, offset) + 1
 
 
 def line_end(document: str, offset: int) -> int:
