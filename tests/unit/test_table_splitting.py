@@ -83,7 +83,11 @@ def test_halving_stops_after_table_splits_and_keeps_what_was_read() -> None:
     document = "\n".join(rows_of(40)) + "\n"
     result, requests = extract(document, ExtractionPolicy(rows_per_answer=3, table_splits=2))
     assert requests == 1 + 2 + 4  # the chunk, its halves, their halves; no further
-    assert result.status == "ok" and len(result.data["line_items"]) == 4 * 3  # four pieces, three rows each
+    # four pieces wrote three rows each; the rows none wrote are read in their layout (`skipped_rows`)
+    assert result.status == "ok"
+    assert [f"1 {item['description']}  {item['amount']}" for item in result.data["line_items"]] == rows_of(40)
+    assert "line_items[0].description" in result.confidence  # written by the model
+    assert all(f"line_items[{index}].description" not in result.confidence for index in (4, 5, 6))  # not
 
 
 def test_a_model_looping_on_one_row_is_not_read_again() -> None:
@@ -96,8 +100,10 @@ def test_a_model_looping_on_one_row_is_not_read_again() -> None:
         )
     finally:
         engine.close()
-    # not split and read again (the rows are not distinct), and the row kept once: the document writes it once
-    assert len(engine.requests) == 1 and len(result.data["line_items"]) == 1
+    # not split and read again (the rows are not distinct), and the row kept once: the document writes it
+    # once; the rows under it are read in its layout (`skipped_rows`)
+    assert len(engine.requests) == 1
+    assert [f"1 {item['description']}  {item['amount']}" for item in result.data["line_items"]] == rows_of(12)
 
 
 def test_the_answer_schema_bounds_tables_and_keeps_lower_bounds_and_other_lists() -> None:

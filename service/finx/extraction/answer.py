@@ -14,6 +14,8 @@
    case (`list_entries.py`);
 1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, or
    with a cell that has no reading of its kind (`table_rows.py`), removed and listed as withheld;
+1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
+   the rows it read, put in (`skipped_rows.py`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -38,6 +40,7 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
+from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import PROPER_NAME_LISTS
@@ -151,6 +154,16 @@ def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks:
     if kept == answer.written:
         return answer
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))
+
+
+def add_skipped_rows(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` with the table rows the model skipped read from their lines
+    (`skipped_rows.with_skipped_rows`); a cell of theirs has a confidence only where the model wrote
+    the same value in the same column (`confidence.merged_confidences`)."""
+    written, added = with_skipped_rows(answer.written, spec.json_schema, document)
+    if not added:
+        return answer
+    return replace(answer, written=written, confidence=merged_confidences(chunks, written))
 
 
 def withhold_misread_rows(

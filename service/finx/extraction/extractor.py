@@ -34,6 +34,7 @@ from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
 from finx.extraction.answer import (
     ChunkLeaves,
     ChunkOutcome,
+    add_skipped_rows,
     check_answer,
     chunk_status,
     drop_list_artefacts,
@@ -285,6 +286,7 @@ class Extractor:
             answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
             answer = withhold_misread_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
+            answer = add_skipped_rows(answer, spec, task.document, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)

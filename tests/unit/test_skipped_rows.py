@@ -1,0 +1,185 @@
+"""Table rows the model skipped (`extraction.skipped_rows`): a line printed in the layout of the
+rows read, between them, below them up to the line that prints the answer's total, or above them up
+to a line in another layout, becomes a row in line order (also where the model's row was withheld as
+misread); lines in other layouts, labels, and tables with no row read on one line get none."""
+
+import json
+
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.options import ExtractOptions
+from finx.extraction.skipped_rows import with_skipped_rows
+from finx.schemas import custom_schema, get_schema
+from tests.support.scripted_engine import ScriptedEngine
+
+INVOICE = get_schema("invoice")
+CAFE = "\n".join([
+    "The Corner Cafe",
+    "Table 7   Server: Amy",
+    "2  Flat White          @3.20     6.40",
+    "1  Croissant                     2.75",
+    "1  Eggs Benedict                 9.50",
+    "1  Orange Juice (L)              3.95",
+    "Subtotal                        22.60",
+    "Service 10%                      2.26",
+    "Total GBP                       24.86",
+])  # fmt: skip
+GROCERY = "\n".join([
+    "BANANAS EACH              0.95",
+    "  5 @ 0.19",
+    "ORGANIC SPINACH           2.49",
+    "GREEK YOGURT PLAIN        4.99",
+    "ALMOND BUTTER             6.99",
+    "TOTAL                    15.42",
+    "VISA                     15.42",
+])  # fmt: skip
+
+
+def row(
+    description: str, amount: str | None, quantity: str | None = None, unit_price: str | None = None
+) -> dict[str, str | None]:
+    return {"description": description, "quantity": quantity, "unit_price": unit_price, "amount": amount}
+
+
+def answer(total: str | None, *rows: dict[str, str | None], subtotal: str | None = None) -> dict[str, object]:
+    return {"vendor": None, "subtotal": subtotal, "total": total, "line_items": list(rows)}
+
+
+def test_the_row_under_the_last_one_read_in_its_layout_is_put_in_and_the_subtotal_line_ends_the_table() -> None:
+    read = answer(
+        "24.86",
+        row("Flat White", "6.40", "2", "3.20"),
+        row("Croissant", "2.75", "1"),
+        row("Eggs Benedict", "9.50", "1"),
+        subtotal="22.60",
+    )
+    data, added = with_skipped_rows(read, INVOICE.json_schema, CAFE)
+    assert data["line_items"][3] == row("Orange Juice (L)", "3.95", "1")
+    assert len(data["line_items"]) == 4  # not `Subtotal` nor `Service 10%`
+    assert added == ["line_items[3]"]
+
+
+def test_rows_skipped_between_and_below_are_put_in_line_order_past_a_detail_line() -> None:
+    read = answer("15.42", row("BANANAS EACH", "0.95", None, "0.19"), row("GREEK YOGURT PLAIN", "4.99"))
+    data, added = with_skipped_rows(read, INVOICE.json_schema, GROCERY)
+    assert [(item["description"], item["amount"]) for item in data["line_items"]] == [
+        ("BANANAS EACH", "0.95"),
+        ("ORGANIC SPINACH", "2.49"),
+        ("GREEK YOGURT PLAIN", "4.99"),
+        ("ALMOND BUTTER", "6.99"),
+    ]
+    assert data["line_items"][1] == row("ORGANIC SPINACH", "2.49")  # the unit price was on a detail line
+    assert added == ["line_items[1]", "line_items[3]"]
+
+
+def test_without_the_total_in_the_answer_a_line_in_another_layout_ends_the_table() -> None:
+    document = "\n".join(["1 Lasagna  45,000", "1 Iced Tea  33,000", "SUBTOTAL  78,000", "1 Voucher  10,000"])
+    data, _ = with_skipped_rows(answer(None, row("Lasagna", "45,000", "1")), INVOICE.json_schema, document)
+    assert [item["description"] for item in data["line_items"]] == ["Lasagna", "Iced Tea"]
+
+
+def test_only_a_line_ending_with_a_figure_of_the_answer_ends_the_table() -> None:
+    read = {**answer("24.86", row("Croissant", "2.75", "1"), subtotal="GBP 22.60"), "invoice_number": "1"}
+    data, _ = with_skipped_rows(read, INVOICE.json_schema, CAFE)  # `1` is no figure of the answer: read on
+    assert [item["description"] for item in data["line_items"]] == ["Croissant", "Eggs Benedict", "Orange Juice (L)"]
+
+
+def test_a_first_row_skipped_is_read_above_up_to_a_line_in_another_layout() -> None:
+    document = "\n".join([
+        "Table 7   Server: Amy",
+        "Eugene OR 97402",           # a postcode is no amount with cents: the table starts below it
+        "Croissant          2.75",
+        "Eggs Benedict      9.50",
+        "Total             12.25",
+    ])  # fmt: skip
+    data, added = with_skipped_rows(answer("12.25", row("Eggs Benedict", "9.50")), INVOICE.json_schema, document)
+    assert data["line_items"] == [row("Croissant", "2.75"), row("Eggs Benedict", "9.50")]
+    assert added == ["line_items[0]"]
+
+
+def test_figures_fit_a_layout_by_how_they_end_and_a_sign_only_where_the_layout_has_one() -> None:
+    grouped = "wedding shoot 1,200\nprints 150\nalbum 2\ntotal USD 1,352"
+    data, _ = with_skipped_rows(answer("1,352", row("wedding shoot", "1,200")), INVOICE.json_schema, grouped)
+    assert [item["amount"] for item in data["line_items"]] == ["1,200", "150"]  # not the bare `2`
+    lines = ["ADVIL 24CT      8.99", " SAVINGS       -1.00", "WATER 1L        3.58", "TOTAL          11.57"]
+    data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(lines))
+    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT"]  # a discount ends the table
+    data, _ = with_skipped_rows(answer("11.57", row("SAVINGS", "-1.00")), INVOICE.json_schema, "\n".join(lines))
+    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "SAVINGS", "WATER 1L"]
+
+
+def test_a_name_printed_twice_is_two_rows() -> None:
+    document = "\n".join(["1 YELLOW VELVET  5,000", "1 YELLOW VELVET  5,000", "1 KIWI  4,000", "Total  14,000"])
+    read = answer("14,000", row("YELLOW VELVET", "5,000", "1"), row("KIWI", "4,000", "1"))
+    data, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert data["line_items"] == [
+        row("YELLOW VELVET", "5,000", "1"),
+        row("YELLOW VELVET", "5,000", "1"),
+        row("KIWI", "4,000", "1"),
+    ]
+    assert added == ["line_items[1]"]
+
+
+def test_lines_that_are_labels_or_print_a_count_or_price_the_layout_has_no_place_for_are_no_rows() -> None:
+    for line in ("5 Hot Tea  60.000", "Iced Tea 12.000  24.000", "Total Item:  3", "1X  38,900"):
+        document = f"Green Tea  22.000\n{line}\n"
+        _, added = with_skipped_rows(answer(None, row("Green Tea", "22.000")), INVOICE.json_schema, document)
+        assert added == [], line
+
+
+def test_a_table_whose_rows_are_not_printed_on_one_line_or_not_whole_gets_no_rows() -> None:
+    two_lines = "\n".join(["Toner black", "  2 x 79.00  158.00", "Desk lamp", "  1 x 35.00  35.00", "Total 193.00"])
+    read = answer("193.00", row("Toner black", "158.00", "2", "79.00"))
+    assert with_skipped_rows(read, INVOICE.json_schema, two_lines) == (read, [])
+    words_between = "\n".join(["1 WAKI PLATTER FOR 4-5  389,000", "1 CHAPJEA  95,000", "Total  484,000"])
+    read = answer("484,000", row("WAKI PLATTER", "389,000", "1"))
+    assert with_skipped_rows(read, INVOICE.json_schema, words_between) == (read, [])
+
+
+def test_a_custom_table_with_a_cell_that_cannot_be_null_outside_the_layout_gets_no_rows() -> None:
+    cell = {"type": "string", "x-finx-source": "copy"}
+    figure = {"anyOf": [{"type": "string", "x-finx-source": "number"}, {"type": "null"}]}
+    schema = custom_schema({
+        "type": "object",
+        "properties": {"rows": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"name": cell, "sku": cell, "price": figure},
+            "required": ["name", "sku", "price"],
+        }}},
+        "required": ["rows"],
+    })  # fmt: skip
+    document = "Widget  4.00\nGadget  5.00\n"
+    read = {"rows": [{"name": "Widget", "sku": "W-1", "price": "4.00"}]}
+    assert with_skipped_rows(read, schema.json_schema, document) == (read, [])
+
+
+def test_a_row_withheld_as_misread_is_read_again_in_the_layout_of_its_line() -> None:
+    document = "MILCH 1,5%     1,09 B\nBROETCHEN      1,50 B\nKAFFEE GOLD    5,99 B\nSUMME  EUR  8,58"
+    misread = row("MILCH", "1,5%", "1,09")  # the amount no number: withheld (`table_rows`)
+    rows = answer("8,58", misread, row("BROETCHEN", "1,50"), row("KAFFEE GOLD", "5,99"))
+    engine = ScriptedEngine(lambda prompt: json.dumps(dict.fromkeys(INVOICE.json_schema["properties"]) | rows))
+    try:
+        result = Extractor(engine).extract(ExtractionTask(document, INVOICE, options=ExtractOptions(min_confidence=0)))
+    finally:
+        engine.close()
+    assert result.data["line_items"][0] == row("MILCH 1,5%", "1,09")
+    assert {source.path: source.reason for source in result.withheld} == {
+        f"line_items[0].{cell}": "unreadable_row" for cell in ("description", "quantity", "amount")
+    }
+
+
+def test_the_extractor_returns_the_skipped_row_with_no_confidence_of_its_own() -> None:
+    rows = answer("24.86", row("Croissant", "2.75", "1"), row("Eggs Benedict", "9.50", "1"), subtotal="22.60")
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | rows
+    engine = ScriptedEngine(lambda prompt: json.dumps(written))
+    try:
+        result = Extractor(engine).extract(ExtractionTask(CAFE, INVOICE, options=ExtractOptions(min_confidence=0.5)))
+    finally:
+        engine.close()
+    assert result.status == "ok"
+    assert [item["description"] for item in result.data["line_items"]] == [
+        "Croissant",
+        "Eggs Benedict",
+        "Orange Juice (L)",
+    ]
+    assert "line_items[2].description" not in result.confidence
+    assert "line_items[1].description" in result.confidence
