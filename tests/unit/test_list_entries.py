@@ -1,6 +1,8 @@
 """Entity lists read in windows (`extraction.list_entries`): a name under two types stays where the
 model was surest of it, a fragment of a longer name is dropped, a name that also stands alone
-stays, a separator or an unclosed bracket at a name's end is trimmed; and on the scripted engine the merged result of a long document comes out so."""
+stays, a separator or an unclosed bracket at a name's end is trimmed, a money amount loses its
+currency and a percentage is no money; and on the scripted engine the merged result of a long
+document comes out so."""
 
 import json
 
@@ -11,6 +13,7 @@ from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.list_entries import (
     is_cased,
     is_lower_case,
+    mended_money,
     one_type_per_name,
     trimmed_items,
     trimmed_name,
@@ -167,3 +170,35 @@ def test_trimmed_names_keep_their_confidence_through_the_merge() -> None:
         "org[1]": True,
         "location[0]": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("entry", "mended"),
+    [
+        ({"amount": "0.62 EUR", "currency": "EUR"}, {"amount": "0.62", "currency": "EUR"}),
+        ({"amount": "31.1 billion pound", "currency": "pound"}, {"amount": "31.1 billion", "currency": "pound"}),
+        ({"amount": "$4.1 billion", "currency": "$"}, {"amount": "4.1 billion", "currency": "$"}),
+        ({"amount": "480", "currency": "$"}, {"amount": "480", "currency": "$"}),
+        ({"amount": "480", "currency": None}, {"amount": "480", "currency": None}),
+        ({"amount": "EUR", "currency": "EUR"}, {"amount": "EUR", "currency": "EUR"}),  # nothing left to keep
+        ({"amount": "1.8%", "currency": "1.8%"}, None),
+        ({"amount": "6.5 per cent", "currency": "per cent"}, None),
+        ({"amount": "12", "currency": "4.4"}, None),
+    ],
+)
+def test_a_money_amount_keeps_no_currency_and_a_percentage_is_no_money(entry, mended) -> None:
+    assert mended_money(entry) == mended
+
+
+def test_money_entries_come_out_mended_with_the_cut_amount_s_confidence() -> None:
+    document = "Acme sold EUR 0.62 million of bonds; shares rose 1.8% on the day."
+    written = {"org": ["Acme"], "person": [], "location": [], "ticker": [], "date": [], "percent": ["1.8%"]}
+    money = [{"amount": "EUR 0.62 million", "currency": "EUR"}, {"amount": "1.8%", "currency": "1.8%"}]
+    engine = ScriptedEngine(lambda prompt: json.dumps({**written, "money": money}))
+    try:
+        task = ExtractionTask(document, get_schema("entities"), options=ExtractOptions(min_confidence=0))
+        result = Extractor(engine).extract(task)
+    finally:
+        engine.close()
+    assert result.data["money"] == [{"amount": "0.62 million", "currency": "EUR"}]
+    assert result.confidence["money[0].amount"] > 0

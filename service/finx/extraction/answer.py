@@ -3,7 +3,8 @@
 0. `check_answer`: one chunk's generated text validated (or why not), `chunk_status` the
    document's status from its chunks';
 0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
-   removed from each chunk's answer (`list_entries.py`);
+   removed from each chunk's answer, and `mend_money`: in the entities schema's money lists, the
+   currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
    count `x200`, `4 HAKAU UDANG` with the count `4`) cut, and a row that took another line's
    amount given the amount its description's line prints, in each chunk's answer (`table_rows.py`);
@@ -38,12 +39,12 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.list_entries import trimmed_items, trimmed_name, without_artefacts
+from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas.base import SchemaSpec
-from finx.schemas.entities import PROPER_NAME_LISTS
+from finx.schemas.entities import MONEY_LISTS, PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
 from finx.values.paths import item_path
 from finx.values.sources import normalise_values
@@ -119,6 +120,32 @@ def trim_list_entries(
         for values, confidences in chunks
     ]
     return trimmed_parts, trimmed_chunks
+
+
+def mend_money(
+    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
+) -> tuple[list[dict[str, Any]], ChunkLeaves]:
+    """The chunks' answers and leaf values with the entities schema's money entries mended
+    (`list_entries.mended_money`), so that a cut amount keeps its confidence; other schemas'
+    answers are returned as they are."""
+    if spec.name.split(":")[0] != "entities":
+        return parts, chunks
+    mended_parts, mended_chunks = [], []
+    for part, (values, confidences) in zip(parts, chunks, strict=True):
+        kept, changed = dict(part), {}
+        for name in MONEY_LISTS & part.keys():
+            if not isinstance(part[name], list):
+                continue
+            kept[name] = []
+            for index, entry in enumerate(part[name]):
+                mended = mended_money(entry)
+                if mended is not None and mended is not entry:
+                    changed[f"{item_path(name, index)}.amount"] = mended["amount"]
+                if mended is not None:
+                    kept[name].append(mended)
+        mended_parts.append(kept)
+        mended_chunks.append(({**values, **changed} if values else values, confidences))
+    return mended_parts, mended_chunks
 
 
 def mend_rows(

@@ -39,6 +39,7 @@ from finx.extraction.answer import (
     chunk_status,
     drop_list_artefacts,
     ground_answer,
+    mend_money,
     mend_rows,
     merge_answers,
     trim_list_entries,
@@ -282,6 +283,7 @@ class Extractor:
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
             parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
+            parts, chunks = mend_money(spec, parts, chunks)
             parts, chunks = mend_rows(spec, task.document, parts, chunks)
             answer = merge_answers(spec, task.document, parts, chunks, groups)
             answer = drop_list_artefacts(answer, spec, task.document, chunks)

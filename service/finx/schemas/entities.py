@@ -22,6 +22,9 @@ DESCRIPTION = (
 
 PROPER_NAME_LISTS = frozenset({"org", "person", "location"})
 """The lists whose entries are proper names: in cased text each carries a capital letter."""
+MONEY_LISTS = frozenset({"money"})
+"""The lists whose entries are amounts with their currency (`Money`): no percentage, and no
+currency inside the amount."""
 
 
 class Money(BaseModel):
