@@ -22,6 +22,7 @@ from finx.extraction.list_entries import (
 )
 from finx.extraction.options import ExtractOptions
 from finx.schemas import get_schema
+from finx.schemas.entities import ENTRY_CHECKS
 from finx.values.grounding import occurrences
 from tests.support.scripted_engine import ScriptedEngine
 
@@ -99,7 +100,7 @@ def test_occurrences_ignore_case_and_the_whitespace_between_words() -> None:
 
 def test_objects_in_lists_are_left_as_they_are() -> None:
     lists = {"org": ["Acme"], "money": [{"amount": "5", "currency": None}, {"amount": "5", "currency": None}]}
-    assert without_artefacts(lists, {}, "Acme paid 5 and 5", frozenset({"org"})) == lists
+    assert without_artefacts(lists, {}, "Acme paid 5 and 5", frozenset({"org"}), {}) == lists
 
 
 NEWS = "Shares of Acme Corp. rose in London on Monday after the bank said licensing revenue doubled."
@@ -111,14 +112,14 @@ def test_entries_in_lower_case_leave_the_lists_of_proper_names_of_a_cased_docume
         "location": ["London", "london"],
         "date": ["monday"],  # not a list of proper names
     }
-    kept = without_artefacts(lists, {}, NEWS, frozenset({"org", "location"}))
+    kept = without_artefacts(lists, {}, NEWS, frozenset({"org", "location"}), {})
     assert kept == {"org": ["Acme Corp.", "eBay"], "location": ["London"], "date": ["monday"]}
 
 
 def test_a_document_typed_in_lower_case_keeps_its_lower_case_names() -> None:
     document = "invoice no. 5 from lena park photography for the oak wedding venue, paid via bank transfer"
     lists = {"org": ["lena park photography", "the oak wedding venue"], "person": []}
-    assert without_artefacts(lists, {}, document, frozenset({"org", "person"})) == lists
+    assert without_artefacts(lists, {}, document, frozenset({"org", "person"}), {}) == lists
     assert not is_cased(document) and is_cased(NEWS)
 
 
@@ -188,6 +189,16 @@ def test_trimmed_names_keep_their_confidence_through_the_merge() -> None:
 )
 def test_a_money_amount_keeps_no_currency_and_a_percentage_is_no_money(entry, mended) -> None:
     assert mended_money(entry) == mended
+
+
+def test_entries_not_of_their_list_s_kind_are_dropped() -> None:
+    lists = {
+        "date": ["Q3 2024", "31.1 billion", "May 15"],
+        "percent": ["1.8%", "2024", "25 basis points"],
+        "org": ["2024"],
+    }
+    kept = without_artefacts(lists, {}, "news", frozenset(), ENTRY_CHECKS)
+    assert kept == {"date": ["Q3 2024", "May 15"], "percent": ["1.8%", "25 basis points"], "org": ["2024"]}
 
 
 def test_money_entries_come_out_mended_with_the_cut_amount_s_confidence() -> None:

@@ -11,8 +11,9 @@
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
-   longer name removed, and in the entities schema's lists of proper names an entry in lower
-   case (`list_entries.py`);
+   longer name removed, and in the entities schema an entry in lower case in its lists of proper
+   names, or not of its list's kind (a percentage without a percent, an amount as a date)
+   (`list_entries.py`);
 1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, or
    with a cell that has no reading of its kind (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
@@ -44,7 +45,7 @@ from finx.extraction.result import Status
 from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas.base import SchemaSpec
-from finx.schemas.entities import MONEY_LISTS, PROPER_NAME_LISTS
+from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.values.grounding import ValueSource, ground
 from finx.values.paths import item_path
 from finx.values.sources import normalise_values
@@ -173,11 +174,15 @@ def merge_answers(
 def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without the entity-list entries that are artefacts of reading in windows (a name
     under two types, a fragment of a longer name) or, in the entities schema, common words read as
-    names; other schemas' answers are returned as they are."""
+    names and entries not of their list's kind (`entities.ENTRY_CHECKS`); other schemas' answers
+    are returned as they are."""
     if not is_list_only(spec.json_schema):
         return answer
-    proper_names = PROPER_NAME_LISTS if spec.name.split(":")[0] == "entities" else frozenset()
-    kept = without_artefacts(answer.written, answer.confidence, document, proper_names)
+    built_in = spec.name.split(":")[0] == "entities"
+    proper_names = PROPER_NAME_LISTS if built_in else frozenset()
+    kept = without_artefacts(
+        answer.written, answer.confidence, document, proper_names, ENTRY_CHECKS if built_in else {}
+    )
     if kept == answer.written:
         return answer
     return replace(answer, written=kept, confidence=merged_confidences(chunks, kept))

@@ -5,6 +5,8 @@ ORG, PERSON and LOCATION is trained and evaluated with exactly those lists, so t
 learns to leave out types that were simply not labeled.
 """
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -22,6 +24,16 @@ DESCRIPTION = (
 
 PROPER_NAME_LISTS = frozenset({"org", "person", "location"})
 """The lists whose entries are proper names: in cased text each carries a capital letter."""
+PERCENTAGE = re.compile(r"%|\bper\s*cent\b|\bpercent(?:age)?\b|\bpct\b|\bbasis\s+points?\b|\bbps\b", re.IGNORECASE)
+"""A percentage as written (`1.8%`, `6.5 per cent`, `25 basis points`)."""
+AMOUNT_OF_MONEY = re.compile(r"\d.*\b(?:billion|million|trillion|bn|mn)\b|[$€£¥]", re.IGNORECASE)
+"""An amount of money as written (`31.1 billion`, `$480`): not a date."""
+ENTRY_CHECKS: dict[str, Callable[[str], bool]] = {
+    "percent": lambda entry: PERCENTAGE.search(entry) is not None,
+    "date": lambda entry: AMOUNT_OF_MONEY.search(entry) is None,
+}
+"""What an entry of a list must be: a percentage (not the year `2024`), a date that is no amount
+of money (`31.1 billion` read as a date)."""
 MONEY_LISTS = frozenset({"money"})
 """The lists whose entries are amounts with their currency (`Money`): no percentage, and no
 currency inside the amount."""
