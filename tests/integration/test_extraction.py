@@ -11,11 +11,12 @@ import pytest
 
 from finx.adapters.resolve import ResolvedAdapter
 from finx.errors import AdapterNotFound, FinxError, InvalidDocument
+from finx.extraction.answer import mend_money, mend_rows
 from finx.extraction.chunking import merge_results
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
-from finx.extraction.table_rows import mended_rows
+from finx.extraction.skipped_rows import with_skipped_rows
 from finx.schemas import custom_schema, get_schema
 from finx.values.grounding import string_values
 from finx.values.sources import copied_modes, normalise_values
@@ -69,12 +70,17 @@ def check_result(doc, result: ExtractionResult) -> None:
     answers = result.raw.split("\n")  # one compact JSON answer per chunk (entity lists: 192-token windows)
     for answer in answers:
         assert answer == json.dumps(json.loads(answer), ensure_ascii=False, separators=(",", ":")), "compact JSON"
-    # the model writes values as the document does; a row's description loses a count it took in;
-    # lists lose repeats; unsure entity-list entries and misread rows are withheld
-    # (ExtractionPolicy.list_min_confidence, row_line_reach); normalised fields become canonical
-    parts = [mended_rows(json.loads(answer), doc.schema.json_schema, doc.text)[0] for answer in answers]
+    # the model writes values as the document does; money amounts lose their currency and rows are
+    # mended (a description loses a count it took in); lists lose repeats; unsure entity-list entries
+    # and misread rows are withheld (ExtractionPolicy.list_min_confidence, row_line_reach), rows the
+    # model skipped are read in their layout; normalised fields become canonical
+    parts = [json.loads(answer) for answer in answers]
+    no_leaves = [({}, {}) for _ in parts]
+    parts, _ = mend_money(doc.schema, parts, no_leaves)
+    parts, _ = mend_rows(doc.schema, doc.text, parts, no_leaves)
     written = merge_results(doc.schema.json_schema, doc.text, parts)
     written = without_withheld(written, [source.path for source in result.withheld])
+    written = with_skipped_rows(written, doc.schema.json_schema, doc.text)[0]
     assert normalise_values(doc.schema.json_schema, written, doc.text)[0] == result.data
     assert [(s.path, s.value) for s in result.sources] == list(string_values(written))
     if copied_modes(doc.schema.json_schema):  # copy-grounded: every copied value is text of the document

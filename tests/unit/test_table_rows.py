@@ -10,6 +10,7 @@ from finx.extraction.options import ExtractOptions
 from finx.extraction.result import ExtractionResult
 from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas import custom_schema, get_schema
+from finx.schemas.invoice import NAME_PARTS
 from tests.support.scripted_engine import ScriptedEngine
 
 INVOICE = get_schema("invoice")
@@ -332,3 +333,44 @@ def test_a_table_whose_last_cell_is_no_amount_is_not_mended() -> None:
     document = "Latte  3.50\nTea  2.00\nB-17"
     data = {"rows": [{"name": "Latte", "code": "B-17"}]}
     assert mended_rows(data, schema.json_schema, document) == (data, {})
+
+
+def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() -> None:
+    document = "\n".join([
+        "012871200443 DECK SCREWS 5LB <A>   29.97",
+        "WOOD GLUE 16OZ      5.48",
+        "Usluga transportowa 1 szt   120,00",
+        "WIDGET  5LB   9.00",
+        "Total 164.45",
+    ])  # fmt: skip
+    data = answer(
+        row("DECK SCREWS", "29.97", quantity="5LB"),
+        row("WOOD GLUE", "5.48", quantity="16OZ"),
+        row("Usluga transportowa", "120,00", quantity="1 szt"),  # a count with its unit: kept apart
+        row("WIDGET", "9.00", quantity="5LB"),  # printed in a column of its own: kept apart
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
+    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
+        ("DECK SCREWS 5LB", None),
+        ("WOOD GLUE 16OZ", None),
+        ("Usluga transportowa", "1 szt"),
+        ("WIDGET", "5LB"),
+    ]
+    assert changed == {
+        "line_items[0].description": "DECK SCREWS 5LB",
+        "line_items[0].quantity": None,
+        "line_items[1].description": "WOOD GLUE 16OZ",
+        "line_items[1].quantity": None,
+    }
+    assert mended_rows(data, INVOICE.json_schema, document)[0] == data  # no schema names a name part
+
+
+def test_the_extractor_returns_an_invoice_item_with_its_pack_size_in_its_name_and_its_confidence() -> None:
+    document = "HOME DEPOT\nWOOD GLUE 16OZ      5.48\nTOTAL               5.48"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "total": "5.48",
+        "line_items": [row("WOOD GLUE", "5.48", quantity="16OZ")],
+    }
+    result = extract(document, written)
+    assert result.data["line_items"] == [row("WOOD GLUE 16OZ", "5.48")]
+    assert result.confidence["line_items[0].description"] > 0  # the name's confidence kept

@@ -46,6 +46,7 @@ from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.table_rows import mended_rows, misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
+from finx.schemas.invoice import NAME_PARTS
 from finx.values.grounding import ValueSource, ground
 from finx.values.paths import item_path
 from finx.values.sources import normalise_values
@@ -154,9 +155,10 @@ def mend_rows(
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with each table's rows mended (`table_rows.mended_rows`),
     so that a mended cell keeps the confidence the model gave the cell."""
+    name_parts = NAME_PARTS if spec.name.split(":")[0] == "invoice" else {}
     mended_parts, mended_chunks = [], []
     for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, changed = mended_rows(part, spec.json_schema, document)
+        kept, changed = mended_rows(part, spec.json_schema, document, name_parts)
         mended_parts.append(kept)
         mended_chunks.append(({**values, **changed} if values else values, confidences))
     return mended_parts, mended_chunks

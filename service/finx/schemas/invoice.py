@@ -7,12 +7,19 @@ figures (`x-finx-source: number`): kept as printed, null where what was read is 
 line item holding such a cell is withheld (`extraction.table_rows`).
 """
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
 
+PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?\s?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|dl|l|ct|pk|pack)", re.IGNORECASE)
+"""A measure of weight, volume or pieces in a pack (`5LB`, `16OZ`, `500G`, `1L`, `100CT`)."""
+NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
+"""Per table, the cells whose value (fitting the pattern) printed right after the row's description,
+on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
+(`extraction.table_rows.with_name_part`)."""
 VERSION = "3"
 MAX_LINE_ITEMS = 200
 DESCRIPTION = (
