@@ -9,9 +9,10 @@ prints a row, and the text shows which lines no row was read from.
   `number`) are printed on one line gives the layout of that line: each cell's text replaced by a
   pattern of its shape (runs of digits and marks by such runs, `FIGURE_SHAPES`: `2` a count,
   `3.20` an amount with cents, `x2` an `x` and a count; the description by any text) and the text
-  between cells kept (`@`, spaces). A cell the row wrote that its line does not print (it is on a
-  detail line) is left out of the layout. Text between cells that holds a word (`1 WAKI PLATTER
-  FOR 4-5  389,000` read as `WAKI PLATTER`) gives no layout: the row does not cover its line.
+  between and around cells kept, its figures generalised the same way (`@`, spaces, an item code
+  `012871200443`). A cell the row wrote that its line does not print (it is on a detail line) is
+  left out of the layout. Text between cells that holds a word (`1 WAKI PLATTER FOR 4-5  389,000`
+  read as `WAKI PLATTER`) gives no layout: the row does not cover its line.
 - The table's lines: from the first row's line down, then from it up. A line whose last figure is
   one of the answer's figures outside its tables (its subtotal, tax or total: source mode
   `number`) ends the table on that side; so does a line with a word that fits no layout, past the
@@ -150,9 +151,9 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> tuple[st
     if any(WORD.search(text) for text in between):
         return None
     between[0], between[-1] = between[0].lstrip(), between[-1].rstrip()
-    pattern = literal(between[0])
+    pattern = shape(between[0])
     for index, (a, b, cell) in enumerate(spans):
-        pattern += f"({'.+?' if cell == names[0] else shape(line[a:b])})" + literal(between[index + 1])
+        pattern += f"({'.+?' if cell == names[0] else shape(line[a:b])})" + shape(between[index + 1])
     return pattern, [cell for _, _, cell in spans]
 
 

@@ -130,8 +130,12 @@ def mended_rows(
             for cell, pattern in name_parts.get(name, {}).items():
                 joined = with_name_part(row, names[0], cell, pattern, document)
                 if joined is not None:
+                    changed |= {
+                        f"{item_path(name, index)}.{key}": joined[key]
+                        for key in (names[0], cell)
+                        if joined[key] != row[key]
+                    }
                     row = joined
-                    changed |= {f"{item_path(name, index)}.{key}": joined[key] for key in (names[0], cell)}
             value = first_cell_cut(row, names, document)
             if value is not None:
                 row = {**row, names[0]: value}
@@ -193,10 +197,13 @@ def with_name_part(
 ) -> dict[str, Any] | None:
     """The row with `cell` joined to its first cell and null, where `cell`'s value fits `pattern`
     whole and is printed right after the first cell (one space between, on its line: `DECK SCREWS
-    5LB` read as `DECK SCREWS` / `5LB`); None otherwise."""
+    5LB` read as `DECK SCREWS` / `5LB`), or only null where the first cell already ends with it
+    (`WOOD GLUE 16OZ` / `16OZ`); None otherwise."""
     name, part = row.get(first), row.get(cell)
     if not isinstance(name, str) or not isinstance(part, str) or not pattern.fullmatch(part.strip()):
         return None
+    if re.search(rf"(?<!\S){re.escape(part.strip())}$", name.strip(), re.IGNORECASE):
+        return {**row, cell: None}
     joined = f"{name.strip()} {part.strip()}"
     if not re.search(rf"(?<!\S){re.escape(joined)}(?!\S)", document, re.IGNORECASE):
         return None
