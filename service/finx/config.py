@@ -159,8 +159,8 @@ class EngineConfig:
 
     def with_batch(self, sequences: int) -> "EngineConfig":
         """This engine batching `sequences` requests, its KV cache scaled to hold as many tokens
-        per sequence as before."""
-        tokens = self.kv_cache_tokens * sequences // self.max_num_seqs
+        per sequence as before, and at least one longest sequence (`max_model_len`)."""
+        tokens = max(self.kv_cache_tokens * sequences // self.max_num_seqs, self.max_model_len)
         return replace(self, max_num_seqs=sequences, kv_cache_tokens=tokens)
 
     def with_lora(self) -> "EngineConfig":

@@ -50,6 +50,14 @@ def test_max_batch_sizes_the_engine_and_its_kv_cache(started) -> None:
     assert (config.engine.max_num_seqs, config.engine.kv_cache_tokens, config.engine.dtype) == (64, 49_152, "float32")
 
 
+def test_a_batch_of_one_still_holds_one_longest_sequence(started) -> None:
+    result = CliRunner().invoke(app, ["serve", "--max-batch", "1"])
+    assert result.exit_code == 0, result.output
+    config = started[2]
+    assert isinstance(config, ServerConfig)
+    assert (config.engine.max_num_seqs, config.engine.kv_cache_tokens) == (1, config.engine.max_model_len) == (1, 4096)
+
+
 def test_a_batch_of_none_is_refused(started) -> None:
     result = CliRunner().invoke(app, ["serve", "--max-batch", "0"])
     assert result.exit_code == 2 and started == []

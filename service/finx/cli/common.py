@@ -67,6 +67,15 @@ SpeculativeOption = Annotated[
         min=0, max=16, help="Prompt-lookup draft tokens per step (vLLM): lower latency one request at a time; 0 = off."
     ),
 ]
+MaxBatchOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=256,
+        help="Requests the engine batches at once (its KV cache is sized to match); 1 decodes one at a time, "
+        "so each answer is independent of the others (vLLM's CPU numerics depend on the batch).",
+    ),
+]
 DtypeOption = Annotated[
     Dtype,
     typer.Option(

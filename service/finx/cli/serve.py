@@ -9,6 +9,7 @@ from finx.cli.app import app
 from finx.cli.common import (
     ONE_REQUEST_SPECULATIVE_TOKENS,
     DtypeOption,
+    MaxBatchOption,
     RefsStore,
     SpeculativeOption,
     fail,
@@ -44,9 +45,7 @@ def serve(
     engine: Annotated[EngineName, typer.Option(help="Generation engine.")] = DEFAULTS.engine.engine,
     dtype: DtypeOption = DEFAULTS.engine.dtype,
     speculative_tokens: SpeculativeOption = ONE_REQUEST_SPECULATIVE_TOKENS,
-    max_batch: Annotated[
-        int, typer.Option(min=1, max=256, help="Requests the engine batches at once (its KV cache is sized to match).")
-    ] = DEFAULTS.engine.max_num_seqs,
+    max_batch: MaxBatchOption = DEFAULTS.engine.max_num_seqs,
     max_inflight: Annotated[
         int, typer.Option(help="Documents in flight before RESOURCE_EXHAUSTED.")
     ] = DEFAULTS.max_inflight,

@@ -15,6 +15,7 @@ from finx.cli.common import (
     ENGINE_DEFAULTS,
     CopyGroundingOption,
     DtypeOption,
+    MaxBatchOption,
     MaxTokensOption,
     MinConfidenceOption,
     engine_output_to_log,
@@ -142,6 +143,7 @@ def evaluate_command(
     merge: Annotated[
         bool, typer.Option(help="Serve the adapter merged into the weights (--no-merge: as per-request LoRA).")
     ] = True,
+    max_batch: MaxBatchOption = ENGINE_DEFAULTS.max_num_seqs,
 ) -> None:
     """Score extraction on labeled examples: per-field and entity F1, validity, truncation, speed."""
     from finx.extraction.options import ExtractOptions
@@ -165,9 +167,9 @@ def evaluate_command(
 
     try:
         if merge:
-            config = single_adapter_engine(engine, adapter_dir, dtype=dtype)
+            config = single_adapter_engine(engine, adapter_dir, dtype=dtype).with_batch(max_batch)
         else:
-            config = EngineConfig(engine=engine, dtype=dtype)
+            config = EngineConfig(engine=engine, dtype=dtype).with_batch(max_batch)
         written = open_predictions(predictions) if predictions is not None else None
         with written or nullcontext(), engine_output_to_log(), create_engine(config) as running:
             options = ExtractOptions(

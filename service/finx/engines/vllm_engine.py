@@ -97,14 +97,20 @@ _in_process_engine_started = False
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 
 
+CPU_KV_BLOCK_TOKENS = 128
+"""vLLM's KV-cache block on CPU where `EngineConfig.kv_block_tokens` leaves it unset."""
+
+
 def kv_cache_bytes(model_dir: Path, dtype: str, config: EngineConfig) -> int:
-    """The KV cache of `config.kv_cache_tokens` tokens (at least one `max_model_len` sequence) for
-    the model in `model_dir` in `dtype`: a key and a value per layer, KV head and head dimension."""
+    """The KV cache of `config.kv_cache_tokens` tokens (at least one `max_model_len` sequence and
+    the block vLLM keeps for itself: a batch of one measured 3,968 tokens short without it) for the
+    model in `model_dir` in `dtype`: a key and a value per layer, KV head and head dimension."""
     model = json.loads((model_dir / "config.json").read_text())
     kv_heads = model.get("num_key_value_heads") or model["num_attention_heads"]
     head_dim = model.get("head_dim") or model["hidden_size"] // model["num_attention_heads"]
     per_token = 2 * model["num_hidden_layers"] * kv_heads * head_dim * DTYPE_BYTES[dtype]
-    return per_token * max(config.kv_cache_tokens, config.max_model_len)
+    one_sequence = config.max_model_len + (config.kv_block_tokens or CPU_KV_BLOCK_TOKENS)
+    return per_token * max(config.kv_cache_tokens, one_sequence)
 
 
 class VllmEngine(Engine):
