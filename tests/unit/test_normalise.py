@@ -104,6 +104,12 @@ NUMBERS = [
     ("2 x 15,000", False),
     ("1X 7,500", False),
     ("21%", False),
+    ("600ML", False),
+    ("5LB", False),
+    ("1.5 kg", False),
+    ("500G", False),
+    ("$7.50/kg", True),
+    ("1,09 B", True),
     ("TOTAL 47,499", False),
     ("-", False),
 ]

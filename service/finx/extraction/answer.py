@@ -6,8 +6,9 @@
    removed from each chunk's answer, and `mend_money`: in the entities schema's money lists, the
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
-   count `x200`, `4 HAKAU UDANG` with the count `4`) cut, and a row that took another line's
-   amount given the amount its description's line prints, in each chunk's answer (`table_rows.py`);
+   count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
+   count put back into its name (`DECK SCREWS 5LB`), and a row that took another line's amount
+   given the amount its description's line prints, in each chunk's answer (`table_rows.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a

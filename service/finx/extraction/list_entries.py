@@ -30,6 +30,9 @@ After they are merged:
   gold of FiNER-ORD's and WikiGold's 4,447 names 15 (0.3 %) have no capital; of finx-lora-v10's
   dev answers 12 entries had none, all wrong. Through finx eval, v10, entries at the served
   threshold: FiNER-ORD 0.745 -> 0.749, FIN5 0.566 -> 0.600, finx's entities 0.776 unchanged.
+- An entry is of its list's kind (the caller gives a check per list): in the entities schema a
+  `percent` entry holds a percentage (not the year `2024`), a `date` entry is no amount of money
+  (`31.1 billion`); on finx-lora-v11's answers to finx's dev news items 3 entries, all wrong.
 
 In money lists (the caller says which lists hold amounts with their currency), per window:
 
@@ -41,13 +44,9 @@ In money lists (the caller says which lists hold amounts with their currency), p
   On finx-lora-v11's answers to finx's 15 dev news items: 3 such entries, all wrong, and 2 amounts
   that held their currency.
 
-- An entry is of its list's kind (the caller gives a check per list): in the entities schema a
-  `percent` entry holds a percentage (not the year `2024`), a `date` entry is no amount of money
-  (`31.1 billion`); on finx-lora-v11's answers to finx's dev news items 3 entries, all wrong.
-
-Only lists of strings (and money lists) of list-only schemas (the entity schemas, and custom schemas of that shape)
-are touched. Knows values, confidences and the document text; not chunks, engines or schemas'
-meaning.
+Only lists of strings and money lists of list-only schemas (the entity schemas, and custom
+schemas of that shape) are touched. Knows values, confidences and the document text; not chunks,
+engines or schemas' meaning.
 """
 
 import re

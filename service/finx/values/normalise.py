@@ -165,11 +165,17 @@ CURRENCY_MARK_LETTERS = 3
 `RM`, `EUR`, `円`) or a sign (`CR`)."""
 
 
+MEASURE = re.compile(r"\d(?:\s?(?:ml|cl|dl|kg|mg|lbs?|oz|ct|pk)|g|l)\b", re.IGNORECASE)
+"""A figure with a unit of measure after it (`600ML`, `5LB`, `1.5 kg`, `500G`): a size or a weight,
+not an amount (a one-letter unit only where it is glued to the figure: `1,09 B` is a tax code)."""
+
+
 def written_number(text: str) -> str | None:
     """`text` as it is where it reads as one number, with at most a currency mark or sign beside it
-    (one word of at most `CURRENCY_MARK_LETTERS` letters, symbols such as `$` `-` `(`); else None."""
+    (one word of at most `CURRENCY_MARK_LETTERS` letters, symbols such as `$` `-` `(`), and no unit
+    of measure (`MEASURE`); else None."""
     match = NUMBER.search(text)
-    if match is None:
+    if match is None or MEASURE.search(text):
         return None
     rest = f"{text[: match.start()]} {text[match.end() :]}"
     if re.search(r"[\d%]", rest):
