@@ -101,6 +101,12 @@ class Answer:
     """Why `validate` refused them."""
 
 
+def built_in_name(spec: SchemaSpec) -> str:
+    """The built-in schema a spec is, or is restricted from (`entities` of `entities:ORG,PERSON`);
+    a custom schema's own name otherwise."""
+    return spec.name.split(":")[0]
+
+
 def trim_list_entries(
     spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
@@ -131,7 +137,7 @@ def mend_money(
     """The chunks' answers and leaf values with the entities schema's money entries mended
     (`list_entries.mended_money`), so that a cut amount keeps its confidence; other schemas'
     answers are returned as they are."""
-    if spec.name.split(":")[0] != "entities":
+    if built_in_name(spec) != "entities":
         return parts, chunks
     mended_parts, mended_chunks = [], []
     for part, (values, confidences) in zip(parts, chunks, strict=True):
@@ -156,7 +162,7 @@ def mend_rows(
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with each table's rows mended (`table_rows.mended_rows`),
     so that a mended cell keeps the confidence the model gave the cell."""
-    name_parts = NAME_PARTS if spec.name.split(":")[0] == "invoice" else {}
+    name_parts = NAME_PARTS if built_in_name(spec) == "invoice" else {}
     mended_parts, mended_chunks = [], []
     for part, (values, confidences) in zip(parts, chunks, strict=True):
         kept, changed = mended_rows(part, spec.json_schema, document, name_parts)
@@ -181,10 +187,10 @@ def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks:
     are returned as they are."""
     if not is_list_only(spec.json_schema):
         return answer
-    built_in = spec.name.split(":")[0] == "entities"
-    proper_names = PROPER_NAME_LISTS if built_in else frozenset()
+    entities = built_in_name(spec) == "entities"
+    proper_names = PROPER_NAME_LISTS if entities else frozenset()
     kept = without_artefacts(
-        answer.written, answer.confidence, document, proper_names, ENTRY_CHECKS if built_in else {}
+        answer.written, answer.confidence, document, proper_names, ENTRY_CHECKS if entities else {}
     )
     if kept == answer.written:
         return answer

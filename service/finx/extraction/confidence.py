@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from finx.extraction.chunking import normalised_key
+from finx.schemas.compile import is_nullable
 from finx.values.paths import ValuePath, child_path, item_path, leaves, non_null
 
 LeafSpans = dict[ValuePath, tuple[int, int]]
@@ -189,7 +190,7 @@ def withhold(
                 continue
             kept.append(withhold(child, items, confidences, threshold, removed, here))
         return kept
-    if data is not None and _below(data, path, confidences, threshold) and _nullable(schema):
+    if data is not None and _below(data, path, confidences, threshold) and is_nullable(schema):
         removed.append(path)
         return None
     return data
@@ -199,9 +200,3 @@ def _below(value: Any, path: ValuePath, confidences: dict[ValuePath, float], thr
     if isinstance(value, dict | list):
         return False
     return path in confidences and confidences[path] < threshold
-
-
-def _nullable(schema: dict[str, Any]) -> bool:
-    return (
-        {"type": "null"} in schema.get("anyOf", []) or None in schema.get("enum", [0]) or schema.get("type") == "null"
-    )

@@ -42,7 +42,7 @@ import re
 from typing import Any
 
 from finx.extraction.table_rows import WORD, line_end, line_start, tables
-from finx.schemas.compile import JsonSchema
+from finx.schemas.compile import JsonSchema, is_nullable
 from finx.values.grounding import occurrences
 from finx.values.paths import item_path
 from finx.values.sources import non_null, string_mode
@@ -81,7 +81,7 @@ def with_skipped_rows(data: dict[str, Any], schema: JsonSchema, document: str) -
     for name, rows, cells, _ in tables(data, schema):
         table = non_null(schema["properties"][name])
         row_cells = table["items"]["properties"]
-        layouts = table_layouts(rows, list(cells), cells, row_cells, document)
+        layouts = table_layouts(rows, cells, row_cells, document)
         if not layouts:
             continue
         first = next(iter(cells))
@@ -97,11 +97,12 @@ def with_skipped_rows(data: dict[str, Any], schema: JsonSchema, document: str) -
 
 
 def table_layouts(
-    rows: list[dict[str, Any]], names: list[str], cells: dict[str, str], row_cells: JsonSchema, document: str
+    rows: list[dict[str, Any]], cells: dict[str, str], row_cells: JsonSchema, document: str
 ) -> list[tuple[re.Pattern[str], list[str]]]:
     """The distinct layouts of the rows (pattern, the cells of its groups in order), those with
     the most cells first, where the table's last copied cell is a figure and every cell a layout
     leaves out can be null."""
+    names = list(cells)
     if len(names) < 2 or cells[names[-1]] != "number":
         return []
     nullable = {cell for cell, child in row_cells.items() if is_nullable(child)}
@@ -272,10 +273,3 @@ def in_line_order(
             ordered.append((pending.pop(0)[1], True))
         ordered.append((row, False))
     return ordered + [(row, True) for _, row in pending]
-
-
-def is_nullable(schema: JsonSchema) -> bool:
-    """Whether a cell's schema allows null."""
-    return (
-        {"type": "null"} in schema.get("anyOf", []) or schema.get("type") == "null" or None in schema.get("enum", [0])
-    )

@@ -384,7 +384,7 @@ def _resolve_ref(
 
 
 def _nullable(schema: JsonSchema) -> JsonSchema:
-    if schema.get("type") == "null" or _is_nullable(schema):
+    if is_nullable(schema):
         return schema
     description = schema.get("description")
     inner = {key: value for key, value in schema.items() if key != "description"}
@@ -393,5 +393,8 @@ def _nullable(schema: JsonSchema) -> JsonSchema:
     return {"description": description, **out} if description else out
 
 
-def _is_nullable(schema: JsonSchema) -> bool:
-    return {"type": "null"} in schema.get("anyOf", []) or None in schema.get("enum", [1])
+def is_nullable(schema: JsonSchema) -> bool:
+    """Whether a (compiled) schema node accepts null: `type: null`, a null option, or null in its enum."""
+    return (
+        schema.get("type") == "null" or {"type": "null"} in schema.get("anyOf", []) or None in schema.get("enum", [1])
+    )
