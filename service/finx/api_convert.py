@@ -40,6 +40,8 @@ REASON_TO_PB: dict[WithheldReason | None, pb.WithheldReason] = {
     "below_confidence": pb.WITHHELD_REASON_BELOW_CONFIDENCE,
     "misplaced_row": pb.WITHHELD_REASON_MISPLACED_ROW,
     "unreadable_row": pb.WITHHELD_REASON_UNREADABLE_ROW,
+    "header_row": pb.WITHHELD_REASON_HEADER_ROW,
+    "total_row": pb.WITHHELD_REASON_TOTAL_ROW,
 }
 REASON_FROM_PB: dict[int, WithheldReason | None] = {value: key for key, value in REASON_TO_PB.items()}
 COPY_GROUNDING_FROM_PB: dict[pb.CopyGrounding, bool | None] = {

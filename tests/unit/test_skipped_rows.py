@@ -3,15 +3,10 @@ rows read, between them, below them up to the line that prints the answer's tota
 to a line in another layout, becomes a row in line order (also where the model's row was withheld as
 misread); lines in other layouts, labels, and tables with no row read on one line get none."""
 
-import json
-
-from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.options import ExtractOptions
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.schemas import custom_schema, get_schema
-from tests.support.scripted_engine import ScriptedEngine
+from finx.schemas import custom_schema
+from tests.support.tables import INVOICE, extract, row
 
-INVOICE = get_schema("invoice")
 CAFE = "\n".join([
     "The Corner Cafe",
     "Table 7   Server: Amy",
@@ -32,12 +27,6 @@ GROCERY = "\n".join([
     "TOTAL                    15.42",
     "VISA                     15.42",
 ])  # fmt: skip
-
-
-def row(
-    description: str, amount: str | None, quantity: str | None = None, unit_price: str | None = None
-) -> dict[str, str | None]:
-    return {"description": description, "quantity": quantity, "unit_price": unit_price, "amount": amount}
 
 
 def answer(total: str | None, *rows: dict[str, str | None], subtotal: str | None = None) -> dict[str, object]:
@@ -156,11 +145,7 @@ def test_a_row_withheld_as_misread_is_read_again_in_the_layout_of_its_line() -> 
     document = "MILCH 1,5%     1,09 B\nBROETCHEN      1,50 B\nKAFFEE GOLD    5,99 B\nSUMME  EUR  8,58"
     misread = row("MILCH", "1,5%", "1,09")  # the amount no number: withheld (`table_rows`)
     rows = answer("8,58", misread, row("BROETCHEN", "1,50"), row("KAFFEE GOLD", "5,99"))
-    engine = ScriptedEngine(lambda prompt: json.dumps(dict.fromkeys(INVOICE.json_schema["properties"]) | rows))
-    try:
-        result = Extractor(engine).extract(ExtractionTask(document, INVOICE, options=ExtractOptions(min_confidence=0)))
-    finally:
-        engine.close()
+    result = extract(document, dict.fromkeys(INVOICE.json_schema["properties"]) | rows)
     assert result.data["line_items"][0] == row("MILCH 1,5%", "1,09")
     assert {source.path: source.reason for source in result.withheld} == {
         f"line_items[0].{cell}": "unreadable_row" for cell in ("description", "quantity", "amount")
@@ -170,11 +155,7 @@ def test_a_row_withheld_as_misread_is_read_again_in_the_layout_of_its_line() -> 
 def test_the_extractor_returns_the_skipped_row_with_no_confidence_of_its_own() -> None:
     rows = answer("24.86", row("Croissant", "2.75", "1"), row("Eggs Benedict", "9.50", "1"), subtotal="22.60")
     written = dict.fromkeys(INVOICE.json_schema["properties"]) | rows
-    engine = ScriptedEngine(lambda prompt: json.dumps(written))
-    try:
-        result = Extractor(engine).extract(ExtractionTask(CAFE, INVOICE, options=ExtractOptions(min_confidence=0.5)))
-    finally:
-        engine.close()
+    result = extract(CAFE, written, min_confidence=0.5)
     assert result.status == "ok"
     assert [item["description"] for item in result.data["line_items"]] == [
         "Croissant",
@@ -183,3 +164,26 @@ def test_the_extractor_returns_the_skipped_row_with_no_confidence_of_its_own() -
     ]
     assert "line_items[2].description" not in result.confidence
     assert "line_items[1].description" in result.confidence
+
+
+def test_a_code_column_of_capitals_between_the_cells_fits_any_such_code() -> None:
+    document = "\n".join([
+        "PC CHICKEN THIGHS       MRJ    11.47",
+        "ROMAINE HEARTS 3PK      MRJ     4.99",
+        "YELLOW ONIONS 3LB       MRJ     3.49",
+        "PC ORANGE JUICE 2.5L    HMRJ    5.99",
+        "PC BACON  THICK CUT     12.99",
+        "SUBTOTAL                       25.94",
+    ])  # fmt: skip
+    read = answer(None, row("ROMAINE HEARTS 3PK", "4.99"), row("YELLOW ONIONS 3LB", "3.49"), subtotal="25.94")
+    kept, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert [(item["description"], item["amount"]) for item in kept["line_items"]] == [
+        ("PC CHICKEN THIGHS", "11.47"),
+        ("ROMAINE HEARTS 3PK", "4.99"),
+        ("YELLOW ONIONS 3LB", "3.49"),
+        ("PC ORANGE JUICE 2.5L", "5.99"),  # another code; `CUT` of the line below is no column of its own
+    ]
+    assert added == ["line_items[0]", "line_items[3]"]
+    # a word of the description between the cells still gives no layout
+    worded = answer(None, row("ROMAINE", "4.99"), subtotal="25.94")
+    assert with_skipped_rows(worded, INVOICE.json_schema, document) == (worded, [])

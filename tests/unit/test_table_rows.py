@@ -1,19 +1,12 @@
 """Table rows read wrongly (`extraction.table_rows`): a row whose amount the document prints away
-from its description, or whose amount is no number, is withheld, listed with the withheld values;
-rows printed together, over two lines or with a detail line between, stay. A description that took
-in the count printed after it loses it."""
+from its description, whose amount is no number or only part of a printed figure, whose description
+is a column's head, or that is the sum of the rows above it, is withheld, listed with the withheld
+values; rows printed together, over two lines or with a detail line between, stay."""
 
-import json
+from finx.extraction.table_rows import misread_rows, total_rows
+from finx.schemas import custom_schema
+from tests.support.tables import INVOICE, extract, row
 
-from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.options import ExtractOptions
-from finx.extraction.result import ExtractionResult
-from finx.extraction.table_rows import mended_rows, misread_rows
-from finx.schemas import custom_schema, get_schema
-from finx.schemas.invoice import NAME_PARTS
-from tests.support.scripted_engine import ScriptedEngine
-
-INVOICE = get_schema("invoice")
 DOCUMENT = "\n".join([
     "Greenleaf Office Supplies",         # 0
     "INVOICE GL-5521  Date: 09/09/2024",  # 1
@@ -25,19 +18,6 @@ DOCUMENT = "\n".join([
     "  1 x 35.00  35.00",                 # 7
     "Total 318.00",                       # 8
 ])  # fmt: skip
-
-
-def row(description: str, amount: str | None, quantity: str | None = None) -> dict[str, str | None]:
-    return {"description": description, "quantity": quantity, "unit_price": None, "amount": amount}
-
-
-def extract(document: str, written: dict[str, object]) -> ExtractionResult:
-    """The extractor's result for `document` on an engine that always writes `written`."""
-    engine = ScriptedEngine(lambda prompt: json.dumps(written))
-    try:
-        return Extractor(engine).extract(ExtractionTask(document, INVOICE, options=ExtractOptions(min_confidence=0)))
-    finally:
-        engine.close()
 
 
 def answer(*rows: dict[str, str | None]) -> dict[str, object]:
@@ -190,190 +170,85 @@ def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_i
     assert misread_rows(three, schema.json_schema, document, reach=2) == {"rows[0]": "unreadable_row"}
 
 
-def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints_it_apart() -> None:
-    document = (
-        "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
-        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\nTotal 1,701.00"
-    )
-    data = answer(
-        row("Menus x200", "90.00", quantity="x200"),
-        row("Installation 1", "800.00", quantity="1"),
-        row("Combo 1", "30.000", quantity="1"),  # a product named `Combo 1`, bought once: kept
-        row("Menus", "90.00", quantity="200"),  # the count not in the description: kept
-        row("x200", "90.00", quantity="x200"),  # nothing left with a letter: kept
-        row("Beratung 8 Std à 95,00", "760,00", quantity=None),  # a count and unit price at its end
-        row("Tiles 30x30", "12.00", quantity="4"),  # a size, not a count: kept
-        row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
-        row("TEH PANAS 5,455", "5,455"),  # took in its amount
-        row("4 HAKAU UDANG", "92,000", quantity="4"),  # took in the count printed before it
-    )
-    kept, cut = mended_rows(data, INVOICE.json_schema, document)
-    assert [item["description"] for item in kept["line_items"]] == [
-        "Menus",
-        "Installation",
-        "Combo 1",
-        "Menus",
-        "x200",
-        "Beratung",
-        "Tiles 30x30",
-        "Widget A",
-        "TEH PANAS",
-        "HAKAU UDANG",
-    ]
-    assert cut == {
-        "line_items[0].description": "Menus",
-        "line_items[1].description": "Installation",
-        "line_items[5].description": "Beratung",
-        "line_items[8].description": "TEH PANAS",
-        "line_items[9].description": "HAKAU UDANG",
-    }
-    assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
-
-
-def test_the_extractor_cuts_a_swallowed_count_and_keeps_the_cells_confidence() -> None:
-    document = "Atelier Dubois SARL\nRéparation four 1 450,00 €\nTotal 450,00 €"
-    written = {
-        "vendor": "Atelier Dubois SARL", "customer": None, "invoice_number": None, "invoice_date": None,
-        "due_date": None, "currency": "€", "subtotal": None, "tax": None, "total": "450,00", "iban": None,
-        "account_number": None,
-        "line_items": [{"description": "Réparation four 1", "quantity": "1", "unit_price": None, "amount": "450,00"}],
-    }  # fmt: skip
-    result = extract(document, written)
-    assert result.ok
-    assert result.data["line_items"] == [
-        {"description": "Réparation four", "quantity": "1", "unit_price": None, "amount": "450,00"}
-    ]
-    assert result.confidence["line_items[0].description"] is not None
-    source = next(source for source in result.sources if source.path == "line_items[0].description")
-    assert (source.start, source.end) == (document.index("Réparation"), document.index(" 1 450"))
-
-
-def test_a_row_that_took_the_next_lines_amount_takes_its_own_lines_amount() -> None:
+def test_a_figure_copied_from_part_of_a_printed_one_is_unreadable_where_the_row_s_lines_print_it() -> None:
     document = "\n".join([
-        "Table 7   Server: Amy",
-        "2  Flat White  @3.20  6.40",
-        "1  Croissant  2.75",
-        "1  Eggs Benedict  9.50",
-        "1  Orange Juice  3.95",
-        "BANANAS EACH  0.95",
-        "  5 @ 0.19",
-        "SAVINGS  -1.00",
-        "Total  23.79",
-    ])  # fmt: skip
-    shifted = {
-        "vendor": None,
-        "total": "23.79",
-        "line_items": [
-            {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},  # right: kept
-            {"description": "Croissant", "quantity": "1", "unit_price": "2.75", "amount": "9.50"},
-            {"description": "Eggs Benedict", "quantity": "1", "unit_price": "3.95", "amount": "3.95"},
-            {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "23.79"},
-            {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "23.79"},
-            {
-                "description": "Server: Amy",
-                "quantity": None,
-                "unit_price": None,
-                "amount": "6.40",
-            },  # no amount of its own
-        ],
-    }
-    mended, changed = mended_rows(shifted, INVOICE.json_schema, document)
-    assert mended["line_items"] == [
-        {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},
-        {"description": "Croissant", "quantity": "1", "unit_price": None, "amount": "2.75"},  # 2.75 printed once
-        {"description": "Eggs Benedict", "quantity": "1", "unit_price": None, "amount": "9.50"},  # 3.95: another row's
-        {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "0.95"},  # its detail line
-        {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "-1.00"},
-        {"description": "Server: Amy", "quantity": None, "unit_price": None, "amount": "6.40"},
-    ]
-    assert changed == {
-        "line_items[1].unit_price": None,
-        "line_items[1].amount": "2.75",
-        "line_items[2].unit_price": None,
-        "line_items[2].amount": "9.50",
-        "line_items[3].amount": "0.95",
-        "line_items[4].amount": "-1.00",
-    }
-    assert misread_rows(shifted, INVOICE.json_schema, document, reach=2) == {
-        "line_items[1]": "misplaced_row",
-        "line_items[2]": "misplaced_row",
-        "line_items[3]": "misplaced_row",
-        "line_items[4]": "misplaced_row",
-    }
-    assert misread_rows(mended, INVOICE.json_schema, document, reach=2) == {}  # a header line within reach stays
-
-
-def test_a_row_whose_description_is_printed_with_two_amounts_is_not_mended() -> None:
-    document = "1  Latte  3.50\n1  Tea  2.00\n1  Latte  3.90\nTotal 9.40"
-    data = answer(row("Latte", "2.00"))
-    assert mended_rows(data, INVOICE.json_schema, document) == (data, {})
-
-
-def test_a_table_whose_last_cell_is_no_amount_is_not_mended() -> None:
-    schema = custom_schema(
-        {
-            "type": "object",
-            "properties": {
-                "rows": {
-                    "type": "array",
-                    "maxItems": 5,
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "name": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
-                            "code": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
-                        },
-                        "required": ["name", "code"],
-                    },
-                }
-            },
-            "required": ["rows"],
-        }
-    )
-    document = "Latte  3.50\nTea  2.00\nB-17"
-    data = {"rows": [{"name": "Latte", "code": "B-17"}]}
-    assert mended_rows(data, schema.json_schema, document) == (data, {})
-
-
-def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() -> None:
-    document = "\n".join([
-        "012871200443 DECK SCREWS 5LB <A>   29.97",
-        "WOOD GLUE 16OZ      5.48",
-        "Usluga transportowa 1 szt   120,00",
-        "WIDGET  5LB   9.00",
-        "Total 164.45",
+        "DESCRIZIONE     IVA   Prezzo",
+        "CAPPUCCINO      10%     1,60",
+        "CORNETTO CREMA  10%     1,40",
+        "HOVIS BREAD 800G       £1.40",
+        "6001-Plastic Bag Small",
+        "0 x1  0",
+        "TOTALE                  3,00",
+        "05-09-2024 10:47",
     ])  # fmt: skip
     data = answer(
-        row("DECK SCREWS", "29.97", quantity="5LB"),
-        row("WOOD GLUE", "5.48", quantity="16OZ"),
-        row("Usluga transportowa", "120,00", quantity="1 szt"),  # a count with its unit: kept apart
-        row("WIDGET", "9.00", quantity="5LB"),  # printed in a column of its own: kept apart
-        row("WOOD GLUE 16OZ", "5.48", quantity="16OZ"),  # read twice: the count is no count
+        row("CORNETTO CREMA", "10"),  # of 10% on its lines, though 10:47 prints it whole further down
+        row("HOVIS BREAD 800G", "40"),  # of £1.40
+        row("CAPPUCCINO", "1,60"),
+        row("6001-Plastic Bag Small", "0"),  # part of 6001 on its line, whole on the line under it
+        row("CORNETTO CREMA", "1,40"),
+        row("Delivery", "12"),  # printed nowhere: not judged
     )
-    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
-    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
-        ("DECK SCREWS 5LB", None),
-        ("WOOD GLUE 16OZ", None),
-        ("Usluga transportowa", "1 szt"),
-        ("WIDGET", "5LB"),
-        ("WOOD GLUE 16OZ", None),
-    ]
-    assert changed == {
-        "line_items[0].description": "DECK SCREWS 5LB",
-        "line_items[0].quantity": None,
-        "line_items[1].description": "WOOD GLUE 16OZ",
-        "line_items[1].quantity": None,
-        "line_items[4].quantity": None,
+    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {
+        "line_items[0]": "unreadable_row",
+        "line_items[1]": "unreadable_row",
     }
-    assert mended_rows(data, INVOICE.json_schema, document)[0]["line_items"][:4] == data["line_items"][:4]
 
 
-def test_the_extractor_returns_an_invoice_item_with_its_pack_size_in_its_name_and_its_confidence() -> None:
-    document = "HOME DEPOT\nWOOD GLUE 16OZ      5.48\nTOTAL               5.48"
+def test_a_column_s_name_in_the_table_s_head_read_as_a_row_is_a_header_row() -> None:
+    document = "\n".join([
+        "AANTAL OMSCHRIJVING      PRIJS   BEDRAG",
+        "     1 AH HALFVOLLE MELK         1,19",
+        "     2 AH BANANEN        0,29    0,58",
+        "Qty  Item",
+        "     1 LAYS PAPRIKA              2,49",
+        "PINNEN BEDRAG  4,26",
+    ])  # fmt: skip
+    data = answer(
+        row("PRIJS", "1,19"),  # a whole column of a head line of three columns without a figure
+        row("AH HALFVOLLE MELK", "1,19"),
+        row("BEDRAG", "0,58"),  # printed again on a line with a figure: not only a head
+        row("Item", "2,49"),  # a line of two columns: no head
+    )
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "header_row"}
+
+
+def test_a_last_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row() -> None:
+    items = [row("CAPPUCCINO", "1,60"), row("CORNETTO CREMA", "1,40"), row("SPREMUTA", "3,50")]
+    data = {"subtotal": None, "total": "7,50", "line_items": [*items, row("ACQUA", "1,00"), row("TOTALE", "7,50")]}
+    assert total_rows(data, INVOICE.json_schema) == {"line_items[4]": "total_row"}
+    assert total_rows({**data, "total": None, "subtotal": "EUR 7,50"}, INVOICE.json_schema) == {
+        "line_items[4]": "total_row"
+    }
+    assert total_rows({**data, "total": "8,00"}, INVOICE.json_schema) == {}  # not a figure of the answer
+    assert total_rows({**data, "line_items": [*items, row("SET MENU", "6,50")]}, INVOICE.json_schema) == {}
+    two = {"total": "3,20", "line_items": [row("TEA", "1,60"), row("TEA", "1,60"), row("TOTAL", "3,20")]}
+    assert total_rows(two, INVOICE.json_schema) == {"line_items[2]": "total_row"}
+    one = {"total": "1,60", "line_items": [row("TEA", "1,60"), row("TOTAL", "1,60")]}
+    assert total_rows(one, INVOICE.json_schema) == {}  # one item's amount is the total anyway
+
+
+def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_skipped_rows() -> None:
+    document = "\n".join([
+        "BAR ROSSI",
+        "CAPPUCCINO      10%     1,60",
+        "CORNETTO CREMA  10%     1,40",
+        "SPREMUTA        10%     3,50",
+        "TOTALE COMPLESSIVO      6,50",
+    ])  # fmt: skip
     written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
-        "total": "5.48",
-        "line_items": [row("WOOD GLUE", "5.48", quantity="16OZ")],
+        "total": "6,50",
+        "line_items": [row("CAPPUCCINO", "1,60"), row("CORNETTO CREMA", "10"), row("TOTALE COMPLESSIVO", "6,50")],
     }
     result = extract(document, written)
-    assert result.data["line_items"] == [row("WOOD GLUE 16OZ", "5.48")]
-    assert result.confidence["line_items[0].description"] > 0  # the name's confidence kept
+    assert result.data["line_items"] == [
+        row("CAPPUCCINO", "1,60"),
+        row("CORNETTO CREMA", "1,40"),  # its misread amount withheld, the row read in the layout
+        row("SPREMUTA", "3,50"),  # skipped: read in the layout
+    ]
+    assert {(source.path, source.reason) for source in result.withheld} == {
+        ("line_items[1].description", "unreadable_row"),
+        ("line_items[1].amount", "unreadable_row"),
+        ("line_items[3].description", "total_row"),
+        ("line_items[3].amount", "total_row"),
+    }

@@ -7,18 +7,22 @@
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
    count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
-   count put back into its name (`DECK SCREWS 5LB`), and a row that took another line's amount
-   given the amount its description's line prints, in each chunk's answer (`table_rows.py`);
+   count or left out put back into its name (`DECK SCREWS 5LB`), and a row that took another
+   line's amount or the unit price before its own given the amount its description's line prints,
+   in each chunk's answer (`row_mends.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
    longer name removed, and in the entities schema an entry in lower case in its lists of proper
    names, or not of its list's kind (a percentage without a percent, an amount as a date)
    (`list_entries.py`);
-1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, or
-   with a cell that has no reading of its kind (`table_rows.py`), removed and listed as withheld;
+1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, with a
+   cell that has no reading of its kind (or is only part of a printed figure: `10` of `10%`), or
+   whose first cell is a column's head (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
+1e. `withhold_total_rows`: a table's last row that is the sum of the rows above it (a total read
+   as an item) removed and listed as withheld (`table_rows.py`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -43,12 +47,13 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
+from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.extraction.table_rows import mended_rows, misread_rows
+from finx.extraction.table_rows import misread_rows, total_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.invoice import NAME_PARTS
-from finx.values.grounding import ValueSource, ground
+from finx.values.grounding import ValueSource, WithheldReason, ground
 from finx.values.paths import item_path
 from finx.values.sources import normalise_values
 
@@ -160,7 +165,7 @@ def mend_money(
 def mend_rows(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with each table's rows mended (`table_rows.mended_rows`),
+    """The chunks' answers and leaf values with each table's rows mended (`row_mends.mended_rows`),
     so that a mended cell keeps the confidence the model gave the cell."""
     name_parts = NAME_PARTS if built_in_name(spec) == "invoice" else {}
     mended_parts, mended_chunks = [], []
@@ -211,9 +216,20 @@ def withhold_misread_rows(
     answer: Answer, spec: SchemaSpec, document: str, reach: int | None, chunks: ChunkLeaves
 ) -> Answer:
     """`answer` without the table rows read wrongly (`table_rows.misread_rows`: cells the document
-    does not print together, unless `reach` is None, or a cell with no reading of its kind); their
-    cells are listed as withheld, with their places and confidences."""
-    removed = misread_rows(answer.written, spec.json_schema, document, reach)
+    does not print together, unless `reach` is None, a cell with no reading of its kind, a column's
+    head read as a row); their cells are listed as withheld, with their places and confidences."""
+    return withhold_rows(answer, misread_rows(answer.written, spec.json_schema, document, reach), document, chunks)
+
+
+def withhold_total_rows(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` without a table's last row that is the sum of the rows above it
+    (`table_rows.total_rows`), its cells listed as withheld; after `add_skipped_rows`, which reads
+    the rows the sum needs."""
+    return withhold_rows(answer, total_rows(answer.written, spec.json_schema), document, chunks)
+
+
+def withhold_rows(answer: Answer, removed: dict[str, WithheldReason], document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` without the table rows `removed` names ({path: why}), their cells listed as withheld."""
     if not removed:
         return answer
     kept = {

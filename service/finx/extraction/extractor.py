@@ -45,6 +45,7 @@ from finx.extraction.answer import (
     trim_list_entries,
     validate,
     withhold_misread_rows,
+    withhold_total_rows,
     withhold_unsure,
 )
 from finx.extraction.chunking import Chunk, chunk_document
@@ -289,6 +290,7 @@ class Extractor:
             answer = drop_list_artefacts(answer, spec, task.document, chunks)
             answer = withhold_misread_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
             answer = add_skipped_rows(answer, spec, task.document, chunks)
+            answer = withhold_total_rows(answer, spec, task.document, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
             if threshold is not None:
                 answer = withhold_unsure(answer, spec, task.document, threshold, chunks)

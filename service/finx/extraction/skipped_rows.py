@@ -10,9 +10,11 @@ prints a row, and the text shows which lines no row was read from.
   pattern of its shape (runs of digits and marks by such runs, `FIGURE_SHAPES`: `2` a count,
   `3.20` an amount with cents, `x2` an `x` and a count; the description by any text) and the text
   between and around cells kept, its figures generalised the same way (`@`, spaces, an item code
-  `012871200443`). A cell the row wrote that its line does not print (it is on a detail line) is
-  left out of the layout. Text between cells that holds a word (`1 WAKI PLATTER FOR 4-5  389,000`
-  read as `WAKI PLATTER`) gives no layout: the row does not cover its line.
+  `012871200443`) and so are codes of one to four capitals in a column of their own (`MRJ` of
+  `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column). A cell the row wrote that
+  its line does not print (it is on a detail line) is left out of the layout. Text between cells
+  that holds a word (`1 WAKI PLATTER FOR 4-5  389,000` read as `WAKI PLATTER`) gives no layout:
+  the row does not cover its line.
 - The table's lines: from the first row's line down, then from it up. A line whose last figure is
   one of the answer's figures outside its tables (its subtotal, tax or total: source mode
   `number`) ends the table on that side; so does a line with a word that fits no layout, past the
@@ -41,15 +43,12 @@ the cells mean.
 import re
 from typing import Any
 
-from finx.extraction.table_rows import WORD, line_end, line_start, tables
+from finx.extraction.table_rows import FIGURE_RUN, WORD, answer_figures, last_figure, line_end, line_start, tables
 from finx.schemas.compile import JsonSchema, is_nullable
 from finx.values.grounding import occurrences
 from finx.values.paths import item_path
-from finx.values.sources import non_null, string_mode
+from finx.values.sources import non_null
 
-FIGURE_RUN = re.compile(r"-?\d[\d.,]*")
-"""Digits with their sign, group and decimal marks: what a cell's shape generalises (`27,500`,
-`0.19`, `-1.00`)."""
 FIGURE_SHAPES = (
     (re.compile(r"[.,]\d{1,2}$"), r"\d[\d.,]*[.,]\d{1,2}"),
     (re.compile(r"[.,]\d{3}$"), r"(?:\d[\d.,]*[.,]\d{3}|\d{3,})"),
@@ -66,6 +65,9 @@ FIGURE_AT_START = re.compile(r"^\d[\d.,]*\s")
 """A figure starting a description (`5 ES TEH MANIS`): a count the layout has no place for."""
 LABEL_END = re.compile(r":\s*$")
 """A description ending with a colon is a label (`Total Item:  3`), not an item."""
+CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
+"""A code of one to four capitals between column gaps (`MRJ`, `HMRJ` of `PC ORANGE JUICE 2.5L
+HMRJ  5.99`): a tax or department code column, not a word of the description."""
 LONGEST_LINE = 240
 """Longer lines are prose, not a table's rows: they fit no layout."""
 
@@ -149,7 +151,7 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> tuple[st
     between = [
         line[a:b] for (_, a, _), (b, _, _) in zip([(0, 0, ""), *spans], [*spans, (len(line), 0, "")], strict=True)
     ]
-    if any(WORD.search(text) for text in between):
+    if any(WORD.search(CODE.sub(" ", text)) for text in between):
         return None
     between[0], between[-1] = between[0].lstrip(), between[-1].rstrip()
     pattern = shape(between[0])
@@ -160,12 +162,22 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> tuple[st
 
 def shape(text: str) -> str:
     """A pattern of `text` with each run of digits and marks standing for such a run
-    (`FIGURE_SHAPES`), a sign where the run has one."""
+    (`FIGURE_SHAPES`), a sign where the run has one, and each code of capitals between column gaps
+    for any such code (`CODE`)."""
     pattern, end = "", 0
     for run in FIGURE_RUN.finditer(text):
         figure = next(stands_for for ending, stands_for in FIGURE_SHAPES if ending.search(run.group()))
-        pattern += literal(text[end : run.start()]) + ("-?" if run.group().startswith("-") else "") + figure
+        pattern += codes(text[end : run.start()]) + ("-?" if run.group().startswith("-") else "") + figure
         end = run.end()
+    return pattern + codes(text[end:])
+
+
+def codes(text: str) -> str:
+    """`text` as a pattern (`literal`), each code of capitals (`CODE`) standing for any such code."""
+    pattern, end = "", 0
+    for code in CODE.finditer(text):
+        pattern += literal(text[end : code.start()]) + CODE.pattern
+        end = code.end()
     return pattern + literal(text[end:])
 
 
@@ -221,24 +233,6 @@ def skipped_lines(
             elif (offset > max(read) or offset < min(read)) and WORD.search(line):
                 break
     return found
-
-
-def answer_figures(data: dict[str, Any], schema: JsonSchema) -> set[str]:
-    """The figures (source mode `number`) the answer holds outside its tables: a subtotal, a tax,
-    a total, as their digits and marks (`24.86` of `GBP 24.86`)."""
-    properties = schema.get("properties", {})
-    return {
-        figure
-        for name, value in data.items()
-        if isinstance(value, str) and string_mode(properties.get(name, {})) == "number"
-        if (figure := last_figure(value)) is not None
-    }
-
-
-def last_figure(text: str) -> str | None:
-    """The last run of digits and marks of `text`, without a mark at its end; None where it has none."""
-    runs = FIGURE_RUN.findall(text)
-    return runs[-1].rstrip(".,") if runs else None
 
 
 def fitted_row(

@@ -19,7 +19,7 @@ PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?\s?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|d
 NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
-(`extraction.table_rows.with_name_part`)."""
+(`extraction.row_mends.with_name_part`)."""
 VERSION = "3"
 MAX_LINE_ITEMS = 200
 DESCRIPTION = (

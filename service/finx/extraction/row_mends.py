@@ -1,0 +1,255 @@
+"""Table rows read with a cell from beside them, mended: a first cell that took in the next one, an
+amount taken from the next row or from the unit price before it, a name cut short of its size.
+
+A table is a top-level list of objects whose cells the schema lists in the order a printed row
+writes them (`table_rows`). Each chunk's answer is mended before the answers are merged, so a
+mended cell keeps the confidence the model gave the cell:
+
+- Swallowed: the first cell ends with another cell's text that holds a digit (`Menus x200` with
+  the count `x200`, `Installation 1` with `1`, `TEH PANAS 5,455` with the amount `5,455`) or
+  starts with it (`4 HAKAU UDANG` with the count `4`) where the document prints that text nowhere
+  else on the first cell's line: the first cell took in a cell printed beside it, and loses it
+  (`Menus`). Where the line prints it apart too (`1 Combo 1  30.000`: a product named `Combo 1`
+  bought once), the first cell is kept: of CORD's gold rows 5 end with their count, all printed
+  so. A first cell that ends with a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH
+  @10,000`) loses them too: no gold row of CORD or of generator versions 2-6 ends so (`Tiles
+  30x30` is a size, not a count).
+- Shifted: a row whose description's line prints an amount at its end, but which took its amount
+  from another line (`1  Croissant  2.75` with the next row's `9.50`: a model that saw a unit
+  price and an amount on the row before reads the next number as this row's amount), takes the
+  amount its line prints; a count or unit price not printed on that line (or on a detail line
+  under it, `  5 @ 0.19`), or the amount itself read as the unit price where the line prints it
+  once, becomes null. Of CORD's 1,297 gold rows 1 is printed so. The description's line decides,
+  so a description printed twice with different amounts is not mended (and is withheld).
+
+A cell a schema declares part of the name (`name_parts`: the invoice's `quantity` where it is a
+pack size, `schemas.invoice.NAME_PARTS`) read apart from the description printed just before it
+(`DECK SCREWS` / `5LB` of `DECK SCREWS 5LB  29.97`) goes back into it. Written after reading the
+errors of finx's hand-made shop receipts (5 of their 40 rows); no row of CORD's 500 receipts or
+finx's dev invoices is changed.
+
+- After a price: a row whose amount is the figure printed right after `@`, `à`, `x` or `×` on its
+  description's line, where a figure ends that line (`2 Iced Tea @ 2.95  5.90` read with `2.95`),
+  takes the line's last figure as its amount. No row of finx-lora-v11's answers to CORD's 500
+  receipts or finx's dev invoices is read so; written after a hand-made diner receipt's error.
+
+A cell a schema declares part of the name (`name_parts`: the invoice's `quantity` where it is a
+pack size, `schemas.invoice.NAME_PARTS`) read apart from the description printed just before it
+(`DECK SCREWS` / `5LB` of `DECK SCREWS 5LB  29.97`) goes back into it. Written after reading the
+errors of finx's hand-made shop receipts (5 of their 40 rows); no row of CORD's 500 receipts or
+finx's dev invoices is changed. A size that the description's line prints right after it, one
+space between, but that no cell holds (`AGUA CIEL 1L   14.00` read as `AGUA CIEL`), is joined to
+the description the same way: on finx-lora-v11's answers to CORD's 500 receipts 6 rows change, 5
+of them turn right (`MARBLED SIRLOIN STEAK 200gr`, `LE MINERALE 600ML`), none turn wrong.
+
+Knows values, the document text, the shape of a table and the source modes of its cells; not what
+the cells mean.
+"""
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from finx.extraction.table_rows import AMOUNT_AT_LINE_END, WORD, line_end, line_start, placement, tables
+from finx.schemas.compile import JsonSchema
+from finx.values.grounding import occurrences
+from finx.values.paths import item_path
+
+PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
+"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
+(not a size: `Tiles 30x30`)."""
+
+
+def mended_rows(
+    data: dict[str, Any],
+    schema: JsonSchema,
+    document: str,
+    name_parts: Mapping[str, Mapping[str, re.Pattern[str]]] = MappingProxyType({}),
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(`data` with each table row mended, {path of each changed cell: its new value}): a first cell
+    that took in another cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
+    `Menus`), a cell that is part of the name goes back into it (`with_name_part`, for the cells
+    `name_parts` names per table), and a row that took its amount from another line than its
+    description's, which prints its own amount, takes that one (`with_own_line_amount`)."""
+    newlines = [index for index, character in enumerate(document) if character == "\n"]
+    kept, changed = dict(data), dict[str, Any]()
+    for name, rows, cells, _ in tables(data, schema):
+        names = list(cells)
+        kept[name] = []
+        for index, row in enumerate(rows):
+            for cell, pattern in name_parts.get(name, {}).items():
+                joined = with_name_part(row, names[0], cell, pattern, document)
+                if joined is not None:
+                    changed |= {
+                        f"{item_path(name, index)}.{key}": joined[key]
+                        for key in (names[0], cell)
+                        if joined[key] != row[key]
+                    }
+                    row = joined
+            value = first_cell_cut(row, names, document)
+            if value is not None:
+                row = {**row, names[0]: value}
+                changed[f"{item_path(name, index)}.{names[0]}"] = value
+            mended = with_own_line_amount(row, cells, document, newlines) or with_amount_after_price(
+                row, cells, document
+            )
+            if mended is not None:
+                changed |= {
+                    f"{item_path(name, index)}.{cell}": mended[cell]
+                    for cell in names
+                    if mended.get(cell) != row.get(cell)
+                }
+                row = mended
+            kept[name].append(row)
+    return kept, changed
+
+
+def with_own_line_amount(
+    row: dict[str, Any], cells: dict[str, str], document: str, newlines: list[int]
+) -> dict[str, Any] | None:
+    """The row with the amount its first cell's line prints at its end as its last cell, where the
+    row took its last written cell from another line (`1  Croissant  2.75` read with the next
+    line's `9.50`, `placement` `beside_own_amount`) and every place of the first cell prints the
+    same amount; the cells between keep only values printed on that line or on a detail line
+    under it (`  5 @ 0.19`), and not the amount itself where the line prints it once (`2.75` as
+    the unit price); only where the last copied cell is a figure (source mode `number`: an amount).
+    None where there is nothing to mend."""
+    names = list(cells)
+    if len(names) < 2 or cells[names[-1]] != "number" or not isinstance(row.get(names[0]), str):
+        return None
+    if placement(row, names, document, newlines, reach=0) != "beside_own_amount":
+        return None
+    places = occurrences(row[names[0]], document)
+    amounts = {
+        match.group(1)
+        for _, end in places
+        if (match := AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)))
+    }
+    if len(amounts) != 1:
+        return None
+    amount = amounts.pop()
+    start, end = places[0]
+    line = document[line_start(document, start) : line_end(document, end)]
+    next_line = line_end(document, end) + 1
+    detail = document[next_line : line_end(document, next_line)]
+    near = line if WORD.search(detail) else f"{line}\n{detail}"
+    mended = {**row, names[-1]: amount}
+    for cell in names[1:-1]:
+        value = row.get(cell)
+        if not isinstance(value, str):
+            continue
+        printed = len(re.findall(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", near))
+        if printed == 0 or (value == amount and printed == 1):
+            mended[cell] = None
+    return mended
+
+
+def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:
+    """The row with the amount that ends its first cell's line as its last cell, where it took the
+    unit price printed before that amount (`2 Iced Tea @ 2.95  5.90` read with `2.95`: a figure
+    right after `@`, `à`, `x` or `×`); only where the last cell is a figure (source mode `number`).
+    None where there is nothing to mend."""
+    names = list(cells)
+    if len(names) < 2 or cells[names[-1]] != "number":
+        return None
+    first, last = row.get(names[0]), row.get(names[-1])
+    if not isinstance(first, str) or not isinstance(last, str) or not last.strip():
+        return None
+    places = occurrences(first, document)
+    if not places:
+        return None
+    end = places[0][1]
+    rest = document[end : line_end(document, end)]
+    price = re.search(rf"(?:@|à|×|(?<![^\W\d_])x)\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
+    amount = AMOUNT_AT_LINE_END.search(rest, price.end()) if price else None
+    if amount is None or not amount.group(1).strip():
+        return None
+    return {**row, names[-1]: amount.group(1)}
+
+
+def with_name_part(
+    row: dict[str, Any], first: str, cell: str, pattern: re.Pattern[str], document: str
+) -> dict[str, Any] | None:
+    """The row with `cell` joined to its first cell and null, where `cell`'s value fits `pattern`
+    whole and is printed right after the first cell (one space between, on its line: `DECK SCREWS
+    5LB` read as `DECK SCREWS` / `5LB`), or only null where the first cell already ends with it
+    (`WOOD GLUE 16OZ` / `16OZ`); where `cell` holds no such value, the row with the text that fits
+    `pattern` printed right after the first cell (one space before it, a column gap or the line's
+    end after it) joined to it (`AGUA CIEL 1L   14.00` read as `AGUA CIEL`); None otherwise."""
+    name, part = row.get(first), row.get(cell)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    if not isinstance(part, str) or not pattern.fullmatch(part.strip()):
+        return with_printed_name_part(row, first, pattern, document)
+    if re.search(rf"(?<!\S){re.escape(part.strip())}$", name.strip(), re.IGNORECASE):
+        return {**row, cell: None}
+    joined = f"{name.strip()} {part.strip()}"
+    if not re.search(rf"(?<!\S){re.escape(joined)}(?!\S)", document, re.IGNORECASE):
+        return None
+    return {**row, first: joined, cell: None}
+
+
+def with_printed_name_part(
+    row: dict[str, Any], first: str, pattern: re.Pattern[str], document: str
+) -> dict[str, Any] | None:
+    """The row with the text fitting `pattern` that its first cell's first place is followed by (one
+    space, the text, then two spaces or the line's end) joined to its first cell; None where there
+    is none."""
+    places = occurrences(row[first], document)
+    if not places:
+        return None
+    end = places[0][1]
+    after = re.match(r" (\S+)(?: {2,}|\t|[ \t]*$)", document[end : line_end(document, end)])
+    if after is None or not pattern.fullmatch(after.group(1)):
+        return None
+    return {**row, first: f"{row[first].strip()} {after.group(1)}"}
+
+
+def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:
+    """The row's first cell without another cell it took in (`first_cell_without_other`) or
+    without a trailing count and price (`without_price_tail`); None where it is whole."""
+    if not cells or not isinstance(row.get(cells[0]), str):
+        return None
+    return first_cell_without_other(row, cells, document) or without_price_tail(row[cells[0]])
+
+
+def without_price_tail(first: str) -> str | None:
+    """`first` without a trailing count and unit price (`PRICE_TAIL`), where a name with a letter is
+    left (`Beratung 8 Std à 95,00` -> `Beratung`); None where it has no such tail."""
+    tail = PRICE_TAIL.search(first)
+    if tail is None or not any(character.isalpha() for character in first[: tail.start()]):
+        return None
+    return first[: tail.start()].rstrip()
+
+
+def first_cell_without_other(row: dict[str, Any], cells: list[str], document: str) -> str | None:
+    """The row's first cell without a copy of another of its cells that holds a digit (a count, a
+    price) at its end or start (`Menus x200` with the count `x200`, `TEH PANAS 5,455` with the
+    amount `5,455`, `4 HAKAU UDANG` with the count `4`), where the document prints that text nowhere
+    else on the first cell's line; None where the first cell took in no other cell."""
+    first = row.get(cells[0]) if cells else None
+    others = {row[cell].strip() for cell in cells[1:] if isinstance(row.get(cell), str) and row[cell].strip()}
+    if not isinstance(first, str) or not others:
+        return None
+    head, separator, tail = first.strip().rpartition(" ")
+    if separator and tail in others and is_cut_off(tail, head, first, document):
+        return head.rstrip()
+    head, separator, tail = first.strip().partition(" ")
+    if separator and head in others and is_cut_off(head, tail, first, document):
+        return tail.lstrip()
+    return None
+
+
+def is_cut_off(part: str, rest: str, first: str, document: str) -> bool:
+    """Whether `part`, a copy of another cell at one end of the first cell `first`, is to be cut
+    off, leaving `rest`: it holds a digit (`Widget A` with a variant `A` is a name), `rest` a letter,
+    and the first cell's line prints `part` nowhere else (`1 Combo 1  30.000` keeps `Combo 1`)."""
+    if not any(character.isdigit() for character in part) or not any(character.isalpha() for character in rest):
+        return False
+    places = occurrences(first, document)
+    if not places:
+        return False
+    start, end = places[0]
+    rest_of_line = document[line_start(document, start) : start] + " " + document[end : line_end(document, end)]
+    return re.search(rf"(?<![\w.,]){re.escape(part)}(?!\w)", rest_of_line, re.IGNORECASE) is None

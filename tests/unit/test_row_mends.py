@@ -1,0 +1,239 @@
+"""Table rows read with a cell from beside them (`extraction.row_mends`): a description that took in
+the count printed after it loses it, a row that took the next line's amount or the unit price
+before its own takes its own, a pack size read apart from the name or left out goes back into it."""
+
+from finx.extraction.row_mends import mended_rows
+from finx.extraction.table_rows import misread_rows
+from finx.schemas import custom_schema
+from finx.schemas.invoice import NAME_PARTS
+from tests.support.tables import INVOICE, extract, row
+
+
+def answer(*rows: dict[str, str | None]) -> dict[str, object]:
+    return {"vendor": None, "total": "318.00", "line_items": list(rows)}
+
+
+def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints_it_apart() -> None:
+    document = (
+        "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
+        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\nTotal 1,701.00"
+    )
+    data = answer(
+        row("Menus x200", "90.00", quantity="x200"),
+        row("Installation 1", "800.00", quantity="1"),
+        row("Combo 1", "30.000", quantity="1"),  # a product named `Combo 1`, bought once: kept
+        row("Menus", "90.00", quantity="200"),  # the count not in the description: kept
+        row("x200", "90.00", quantity="x200"),  # nothing left with a letter: kept
+        row("Beratung 8 Std à 95,00", "760,00", quantity=None),  # a count and unit price at its end
+        row("Tiles 30x30", "12.00", quantity="4"),  # a size, not a count: kept
+        row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
+        row("TEH PANAS 5,455", "5,455"),  # took in its amount
+        row("4 HAKAU UDANG", "92,000", quantity="4"),  # took in the count printed before it
+    )
+    kept, cut = mended_rows(data, INVOICE.json_schema, document)
+    assert [item["description"] for item in kept["line_items"]] == [
+        "Menus",
+        "Installation",
+        "Combo 1",
+        "Menus",
+        "x200",
+        "Beratung",
+        "Tiles 30x30",
+        "Widget A",
+        "TEH PANAS",
+        "HAKAU UDANG",
+    ]
+    assert cut == {
+        "line_items[0].description": "Menus",
+        "line_items[1].description": "Installation",
+        "line_items[5].description": "Beratung",
+        "line_items[8].description": "TEH PANAS",
+        "line_items[9].description": "HAKAU UDANG",
+    }
+    assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
+
+
+def test_the_extractor_cuts_a_swallowed_count_and_keeps_the_cells_confidence() -> None:
+    document = "Atelier Dubois SARL\nRéparation four 1 450,00 €\nTotal 450,00 €"
+    written = {
+        "vendor": "Atelier Dubois SARL", "customer": None, "invoice_number": None, "invoice_date": None,
+        "due_date": None, "currency": "€", "subtotal": None, "tax": None, "total": "450,00", "iban": None,
+        "account_number": None,
+        "line_items": [{"description": "Réparation four 1", "quantity": "1", "unit_price": None, "amount": "450,00"}],
+    }  # fmt: skip
+    result = extract(document, written)
+    assert result.ok
+    assert result.data["line_items"] == [
+        {"description": "Réparation four", "quantity": "1", "unit_price": None, "amount": "450,00"}
+    ]
+    assert result.confidence["line_items[0].description"] is not None
+    source = next(source for source in result.sources if source.path == "line_items[0].description")
+    assert (source.start, source.end) == (document.index("Réparation"), document.index(" 1 450"))
+
+
+def test_a_row_that_took_the_next_lines_amount_takes_its_own_lines_amount() -> None:
+    document = "\n".join([
+        "Table 7   Server: Amy",
+        "2  Flat White  @3.20  6.40",
+        "1  Croissant  2.75",
+        "1  Eggs Benedict  9.50",
+        "1  Orange Juice  3.95",
+        "BANANAS EACH  0.95",
+        "  5 @ 0.19",
+        "SAVINGS  -1.00",
+        "Total  23.79",
+    ])  # fmt: skip
+    shifted = {
+        "vendor": None,
+        "total": "23.79",
+        "line_items": [
+            {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},  # right: kept
+            {"description": "Croissant", "quantity": "1", "unit_price": "2.75", "amount": "9.50"},
+            {"description": "Eggs Benedict", "quantity": "1", "unit_price": "3.95", "amount": "3.95"},
+            {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "23.79"},
+            {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "23.79"},
+            {
+                "description": "Server: Amy",
+                "quantity": None,
+                "unit_price": None,
+                "amount": "6.40",
+            },  # no amount of its own
+        ],
+    }
+    mended, changed = mended_rows(shifted, INVOICE.json_schema, document)
+    assert mended["line_items"] == [
+        {"description": "Flat White", "quantity": "2", "unit_price": "3.20", "amount": "6.40"},
+        {"description": "Croissant", "quantity": "1", "unit_price": None, "amount": "2.75"},  # 2.75 printed once
+        {"description": "Eggs Benedict", "quantity": "1", "unit_price": None, "amount": "9.50"},  # 3.95: another row's
+        {"description": "BANANAS EACH", "quantity": "5", "unit_price": "0.19", "amount": "0.95"},  # its detail line
+        {"description": "SAVINGS", "quantity": None, "unit_price": None, "amount": "-1.00"},
+        {"description": "Server: Amy", "quantity": None, "unit_price": None, "amount": "6.40"},
+    ]
+    assert changed == {
+        "line_items[1].unit_price": None,
+        "line_items[1].amount": "2.75",
+        "line_items[2].unit_price": None,
+        "line_items[2].amount": "9.50",
+        "line_items[3].amount": "0.95",
+        "line_items[4].amount": "-1.00",
+    }
+    assert misread_rows(shifted, INVOICE.json_schema, document, reach=2) == {
+        "line_items[1]": "misplaced_row",
+        "line_items[2]": "misplaced_row",
+        "line_items[3]": "misplaced_row",
+        "line_items[4]": "misplaced_row",
+    }
+    assert misread_rows(mended, INVOICE.json_schema, document, reach=2) == {}  # a header line within reach stays
+
+
+def test_a_row_whose_description_is_printed_with_two_amounts_is_not_mended() -> None:
+    document = "1  Latte  3.50\n1  Tea  2.00\n1  Latte  3.90\nTotal 9.40"
+    data = answer(row("Latte", "2.00"))
+    assert mended_rows(data, INVOICE.json_schema, document) == (data, {})
+
+
+def test_a_table_whose_last_cell_is_no_amount_is_not_mended() -> None:
+    schema = custom_schema(
+        {
+            "type": "object",
+            "properties": {
+                "rows": {
+                    "type": "array",
+                    "maxItems": 5,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
+                            "code": {"type": "string", "maxLength": 40, "x-finx-source": "copy"},
+                        },
+                        "required": ["name", "code"],
+                    },
+                }
+            },
+            "required": ["rows"],
+        }
+    )
+    document = "Latte  3.50\nTea  2.00\nB-17"
+    data = {"rows": [{"name": "Latte", "code": "B-17"}]}
+    assert mended_rows(data, schema.json_schema, document) == (data, {})
+
+
+def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() -> None:
+    document = "\n".join([
+        "012871200443 DECK SCREWS 5LB <A>   29.97",
+        "WOOD GLUE 16OZ      5.48",
+        "Usluga transportowa 1 szt   120,00",
+        "WIDGET  5LB   9.00",
+        "Total 164.45",
+    ])  # fmt: skip
+    data = answer(
+        row("DECK SCREWS", "29.97", quantity="5LB"),
+        row("WOOD GLUE", "5.48", quantity="16OZ"),
+        row("Usluga transportowa", "120,00", quantity="1 szt"),  # a count with its unit: kept apart
+        row("WIDGET", "9.00", quantity="5LB"),  # printed in a column of its own: kept apart
+        row("WOOD GLUE 16OZ", "5.48", quantity="16OZ"),  # read twice: the count is no count
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
+    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
+        ("DECK SCREWS 5LB", None),
+        ("WOOD GLUE 16OZ", None),
+        ("Usluga transportowa", "1 szt"),
+        ("WIDGET", "5LB"),
+        ("WOOD GLUE 16OZ", None),
+    ]
+    assert changed == {
+        "line_items[0].description": "DECK SCREWS 5LB",
+        "line_items[0].quantity": None,
+        "line_items[1].description": "WOOD GLUE 16OZ",
+        "line_items[1].quantity": None,
+        "line_items[4].quantity": None,
+    }
+    assert mended_rows(data, INVOICE.json_schema, document)[0]["line_items"][:4] == data["line_items"][:4]
+
+
+def test_the_extractor_returns_an_invoice_item_with_its_pack_size_in_its_name_and_its_confidence() -> None:
+    document = "HOME DEPOT\nWOOD GLUE 16OZ      5.48\nTOTAL               5.48"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "total": "5.48",
+        "line_items": [row("WOOD GLUE", "5.48", quantity="16OZ")],
+    }
+    result = extract(document, written)
+    assert result.data["line_items"] == [row("WOOD GLUE 16OZ", "5.48")]
+    assert result.confidence["line_items[0].description"] > 0  # the name's confidence kept
+
+
+def test_a_row_that_took_the_unit_price_before_its_amount_takes_the_amount_that_ends_its_line() -> None:
+    document = "2 Iced Tea @ 2.95  5.90\n2 x Pils 0,5l  à 4,20  8,40\n2 Flat White @3.20\n1 Club Sandwich  12.50"
+    data = answer(
+        row("Iced Tea", "2.95", quantity="2"),
+        row("Pils 0,5l", "4,20", quantity="2"),
+        row("Flat White", "3.20", quantity="2"),  # nothing after the price: kept
+        row("Club Sandwich", "12.50", quantity="1"),
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document)
+    assert [item["amount"] for item in kept["line_items"]] == ["5.90", "8,40", "3.20", "12.50"]
+    assert changed == {"line_items[0].amount": "5.90", "line_items[1].amount": "8,40"}
+
+
+def test_a_pack_size_printed_after_the_name_but_read_in_no_cell_goes_back_into_the_name() -> None:
+    document = (
+        "AGUA CIEL 1L   14.00\nSABRITAS ORIGINAL 45G\t38.00\nArabica AA 60kg bags  8,200.00\nCOCA COLA  600ML  18.00"
+    )
+    data = answer(
+        row("AGUA CIEL", "14.00"),
+        row("SABRITAS ORIGINAL", "38.00"),
+        row("Arabica AA", "8,200.00"),  # the size is followed by more of the name: not joined
+        row("COCA COLA", "18.00"),  # the size in a column of its own: kept apart
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
+    assert [item["description"] for item in kept["line_items"]] == [
+        "AGUA CIEL 1L",
+        "SABRITAS ORIGINAL 45G",
+        "Arabica AA",
+        "COCA COLA",
+    ]
+    assert changed == {
+        "line_items[0].description": "AGUA CIEL 1L",
+        "line_items[1].description": "SABRITAS ORIGINAL 45G",
+    }
+    assert mended_rows(data, INVOICE.json_schema, document) == (data, {})  # a schema without name parts
