@@ -196,9 +196,15 @@ def test_entries_not_of_their_list_s_kind_are_dropped() -> None:
         "date": ["Q3 2024", "31.1 billion", "May 15"],
         "percent": ["1.8%", "2024", "25 basis points"],
         "org": ["2024"],
+        "person": ["Paul Sagan", "Akamai Technologies", "BANK HEREBY SUBMITS", "LLP", "Nancy E. Funkhouser"],
     }
     kept = without_artefacts(lists, {}, "news", frozenset(), ENTRY_CHECKS)
-    assert kept == {"date": ["Q3 2024", "May 15"], "percent": ["1.8%", "25 basis points"], "org": ["2024"]}
+    assert kept == {
+        "date": ["Q3 2024", "May 15"],
+        "percent": ["1.8%", "25 basis points"],
+        "org": ["2024"],
+        "person": ["Paul Sagan", "Nancy E. Funkhouser"],
+    }
 
 
 def test_money_entries_come_out_mended_with_the_cut_amount_s_confidence() -> None:

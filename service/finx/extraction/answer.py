@@ -14,7 +14,8 @@
    confidence of every merged value (`confidence.merged_confidences`);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
    longer name removed, and in the entities schema an entry in lower case in its lists of proper
-   names, or not of its list's kind (a percentage without a percent, an amount as a date)
+   names, or not of its list's kind (a percentage without a percent, an amount as a date, an
+   organisation's name as a person)
    (`list_entries.py`);
 1c. `withhold_misread_rows`: table rows whose last cell is printed away from their first, with a
    cell that has no reading of its kind (or is only part of a printed figure: `10` of `10%`), or

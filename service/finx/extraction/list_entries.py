@@ -32,7 +32,10 @@ After they are merged:
   threshold: FiNER-ORD 0.745 -> 0.749, FIN5 0.566 -> 0.600, finx's entities 0.776 unchanged.
 - An entry is of its list's kind (the caller gives a check per list): in the entities schema a
   `percent` entry holds a percentage (not the year `2024`), a `date` entry is no amount of money
-  (`31.1 billion`); on finx-lora-v11's answers to finx's dev news items 3 entries, all wrong.
+  (`31.1 billion`); on finx-lora-v11's answers to finx's dev news items 3 entries, all wrong. A
+  `person` entry holds no word of an organisation's name (`Akamai Technologies`, `BANK HEREBY
+  SUBMITS`, `LLP`): on the same answers to the FIN5 filing 4 entries, all wrong (0.518 -> 0.560),
+  none of FiNER-ORD's dev answers.
 
 In money lists (the caller says which lists hold amounts with their currency), per window:
 

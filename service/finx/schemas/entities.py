@@ -28,12 +28,23 @@ PERCENTAGE = re.compile(r"%|\bper\s*cent\b|\bpercent(?:age)?\b|\bpct\b|\bbasis\s
 """A percentage as written (`1.8%`, `6.5 per cent`, `25 basis points`)."""
 AMOUNT_OF_MONEY = re.compile(r"\d.*\b(?:billion|million|trillion|bn|mn)\b|[$€£¥]", re.IGNORECASE)
 """An amount of money as written (`31.1 billion`, `$480`): not a date."""
+ORGANISATION_WORD = re.compile(
+    r"\b(?:inc|corp|corporation|co|company|llc|llp|ltd|limited|plc|ag|gmbh|nv|bancorp|banks?|technologies"
+    r"|group|holdings|partners|trust|fund|capital|securities|financial|insurance|university|association"
+    r"|agency|ministry|commission|courts?|exchange|reserve|board)\b",
+    re.IGNORECASE,
+)
+"""A legal form or a word that names an institution (`LLP`, `Technologies`, `Bank`, `Courts`): of
+the 1,375 people named in FiNER-ORD's and WikiGold's labels none holds one (of their 1,870
+organisations 322 do)."""
 ENTRY_CHECKS: dict[str, Callable[[str], bool]] = {
     "percent": lambda entry: PERCENTAGE.search(entry) is not None,
     "date": lambda entry: AMOUNT_OF_MONEY.search(entry) is None,
+    "person": lambda entry: ORGANISATION_WORD.search(entry) is None,
 }
 """What an entry of a list must be: a percentage (not the year `2024`), a date that is no amount
-of money (`31.1 billion` read as a date)."""
+of money (`31.1 billion` read as a date), a person without a word of an organisation's name
+(`Akamai Technologies`, `BANK HEREBY SUBMITS` read as people)."""
 MONEY_LISTS = frozenset({"money"})
 """The lists whose entries are amounts with their currency (`Money`): no percentage, and no
 currency inside the amount."""
