@@ -1,12 +1,15 @@
 """The review session without a browser: queue order, drafts and saved examples survive a
-restart, bad spans and bad objects are refused, unreadable documents are listed."""
+restart, bad spans and bad objects are refused, unreadable documents are listed, withheld values
+are shown under their field with the reason."""
 
 import json
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from finx.errors import FinxError
+from finx.review.app import create_app
 from finx.review.session import open_session
 from finx.schemas import get_schema
 
@@ -23,7 +26,15 @@ def results(folder: Path) -> Path:
             "status": "ok",
             "result": {"data": {"company": "SHOP A"}, "confidence": {"company": 0.99}},
         },
-        {"path": "unsure.txt", "status": "ok", "result": {"data": {"total": "2.0"}, "confidence": {"total": 0.4}}},
+        {
+            "path": "unsure.txt",
+            "status": "ok",
+            "result": {
+                "data": {"total": "2.0"},
+                "confidence": {"total": 0.4},
+                "withheld": [{"path": "company", "value": "SHOP B", "reason": "below_confidence", "start": 0}],
+            },
+        },
         {"path": "failed.txt", "status": "error", "result": None},
         {"path": "gone.txt", "status": "ok", "result": None},
         "not a record",
@@ -83,3 +94,14 @@ def test_paths_outside_the_input_folder_are_never_read(tmp_path: Path) -> None:
     assert all("hunter2" not in item.document.text for item in session.items)
     refused = [line for line in session.skipped if "outside the input folder" in line or "not a path" in line]
     assert len(refused) == 4
+
+
+def test_withheld_values_are_shown_under_their_field_with_the_reason(tmp_path: Path) -> None:
+    session = open_session(results(tmp_path), tmp_path / "in", SCHEMA, tmp_path / "out.jsonl")
+    assert session.items[1].withheld[0]["value"] == "SHOP B"
+    with TestClient(create_app(session), base_url="http://127.0.0.1:8765") as client:
+        unsure, sure = client.get("/doc/1").text, client.get("/doc/2").text
+    company = unsure[unsure.index('data-name="company"') : unsure.index('data-name="date"')]
+    assert "1 value withheld by finx" in company
+    assert '<code>company</code> SHOP B <span class="meta">below confidence</span>' in company
+    assert "withheld by finx" not in sure

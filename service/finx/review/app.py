@@ -191,6 +191,12 @@ def fields_of(session: ReviewSession, item: ReviewItem) -> list[dict[str, Any]]:
             "name": name, "kind": kind, "value": show_field(kind, values.get(name)),
             "confidence": min(confidences) if confidences else None, "where": page_line,
             "span": json.dumps(spans[name]) if name in spans else "",
+            "withheld": [
+                {"path": held.get("path", ""), "value": held.get("value", ""),
+                 "reason": str(held.get("reason") or "").replace("_", " ")}
+                for held in item.withheld
+                if held.get("path") == name or str(held.get("path", "")).startswith((f"{name}[", f"{name}."))
+            ],
         })  # fmt: skip
     return out
 

@@ -36,6 +36,9 @@ class ReviewItem:
     status: str
     file: Path | None = None
     """The document's file (its pages are rendered for the page view)."""
+    withheld: list[dict[str, Any]] = field(default_factory=list)
+    """The values finx read but left out of `data`, each with its `path`, `value` and `reason`
+    (below the confidence threshold, a table row read wrongly)."""
 
     @property
     def least_confidence(self) -> float:
@@ -156,6 +159,7 @@ def open_session(results: Path, input_dir: Path, schema: SchemaSpec, out: Path) 
                 confidence=result.get("confidence") or {},
                 status=record.get("status", "error"),
                 file=file,
+                withheld=result.get("withheld") or [],
             )
         )
     if not items:
