@@ -69,7 +69,12 @@ def test_without_the_total_in_the_answer_a_line_in_another_layout_ends_the_table
 def test_only_a_line_ending_with_a_figure_of_the_answer_ends_the_table() -> None:
     read = {**answer("24.86", row("Croissant", "2.75", "1"), subtotal="GBP 22.60"), "invoice_number": "1"}
     data, _ = with_skipped_rows(read, INVOICE.json_schema, CAFE)  # `1` is no figure of the answer: read on
-    assert [item["description"] for item in data["line_items"]] == ["Croissant", "Eggs Benedict", "Orange Juice (L)"]
+    assert [item["description"] for item in data["line_items"]] == [
+        "Flat White",
+        "Croissant",
+        "Eggs Benedict",
+        "Orange Juice (L)",
+    ]
 
 
 def test_a_first_row_skipped_is_read_above_up_to_a_line_in_another_layout() -> None:
@@ -158,11 +163,13 @@ def test_the_extractor_returns_the_skipped_row_with_no_confidence_of_its_own() -
     result = extract(CAFE, written, min_confidence=0.5)
     assert result.status == "ok"
     assert [item["description"] for item in result.data["line_items"]] == [
+        "Flat White",
         "Croissant",
         "Eggs Benedict",
         "Orange Juice (L)",
     ]
-    assert "line_items[2].description" not in result.confidence
+    assert "line_items[0].description" not in result.confidence
+    assert "line_items[3].description" not in result.confidence
     assert "line_items[1].description" in result.confidence
 
 
@@ -187,3 +194,36 @@ def test_a_code_column_of_capitals_between_the_cells_fits_any_such_code() -> Non
     # a word of the description between the cells still gives no layout
     worded = answer(None, row("ROMAINE", "4.99"), subtotal="25.94")
     assert with_skipped_rows(worded, INVOICE.json_schema, document) == (worded, [])
+
+
+def test_a_price_printed_before_the_amount_that_the_layout_has_no_place_for_is_the_unit_price() -> None:
+    document = "\n".join([
+        "     1 AH HALFVOLLE MELK         1,19",
+        "     2 AH BANANEN        0,29    0,58",
+        "     1 LAYS PAPRIKA              2,49",
+        "TOTAAL                           4,26",
+    ])  # fmt: skip
+    read = answer("4,26", row("AH HALFVOLLE MELK", "1,19", "1"), row("LAYS PAPRIKA", "2,49", "1"))
+    data, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert data["line_items"][1] == row("AH BANANEN", "0,58", "2", "0,29")
+    assert added == ["line_items[1]"]
+    document = "2 x Pils 0,5l        à 4,20     8,40\n1 x Schnitzel Wiener Art       16,90\nSumme  25,30"
+    data, added = with_skipped_rows(
+        answer("25,30", row("Schnitzel Wiener Art", "16,90", "1")), INVOICE.json_schema, document
+    )
+    assert data["line_items"][0] == row("Pils 0,5l", "8,40", "2", "4,20")
+    # a table without a price cell has no place for it: the line is no row
+    schema = custom_schema({
+        "type": "object",
+        "properties": {"rows": {"type": "array", "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "x-finx-source": "copy"},
+                "amount": {"type": ["string", "null"], "x-finx-source": "number"},
+            },
+            "required": ["name", "amount"],
+        }}},
+        "required": ["rows"],
+    })  # fmt: skip
+    rows = {"rows": [{"name": "AH HALFVOLLE MELK", "amount": "1,19"}]}
+    assert with_skipped_rows(rows, schema.json_schema, "1 AH HALFVOLLE MELK  1,19\n2 AH BANANEN  0,29  0,58")[1] == []
