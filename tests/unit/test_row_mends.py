@@ -16,7 +16,8 @@ def answer(*rows: dict[str, str | None]) -> dict[str, object]:
 def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints_it_apart() -> None:
     document = (
         "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
-        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\nTotal 1,701.00"
+        "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\n"
+        "JOIE KUBBIE(BABY BOX) 901800109  1,100,000\nKAPAS COTTON BALL 120  21,000\nTotal 2,822,701.00"
     )
     data = answer(
         row("Menus x200", "90.00", quantity="x200"),
@@ -29,6 +30,8 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         row("Widget A", "9.00", quantity="A"),  # a second cell without a digit is no count: kept
         row("TEH PANAS 5,455", "5,455"),  # took in its amount
         row("4 HAKAU UDANG", "92,000", quantity="4"),  # took in the count printed before it
+        row("JOIE KUBBIE(BABY BOX) 901800109", "1,100,000"),  # an item code at its end
+        row("KAPAS COTTON BALL 120", "21,000"),  # three digits: part of the name, kept
     )
     kept, cut = mended_rows(data, INVOICE.json_schema, document)
     assert [item["description"] for item in kept["line_items"]] == [
@@ -42,6 +45,8 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         "Widget A",
         "TEH PANAS",
         "HAKAU UDANG",
+        "JOIE KUBBIE(BABY BOX)",
+        "KAPAS COTTON BALL 120",
     ]
     assert cut == {
         "line_items[0].description": "Menus",
@@ -49,6 +54,7 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         "line_items[5].description": "Beratung",
         "line_items[8].description": "TEH PANAS",
         "line_items[9].description": "HAKAU UDANG",
+        "line_items[10].description": "JOIE KUBBIE(BABY BOX)",
     }
     assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
 

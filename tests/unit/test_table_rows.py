@@ -252,3 +252,12 @@ def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_
         ("line_items[3].description", "total_row"),
         ("line_items[3].amount", "total_row"),
     }
+
+
+def test_a_row_whose_description_holds_no_letter_is_unreadable() -> None:
+    document = "3 Steam Rice  1  29,092\n2 FF SoftDrink (M)  1  30,910\nTotal  60,002"
+    data = answer(row("3", "1"), row("Steam Rice", "29,092"), row("2", "30,910"), row("FF SoftDrink (M)", "30,910"))
+    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {
+        "line_items[0]": "unreadable_row",
+        "line_items[2]": "unreadable_row",
+    }

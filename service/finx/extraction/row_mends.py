@@ -13,7 +13,9 @@ mended cell keeps the confidence the model gave the cell:
   bought once), the first cell is kept: of CORD's gold rows 5 end with their count, all printed
   so. A first cell that ends with a count and unit price (`Beratung 8 Std à 95,00`, `NASI PUTIH
   @10,000`) loses them too: no gold row of CORD or of generator versions 2-6 ends so (`Tiles
-  30x30` is a size, not a count).
+  30x30` is a size, not a count); so does one that ends with an item code of seven digits or more
+  (`JOIE KUBBIE(BABY BOX) 901800109`: 3 rows of finx-lora-v11's answers to CORD's 500 receipts,
+  no labelled row).
 - Shifted: a row whose description's line prints an amount at its end, but which took its amount
   from another line (`1  Croissant  2.75` with the next row's `9.50`: a model that saw a unit
   price and an amount on the row before reads the next number as this row's amount), takes the
@@ -59,6 +61,9 @@ from finx.values.paths import item_path
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
+ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
+"""An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
+mark (none of CORD's 1,297 labelled items ends with one)."""
 
 
 def mended_rows(
@@ -208,16 +213,17 @@ def with_printed_name_part(
 
 def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:
     """The row's first cell without another cell it took in (`first_cell_without_other`) or
-    without a trailing count and price (`without_price_tail`); None where it is whole."""
+    without a trailing count and price or item code (`without_tail`); None where it is whole."""
     if not cells or not isinstance(row.get(cells[0]), str):
         return None
-    return first_cell_without_other(row, cells, document) or without_price_tail(row[cells[0]])
+    return first_cell_without_other(row, cells, document) or without_tail(row[cells[0]])
 
 
-def without_price_tail(first: str) -> str | None:
-    """`first` without a trailing count and unit price (`PRICE_TAIL`), where a name with a letter is
-    left (`Beratung 8 Std à 95,00` -> `Beratung`); None where it has no such tail."""
-    tail = PRICE_TAIL.search(first)
+def without_tail(first: str) -> str | None:
+    """`first` without a trailing count and unit price (`PRICE_TAIL`) or item code
+    (`ITEM_CODE_TAIL`), where a name with a letter is left (`Beratung 8 Std à 95,00` -> `Beratung`,
+    `JOIE KUBBIE(BABY BOX) 901800109` -> `JOIE KUBBIE(BABY BOX)`); None where it has no such tail."""
+    tail = PRICE_TAIL.search(first) or ITEM_CODE_TAIL.search(first)
     if tail is None or not any(character.isalpha() for character in first[: tail.start()]):
         return None
     return first[: tail.start()].rstrip()

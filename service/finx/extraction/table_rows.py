@@ -26,6 +26,8 @@ detail line between them). A small model sometimes reads a row that is not one o
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
   `-`), of generator versions 2-6's none; on finx-lora-v11's CORD dev answers 5 rows, none right.
+  So is a row whose first cell, the description, holds no letter (`2` / `1`): 3 of CORD's 1,297
+  labelled rows (`)`, `>`), 16 rows of finx-lora-v11's answers to its 500 receipts, none right.
   So is a figure copied from only a part of a printed one (`10` of `CORNETTO CREMA  10%  1,40`,
   `40` of `£1.40`, `30.000` of a discount's `-30.000%`), judged on the row's lines where they print
   it at all (`0` of `6001-Plastic Bag` is whole on the `0 x1  0` under it): on finx-lora-v11's
@@ -186,11 +188,13 @@ def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dic
 
 
 def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bool:
-    """Whether every written cell of a normalised source mode has a reading (`COLD FRAPE` as an
-    amount has none) and no written figure (source mode `number`) is only part of a longer one
-    (`is_figure_part`)."""
+    """Whether the first cell (the description) holds a letter where it is written, every written
+    cell of a normalised source mode has a reading (`COLD FRAPE` as an amount has none) and no
+    written figure (source mode `number`) is only part of a longer one (`is_figure_part`)."""
     written = {cell: row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()}
     first = written.get(next(iter(cells), ""))
+    if first is not None and not any(character.isalpha() for character in first):
+        return False  # a description without a letter (`2` read as an item) names nothing
     places = occurrences(first, document) if first else []
     near = row_lines(document, places[0], ROW_LINES) if places else ""
     return all(
