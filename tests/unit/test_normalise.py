@@ -108,6 +108,8 @@ NUMBERS = [
     ("5LB", False),
     ("1.5 kg", False),
     ("500G", False),
+    ("12PCS", False),
+    ("200gr", False),
     ("$7.50/kg", True),
     ("1,09 B", True),
     ("TOTAL 47,499", False),

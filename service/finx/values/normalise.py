@@ -165,9 +165,10 @@ CURRENCY_MARK_LETTERS = 3
 `RM`, `EUR`, `円`) or a sign (`CR`)."""
 
 
-MEASURE = re.compile(r"\d(?:\s?(?:ml|cl|dl|kg|mg|lbs?|oz|ct|pk)|g|l)\b", re.IGNORECASE)
-"""A figure with a unit of measure after it (`600ML`, `5LB`, `1.5 kg`, `500G`): a size or a weight,
-not an amount (a one-letter unit only where it is glued to the figure: `1,09 B` is a tax code)."""
+MEASURE = re.compile(r"\d(?:\s?(?:ml|cl|dl|kg|mg|gr|lbs?|oz|ct|pk|pcs?)|g|l)\b", re.IGNORECASE)
+"""A figure with a unit of measure after it (`600ML`, `5LB`, `1.5 kg`, `500G`, `12PCS`): a size, a
+weight or a count of pieces, not an amount (a one-letter unit only where it is glued to the figure:
+`1,09 B` is a tax code)."""
 
 
 def written_number(text: str) -> str | None:
