@@ -213,7 +213,7 @@ def test_a_column_s_name_in_the_table_s_head_read_as_a_row_is_a_header_row() -> 
     assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "header_row"}
 
 
-def test_a_last_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row() -> None:
+def test_a_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row_with_the_rows_after_it() -> None:
     items = [row("CAPPUCCINO", "1,60"), row("CORNETTO CREMA", "1,40"), row("SPREMUTA", "3,50")]
     data = {"subtotal": None, "total": "7,50", "line_items": [*items, row("ACQUA", "1,00"), row("TOTALE", "7,50")]}
     assert total_rows(data, INVOICE.json_schema) == {"line_items[4]": "total_row"}
@@ -226,6 +226,18 @@ def test_a_last_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total
     assert total_rows(two, INVOICE.json_schema) == {"line_items[2]": "total_row"}
     one = {"total": "1,60", "line_items": [row("TEA", "1,60"), row("TOTAL", "1,60")]}
     assert total_rows(one, INVOICE.json_schema) == {}  # one item's amount is the total anyway
+    taxed = {
+        "subtotal": "1,240.00",
+        "total": "1,302.00",
+        "line_items": [
+            row("Paneer Tikka", "320.00"),
+            row("Dal Makhani", "920.00"),
+            row("Sub Total", "1,240.00"),
+            row("CGST 2.5%", "31.00"),
+            row("SGST 2.5%", "31.00"),
+        ],
+    }
+    assert total_rows(taxed, INVOICE.json_schema) == {f"line_items[{index}]": "total_row" for index in (2, 3, 4)}
 
 
 def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_skipped_rows() -> None:

@@ -22,8 +22,8 @@
    whose first cell is a column's head (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
-1e. `withhold_total_rows`: a table's last row that is the sum of the rows above it (a total read
-   as an item) removed and listed as withheld (`table_rows.py`);
+1e. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
+   item), and the rows after it, removed and listed as withheld (`table_rows.py`);
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -223,8 +223,8 @@ def withhold_misread_rows(
 
 
 def withhold_total_rows(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` without a table's last row that is the sum of the rows above it
-    (`table_rows.total_rows`), its cells listed as withheld; after `add_skipped_rows`, which reads
+    """`answer` without a table's row that is the sum of the rows above it and the rows after it
+    (`table_rows.total_rows`), their cells listed as withheld; after `add_skipped_rows`, which reads
     the rows the sum needs."""
     return withhold_rows(answer, total_rows(answer.written, spec.json_schema), document, chunks)
 

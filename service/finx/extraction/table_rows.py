@@ -36,10 +36,11 @@ detail line between them). A small model sometimes reads a row that is not one o
 - A head: its first cell is one whole column of a line of three columns or more without a figure
   (`PRIJS` of `AANTAL OMSCHRIJVING      PRIJS   BEDRAG`, paired with the first item's amount).
   No row of finx-lora-v11's answers to CORD's 500 receipts or finx's dev invoices is one.
-- A total (`total_rows`, after the skipped rows are read): the table's last row, under two rows or
-  more, whose amount is the sum of theirs and one of the answer's figures outside the table (its
-  subtotal or total: `TOTALE COMPLESSIVO  7,50` under four items). On finx-lora-v11's answers to
-  CORD's 500 receipts 1 row, not right.
+- A total (`total_rows`, after the skipped rows are read): the table's first row, under two rows
+  or more, whose amount is the sum of theirs and one of the answer's figures outside the table (its
+  subtotal or total: `TOTALE COMPLESSIVO  7,50` under four items), and every row after it (`CGST
+  2.5%` under `Sub Total  1,240.00`). On finx-lora-v11's answers to CORD's 500 receipts 3 rows,
+  none right.
 
 Misread rows are withheld: removed from the answer and listed with the withheld values, so a
 reviewer still sees them; where that would leave a table shorter than its schema's `minItems`,
@@ -112,22 +113,25 @@ def misread_rows(
 
 
 def total_rows(data: dict[str, Any], schema: JsonSchema) -> dict[str, WithheldReason]:
-    """{path: `total_row`} of each table's last row where it is the sum of the rows above it (two
-    or more, every amount a number): its amount (the last cell, source mode `number`) equals their
-    amounts' sum and one of the answer's figures outside its tables (a subtotal or total: `TOTALE
-    COMPLESSIVO  7,50` under four items read as a fifth)."""
+    """{path: `total_row`} of each table's first row that is the sum of the rows above it (two or
+    more, every amount a number) and of the rows after it: its amount (the last cell, source mode
+    `number`) equals their amounts' sum and one of the answer's figures outside its tables (a
+    subtotal or total: `TOTALE COMPLESSIVO  7,50` under four items read as a fifth, `Sub Total
+    1,240.00` read with the tax lines under it)."""
     figures = {amount for figure in answer_figures(data, schema) if (amount := decimal_amount(figure)) is not None}
     found: dict[str, WithheldReason] = {}
     for name, rows, cells, min_rows in tables(data, schema):
         last = list(cells)[-1] if cells else ""
-        if len(rows) < 3 or len(rows) - 1 < min_rows or cells.get(last) != "number":
+        if cells.get(last) != "number":
             continue
         amounts = [decimal_amount(row.get(last)) for row in rows]
-        above, total = amounts[:-1], amounts[-1]
-        if total is None or total == 0 or total not in figures or any(amount is None for amount in above):
-            continue
-        if sum(amount for amount in above if amount is not None) == total:
-            found[item_path(name, len(rows) - 1)] = "total_row"
+        for index in range(2, len(rows)):
+            above, total = amounts[:index], amounts[index]
+            if any(amount is None for amount in above) or index < min_rows:
+                break
+            if total and total in figures and sum(amount for amount in above if amount is not None) == total:
+                found |= {item_path(name, after): "total_row" for after in range(index, len(rows))}
+                break
     return found
 
 

@@ -20,7 +20,7 @@ WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row", 
 printed apart (`extraction.table_rows`, misplaced); its row holds a cell with no reading of its
 kind (an amount that is no number, or only part of a printed figure); its row is the table's head
 (a column's name read as an item); or its row is the sum of the rows above it (a total read as an
-item)."""
+item) or comes after such a row."""
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_SOURCE = 200_000
