@@ -243,3 +243,24 @@ def test_a_pack_size_printed_after_the_name_but_read_in_no_cell_goes_back_into_t
         "line_items[1].description": "SABRITAS ORIGINAL 45G",
     }
     assert mended_rows(data, INVOICE.json_schema, document) == (data, {})  # a schema without name parts
+
+
+def test_a_figure_loses_the_tax_class_letter_glued_to_it_and_a_row_takes_its_own_line_s_amount() -> None:
+    document = "\n".join([
+        "Mleko 3,2% 1l          2 x3,49     6,98C",
+        "Jablka luz         1,215 x3,99     4,85C",
+        "Woda mineralna 1,5l    3 x2,19     6,57A",
+        "SUMA PLN                          18,40",
+    ])  # fmt: skip
+    data = answer(
+        row("Mleko 3,2% 1l", "6,98C", quantity="2", unit_price="3,49"),
+        row("Jablka luz", "6,57A"),  # the next line's amount: its own line prints 4,85C
+        row("Woda mineralna 1,5l", "6,57"),
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document)
+    assert [(item["description"], item["amount"]) for item in kept["line_items"]] == [
+        ("Mleko 3,2% 1l", "6,98"),
+        ("Jablka luz", "4,85"),
+        ("Woda mineralna 1,5l", "6,57"),
+    ]
+    assert changed == {"line_items[0].amount": "6,98", "line_items[1].amount": "4,85"}

@@ -30,6 +30,10 @@ pack size, `schemas.invoice.NAME_PARTS`) read apart from the description printed
 errors of finx's hand-made shop receipts (5 of their 40 rows); no row of CORD's 500 receipts or
 finx's dev invoices is changed.
 
+- A glued tax class: a figure with a capital letter glued to it (`6,98C`, `6,57A` of a Polish
+  receipt, where the letter is the PTU class) loses the letter; a row's own line's amount is found
+  with it. No figure of CORD's labels or of finx-lora-v11's answers to its 500 receipts ends so;
+  written after reading the hand-made shop-c receipts' errors (5 of their 54 rows).
 - After a price: a row whose amount is the figure printed right after `@`, `à`, `x` or `×` on its
   description's line, where a figure ends that line (`2 Iced Tea @ 2.95  5.90` read with `2.95`),
   takes the line's last figure as its amount. No row of finx-lora-v11's answers to CORD's 500
@@ -61,6 +65,9 @@ from finx.values.paths import item_path
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
+GLUED_TAX_CODE = re.compile(r"(.*\d[.,]\d+)[A-Z]")
+"""A figure with a tax class letter glued to it (`6,98C` of a Polish receipt's `2 x3,49  6,98C`):
+the figure is the cell, the letter a column of its own."""
 ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
 """An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
 mark (none of CORD's 1,297 labelled items ends with one)."""
@@ -75,8 +82,10 @@ def mended_rows(
     """(`data` with each table row mended, {path of each changed cell: its new value}): a first cell
     that took in another cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
     `Menus`), a cell that is part of the name goes back into it (`with_name_part`, for the cells
-    `name_parts` names per table), and a row that took its amount from another line than its
-    description's, which prints its own amount, takes that one (`with_own_line_amount`)."""
+    `name_parts` names per table), a figure loses the tax class letter glued to it
+    (`GLUED_TAX_CODE`), and a row that took its amount from another line than its description's,
+    which prints its own amount, or the unit price printed before its own, takes that one
+    (`with_own_line_amount`, `with_amount_after_price`)."""
     newlines = [index for index, character in enumerate(document) if character == "\n"]
     kept, changed = dict(data), dict[str, Any]()
     for name, rows, cells, _ in tables(data, schema):
@@ -96,6 +105,12 @@ def mended_rows(
             if value is not None:
                 row = {**row, names[0]: value}
                 changed[f"{item_path(name, index)}.{names[0]}"] = value
+            for cell, mode in cells.items():
+                figure = row.get(cell)
+                code = GLUED_TAX_CODE.fullmatch(figure) if mode == "number" and isinstance(figure, str) else None
+                if code is not None:
+                    row = {**row, cell: code.group(1)}
+                    changed[f"{item_path(name, index)}.{cell}"] = code.group(1)
             mended = with_own_line_amount(row, cells, document, newlines) or with_amount_after_price(
                 row, cells, document
             )
