@@ -4,7 +4,7 @@ is a column's head, or that is the sum of the rows above it, is withheld, listed
 values; rows printed together, over two lines or with a detail line between, stay."""
 
 from finx.extraction.table_rows import misread_rows, total_rows
-from finx.schemas import custom_schema
+from finx.schemas import custom_schema, get_schema
 from tests.support.tables import INVOICE, extract, row
 
 DOCUMENT = "\n".join([
@@ -273,3 +273,6 @@ def test_a_row_whose_description_holds_no_letter_is_unreadable() -> None:
         "line_items[0]": "unreadable_row",
         "line_items[2]": "unreadable_row",
     }
+    # a list of objects whose last cell is no amount is no table of items: its first cell may be a figure
+    money = {"money": [{"amount": "2,450.00", "currency": "CHF"}]}
+    assert misread_rows(money, get_schema("entities").json_schema, "paid CHF 2,450.00", reach=2) == {}

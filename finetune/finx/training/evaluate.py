@@ -109,7 +109,15 @@ def as_served(
         return outcome, []
     values = leaf_values(outcome.data)
     confidence = merged_confidences([(values, outcome.confidence)], served)  # renumbered as the served lists
-    below = [{"path": path, "value": values.get(path), "confidence": outcome.confidence.get(path)} for path in removed]
+    below = [
+        {
+            "path": path,
+            "value": values.get(path),
+            "confidence": outcome.confidence.get(path),
+            "reason": "below_confidence",
+        }
+        for path in removed
+    ]
     return outcome.model_copy(update={"data": served, "confidence": confidence}), below
 
 
@@ -137,7 +145,7 @@ def prediction_record(
         "confidence": outcome.confidence,
         "withheld": [
             *(
-                {"path": source.path, "value": source.value, "confidence": source.confidence}
+                {"path": source.path, "value": source.value, "confidence": source.confidence, "reason": source.reason}
                 for source in outcome.withheld
             ),
             *(below_threshold or []),

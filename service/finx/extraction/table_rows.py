@@ -192,12 +192,14 @@ def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dic
 
 
 def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bool:
-    """Whether the first cell (the description) holds a letter where it is written, every written
-    cell of a normalised source mode has a reading (`COLD FRAPE` as an amount has none) and no
+    """Whether the first cell (the description, in a table whose last cell is an amount: source
+    mode `number`) holds a letter where it is written, every written cell of a normalised source
+    mode has a reading (`COLD FRAPE` as an amount has none) and no
     written figure (source mode `number`) is only part of a longer one (`is_figure_part`)."""
     written = {cell: row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()}
     first = written.get(next(iter(cells), ""))
-    if first is not None and not any(character.isalpha() for character in first):
+    amounts = list(cells.values())[-1:] == ["number"]  # a table of items: a description, ..., an amount
+    if amounts and first is not None and not any(character.isalpha() for character in first):
         return False  # a description without a letter (`2` read as an item) names nothing
     places = occurrences(first, document) if first else []
     near = row_lines(document, places[0], ROW_LINES) if places else ""

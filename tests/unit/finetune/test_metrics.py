@@ -160,7 +160,9 @@ def test_eval_scores_entity_lists_as_served_and_calibrates_on_every_entry():
     # scored as a served request answers: the entry below the list threshold (0.3) is withheld
     assert record["predicted"] == served.data == {"org": ["Acme"], "person": [], "location": ["Oslo", "Bergen"]}
     assert record["confidence"] == {"org[0]": 0.647, "location[0]": 0.647, "location[1]": 0.5596}
-    assert record["withheld"] == [{"path": "org[1]", "value": "Northwind Traders Group", "confidence": 0.163}]
+    assert record["withheld"] == [
+        {"path": "org[1]", "value": "Northwind Traders Group", "confidence": 0.163, "reason": "below_confidence"}
+    ]
     group = report["groups"]["jsonl/entities:ORG,PERSON,LOCATION"]
     assert (group["entity_f1"]["tp"], group["entity_f1"]["fp"], group["entity_f1"]["fn"]) == (2, 1, 1)
     # calibration sees every entry, the withheld one (right, at 0.16) too
