@@ -23,13 +23,6 @@ mended cell keeps the confidence the model gave the cell:
   under it, `  5 @ 0.19`), or the amount itself read as the unit price where the line prints it
   once, becomes null. Of CORD's 1,297 gold rows 1 is printed so. The description's line decides,
   so a description printed twice with different amounts is not mended (and is withheld).
-
-A cell a schema declares part of the name (`name_parts`: the invoice's `quantity` where it is a
-pack size, `schemas.invoice.NAME_PARTS`) read apart from the description printed just before it
-(`DECK SCREWS` / `5LB` of `DECK SCREWS 5LB  29.97`) goes back into it. Written after reading the
-errors of finx's hand-made shop receipts (5 of their 40 rows); no row of CORD's 500 receipts or
-finx's dev invoices is changed.
-
 - A glued tax class: a figure with a capital letter glued to it (`6,98C`, `6,57A` of a Polish
   receipt, where the letter is the PTU class) loses the letter; a row's own line's amount is found
   with it. No figure of CORD's labels or of finx-lora-v11's answers to its 500 receipts ends so;

@@ -63,8 +63,9 @@ from finx.values.sources import string_mode
 
 AMOUNT_AT_LINE_END = re.compile(r"(-?\d[\d.,]*[.,]\d+)\s*[^\w\s]{0,2}(?:\s+[A-Z]{1,3}\*?|[A-Z])?\s*$")
 """A number with a decimal or group mark at the end of a line (`2.75`, `1,200`, `45,00 €`), perhaps
-with a tax code or currency after it (`1,09 B`, `3.49 F`, `2.75 EUR`, `6,98C`): a printed row's amount (a
-bare `1` or an item code is not taken for one); its first group is the amount as printed (`-1.00`)."""
+with a tax code or currency after it (`1,09 B`, `3.49 F`, `2.75 EUR`, `6,98C`): a printed row's
+amount (a bare `1` or an item code is not taken for one); its first group is the amount as printed
+(`-1.00`)."""
 WORD = re.compile(r"[^\W\d_]{2,}")
 """Two letters or more: a word of a name (a line without one, `  5 @ 0.19`, details the row above)."""
 ROW_LINES = 2
