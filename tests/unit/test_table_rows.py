@@ -208,9 +208,13 @@ def test_a_column_s_name_in_the_table_s_head_read_as_a_row_is_a_header_row() -> 
         row("PRIJS", "1,19"),  # a whole column of a head line of three columns without a figure
         row("AH HALFVOLLE MELK", "1,19"),
         row("BEDRAG", "0,58"),  # printed again on a line with a figure: not only a head
-        row("Item", "2,49"),  # a line of two columns: no head
+        row("Item", "2,49"),  # a line of two columns: no head (the amount of the row under it: misplaced)
     )
-    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "header_row"}
+    assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {"line_items[0]": "header_row"}
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {
+        "line_items[0]": "header_row",
+        "line_items[3]": "misplaced_row",
+    }
 
 
 def test_a_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row_with_the_rows_after_it() -> None:
@@ -276,3 +280,23 @@ def test_a_row_whose_description_holds_no_letter_is_unreadable() -> None:
     # a list of objects whose last cell is no amount is no table of items: its first cell may be a figure
     money = {"money": [{"amount": "2,450.00", "currency": "CHF"}]}
     assert misread_rows(money, get_schema("entities").json_schema, "paid CHF 2,450.00", reach=2) == {}
+
+
+def test_a_row_whose_line_prints_no_figure_and_takes_the_amount_of_a_line_naming_another_row_is_misplaced() -> None:
+    document = "\n".join([
+        "BENTONVILLE AR",
+        "ST# 0100 OP# 00009012",
+        "PAPER TOWEL   003700083541 F    15.97 X",
+        "1x 20.000  20.000",
+        "Ice thai tea",
+        "***TOTAL Rp. 20.000",
+        "Toner black",
+        "  2 x 79.00  158.00",
+    ])  # fmt: skip
+    data = answer(
+        row("BENTONVILLE AR", "15.97"),  # the amount of the line that names PAPER TOWEL
+        row("PAPER TOWEL", "15.97"),
+        row("Ice thai tea", "20.000"),  # printed above on a line naming nothing else: kept
+        row("Toner black", "158.00"),  # the line under it names nothing else: kept
+    )
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "misplaced_row"}

@@ -21,7 +21,12 @@ detail line between them). A small model sometimes reads a row that is not one o
   caught. Measured on finx-lora-v10's dev answers (reach 2, before the own-line rule): CORD item F1
   0.622 -> 0.646, finx's dev invoices 0.267 -> 0.293 (18 rows withheld, none of them right). With
   every rule of this module at reach 2, 10 of CORD's 1,297 gold rows (0.8 %) would be withheld,
-  none of generator versions 2, 4, 5 and 6.
+  none of generator versions 2, 4, 5 and 6. A row whose description's line prints no figure is
+  misplaced too where every place of its amount within reach is on a line that names another row
+  before it (`BENTONVILLE AR` with the `15.97` of `PAPER TOWEL  003700083541 F  15.97 X` under
+  it); one printed above on a line naming nothing else (`1x 20.000  20.000` over `Ice thai tea`)
+  stays. On finx-lora-v11's answers to CORD's 500 receipts 15 rows more, none right (row F1 0.790
+  -> 0.794); finx's dev invoices 1, not right.
 - Unreadable: a cell whose source mode has no reading of it (`values.normalise`), such as an
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
@@ -233,7 +238,9 @@ def placement(
     lines or `reach` lines after them (also where fewer than two cells are written or one of them
     is not found); `beside_own_amount` elsewhere while every place of the first cell ends a line
     that prints an amount after it (`1  Croissant  2.75` paired with the next line's `9.50`: that
-    line's amount is the row's, whatever the table's layout); `apart` otherwise."""
+    line's amount is the row's, whatever the table's layout); `apart` otherwise, and also where
+    the first cell's lines print no figure and every place of the last within `reach` lines of
+    them is on a line that names another row before it (`names_another_row`)."""
     written = [row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()]
     if len(written) < 2:
         return "placed"
@@ -243,7 +250,30 @@ def placement(
         return "placed"
     if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in places):
         return "beside_own_amount"
-    return "placed" if any(start <= line <= end + reach for start, end in first for line, _ in last) else "apart"
+    last_places = occurrences(written[-1], document)
+    below = [
+        offset
+        for (line, _), (offset, _) in zip(last, last_places, strict=True)
+        if any(start <= line <= end + reach for start, end in first)
+    ]
+    if not below:
+        return "apart"
+    near = [
+        offset
+        for (line, _), (offset, _) in zip(last, last_places, strict=True)
+        if any(start - reach <= line <= end + reach for start, end in first)
+    ]
+    first_lines = "\n".join(document[line_start(document, a) : line_end(document, b)] for a, b in places)
+    if not re.search(r"\d", first_lines) and all(names_another_row(written[0], document, offset) for offset in near):
+        return "apart"  # `BENTONVILLE AR` over `PAPER TOWEL  ...  15.97`: that line's own row's amount
+    return "placed"
+
+
+def names_another_row(first: str, document: str, offset: int) -> bool:
+    """Whether the line that prints a figure at `offset` prints a word before it that is not of the
+    row's first cell `first`: the figure is the amount of the row that line names."""
+    before = document[line_start(document, offset) : offset]
+    return any(word.casefold() not in first.casefold() for word in WORD.findall(before))
 
 
 def row_lines(document: str, place: tuple[int, int], count: int) -> str:
