@@ -32,7 +32,10 @@ def results(folder: Path) -> Path:
             "result": {
                 "data": {"total": "2.0"},
                 "confidence": {"total": 0.4},
-                "withheld": [{"path": "company", "value": "SHOP B", "reason": "below_confidence", "start": 0}],
+                "withheld": [
+                    {"path": "company", "value": "SHOP B", "reason": "below_confidence", "start": 0},
+                    {"path": "address", "value": "<script>alert(1)</script>", "reason": "below_confidence"},
+                ],
             },
         },
         {"path": "failed.txt", "status": "error", "result": None},
@@ -105,3 +108,5 @@ def test_withheld_values_are_shown_under_their_field_with_the_reason(tmp_path: P
     assert "1 value withheld by finx" in company
     assert '<code>company</code> SHOP B <span class="meta">below confidence</span>' in company
     assert "withheld by finx" not in sure
+    assert "<script>alert(1)</script>" not in unsure  # a withheld value is text, never markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in unsure
