@@ -243,6 +243,24 @@ def test_a_pack_size_printed_after_the_name_but_read_in_no_cell_goes_back_into_t
         "line_items[1].description": "SABRITAS ORIGINAL 45G",
     }
     assert mended_rows(data, INVOICE.json_schema, document) == (data, {})  # a schema without name parts
+    twice = "Spremuta 0,5L  4 pz  755,80\nSpremuta  4 n.  503,72"
+    spremuta = answer(row("Spremuta", "503,72"))  # printed with and without a size: left as read
+    assert mended_rows(spremuta, INVOICE.json_schema, twice, NAME_PARTS) == (spremuta, {})
+
+
+def test_a_weight_bought_printed_apart_from_its_unit_is_a_quantity_not_part_of_the_name() -> None:
+    document = "BIRRA 2.449 kg x 3,99  9,77\nTimber 2x4 3m 20 kg  85.00\nHavregryn 1,5kg  32,50"
+    data = answer(
+        row("BIRRA", "9,77", quantity="2.449 kg"),
+        row("Timber 2x4 3m", "85.00", quantity="20 kg"),
+        row("Havregryn", "32,50", quantity="1,5kg"),  # a pack size: the unit glued to the figure
+    )
+    kept, _ = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
+    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
+        ("BIRRA", "2.449 kg"),
+        ("Timber 2x4 3m", "20 kg"),
+        ("Havregryn 1,5kg", None),
+    ]
 
 
 def test_a_figure_loses_the_tax_class_letter_glued_to_it_and_a_row_takes_its_own_line_s_amount() -> None:

@@ -36,10 +36,15 @@ A cell a schema declares part of the name (`name_parts`: the invoice's `quantity
 pack size, `schemas.invoice.NAME_PARTS`) read apart from the description printed just before it
 (`DECK SCREWS` / `5LB` of `DECK SCREWS 5LB  29.97`) goes back into it. Written after reading the
 errors of finx's hand-made shop receipts (5 of their 40 rows); no row of CORD's 500 receipts or
-finx's dev invoices is changed. A size that the description's line prints right after it, one
+finx's dev invoices is changed. A size that the description's lines print right after it, one
 space between, but that no cell holds (`AGUA CIEL 1L   14.00` read as `AGUA CIEL`), is joined to
-the description the same way: on finx-lora-v11's answers to CORD's 500 receipts 6 rows change, 5
-of them turn right (`MARBLED SIRLOIN STEAK 200gr`, `LE MINERALE 600ML`), none turn wrong.
+the description the same way, where every place of the name prints it (not `Spremuta` of a
+receipt that also sells `Spremuta 0,5L`): on finx-lora-v11's answers to CORD's 500 receipts 6
+rows change, 5 of them turn right (`MARBLED SIRLOIN STEAK 200gr`, `LE MINERALE 600ML`), none turn
+wrong. A pack size has its unit glued to the figure (`5LB`, `1,5kg`); a weight printed apart
+(`2.449 kg`, `20 kg`) is the quantity bought and stays a quantity: with these two conditions no
+labelled row of CORD or of generator versions 2-6 is changed (session 24's version joined 28 of
+versions 5 and 6's weighed quantities into names).
 
 Knows values, the document text, the shape of a table and the source modes of its cells; not what
 the cells mean.
@@ -206,17 +211,15 @@ def with_name_part(
 def with_printed_name_part(
     row: dict[str, Any], first: str, pattern: re.Pattern[str], document: str
 ) -> dict[str, Any] | None:
-    """The row with the text fitting `pattern` that its first cell's first place is followed by (one
+    """The row with the text fitting `pattern` that every place of its first cell is followed by (one
     space, the text, then two spaces or the line's end) joined to its first cell; None where there
-    is none."""
-    places = occurrences(row[first], document)
-    if not places:
-        return None
-    end = places[0][1]
-    after = re.match(r" (\S+)(?: {2,}|\t|[ \t]*$)", document[end : line_end(document, end)])
-    if after is None or not pattern.fullmatch(after.group(1)):
-        return None
-    return {**row, first: f"{row[first].strip()} {after.group(1)}"}
+    is none, or where the name is also printed without it (`Spremuta 0,5L` and `Spremuta`)."""
+    parts = set()
+    for _, end in occurrences(row[first], document):
+        after = re.match(r" (\S+)(?: {2,}|\t|[ \t]*$)", document[end : line_end(document, end)])
+        parts.add(after.group(1) if after is not None and pattern.fullmatch(after.group(1)) else None)
+    part = parts.pop() if len(parts) == 1 else None
+    return {**row, first: f"{row[first].strip()} {part}"} if part is not None else None
 
 
 def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str | None:

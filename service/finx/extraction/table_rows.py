@@ -22,11 +22,14 @@ detail line between them). A small model sometimes reads a row that is not one o
   0.622 -> 0.646, finx's dev invoices 0.267 -> 0.293 (18 rows withheld, none of them right). With
   every rule of this module at reach 2, 10 of CORD's 1,297 gold rows (0.8 %) would be withheld,
   none of generator versions 2, 4, 5 and 6. A row whose description's line prints no figure is
-  misplaced too where every place of its amount within reach is on a line that names another row
-  before it (`BENTONVILLE AR` with the `15.97` of `PAPER TOWEL  003700083541 F  15.97 X` under
-  it); one printed above on a line naming nothing else (`1x 20.000  20.000` over `Ice thai tea`)
-  stays. On finx-lora-v11's answers to CORD's 500 receipts 15 rows more, none right (row F1 0.790
-  -> 0.794); finx's dev invoices 1, not right.
+  misplaced too where every place of its amount within reach is on a line that starts with a name
+  of another row (`BENTONVILLE AR` with the `15.97` of `PAPER TOWEL  003700083541 F  15.97 X`
+  under it); one printed above on a line naming nothing else (`1x 20.000  20.000` over `Ice thai
+  tea`), or under it on a detail line that starts with a count (`  2 St. x 217,38  434,76`),
+  stays. On finx-lora-v11's answers to CORD's 500 receipts 9 rows more, none right (row F1 0.790
+  -> 0.792); finx's dev invoices 1, not right; no labelled row of CORD or of generator versions
+  2-6 (a first version that took any word before the amount withheld 19 of version 5's rows,
+  whose detail lines print a unit: `St.`, `szt.`).
 - Unreadable: a cell whose source mode has no reading of it (`values.normalise`), such as an
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
@@ -207,24 +210,31 @@ def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bo
     amounts = list(cells.values())[-1:] == ["number"]  # a table of items: a description, ..., an amount
     if amounts and first is not None and not any(character.isalpha() for character in first):
         return False  # a description without a letter (`2` read as an item) names nothing
-    places = occurrences(first, document) if first else []
-    near = row_lines(document, places[0], ROW_LINES) if places else ""
+    windows = [row_lines(document, place, ROW_LINES) for place in occurrences(first, document)] if first else []
     return all(
         NORMALISERS[mode](written[cell]) is not None
         for cell, mode in cells.items()
         if mode in NORMALISERS and cell in written
     ) and not any(
-        is_figure_part(written[cell], near if occurrences(written[cell], near) else document)
+        all(is_figure_part(written[cell], text) for text in printing_texts(written[cell], windows, document))
         for cell, mode in cells.items()
         if mode == "number" and cell in written
     )
 
 
+def printing_texts(value: str, windows: list[str], document: str) -> list[str]:
+    """The row's windows (`ROW_LINES` from each place of its first cell) that print `value`, or the
+    whole document where none does."""
+    return [window for window in windows if occurrences(value, window)] or [document]
+
+
 def is_figure_part(value: str, text: str) -> bool:
     """Whether `value` is printed in `text`, but only inside a longer figure: with a digit, or a
     digit and a decimal or group mark, before or after it, or a percent sign after it (`10` of
-    `10%`, `40` of `£1.40`). The row's lines (`ROW_LINES` from its first cell's) decide where they
-    print the value at all (`10` of `10%` there, though `10:47` prints it whole further down)."""
+    `10%`, `40` of `£1.40`). The row's lines (`ROW_LINES` from each place of its first cell) decide
+    where they print the value at all (`10` of `10%` there, though `10:47` prints it whole further
+    down); a figure is a part only where each of them that prints it prints it so (`Birra ... 75,50`
+    printed twice, once in `275,50`)."""
     if not occurrences(value, text):
         return False
     whole = rf"(?<!\d)(?<!\d[.,]){re.escape(value.strip())}(?!\d|[.,]\d|\s?%)"
@@ -270,10 +280,13 @@ def placement(
 
 
 def names_another_row(first: str, document: str, offset: int) -> bool:
-    """Whether the line that prints a figure at `offset` prints a word before it that is not of the
-    row's first cell `first`: the figure is the amount of the row that line names."""
+    """Whether the line that prints a figure at `offset` starts with a word (past marks such as
+    `***`) and prints a word before the figure that is not of the row's first cell `first`: the
+    figure is the amount of the row that line names (`PAPER TOWEL  003700083541 F  15.97`), not of
+    a detail line (`  2 St. x 217,38  434,76`, a count and its unit first)."""
     before = document[line_start(document, offset) : offset]
-    return any(word.casefold() not in first.casefold() for word in WORD.findall(before))
+    starts_with_word = re.match(r"[^\w]*[^\W\d_]{2}", before) is not None
+    return starts_with_word and any(word.casefold() not in first.casefold() for word in WORD.findall(before))
 
 
 def row_lines(document: str, place: tuple[int, int], count: int) -> str:
