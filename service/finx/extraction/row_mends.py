@@ -43,7 +43,7 @@ receipt that also sells `Spremuta 0,5L`): on finx-lora-v11's answers to CORD's 5
 rows change, 5 of them turn right (`MARBLED SIRLOIN STEAK 200gr`, `LE MINERALE 600ML`), none turn
 wrong. A pack size has its unit glued to the figure (`5LB`, `1,5kg`); a weight printed apart
 (`2.449 kg`, `20 kg`) is the quantity bought and stays a quantity: with these two conditions no
-labelled row of CORD or of generator versions 2-6 is changed (session 24's version joined 28 of
+labelled row of CORD or of generator versions 2-6 is changed (session 24's version joined 14 of
 versions 5 and 6's weighed quantities into names).
 
 Knows values, the document text, the shape of a table and the source modes of its cells; not what
