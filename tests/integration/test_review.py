@@ -202,13 +202,13 @@ def test_a_bad_correction_is_refused_with_its_reason_and_nothing_is_saved(page, 
     url, out = page
     browser.get(url + "/doc/1")  # b.txt
     browser.find_element(By.ID, "save").click()
-    assert browser.find_element(By.ID, "progress").text == "1 done / 1 left"
+    wait_for(lambda: browser.find_element(By.ID, "progress").text == "1 done / 1 left")  # the page after saving
     browser.get(url + "/doc/0")
     total = browser.find_element(By.ID, "f-total")
     total.clear()
     total.send_keys("x" * 300)  # over the schema's maxLength
     browser.find_element(By.ID, "save").click()
-    assert "does not fit receipt" in browser.find_element(By.ID, "error").text
+    wait_for(lambda: "does not fit receipt" in browser.find_element(By.ID, "error").text)
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["b.txt"]
 
 
