@@ -255,19 +255,13 @@ def placement(
     written = [row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()]
     if len(written) < 2:
         return "placed"
-    places = occurrences(written[0], document)
-    first, last = line_spans(places, newlines), line_spans(occurrences(written[-1], document), newlines)
+    places, last_places = occurrences(written[0], document), occurrences(written[-1], document)
+    first, last = line_spans(places, newlines), line_spans(last_places, newlines)
     if not first or not last or any(start <= line <= end for start, end in first for line, _ in last):
         return "placed"
     if all(AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)) for _, end in places):
         return "beside_own_amount"
-    last_places = occurrences(written[-1], document)
-    below = [
-        offset
-        for (line, _), (offset, _) in zip(last, last_places, strict=True)
-        if any(start <= line <= end + reach for start, end in first)
-    ]
-    if not below:
+    if not any(start <= line <= end + reach for start, end in first for line, _ in last):
         return "apart"
     near = [
         offset
