@@ -42,6 +42,7 @@ REASON_TO_PB: dict[WithheldReason | None, pb.WithheldReason] = {
     "unreadable_row": pb.WITHHELD_REASON_UNREADABLE_ROW,
     "header_row": pb.WITHHELD_REASON_HEADER_ROW,
     "total_row": pb.WITHHELD_REASON_TOTAL_ROW,
+    "other_role": pb.WITHHELD_REASON_OTHER_ROLE,
 }
 REASON_FROM_PB: dict[int, WithheldReason | None] = {value: key for key, value in REASON_TO_PB.items()}
 COPY_GROUNDING_FROM_PB: dict[pb.CopyGrounding, bool | None] = {

@@ -72,12 +72,16 @@ def test_compiled_forms_of_the_keywords():
     cued = custom_schema(
         {
             "type": "object",
-            "properties": {"law": {"type": ["string", "null"], "x-finx-cue": ["governed by", "(a+)+$"]}},
+            "properties": {
+                "law": {"type": ["string", "null"], "x-finx-cue": ["governed by", "(a+)+$"]},
+                "term": {"type": ["string", "null"], "x-finx-other-roles": ["employ"]},
+            },
             "required": [],
         }
     ).json_schema["properties"]
     # phrases, matched literally: `(a+)+$` is text to find, never a pattern run over a document
     assert cued["law"]["anyOf"][0] == {"type": "string", "maxLength": 256, "x-finx-cue": ["governed by", "(a+)+$"]}
+    assert cued["term"]["anyOf"][0] == {"type": "string", "maxLength": 256, "x-finx-other-roles": ["employ"]}
     invoice = custom_schema(Invoice.model_json_schema()).json_schema["properties"]
     assert invoice["invoice_date"]["x-finx-source"] == "date" and "format" not in invoice["invoice_date"]
     assert invoice["total"]["anyOf"] == [
@@ -109,6 +113,12 @@ def test_compiled_forms_of_the_keywords():
         ({"type": "string", "x-finx-cue": ["govern", " - "]}, "each with a letter or digit"),
         ({"type": "string", "x-finx-cue": ["x" * 61]}, "phrases of 1 to 60 characters"),
         ({"type": "integer", "x-finx-cue": ["govern"]}, "x-finx-cue does not apply to type 'integer'"),
+        ({"type": "string", "x-finx-other-roles": "employ"}, "x-finx-other-roles must be a list of 1 to 20 phrases"),
+        ({"type": "string", "x-finx-other-roles": ["employ", ""]}, "x-finx-other-roles must be a list of 1 to 20"),
+        (
+            {"type": "object", "properties": {"y": {"type": "string", "x-finx-other-roles": ["employ"]}}},
+            "x-finx-other-roles applies to top-level strings only, found at #/properties/x/properties/y",
+        ),
         (
             {"type": "object", "properties": {"y": {"type": "string", "x-finx-cue": ["govern"]}}},
             "x-finx-cue applies to top-level strings only, found at #/properties/x/properties/y",

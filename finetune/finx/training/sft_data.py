@@ -6,8 +6,10 @@ whose completion is the chunk's target as compact JSON followed by the end-of-tu
 on the completion only. A chunk's target keeps only the values that occur in that chunk
 (`value_in_text`), so the model learns to report what it sees, and null or [] otherwise; a value
 whose schema gives it a cue (`x-finx-cue`) is kept only where the chunk writes it after its cue, as
-serving chooses it (`extraction.chunking.is_cued`): a chunk that names the labelled governing law
-only as a party's state of incorporation (`a Delaware corporation`) is taught null. Copied
+serving chooses it (`extraction.roles.is_cued`): a chunk that names the labelled governing law
+only as a party's state of incorporation (`a Delaware corporation`) is taught null; one whose
+schema names other roles (`x-finx-other-roles`) is taught null where the chunk writes it only in
+their clauses (a labelled term written there only as a covenant's period). Copied
 values are then written as the chunk writes them (`value_sources.written_form`): the model is
 taught to copy, and code normalises (dates, durations, names), exactly as served.
 
@@ -28,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from finx.config import ExtractionPolicy
-from finx.extraction.chunking import chunk_document, is_cued
+from finx.extraction.chunking import chunk_document
 from finx.extraction.prompt import build_messages, prompt_token_ids, target_json
-from finx.schemas.fields import CUE_KEYWORD
+from finx.extraction.roles import is_cued, only_in_other_roles
+from finx.schemas.fields import CUE_KEYWORD, OTHER_ROLES_KEYWORD
 from finx.training.examples import Example
 from finx.values.grounding import ground
 from finx.values.normalise import find_written, normalise_duration
@@ -77,10 +80,20 @@ def chunk_target(schema: dict[str, Any], target: dict[str, Any], text: str) -> d
         if child.get("type") == "array":
             kept[name] = [item for item in value or [] if value_in_text(item, text)]
         else:
-            cue = non_null(child).get(CUE_KEYWORD)
-            written = value is not None and value_in_text(value, text)
-            kept[name] = value if written and (cue is None or is_cued(value, cue, text)) else None
+            kept[name] = value if value is not None and in_its_role(child, value, text) else None
     return kept
+
+
+def in_its_role(schema: dict[str, Any], value: Any, text: str) -> bool:
+    """Whether `text` writes the single value `value` in the role its schema gives it, as serving
+    judges it (`extraction.roles`): after its cue, if it has one, and not only in other roles."""
+    if not value_in_text(value, text):
+        return False
+    cue, other_roles = non_null(schema).get(CUE_KEYWORD), non_null(schema).get(OTHER_ROLES_KEYWORD)
+    written = written_form(schema, value, text)
+    return (cue is None or is_cued(written, cue, text)) and not (
+        other_roles is not None and only_in_other_roles(written, other_roles, text)
+    )
 
 
 def is_empty(target: dict[str, Any]) -> bool:

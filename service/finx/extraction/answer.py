@@ -12,6 +12,9 @@
    in each chunk's answer (`row_mends.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
+1a. `withhold_other_roles`: a single value the document writes only in clauses that give its kind
+   of value another role (`x-finx-other-roles`: a covenant's period as a contract's term) made null
+   and listed as withheld (`roles.py`; the merge chose it only because no chunk answered better);
 1b. `drop_list_artefacts`: in entity lists, a name read under a second type or as a fragment of a
    longer name removed, and in the entities schema an entry in lower case in its lists of proper
    names, or not of its list's kind (a percentage without a percent, an amount as a date, an
@@ -31,6 +34,8 @@
 4. `ground_answer`: each written value's offsets in the document, with its confidence and its
    canonical form.
 
+`final_answer` runs steps 0b to 3 in that order (the one composition of the steps).
+
 Knows schemas, values and confidences; not engines or tokenizers (the caller gives each chunk's
 leaf values and confidences).
 """
@@ -48,14 +53,17 @@ from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
+from finx.extraction.roles import only_in_other_roles
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.table_rows import misread_rows, total_rows
 from finx.schemas.base import SchemaSpec
+from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
+from finx.schemas.fields import OTHER_ROLES_KEYWORD
 from finx.schemas.invoice import NAME_PARTS
 from finx.values.grounding import ValueSource, WithheldReason, ground
-from finx.values.paths import item_path
+from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
 
 ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
@@ -186,6 +194,28 @@ def merge_answers(
     return Answer(written, merged_confidences(chunks, written))
 
 
+def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` without the single values that `document` writes only in the clauses of other roles
+    (`roles.only_in_other_roles`, the schema's `x-finx-other-roles`), where the schema lets them be
+    null; they are listed as withheld (`other_role`), with their places and confidences."""
+    removed = [
+        name
+        for name, child in spec.json_schema["properties"].items()
+        if is_nullable(child)
+        and (other_roles := non_null(child).get(OTHER_ROLES_KEYWORD))
+        and only_in_other_roles(answer.written.get(name), other_roles, document)
+    ]
+    if not removed:
+        return answer
+    kept = {**answer.written, **dict.fromkeys(removed)}
+    withheld = ground(document, {name: answer.written[name] for name in removed})
+    for source in withheld:
+        source.confidence, source.reason = answer.confidence.get(source.path), "other_role"
+    return replace(
+        answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
+    )
+
+
 def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without the entity-list entries that are artefacts of reading in windows (a name
     under two types, a fragment of a longer name) or, in the entities schema, common words read as
@@ -267,6 +297,32 @@ def withhold_unsure(answer: Answer, spec: SchemaSpec, document: str, threshold: 
     return replace(
         answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
     )
+
+
+def final_answer(
+    spec: SchemaSpec,
+    document: str,
+    parts: list[dict[str, Any]],
+    chunks: ChunkLeaves,
+    groups: list[int] | None,
+    row_line_reach: int | None,
+    threshold: float | None,
+) -> Answer:
+    """Steps 0b to 3 in order: the chunks' valid answers (`parts`, with their leaves `chunks` and
+    `groups` as in `merge_answers`) to one validated answer; values below `threshold` withheld
+    (none when it is None), rows read from lines further apart than `row_line_reach` withheld."""
+    parts, chunks = trim_list_entries(spec, parts, chunks)
+    parts, chunks = mend_money(spec, parts, chunks)
+    parts, chunks = mend_rows(spec, document, parts, chunks)
+    answer = merge_answers(spec, document, parts, chunks, groups)
+    answer = withhold_other_roles(answer, spec, document, chunks)
+    answer = drop_list_artefacts(answer, spec, document, chunks)
+    answer = withhold_misread_rows(answer, spec, document, row_line_reach, chunks)
+    answer = add_skipped_rows(answer, spec, document, chunks)
+    answer = withhold_total_rows(answer, spec, document, chunks)
+    if threshold is not None:
+        answer = withhold_unsure(answer, spec, document, threshold, chunks)
+    return validate(answer, spec, document)
 
 
 def validate(answer: Answer, spec: SchemaSpec, document: str) -> Answer:

@@ -17,7 +17,8 @@ is taken from the chunk whose candidate is best grounded in the whole document (
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
 the model was most confident of, then from the earliest chunk; where the schema gives the value a
 cue (`x-finx-cue`: the words that state its role), a candidate the document writes just after
-its cue comes first (a governing law over a state of incorporation).
+its cue comes first (a governing law over a state of incorporation), and where it names other
+roles (`x-finx-other-roles`), a candidate written only in their clauses comes last (`roles.py`).
 """
 
 import bisect
@@ -27,8 +28,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from finx.extraction.roles import is_cued, only_in_other_roles
 from finx.schemas.compile import JsonSchema
-from finx.schemas.fields import CUE_KEYWORD, CUE_REACH
+from finx.schemas.fields import CUE_KEYWORD, OTHER_ROLES_KEYWORD
 from finx.schemas.strings import MERGE_KEYWORD
 from finx.values.grounding import ground, occurrences
 from finx.values.paths import non_null
@@ -108,7 +110,10 @@ def merge_results(
             merged[name] = merge_lists(values, child["maxItems"], rows_of=document if rows else None)
         else:
             sure = [(confidences[index] if confidences else {}).get(name, 0.0) for index in present]
-            merged[name] = best_candidate(values, sure, document, non_null(child).get(CUE_KEYWORD))
+            roles = non_null(child)
+            merged[name] = best_candidate(
+                values, sure, document, roles.get(CUE_KEYWORD), roles.get(OTHER_ROLES_KEYWORD)
+            )
     return merged
 
 
@@ -152,10 +157,17 @@ def joined_by_group(lists: list[list[Any]], groups: list[int]) -> list[list[Any]
     return joined
 
 
-def best_candidate(candidates: list[Any], confidences: list[float], document: str, cue: list[str] | None = None) -> Any:
+def best_candidate(
+    candidates: list[Any],
+    confidences: list[float],
+    document: str,
+    cue: list[str] | None = None,
+    other_roles: list[str] | None = None,
+) -> Any:
     """The best grounded candidate; among equally grounded ones the most confident, the earliest
-    chunk on ties (so a later chunk wins only when the model was surer of it). With a `cue`, a
-    candidate the document writes in its role (`is_cued`) comes before all others."""
+    chunk on ties (so a later chunk wins only when the model was surer of it). With `other_roles`,
+    a candidate the document writes only in other roles (`roles.only_in_other_roles`) comes after
+    all others; with a `cue`, one it writes in its role (`roles.is_cued`) before them."""
     if len(candidates) < 2:
         return candidates[0] if candidates else None
 
@@ -166,22 +178,15 @@ def best_candidate(candidates: list[Any], confidences: list[float], document: st
         return sum(MATCH_RANK[source.match] + source.score for source in sources) / len(sources)
 
     ranks = [
-        (cue is not None and is_cued(candidate, cue, document), grounding(candidate), sure)
+        (
+            not (other_roles is not None and only_in_other_roles(candidate, other_roles, document)),
+            cue is not None and is_cued(candidate, cue, document),
+            grounding(candidate),
+            sure,
+        )
         for candidate, sure in zip(candidates, confidences, strict=True)
     ]
     return candidates[ranks.index(max(ranks))]
-
-
-def is_cued(candidate: Any, cue: list[str], document: str) -> bool:
-    """Whether `document` writes the string `candidate` somewhere within `CUE_REACH` characters
-    after one of the `cue` phrases (case ignored): `Michigan` after `governed in all respects by the
-    laws of the State of`."""
-    if not isinstance(candidate, str):
-        return False
-    pattern = re.compile("|".join(re.escape(phrase) for phrase in cue), re.IGNORECASE)
-    return any(
-        pattern.search(document, max(0, start - CUE_REACH), start) for start, _ in occurrences(candidate, document)
-    )
 
 
 def normalised_key(value: Any) -> str:

@@ -31,23 +31,7 @@ from finx.config import ExtractionPolicy, RetrievalConfig
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
-from finx.extraction.answer import (
-    ChunkLeaves,
-    ChunkOutcome,
-    add_skipped_rows,
-    check_answer,
-    chunk_status,
-    drop_list_artefacts,
-    ground_answer,
-    mend_money,
-    mend_rows,
-    merge_answers,
-    trim_list_entries,
-    validate,
-    withhold_misread_rows,
-    withhold_total_rows,
-    withhold_unsure,
-)
+from finx.extraction.answer import ChunkLeaves, ChunkOutcome, check_answer, chunk_status, final_answer, ground_answer
 from finx.extraction.chunking import Chunk, chunk_document
 from finx.extraction.confidence import leaf_confidences, leaf_values, token_ends
 from finx.extraction.options import ExtractOptions
@@ -283,18 +267,9 @@ class Extractor:
             groups = [
                 group for group, outcome in zip(prepared.groups, outcomes, strict=True) if outcome.value is not None
             ]
-            parts, chunks = trim_list_entries(spec, [spec.dump(part) for part in good], chunks)
-            parts, chunks = mend_money(spec, parts, chunks)
-            parts, chunks = mend_rows(spec, task.document, parts, chunks)
-            answer = merge_answers(spec, task.document, parts, chunks, groups)
-            answer = drop_list_artefacts(answer, spec, task.document, chunks)
-            answer = withhold_misread_rows(answer, spec, task.document, self.policy.row_line_reach, chunks)
-            answer = add_skipped_rows(answer, spec, task.document, chunks)
-            answer = withhold_total_rows(answer, spec, task.document, chunks)
             threshold = self.policy.min_confidence(spec.json_schema, task.options.min_confidence)
-            if threshold is not None:
-                answer = withhold_unsure(answer, spec, task.document, threshold, chunks)
-            answer = validate(answer, spec, task.document)
+            parts = [spec.dump(part) for part in good]
+            answer = final_answer(spec, task.document, parts, chunks, groups, self.policy.row_line_reach, threshold)
             if answer.error is not None:
                 status, error = "invalid", answer.error
         value = answer.value if answer is not None else None

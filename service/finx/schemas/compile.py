@@ -13,8 +13,8 @@ finx accepts JSON Schema as pydantic writes it (see `SUPPORTED_KEYWORDS`). Compi
   enforce it while generating);
 - keeps `x-finx-merge: first` on a top-level array (`union`, the default, is dropped): how the
   chunks of a long document join that list (`strings.MERGE_KEYWORD`);
-- keeps `x-finx-cue` on a top-level string: the words that state the value's role, which choose
-  among the chunks' candidates (`strings.CUE_KEYWORD`);
+- keeps `x-finx-cue` and `x-finx-other-roles` on a top-level string: the words that state the
+  value's role or another, which choose among the chunks' candidates (`strings.ROLE_KEYWORDS`);
 - makes every property required, and an optional property nullable instead, so the model always
   writes every key (absent values are `null`) and the constraint stays a simple sequence;
 - closes every object (`additionalProperties: false`);
@@ -38,9 +38,9 @@ from typing import Any
 from finx.errors import InvalidSchema
 from finx.schemas.fields import SOURCE_KEYWORD, JsonSchema
 from finx.schemas.strings import (
-    CUE_KEYWORD,
     MERGE_KEYWORD,
     MERGE_MODES,
+    ROLE_KEYWORDS,
     UNIQUE_KEYWORD,
     bounded_int,
     normalise_string,
@@ -94,7 +94,7 @@ SUPPORTED_KEYWORDS = frozenset(
         "$comment",
         SOURCE_KEYWORD,
         MERGE_KEYWORD,
-        CUE_KEYWORD,
+        *ROLE_KEYWORDS,
     }
 )
 STRING_OR_NUMBER_OR_ARRAY = {
@@ -104,7 +104,7 @@ STRING_OR_NUMBER_OR_ARRAY = {
     "exclusiveMaximum": ("number", "integer"),
     "uniqueItems": ("array",),
     MERGE_KEYWORD: ("array",),
-    CUE_KEYWORD: ("string",),
+    **dict.fromkeys(ROLE_KEYWORDS, ("string",)),
 }
 """The types each type-specific keyword applies to (elsewhere it is refused, not ignored)."""
 SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
@@ -199,8 +199,8 @@ def _normalise(
     elif kind == "array":
         out.update(_normalise_array(node, path, depth, resolving, expansion, nesting))
     elif kind == "string":
-        if CUE_KEYWORD in node and depth != 1:  # chunk answers are chosen field by field at the top level only
-            raise InvalidSchema(f"{CUE_KEYWORD} applies to top-level strings only, found at {path}")
+        if depth != 1 and (role := next((key for key in ROLE_KEYWORDS if key in node), None)):  # chosen at the top
+            raise InvalidSchema(f"{role} applies to top-level strings only, found at {path}")
         out.update(normalise_string(node, path))
     elif SOURCE_KEYWORD in node:
         raise InvalidSchema(f"{SOURCE_KEYWORD} applies to strings only, found at {path}")

@@ -25,17 +25,33 @@ corporation` is not). Of the candidates a long document's chunks answer, one the
 within `CUE_REACH` characters after a phrase wins over those it never writes so
 (`extraction.chunking.best_candidate`); training labels follow the same rule. Phrases, not a
 regular expression: nothing a caller writes is run as a pattern over documents. Checked by
-`schemas.strings.checked_cue`."""
+`schemas.strings.checked_phrases`."""
 CUE_REACH = 150
 """How far before a value (in characters) its cue may stand: a clause's length."""
+OTHER_ROLES_KEYWORD = "x-finx-other-roles"
+"""On a top-level string: the words (a list of literal phrases, case ignored) of a clause that gives
+a value of the field's kind another role (`employ`, `solicit` for a contract's term: `for a period of
+two (2) years after the termination of your employment` is a covenant's period). A candidate the
+document writes only in such clauses loses to any other of the chunks' candidates, and is withheld
+(reason `other_role`) where it is the only one (`extraction.roles.only_in_other_roles`); training
+labels follow the same rule. Checked by `schemas.strings.checked_phrases`."""
 
 
 def copied(
-    max_length: int, mode: SourceMode = "copy", description: str | None = None, cue: list[str] | None = None
+    max_length: int,
+    mode: SourceMode = "copy",
+    description: str | None = None,
+    cue: list[str] | None = None,
+    other_roles: list[str] | None = None,
 ) -> object:
     """A bounded string field whose value comes from the document (`mode` says how; `cue`: the words
-    that state its role, `schemas.strings.CUE_KEYWORD`)."""
-    extra: dict[str, JsonValue] = {SOURCE_KEYWORD: mode} | ({CUE_KEYWORD: list(cue)} if cue else {})
+    that state its role, `CUE_KEYWORD`; `other_roles`: the words of clauses that give its kind of
+    value another role, `OTHER_ROLES_KEYWORD`)."""
+    extra: dict[str, JsonValue] = {SOURCE_KEYWORD: mode}
+    if cue:
+        extra[CUE_KEYWORD] = list(cue)
+    if other_roles:
+        extra[OTHER_ROLES_KEYWORD] = list(other_roles)
     return Field(max_length=max_length, description=description, json_schema_extra=extra)
 
 
@@ -54,7 +70,20 @@ Quantity = Annotated[str, copied(16)]
 AccountNumber = Annotated[str, copied(34)]
 Iban = Annotated[str, copied(42)]
 WrittenDate = Annotated[str, copied(40, "date", "as written; returned as YYYY-MM-DD")]
-Duration = Annotated[str, copied(40, "duration", "as written; returned as 'N years|months|weeks|days'")]
+ContractTerm = Annotated[
+    str,
+    copied(
+        40,
+        "duration",
+        "as written; returned as 'N years|months|weeks|days'",
+        other_roles=["employ", "solicit", "compet", "hire", "standstill"],
+    ),
+]
+"""How long a contract lasts (`This Agreement shall remain in effect for a period of three (3) years`),
+not the period of one of its covenants (`for one (1) year following the termination of Employee's
+employment, Employee shall not solicit`). Of Kleister-NDA's 221 training agreements, 61 write their
+labelled term: 59 of them in a clause without these words; of the 135 whose label is null and that
+write some duration, 48 write every duration in such a clause."""
 GoverningLaw = Annotated[
     str,
     copied(

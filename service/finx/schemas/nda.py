@@ -3,16 +3,19 @@
 Version 2: `jurisdiction` carries its cue (`fields.GoverningLaw`): of a long agreement's chunk
 answers, a state written in a governing-law clause wins over one written elsewhere (version 1 took
 the most confident, often the state of incorporation from the preamble).
+Version 3: `term` carries its other roles (`fields.ContractTerm`): a period written only in a
+covenant's clause (`for two years after the termination of employment`, a non-solicitation or
+standstill period) is no term of the agreement (version 2 returned it).
 """
 
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from finx.schemas.fields import Duration, GoverningLaw, PartyName, WrittenDate
+from finx.schemas.fields import ContractTerm, GoverningLaw, PartyName, WrittenDate
 from finx.schemas.strings import MERGE_KEYWORD
 
-VERSION = "2"
+VERSION = "3"
 DESCRIPTION = (
     "Non-disclosure agreement: parties=names of the contracting parties, jurisdiction=governing "
     "law state or country, effective_date=date it takes effect, term=how long it lasts; null if absent."
@@ -26,4 +29,4 @@ class Nda(BaseModel):
     affiliates, so the parties are those of the first part that names any."""
     jurisdiction: GoverningLaw | None
     effective_date: WrittenDate | None
-    term: Duration | None
+    term: ContractTerm | None

@@ -1,6 +1,6 @@
 """String nodes of a schema being compiled (`compile.py`): length bounds, where the value comes from
-(`x-finx-source`), the words that state its role (`x-finx-cue`), `format` and `pattern`; and the
-integer bounds of strings and arrays.
+(`x-finx-source`), the words that state its role (`x-finx-cue`) or another (`x-finx-other-roles`),
+`format` and `pattern`; and the integer bounds of strings and arrays.
 
 `format: date` makes a copied date (normalised to YYYY-MM-DD by code); the formats in `FORMATS`
 are enforced while generating; a pattern must be one every backend can enforce.
@@ -13,7 +13,7 @@ from pydantic import Field, TypeAdapter
 from pydantic_core import SchemaError
 
 from finx.errors import InvalidSchema
-from finx.schemas.fields import CUE_KEYWORD, SOURCE_KEYWORD, SOURCE_MODES, JsonSchema
+from finx.schemas.fields import CUE_KEYWORD, OTHER_ROLES_KEYWORD, SOURCE_KEYWORD, SOURCE_MODES, JsonSchema
 
 DEFAULT_MAX_STRING = 256
 FORMATS = frozenset({"date-time", "time", "email", "uri", "uuid", "hostname", "ipv4", "ipv6"})
@@ -27,8 +27,10 @@ every chunk's items, repeats dropped; `first`: the list of the first chunk that 
 lists a document states once, at its start: a contract's parties are named in its preamble, and
 later chunks hold signatories, affiliates and addresses)."""
 MERGE_MODES = frozenset({"union", "first"})
-MAX_CUE_PHRASES = 20
-MAX_CUE_PHRASE_LENGTH = 60
+ROLE_KEYWORDS = (CUE_KEYWORD, OTHER_ROLES_KEYWORD)
+"""The lists of phrases that judge a top-level string's candidates by the words around them."""
+MAX_ROLE_PHRASES = 20
+MAX_ROLE_PHRASE_LENGTH = 60
 MAX_PATTERN_LENGTH = 1000
 UNSUPPORTED_REGEX = re.compile(r"\\[1-9]|\(\?<?[=!]|\\[bBAzZ]")
 """Look-around, back-references and word boundaries: no constrained-decoding backend has them."""
@@ -60,26 +62,27 @@ def normalise_string(node: JsonSchema, path: str) -> JsonSchema:
             raise InvalidSchema(f"format and pattern together at {path}", hint="keep one of them")
     if mode is not None:
         out[SOURCE_KEYWORD] = mode
-    if CUE_KEYWORD in node:
-        out[CUE_KEYWORD] = checked_cue(node[CUE_KEYWORD], f"{path}/{CUE_KEYWORD}")
+    for keyword in ROLE_KEYWORDS:
+        if keyword in node:
+            out[keyword] = checked_phrases(node[keyword], keyword, f"{path}/{keyword}")
     return out
 
 
-def checked_cue(cue: Any, path: str) -> list[str]:
-    """A cue: 1 to `MAX_CUE_PHRASES` phrases of 1 to `MAX_CUE_PHRASE_LENGTH` characters, each with a
-    letter or digit."""
+def checked_phrases(phrases: Any, keyword: str, path: str) -> list[str]:
+    """A cue or other roles: 1 to `MAX_ROLE_PHRASES` phrases of 1 to `MAX_ROLE_PHRASE_LENGTH`
+    characters, each with a letter or digit."""
     if (
-        not isinstance(cue, list)
-        or not 1 <= len(cue) <= MAX_CUE_PHRASES
-        or not all(isinstance(phrase, str) and 0 < len(phrase) <= MAX_CUE_PHRASE_LENGTH for phrase in cue)
-        or not all(any(character.isalnum() for character in phrase) for phrase in cue)
+        not isinstance(phrases, list)
+        or not 1 <= len(phrases) <= MAX_ROLE_PHRASES
+        or not all(isinstance(phrase, str) and 0 < len(phrase) <= MAX_ROLE_PHRASE_LENGTH for phrase in phrases)
+        or not all(any(character.isalnum() for character in phrase) for phrase in phrases)
     ):
         raise InvalidSchema(
-            f"{CUE_KEYWORD} must be a list of 1 to {MAX_CUE_PHRASES} phrases of 1 to {MAX_CUE_PHRASE_LENGTH} "
+            f"{keyword} must be a list of 1 to {MAX_ROLE_PHRASES} phrases of 1 to {MAX_ROLE_PHRASE_LENGTH} "
             "characters, each with a letter or digit",
             hint=path,
         )
-    return list(cue)
+    return list(phrases)
 
 
 def checked_pattern(pattern: Any, path: str) -> str:

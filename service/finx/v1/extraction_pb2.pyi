@@ -39,6 +39,7 @@ class WithheldReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WITHHELD_REASON_UNREADABLE_ROW: _ClassVar[WithheldReason]
     WITHHELD_REASON_HEADER_ROW: _ClassVar[WithheldReason]
     WITHHELD_REASON_TOTAL_ROW: _ClassVar[WithheldReason]
+    WITHHELD_REASON_OTHER_ROLE: _ClassVar[WithheldReason]
 COPY_GROUNDING_DEFAULT: CopyGrounding
 COPY_GROUNDING_ON: CopyGrounding
 COPY_GROUNDING_OFF: CopyGrounding
@@ -60,6 +61,7 @@ WITHHELD_REASON_MISPLACED_ROW: WithheldReason
 WITHHELD_REASON_UNREADABLE_ROW: WithheldReason
 WITHHELD_REASON_HEADER_ROW: WithheldReason
 WITHHELD_REASON_TOTAL_ROW: WithheldReason
+WITHHELD_REASON_OTHER_ROLE: WithheldReason
 
 class ExtractRequest(_message.Message):
     __slots__ = ("request_id", "text", "data", "media_type", "schema_name", "schema_json", "adapter", "options")

@@ -15,12 +15,13 @@ from pydantic import BaseModel
 from finx.values.paths import leaves
 
 MatchKind = Literal["exact", "case_insensitive", "whitespace", "fuzzy", "not_found"]
-WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row", "header_row", "total_row"]
+WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row", "header_row", "total_row", "other_role"]
 """Why a value was withheld: its confidence was below the threshold; its table row's cells are
 printed apart (`extraction.table_rows`, misplaced); its row holds a cell with no reading of its
 kind (an amount that is no number, or only part of a printed figure); its row is the table's head
 (a column's name read as an item); or its row is the sum of the rows above it (a total read as an
-item) or comes after such a row."""
+item) or comes after such a row; or the document writes it only in clauses that give its kind of
+value another role (`extraction.roles`: a covenant's period as a contract's term)."""
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_SOURCE = 200_000
