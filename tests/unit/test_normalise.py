@@ -168,9 +168,37 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
             "Calpine Corporation", "Calpine Corporation. The", "Calpine Corporation", id="not-an-abbreviation"
         ),
         pytest.param("John Co", "John Cooper.", "John Co", id="a-word-that-goes-on"),
+        pytest.param(
+            "OTSUKA PHARMACEUTICAL CO.",
+            "and OTSUKA PHARMACEUTICAL CO. LTD. a JAPANESE CORPORATION",
+            "OTSUKA PHARMACEUTICAL CO. LTD.",
+            id="the-legal-form-written-after-it",
+        ),
+        pytest.param(
+            "Leonard Green and Partners",
+            "LEONARD GREEN & PARTNERS\nSigned for Leonard Green & Partners, L.P., a Limited Partnership",
+            "Leonard Green and Partners L.P.",
+            id="after-one-of-its-places-and-for-&",
+        ),
+        pytest.param("Acme Holdings", "Acme Holdings Limited-Liability", "Acme Holdings", id="a-word-not-a-form"),
+        pytest.param("Interclick Inc.", "Interclick, Inc., Inc. (the Company)", "Interclick Inc.", id="no-form-twice"),
+        pytest.param(
+            "Louis Dreyfus Commodities LLC.",
+            "between Acme and Louis Dreyfus Commodities LLC. The parties",
+            "Louis Dreyfus Commodities LLC",
+            id="an-acronym-without-the-sentence-s-full-stop",
+        ),
+        pytest.param("Beta LLC", "Beta LLC. The parties", "Beta LLC", id="no-period-added-to-an-acronym"),
+        pytest.param(
+            "J.F. Lehman and Company's (",
+            'In connection with J.F. Lehman & Company\'s ("you")',
+            "J.F. Lehman and Company",
+            id="without-the-possessive-and-bracket-it-ran-into",
+        ),
+        pytest.param("McDonald's Corporation", "McDonald's Corporation", "McDonald's Corporation", id="inner-'s"),
     ],
 )
-def test_an_abbreviated_legal_form_keeps_the_period_the_document_writes(name, document, expected):
-    from finx.values.normalise import with_legal_form_period
+def test_a_party_name_is_made_whole_with_the_legal_form_the_document_writes(name, document, expected):
+    from finx.values.normalise import whole_party_name
 
-    assert with_legal_form_period(name, document) == expected
+    assert whole_party_name(name, document) == expected

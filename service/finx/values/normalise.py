@@ -10,7 +10,8 @@ the source says why).
   (`April 18, 2001`, `18th day of April, 2001`, `Apr. 18 2001`). A numeric date whose first two
   numbers could both be the month is read month first (US style) unless the first is over 12.
 - `duration`: `N unit(s)` from `two (2) years`, `24 months`, `one-year`, `6 mos.`.
-- `name`: a party name with commas dropped and `&` as `and`, whitespace collapsed.
+- `name`: a party name with commas dropped and `&` as `and`, whitespace collapsed; then made whole
+  against the document (`whole_party_name`: legal forms and their periods).
 - `amount`: a plain decimal number (`1,234.50`, `1.234,50`, `(12.00)`, `RM 9.00`, `-$3`).
 - `number`: kept as written where it reads as one number (`1.234,50`, `RM 9.00`, `120,000円`,
   `38,900-`); no reading where it holds a second number or words (`3 TELUR 72,000`, `COLD FRAPE`,
@@ -141,21 +142,50 @@ def canonical_party_name(text: str) -> str | None:
     return name or None
 
 
-LEGAL_FORM_END = re.compile(
-    r"(?:\b(?:inc|corp|co|ltd|llc|plc|bhd|pty|pte|ltda|cie|l\.p|n\.v|n\.a|s\.a|b\.v|l\.l\.c|p\.c))$", re.IGNORECASE
+PERIOD_FORMS = r"inc|corp|co|ltd|bhd|pty|pte|ltda|cie|l\.p|n\.v|n\.a|s\.a|b\.v|l\.l\.c|p\.c"
+"""Abbreviated legal forms written with a period (`Inc.`, `Co.`, `L.P.`), which a small model tends
+to leave out."""
+ACRONYM_FORMS = r"llc|llp|lp|plc|gmbh|ag|nv|bv"
+"""Legal forms written as acronyms, without a period: one after them ends a sentence (`... between
+Acme and Beta LLC. The parties`). Of Kleister-NDA's 221 training agreements' labelled parties, 27
+end with `LLC`, 9 with `LP`, 2 with `plc`, none with a period; 214 end with `Inc.`, `Corp.`, `Co.`
+or `Ltd.`, all with one."""
+LEGAL_FORM_END = re.compile(rf"\b(?:{PERIOD_FORMS})$", re.IGNORECASE)
+LEGAL_FORM_AFTER = re.compile(
+    rf"[\s,]+((?:{PERIOD_FORMS})\.|(?:{ACRONYM_FORMS}|limited|incorporated)\b)(?!-)", re.IGNORECASE
 )
-"""A name that ends with an abbreviated legal form, whose period a small model tends to leave out."""
+"""A legal form written right after a name (`OTSUKA PHARMACEUTICAL CO.` then `, LTD.`)."""
+TRAILING_ACRONYM_PERIOD = re.compile(rf"(\b(?:{ACRONYM_FORMS}))\.$", re.IGNORECASE)
+DANGLING_END = re.compile(r"(?:['’]s)?[\s(\[{“\"‘'-]*$")
+"""A possessive and opening brackets or quotes a copied name runs into (`J.F. Lehman & Company's (`)."""
+MAX_LEGAL_FORMS_AFTER = 2
 
 
-def with_legal_form_period(name: str, document: str) -> str:
-    """`name` with the period of its abbreviated legal form (`Inc` -> `Inc.`) where the document
-    writes the name with it; any other name as it is."""
-    if not LEGAL_FORM_END.search(name):
-        return name
-    written = r"[\s,]+".join(re.escape(word) for word in name.split())  # the commas the name lost
-    if re.search(written + r"\.", document, re.IGNORECASE):
-        return name + "."
-    return name
+def whole_party_name(name: str, document: str) -> str:
+    """A party name (`canonical_party_name`) as the document writes it whole: without a possessive
+    or an opening bracket it ran into, with the period of an abbreviated legal form (`Inc` ->
+    `Inc.`) where the document writes the name with it, with the legal forms the document writes
+    right after one of the places it writes the name (`OTSUKA PHARMACEUTICAL CO.` -> `... CO. LTD.`), and without
+    a sentence's full stop after an acronym (`Beta LLC.` -> `Beta LLC`)."""
+    name = DANGLING_END.sub("", name) or name
+    written = written_name(name)
+    if LEGAL_FORM_END.search(name) and re.search(written + r"\.", document, re.IGNORECASE):
+        name, written = name + ".", written + r"\."
+    places = [place.end() for place in re.finditer(written, document, re.IGNORECASE)]
+    position = next((end for end in places if LEGAL_FORM_AFTER.match(document, end)), len(document))
+    for _ in range(MAX_LEGAL_FORMS_AFTER):
+        form = LEGAL_FORM_AFTER.match(document, position)
+        if form is None or name.casefold().endswith(form.group(1).casefold()):
+            break
+        name, position = f"{name} {form.group(1)}", form.end()
+    return TRAILING_ACRONYM_PERIOD.sub(r"\1", name)
+
+
+def written_name(name: str) -> str:
+    """A pattern for the places a document writes a canonical party name: the commas it lost, `&`
+    for `and`, any spacing."""
+    words = [r"(?:and|&)" if word.lower() == "and" else re.escape(word) for word in name.split()]
+    return r"(?<!\w)" + r"[\s,]+".join(words)
 
 
 NUMBER = re.compile(r"\d(?:[\d.,' \u00a0]*\d)?")

@@ -21,7 +21,7 @@ from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import SOURCE_KEYWORD
 from finx.schemas.strings import UNIQUE_KEYWORD
 from finx.values.grounding import ground
-from finx.values.normalise import NORMALISERS, SEARCHES, find_written, with_legal_form_period
+from finx.values.normalise import NORMALISERS, SEARCHES, find_written, whole_party_name
 from finx.values.paths import child_path, item_path, leaves, non_null
 
 WHITESPACE = re.compile(r"\s+")
@@ -113,7 +113,7 @@ def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str
         if mode in NORMALISERS and isinstance(value, str):
             canonical = NORMALISERS[mode](value)
             if mode == "name" and canonical is not None:
-                canonical = with_legal_form_period(canonical, document)
+                canonical = whole_party_name(canonical, document)
             if canonical != value:
                 changed[path] = canonical
             return canonical
