@@ -196,6 +196,7 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
             id="without-the-possessive-and-bracket-it-ran-into",
         ),
         pytest.param("McDonald's Corporation", "McDonald's Corporation", "McDonald's Corporation", id="inner-'s"),
+        pytest.param("Macy's", "between Macy's and Acme", "Macy's", id="a-name-ending-in-'s"),
     ],
 )
 def test_a_party_name_is_made_whole_with_the_legal_form_the_document_writes(name, document, expected):

@@ -156,8 +156,9 @@ LEGAL_FORM_AFTER = re.compile(
 )
 """A legal form written right after a name (`OTSUKA PHARMACEUTICAL CO.` then `, LTD.`)."""
 TRAILING_ACRONYM_PERIOD = re.compile(rf"(\b(?:{ACRONYM_FORMS}))\.$", re.IGNORECASE)
-DANGLING_END = re.compile(r"(?:['’]s)?[\s(\[{“\"‘'-]*$")
-"""A possessive and opening brackets or quotes a copied name runs into (`J.F. Lehman & Company's (`)."""
+DANGLING_END = re.compile(r"(?:['’]s\s*[(\[{“\"‘])?[\s(\[{“\"‘'-]*$")
+"""Opening brackets or quotes a copied name runs into, with a possessive before them (`J.F. Lehman &
+Company's (`); a name that ends in `'s` alone (`Macy's`) keeps it."""
 MAX_LEGAL_FORMS_AFTER = 2
 
 
