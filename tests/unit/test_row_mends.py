@@ -282,3 +282,23 @@ def test_a_figure_loses_the_tax_class_letter_glued_to_it_and_a_row_takes_its_own
         ("Woda mineralna 1,5l", "6,57"),
     ]
     assert changed == {"line_items[0].amount": "6,98", "line_items[1].amount": "4,85"}
+
+
+def test_a_figure_takes_the_minus_its_row_s_line_prints_it_with() -> None:
+    document = "\n".join([
+        "CHEERIOS                  5.49  B",
+        "  SC KROGER SAVINGS       1.50-B",
+        "Desconto sobre item 003   -3,50",
+        "GV MILK 1.50              1.50",
+    ])  # fmt: skip
+    data = {
+        "line_items": [
+            row("CHEERIOS", "5.49"),
+            row("SC KROGER SAVINGS", "1.50"),
+            row("Desconto sobre item 003", "3,50"),
+            row("GV MILK 1.50", "1.50"),  # printed unsigned on its line
+        ]
+    }
+    mended, changed = mended_rows(data, INVOICE.json_schema, document)
+    assert [item["amount"] for item in mended["line_items"]] == ["5.49", "1.50-", "-3,50", "1.50"]
+    assert changed == {"line_items[1].amount": "1.50-", "line_items[2].amount": "-3,50"}

@@ -90,13 +90,17 @@ def test_a_first_row_skipped_is_read_above_up_to_a_line_in_another_layout() -> N
     assert added == ["line_items[0]"]
 
 
-def test_figures_fit_a_layout_by_how_they_end_and_a_sign_only_where_the_layout_has_one() -> None:
+def test_figures_fit_a_layout_by_how_they_end_and_a_discount_s_line_is_passed_over() -> None:
     grouped = "wedding shoot 1,200\nprints 150\nalbum 2\ntotal USD 1,352"
     data, _ = with_skipped_rows(answer("1,352", row("wedding shoot", "1,200")), INVOICE.json_schema, grouped)
     assert [item["amount"] for item in data["line_items"]] == ["1,200", "150"]  # not the bare `2`
     lines = ["ADVIL 24CT      8.99", " SAVINGS       -1.00", "WATER 1L        3.58", "TOTAL          11.57"]
     data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(lines))
-    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT"]  # a discount ends the table
+    # the discount's line is no row and no end of the table (CORD labels no discount as an item)
+    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "WATER 1L"]
+    trailing = [line.replace(" -1.00", "1.00-") for line in lines]
+    data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(trailing))
+    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "WATER 1L"]
     data, _ = with_skipped_rows(answer("11.57", row("SAVINGS", "-1.00")), INVOICE.json_schema, "\n".join(lines))
     assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "SAVINGS", "WATER 1L"]
 
@@ -227,3 +231,22 @@ def test_a_price_printed_before_the_amount_that_the_layout_has_no_place_for_is_t
     })  # fmt: skip
     rows = {"rows": [{"name": "AH HALFVOLLE MELK", "amount": "1,19"}]}
     assert with_skipped_rows(rows, schema.json_schema, "1 AH HALFVOLLE MELK  1,19\n2 AH BANANEN  0,29  0,58")[1] == []
+
+
+def test_a_tax_class_letter_glued_to_the_amount_fits_any_such_letter_and_a_row_read_so_loses_it() -> None:
+    lines = [
+        "ADVIL TABLETS 200MG 24CT        8.49T",
+        "  ExtraCare Card savings 20%    1.70-",
+        "CVS HEALTH SALINE NASAL SPRY    4.29T",
+        "KLEENEX TISSUE 3PK              6.99N",
+        "HALLS COUGH DROP 30CT           2.79",
+        "          SUBTOTAL             20.86",
+    ]
+    read = answer("22.71", row("CVS HEALTH SALINE NASAL SPRY", "4.29"), subtotal="20.86")
+    data, _ = with_skipped_rows(read, INVOICE.json_schema, "\n".join(lines))
+    assert [(item["description"], item["amount"]) for item in data["line_items"]] == [
+        ("ADVIL TABLETS 200MG 24CT", "8.49"),
+        ("CVS HEALTH SALINE NASAL SPRY", "4.29"),
+        ("KLEENEX TISSUE 3PK", "6.99"),
+        ("HALLS COUGH DROP 30CT", "2.79"),
+    ]

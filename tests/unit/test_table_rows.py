@@ -217,18 +217,19 @@ def test_a_column_s_name_in_the_table_s_head_read_as_a_row_is_a_header_row() -> 
 
 
 def test_a_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row_with_the_rows_after_it() -> None:
+    document = ""  # judged on the figures alone
     items = [row("CAPPUCCINO", "1,60"), row("CORNETTO CREMA", "1,40"), row("SPREMUTA", "3,50")]
     data = {"subtotal": None, "total": "7,50", "line_items": [*items, row("ACQUA", "1,00"), row("TOTALE", "7,50")]}
-    assert total_rows(data, INVOICE.json_schema) == {"line_items[4]": "total_row"}
-    assert total_rows({**data, "total": None, "subtotal": "EUR 7,50"}, INVOICE.json_schema) == {
+    assert total_rows(data, INVOICE.json_schema, document) == {"line_items[4]": "total_row"}
+    assert total_rows({**data, "total": None, "subtotal": "EUR 7,50"}, INVOICE.json_schema, document) == {
         "line_items[4]": "total_row"
     }
-    assert total_rows({**data, "total": "8,00"}, INVOICE.json_schema) == {}  # not a figure of the answer
-    assert total_rows({**data, "line_items": [*items, row("SET MENU", "6,50")]}, INVOICE.json_schema) == {}
+    assert total_rows({**data, "total": "8,00"}, INVOICE.json_schema, document) == {}  # not a figure of the answer
+    assert total_rows({**data, "line_items": [*items, row("SET MENU", "6,50")]}, INVOICE.json_schema, document) == {}
     two = {"total": "3,20", "line_items": [row("TEA", "1,60"), row("TEA", "1,60"), row("TOTAL", "3,20")]}
-    assert total_rows(two, INVOICE.json_schema) == {"line_items[2]": "total_row"}
+    assert total_rows(two, INVOICE.json_schema, document) == {"line_items[2]": "total_row"}
     one = {"total": "1,60", "line_items": [row("TEA", "1,60"), row("TOTAL", "1,60")]}
-    assert total_rows(one, INVOICE.json_schema) == {}  # one item's amount is the total anyway
+    assert total_rows(one, INVOICE.json_schema, document) == {}  # one item's amount is the total anyway
     taxed = {
         "subtotal": "1,240.00",
         "total": "1,302.00",
@@ -240,7 +241,31 @@ def test_a_row_that_sums_the_rows_above_it_to_the_answer_s_total_is_a_total_row_
             row("SGST 2.5%", "31.00"),
         ],
     }
-    assert total_rows(taxed, INVOICE.json_schema) == {f"line_items[{index}]": "total_row" for index in (2, 3, 4)}
+    assert total_rows(taxed, INVOICE.json_schema, document) == {
+        f"line_items[{index}]": "total_row" for index in (2, 3, 4)
+    }
+
+
+def test_the_line_of_the_answer_s_tax_read_as_a_row_is_a_total_row_an_item_the_total_repeats_is_not() -> None:
+    document = "\n".join([
+        "TAGLIATELLE AL RAGU     10%   13,00",
+        "VINO ROSSO CALICE       10%   12,00",
+        "TOTALE COMPLESSIVO            25,00",
+        "DI CUI IVA                     2,27",
+    ])  # fmt: skip
+    items = [row("TAGLIATELLE AL RAGU", "13,00"), row("VINO ROSSO CALICE", "12,00")]
+    data = {"total": "25,00", "tax": "2,27", "line_items": [*items, row("DI CUI IVA", "2,27")]}
+    assert total_rows(data, INVOICE.json_schema, document) == {"line_items[2]": "total_row"}
+    no_figures = {**data, "tax": None, "total": None}
+    assert total_rows(no_figures, INVOICE.json_schema, document) == {}  # not a figure of the answer
+    # one item whose amount is the subtotal, which the invoice prints on the item's line only
+    single = "Usluga transportowa 1 szt 2 000,00 zl\nRazem do zaplaty: 2 460,00 PLN (VAT 460,00)"
+    one = {"subtotal": "2 000,00", "total": "2 460,00", "line_items": [row("Usluga transportowa", "2 000,00")]}
+    assert total_rows(one, INVOICE.json_schema, single) == {}
+    # an item whose amount the total repeats is printed twice: not the total's line
+    repeated = "ESPRESSO   2,00\nCORNETTO   2,27\nTOTALE     4,27\nIVA        2,27"
+    two = {"total": "4,27", "tax": "2,27", "line_items": [row("ESPRESSO", "2,00"), row("CORNETTO", "2,27")]}
+    assert total_rows(two, INVOICE.json_schema, repeated) == {}
 
 
 def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_skipped_rows() -> None:
@@ -302,3 +327,19 @@ def test_a_row_whose_line_prints_no_figure_and_takes_the_amount_of_a_line_naming
         row("Kaffee Crema", "434,76"),  # a detail line: a count and its unit first, kept
     )
     assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {"line_items[0]": "misplaced_row"}
+
+
+def test_rows_printed_below_the_line_of_the_answer_s_total_are_total_rows() -> None:
+    document = "\n".join([
+        "COPERTO                 10%    4,00",
+        "TAGLIATELLE AL RAGU     10%   13,00",
+        "TOTALE COMPLESSIVO            17,00",
+        "DI CUI IVA                     1,55",
+        "Pagamento elettronico         17,00",
+    ])  # fmt: skip
+    items = [row("COPERTO", "4,00"), row("TAGLIATELLE AL RAGU", "13,00")]
+    data = {"total": "17,00", "line_items": [*items, row("DI CUI IVA", "1,55")]}
+    assert total_rows(data, INVOICE.json_schema, document) == {"line_items[2]": "total_row"}
+    # a total printed above the rows (an invoice's head) ends nothing
+    head = "Amount due  17,00\n" + document.replace("TOTALE COMPLESSIVO            17,00\n", "")
+    assert total_rows(data, INVOICE.json_schema, head) == {}

@@ -256,7 +256,7 @@ def withhold_total_rows(answer: Answer, spec: SchemaSpec, document: str, chunks:
     """`answer` without a table's row that is the sum of the rows above it and the rows after it
     (`table_rows.total_rows`), their cells listed as withheld; after `add_skipped_rows`, which reads
     the rows the sum needs."""
-    return withhold_rows(answer, total_rows(answer.written, spec.json_schema), document, chunks)
+    return withhold_rows(answer, total_rows(answer.written, spec.json_schema, document), document, chunks)
 
 
 def withhold_rows(answer: Answer, removed: dict[str, WithheldReason], document: str, chunks: ChunkLeaves) -> Answer:

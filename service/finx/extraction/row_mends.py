@@ -81,9 +81,10 @@ def mended_rows(
     that took in another cell or a count and price is cut (`first_cell_cut`: `Menus x200` ->
     `Menus`), a cell that is part of the name goes back into it (`with_name_part`, for the cells
     `name_parts` names per table), a figure loses the tax class letter glued to it
-    (`GLUED_TAX_CODE`), and a row that took its amount from another line than its description's,
-    which prints its own amount, or the unit price printed before its own, takes that one
-    (`with_own_line_amount`, `with_amount_after_price`)."""
+    (`GLUED_TAX_CODE`) and takes the minus its row's line prints it with (`with_printed_sign`),
+    and a row that took its amount from another line than its description's, which prints its own
+    amount, or the unit price printed before its own, takes that one (`with_own_line_amount`,
+    `with_amount_after_price`)."""
     newlines = [index for index, character in enumerate(document) if character == "\n"]
     kept, changed = dict(data), dict[str, Any]()
     for name, rows, cells, _ in tables(data, schema):
@@ -105,10 +106,13 @@ def mended_rows(
                 changed[f"{item_path(name, index)}.{names[0]}"] = value
             for cell, mode in cells.items():
                 figure = row.get(cell)
-                code = GLUED_TAX_CODE.fullmatch(figure) if mode == "number" and isinstance(figure, str) else None
-                if code is not None:
-                    row = {**row, cell: code.group(1)}
-                    changed[f"{item_path(name, index)}.{cell}"] = code.group(1)
+                if mode != "number" or not isinstance(figure, str):
+                    continue
+                code = GLUED_TAX_CODE.fullmatch(figure)
+                whole = with_printed_sign(code.group(1) if code else figure, row.get(names[0]), document)
+                if whole != figure:
+                    row = {**row, cell: whole}
+                    changed[f"{item_path(name, index)}.{cell}"] = whole
             mended = with_own_line_amount(row, cells, document, newlines) or with_amount_after_price(
                 row, cells, document
             )
@@ -121,6 +125,27 @@ def mended_rows(
                 row = mended
             kept[name].append(row)
     return kept, changed
+
+
+def with_printed_sign(figure: str, first: Any, document: str) -> str:
+    """`figure` with the minus that the line of the row's first cell prints it with, before or after
+    it (`1.50` of `SC KROGER SAVINGS   1.50-B`, `3,50` of `Desconto sobre item 003   -3,50`), where
+    that line prints it, at every place, signed so; as it is otherwise."""
+    if figure.startswith("-") or figure.endswith("-") or not isinstance(first, str):
+        return figure
+    places = occurrences(first, document)
+    if not places:
+        return figure
+    start = places[0][0]
+    line = document[line_start(document, start) : line_end(document, start)]
+    signs = {
+        ("-" if line[: match.start()].endswith("-") else "", "-" if line[match.end() :].startswith("-") else "")
+        for match in re.finditer(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", line)
+    }
+    if len(signs) != 1:
+        return figure
+    before, after = signs.pop()
+    return f"{before}{figure}{after}" if before != after else figure
 
 
 def with_own_line_amount(

@@ -11,7 +11,8 @@ prints a row, and the text shows which lines no row was read from.
   `3.20` an amount with cents, `x2` an `x` and a count; the description by any text) and the text
   between and around cells kept, its figures generalised the same way (`@`, spaces, an item code
   `012871200443`) and so are codes of one to four capitals in a column of their own (`MRJ` of
-  `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column). A cell the row wrote that
+  `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column) and a tax class letter
+  glued to a figure (`T` of `KLEENEX TISSUE 3PK   6.99T` for any letter or none). A cell the row wrote that
   its line does not print (it is on a detail line) is left out of the layout. Text between cells
   that holds a word (`1 WAKI PLATTER FOR 4-5  389,000` read as `WAKI PLATTER`) gives no layout:
   the row does not cover its line.
@@ -19,7 +20,8 @@ prints a row, and the text shows which lines no row was read from.
   one of the answer's figures outside its tables (its subtotal, tax or total: source mode
   `number`) ends the table on that side; so does a line with a word that fits no layout, past the
   rows read (below the last, above the first). Lines that rows were read from are passed over, and
-  so are lines without a word (`  5 @ 0.19` under its row).
+  so are lines without a word (`  5 @ 0.19` under its row) and lines that end with a figure signed
+  as a deduction (`SIGNED_AMOUNT`: a discount).
 - A skipped row: a line of the table that fits a layout (the layout with the most cells first),
   whose description holds a word and neither starts with a figure (`5 ES TEH MANIS`: a count the
   layout has no place for) nor ends with a figure with a mark (`HOT TEA 12,000`) nor with a colon
@@ -72,6 +74,15 @@ LABEL_END = re.compile(r":\s*$")
 CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
 """A code of one to four capitals between column gaps (`MRJ`, `HMRJ` of `PC ORANGE JUICE 2.5L
 HMRJ  5.99`): a tax or department code column, not a word of the description."""
+GLUED_CODE = re.compile(r"[A-Z](?![^\W\d_])")
+"""A tax class letter glued to a figure (`8.49T`, `6,98C`): it stands for any such letter, or none."""
+FIGURE_END = r"(?:(?![\w]|[.,]\d)|(?=[A-Z](?![^\W\d_])))"
+"""Where a figure printed whole ends: not before a letter, digit or decimal, but before a glued tax
+class letter (`GLUED_CODE`)."""
+SIGNED_AMOUNT = re.compile(r"(?:-\d[\d.,]*[.,]\d+|\d[.,]\d+-)(?:[A-Z](?![^\W\d_]))?\s*$")
+"""A line that ends with a figure signed as a deduction (`ExtraCare Card savings 20%    1.70-`,
+`DISCOUNT  -5,400`): a discount or a void within the table, read as no row (CORD labels none of
+them as an item) and no end of the table."""
 PRICE_BEFORE_AMOUNT = re.compile(r"(?P<name>.*?[^\W\d_].*?)(?:\s{2,}|\s*(?:@|à|×)\s*)(?P<price>\d[\d.,]*[.,]\d+)")
 """A description that ends with a price in a column of its own or after `@` or `à` (`AH BANANEN
 0,29`): the name, then the unit price."""
@@ -153,7 +164,7 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> tuple[st
             continue
         free = [
             match
-            for match in re.finditer(rf"(?<![\w.,]){re.escape(value.strip())}(?![\w]|[.,]\d)", line)
+            for match in re.finditer(rf"(?<![\w.,]){re.escape(value.strip())}{FIGURE_END}", line)
             if not any(a < match.end() and match.start() < b for a, b, _ in spans)
         ]
         if free:
@@ -170,7 +181,10 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> tuple[st
     between[0], between[-1] = between[0].lstrip(), between[-1].rstrip()
     pattern = shape(between[0])
     for index, (a, b, cell) in enumerate(spans):
-        pattern += f"({'.+?' if cell == names[0] else shape(line[a:b])})" + shape(between[index + 1])
+        after = between[index + 1]
+        glued = cell != names[0] and GLUED_CODE.match(after) is not None
+        pattern += f"({'.+?' if cell == names[0] else shape(line[a:b])})"
+        pattern += f"(?:{GLUED_CODE.pattern})?{shape(after[1:])}" if glued else shape(after)
     return pattern, [cell for _, _, cell in spans]
 
 
@@ -239,7 +253,7 @@ def skipped_lines(
         for offset, line in side:
             if last_figure(line) in figures:
                 break
-            if offset in read:
+            if offset in read or SIGNED_AMOUNT.search(line):
                 continue
             row = fitted_row(line, layouts, first, row_cells) if line else None
             if row is not None:

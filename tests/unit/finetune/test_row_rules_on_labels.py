@@ -25,7 +25,7 @@ def test_no_row_rule_changes_a_labelled_row_of_the_generator(version: int) -> No
         changed += [(example.id, path) for path in mended_rows(target, INVOICE, example.text, NAME_PARTS)[1]]
         withheld += [
             (example.id, path)
-            for path in {**misread_rows(target, INVOICE, example.text, 2), **total_rows(target, INVOICE)}
+            for path in {**misread_rows(target, INVOICE, example.text, 2), **total_rows(target, INVOICE, example.text)}
         ]
     assert changed == []
     assert withheld == []
