@@ -170,7 +170,8 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         "WOOD GLUE 16OZ      5.48",
         "Usluga transportowa 1 szt   120,00",
         "WIDGET  5LB   9.00",
-        "Total 164.45",
+        "TESCO SEMI SKIMMED MILK 4PT      £1.45",
+        "Total 165.90",
     ])  # fmt: skip
     data = answer(
         row("DECK SCREWS", "29.97", quantity="5LB"),
@@ -178,6 +179,7 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         row("Usluga transportowa", "120,00", quantity="1 szt"),  # a count with its unit: kept apart
         row("WIDGET", "9.00", quantity="5LB"),  # printed in a column of its own: kept apart
         row("WOOD GLUE 16OZ", "5.48", quantity="16OZ"),  # read twice: the count is no count
+        row("TESCO SEMI SKIMMED MILK", "1.45", quantity="4PT"),  # four pints
     )
     kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
     assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
@@ -186,6 +188,7 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         ("Usluga transportowa", "1 szt"),
         ("WIDGET", "5LB"),
         ("WOOD GLUE 16OZ", None),
+        ("TESCO SEMI SKIMMED MILK 4PT", None),
     ]
     assert changed == {
         "line_items[0].description": "DECK SCREWS 5LB",
@@ -193,6 +196,8 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         "line_items[1].description": "WOOD GLUE 16OZ",
         "line_items[1].quantity": None,
         "line_items[4].quantity": None,
+        "line_items[5].description": "TESCO SEMI SKIMMED MILK 4PT",
+        "line_items[5].quantity": None,
     }
     assert mended_rows(data, INVOICE.json_schema, document)[0]["line_items"][:4] == data["line_items"][:4]
 

@@ -98,9 +98,10 @@ def test_figures_fit_a_layout_by_how_they_end_and_a_discount_s_line_is_passed_ov
     data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(lines))
     # the discount's line is no row and no end of the table (CORD labels no discount as an item)
     assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "WATER 1L"]
-    trailing = [line.replace(" -1.00", "1.00-") for line in lines]
-    data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(trailing))
-    assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "WATER 1L"]
+    for signed in ("1.00-", "-£1.00", "-$1.00"):
+        other = [line.replace(" -1.00", signed) for line in lines]
+        data, _ = with_skipped_rows(answer("11.57", row("ADVIL 24CT", "8.99")), INVOICE.json_schema, "\n".join(other))
+        assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "WATER 1L"], signed
     data, _ = with_skipped_rows(answer("11.57", row("SAVINGS", "-1.00")), INVOICE.json_schema, "\n".join(lines))
     assert [item["description"] for item in data["line_items"]] == ["ADVIL 24CT", "SAVINGS", "WATER 1L"]
 

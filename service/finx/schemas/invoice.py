@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
 
-PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|dl|l|ct|pk|pack)", re.IGNORECASE)
+PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|dl|l|ltr|pt|gal|ct|pk|pack)", re.IGNORECASE)
 """A measure of weight, volume or pieces in a pack, its unit glued to the figure (`5LB`, `16OZ`,
-`500G`, `1L`, `100CT`): a weight bought is printed apart (`2.449 kg`, `20 kg`) and is a quantity."""
+`500G`, `1L`, `4PT`, `100CT`): a weight bought is printed apart (`2.449 kg`, `20 kg`) and is a quantity."""
 NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought

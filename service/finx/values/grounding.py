@@ -20,7 +20,8 @@ WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row", 
 printed apart (`extraction.table_rows`, misplaced); its row holds a cell with no reading of its
 kind (an amount that is no number, or only part of a printed figure); its row is the table's head
 (a column's name read as an item); or its row is the sum of the rows above it (a total read as an
-item) or comes after such a row; or the document writes it only in clauses that give its kind of
+item) or comes after such a row, is the line of the answer's tax, subtotal or total, or is printed
+below the total's line; or the document writes it only in clauses that give its kind of
 value another role (`extraction.roles`: a covenant's period as a contract's term)."""
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
