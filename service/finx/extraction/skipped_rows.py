@@ -79,9 +79,7 @@ GLUED_CODE = re.compile(r"[A-Z](?![^\W\d_])")
 FIGURE_END = r"(?:(?![\w]|[.,]\d)|(?=[A-Z](?![^\W\d_])))"
 """Where a figure printed whole ends: not before a letter, digit or decimal, but before a glued tax
 class letter (`GLUED_CODE`)."""
-SIGNED_AMOUNT = re.compile(
-    r"(?:-[^\w\s]{0,2}\d[\d.,]*[.,]\d+|\d[.,]\d+-)(?:[A-Z](?![^\W\d_]))?\s*$"
-)
+SIGNED_AMOUNT = re.compile(r"(?:-[^\w\s]{0,2}\d[\d.,]*[.,]\d+|\d[.,]\d+-)(?:[A-Z](?![^\W\d_]))?\s*$")
 """A line that ends with a figure signed as a deduction (`ExtraCare Card savings 20%    1.70-`,
 `DISCOUNT  -5,400`, `Clubcard Price Saving  -£0.50`): a discount or a void within the table, read
 as no row (CORD labels none of them as an item) and no end of the table."""
