@@ -71,7 +71,7 @@ def test_schemas_list_and_show():
     assert [line.split()[0] for line in listed.stdout.decode().splitlines()] == [
         "entities@1",
         "invoice@3",
-        "nda@2",
+        "nda@3",
         "receipt@2",
     ]
     shown = finx("schemas", "show", "receipt")
