@@ -114,6 +114,11 @@ NUMBERS = [
     ("1,09 B", True),
     ("TOTAL 47,499", False),
     ("-", False),
+    ("1.234.567,89", True),
+    ("12,34,567.00", True),  # Indian grouping
+    ("14.11.2024", False),  # a date
+    ("1,2,3", False),
+    ("12.34,56", False),
 ]
 
 
