@@ -43,6 +43,7 @@ REASON_TO_PB: dict[WithheldReason | None, pb.WithheldReason] = {
     "header_row": pb.WITHHELD_REASON_HEADER_ROW,
     "total_row": pb.WITHHELD_REASON_TOTAL_ROW,
     "other_role": pb.WITHHELD_REASON_OTHER_ROLE,
+    "inconsistent": pb.WITHHELD_REASON_INCONSISTENT,
 }
 REASON_FROM_PB: dict[int, WithheldReason | None] = {value: key for key, value in REASON_TO_PB.items()}
 COPY_GROUNDING_FROM_PB: dict[pb.CopyGrounding, bool | None] = {

@@ -343,3 +343,18 @@ def test_rows_printed_below_the_line_of_the_answer_s_total_are_total_rows() -> N
     # a total printed above the rows (an invoice's head) ends nothing
     head = "Amount due  17,00\n" + document.replace("TOTALE COMPLESSIVO            17,00\n", "")
     assert total_rows(data, INVOICE.json_schema, head) == {}
+
+
+def test_an_invoice_s_tax_not_below_its_total_is_withheld_as_inconsistent() -> None:
+    document = "KOPI O  2  5,000\nROTI BAKAR  1  4,500\nTOTAL  9,500\nTUNAI  10,000"
+    items = [row("KOPI O", "5,000", "2"), row("ROTI BAKAR", "4,500", "1")]
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {"total": "9,500", "line_items": items}
+    result = extract(document, {**written, "tax": "10,000"})  # the cash paid read as the tax
+    assert (result.data["tax"], result.data["total"]) == (None, "9,500")
+    assert [(source.path, source.value, source.reason) for source in result.withheld] == [
+        ("tax", "10,000", "inconsistent")
+    ]
+    assert extract(document, {**written, "tax": "9,500"}).data["tax"] is None  # the total's own line
+    below = document.replace("TUNAI  10,000", "PB1  500")
+    assert extract(below, {**written, "tax": "500"}).data["tax"] == "500"
+    assert extract(document, {**written, "tax": "10,000", "total": None}).data["tax"] == "10,000"  # nothing to judge by

@@ -27,6 +27,8 @@
    the rows it read, put in (`skipped_rows.py`);
 1e. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
    item), and the rows after it, removed and listed as withheld (`table_rows.py`);
+1f. `withhold_inconsistent`: an invoice's tax not below its total (the total's line read as the
+   tax) made null and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -56,12 +58,12 @@ from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.extraction.table_rows import misread_rows, total_rows
+from finx.extraction.table_rows import decimal_amount, misread_rows, total_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
-from finx.schemas.invoice import NAME_PARTS
+from finx.schemas.invoice import BELOW_TOTAL, NAME_PARTS
 from finx.values.grounding import ValueSource, WithheldReason, ground
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
@@ -205,12 +207,35 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
         and (other_roles := non_null(child).get(OTHER_ROLES_KEYWORD))
         and only_in_other_roles(answer.written.get(name), other_roles, document)
     ]
-    if not removed:
+    return withhold_fields(answer, removed, "other_role", document, chunks)
+
+
+def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` without the invoice's figures that contradict its total (`invoice.BELOW_TOTAL`: a
+    tax not below a total above zero); they are listed as withheld (`inconsistent`). Other schemas'
+    answers are returned as they are."""
+    if built_in_name(spec) != "invoice":
         return answer
-    kept = {**answer.written, **dict.fromkeys(removed)}
-    withheld = ground(document, {name: answer.written[name] for name in removed})
+    total = decimal_amount(answer.written.get("total"))
+    removed = [
+        name
+        for name in BELOW_TOTAL
+        if total is not None and total > 0 and (part := decimal_amount(answer.written.get(name))) is not None
+        if part >= total
+    ]
+    return withhold_fields(answer, removed, "inconsistent", document, chunks)
+
+
+def withhold_fields(
+    answer: Answer, names: list[str], reason: WithheldReason, document: str, chunks: ChunkLeaves
+) -> Answer:
+    """`answer` with its top-level values `names` made null, listed as withheld for `reason`."""
+    if not names:
+        return answer
+    kept = {**answer.written, **dict.fromkeys(names)}
+    withheld = ground(document, {name: answer.written[name] for name in names})
     for source in withheld:
-        source.confidence, source.reason = answer.confidence.get(source.path), "other_role"
+        source.confidence, source.reason = answer.confidence.get(source.path), reason
     return replace(
         answer, written=kept, confidence=merged_confidences(chunks, kept), withheld=[*answer.withheld, *withheld]
     )
@@ -320,6 +345,7 @@ def final_answer(
     answer = withhold_misread_rows(answer, spec, document, row_line_reach, chunks)
     answer = add_skipped_rows(answer, spec, document, chunks)
     answer = withhold_total_rows(answer, spec, document, chunks)
+    answer = withhold_inconsistent(answer, spec, document, chunks)
     if threshold is not None:
         answer = withhold_unsure(answer, spec, document, threshold, chunks)
     return validate(answer, spec, document)

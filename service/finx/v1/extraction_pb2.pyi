@@ -40,6 +40,7 @@ class WithheldReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WITHHELD_REASON_HEADER_ROW: _ClassVar[WithheldReason]
     WITHHELD_REASON_TOTAL_ROW: _ClassVar[WithheldReason]
     WITHHELD_REASON_OTHER_ROLE: _ClassVar[WithheldReason]
+    WITHHELD_REASON_INCONSISTENT: _ClassVar[WithheldReason]
 COPY_GROUNDING_DEFAULT: CopyGrounding
 COPY_GROUNDING_ON: CopyGrounding
 COPY_GROUNDING_OFF: CopyGrounding
@@ -62,6 +63,7 @@ WITHHELD_REASON_UNREADABLE_ROW: WithheldReason
 WITHHELD_REASON_HEADER_ROW: WithheldReason
 WITHHELD_REASON_TOTAL_ROW: WithheldReason
 WITHHELD_REASON_OTHER_ROLE: WithheldReason
+WITHHELD_REASON_INCONSISTENT: WithheldReason
 
 class ExtractRequest(_message.Message):
     __slots__ = ("request_id", "text", "data", "media_type", "schema_name", "schema_json", "adapter", "options")

@@ -15,14 +15,17 @@ from pydantic import BaseModel
 from finx.values.paths import leaves
 
 MatchKind = Literal["exact", "case_insensitive", "whitespace", "fuzzy", "not_found"]
-WithheldReason = Literal["below_confidence", "misplaced_row", "unreadable_row", "header_row", "total_row", "other_role"]
+WithheldReason = Literal[
+    "below_confidence", "misplaced_row", "unreadable_row", "header_row", "total_row", "other_role", "inconsistent"
+]
 """Why a value was withheld: its confidence was below the threshold; its table row's cells are
 printed apart (`extraction.table_rows`, misplaced); its row holds a cell with no reading of its
 kind (an amount that is no number, or only part of a printed figure); its row is the table's head
 (a column's name read as an item); or its row is the sum of the rows above it (a total read as an
 item) or comes after such a row, is the line of the answer's tax, subtotal or total, or is printed
 below the total's line; or the document writes it only in clauses that give its kind of
-value another role (`extraction.roles`: a covenant's period as a contract's term)."""
+value another role (`extraction.roles`: a covenant's period as a contract's term); or it contradicts
+another of the answer's figures (an invoice's tax not below its total)."""
 FUZZY_THRESHOLD = 85.0
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_SOURCE = 200_000
