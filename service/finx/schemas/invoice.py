@@ -19,9 +19,11 @@ PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|dl|l
 `500G`, `1L`, `4PT`, `100CT`): a weight bought is printed apart (`2.449 kg`, `20 kg`) and is a quantity."""
 BELOW_TOTAL = ("tax",)
 """The figures that are a part of the total, so below it where the total is above zero: a tax equal
-to or above the total is the total's line (or a payment's) read as the tax. None of CORD's 500
-receipts' labels has one; on finx-lora-v11's answers to them 9 taxes were, 8 of them wrong
-(`extraction.answer.withhold_inconsistent`)."""
+to or above the total is mostly the total's line (or a payment's) read as the tax. None of CORD's
+500 receipts' labels has one; on finx-lora-v11's answers to them 9 taxes were, 8 of them wrong;
+where the total is the wrong one (the tax read as the total too, 2 of the dev run's 4), a right
+tax is withheld with it (`extraction.answer.withhold_inconsistent`). Judging by the rows' sum
+which of the two is wrong withheld 2 right totals of CORD's instead (receipts with discounts)."""
 NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
