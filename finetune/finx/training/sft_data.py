@@ -89,7 +89,8 @@ def in_its_role(schema: dict[str, Any], value: Any, text: str) -> bool:
     judges it (`extraction.roles`): after its cue, if it has one, and not only in other roles."""
     if not value_in_text(value, text):
         return False
-    cue, other_roles = non_null(schema).get(CUE_KEYWORD), non_null(schema).get(OTHER_ROLES_KEYWORD)
+    roles = non_null(schema)
+    cue, other_roles = roles.get(CUE_KEYWORD), roles.get(OTHER_ROLES_KEYWORD)
     written = written_form(schema, value, text)
     return (cue is None or is_cued(written, cue, text)) and not (
         other_roles is not None and only_in_other_roles(written, other_roles, text)

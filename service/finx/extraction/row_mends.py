@@ -55,7 +55,17 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from finx.extraction.table_rows import AMOUNT_AT_LINE_END, WORD, line_end, line_start, placement, tables
+from finx.extraction.table_rows import (
+    AMOUNT_AT_LINE_END,
+    GLUED_CODE,
+    WORD,
+    line_end,
+    line_start,
+    placement,
+    row_line,
+    tables,
+    whole_figures,
+)
 from finx.schemas.compile import JsonSchema
 from finx.values.grounding import occurrences
 from finx.values.paths import item_path
@@ -63,7 +73,7 @@ from finx.values.paths import item_path
 PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
 """A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
 (not a size: `Tiles 30x30`)."""
-GLUED_TAX_CODE = re.compile(r"(.*\d[.,]\d+)[A-Z]")
+GLUED_TAX_CODE = re.compile(rf"(.*\d[.,]\d+){GLUED_CODE.pattern}")
 """A figure with a tax class letter glued to it (`6,98C` of a Polish receipt's `2 x3,49  6,98C`):
 the figure is the cell, the letter a column of its own."""
 ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
@@ -131,16 +141,13 @@ def with_printed_sign(figure: str, first: Any, document: str) -> str:
     """`figure` with the minus that the line of the row's first cell prints it with, before or after
     it (`1.50` of `SC KROGER SAVINGS   1.50-B`, `3,50` of `Desconto sobre item 003   -3,50`), where
     that line prints it, at every place, signed so; as it is otherwise."""
-    if figure.startswith("-") or figure.endswith("-") or not isinstance(first, str):
+    start = row_line(first, document)
+    if figure.startswith("-") or figure.endswith("-") or start is None:
         return figure
-    places = occurrences(first, document)
-    if not places:
-        return figure
-    start = places[0][0]
-    line = document[line_start(document, start) : line_end(document, start)]
+    line = document[start : line_end(document, start)]
     signs = {
         ("-" if line[: match.start()].endswith("-") else "", "-" if line[match.end() :].startswith("-") else "")
-        for match in re.finditer(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", line)
+        for match in whole_figures(figure, line)
     }
     if len(signs) != 1:
         return figure

@@ -49,7 +49,17 @@ the cells mean.
 import re
 from typing import Any
 
-from finx.extraction.table_rows import FIGURE_RUN, WORD, answer_figures, last_figure, line_end, line_start, tables
+from finx.extraction.table_rows import (
+    FIGURE_RUN,
+    GLUED_CODE,
+    WORD,
+    answer_figures,
+    last_figure,
+    line_end,
+    line_start,
+    line_starts,
+    tables,
+)
 from finx.schemas.compile import JsonSchema, is_nullable
 from finx.values.grounding import occurrences
 from finx.values.paths import item_path
@@ -74,12 +84,10 @@ LABEL_END = re.compile(r":\s*$")
 CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
 """A code of one to four capitals between column gaps (`MRJ`, `HMRJ` of `PC ORANGE JUICE 2.5L
 HMRJ  5.99`): a tax or department code column, not a word of the description."""
-GLUED_CODE = re.compile(r"[A-Z](?![^\W\d_])")
-"""A tax class letter glued to a figure (`8.49T`, `6,98C`): it stands for any such letter, or none."""
-FIGURE_END = r"(?:(?![\w]|[.,]\d)|(?=[A-Z](?![^\W\d_])))"
+FIGURE_END = rf"(?:(?![\w]|[.,]\d)|(?={GLUED_CODE.pattern}))"
 """Where a figure printed whole ends: not before a letter, digit or decimal, but before a glued tax
 class letter (`GLUED_CODE`)."""
-SIGNED_AMOUNT = re.compile(r"(?:-[^\w\s]{0,2}\d[\d.,]*[.,]\d+|\d[.,]\d+-)(?:[A-Z](?![^\W\d_]))?\s*$")
+SIGNED_AMOUNT = re.compile(rf"(?:-[^\w\s]{{0,2}}\d[\d.,]*[.,]\d+|\d[.,]\d+-)(?:{GLUED_CODE.pattern})?\s*$")
 """A line that ends with a figure signed as a deduction (`ExtraCare Card savings 20%    1.70-`,
 `DISCOUNT  -5,400`, `Clubcard Price Saving  -£0.50`): a discount or a void within the table, read
 as no row (CORD labels none of them as an item) and no end of the table."""
@@ -244,7 +252,7 @@ def skipped_lines(
     read = {line for line in row_lines if line is not None}
     if not read:
         return []
-    offsets = [0] + [index + 1 for index, character in enumerate(document) if character == "\n"]
+    offsets = line_starts(document)
     lines = [(offset, document[offset : line_end(document, offset)].strip()) for offset in offsets]
     first_read = offsets.index(min(read))
     below, above = lines[first_read:], lines[first_read - 1 :: -1] if first_read else []

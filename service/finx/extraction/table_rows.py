@@ -66,6 +66,7 @@ the cells mean.
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -85,6 +86,8 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 ROW_LINES = 2
 """The lines after a row's description's line that may print its other cells (`6001-Plastic Bag
 Small` over `0 x1  0`), for judging whether a figure is printed whole."""
+GLUED_CODE = re.compile(r"[A-Z](?![^\W\d_])")
+"""A tax class letter glued to a figure (`8.49T`, `6,98C`): a column of its own, not part of it."""
 FIGURE_RUN = re.compile(r"-?\d[\d.,]*")
 """Digits with their sign, group and decimal marks (`27,500`, `0.19`, `-1.00`)."""
 COLUMN_GAP = re.compile(r"\s{2,}|\t")
@@ -168,15 +171,16 @@ def rows_after_total(
     `total` (`TOTALE COMPLESSIVO  49,00` with `DI CUI IVA  4,45` under it)."""
     total = data.get("total")
     figure = last_figure(total) if isinstance(total, str) else None
+    if figure is None or len(rows) < 2:
+        return []
     first = next(iter(cells), "")
     lines = [row_line(row.get(first), document) for row in rows]
     read = sorted(line for line in lines if line is not None)
-    if figure is None or len(read) < 2:
+    if len(read) < 2:
         return []
-    starts = [0] + [index + 1 for index, character in enumerate(document) if character == "\n"]
     below = (
         start
-        for start in starts
+        for start in line_starts(document)
         if start > read[1] and start not in read and last_figure(document[start : line_end(document, start)]) == figure
     )
     total_line = next(below, None)
@@ -196,15 +200,19 @@ def is_figure_line(row: dict[str, Any], names: list[str], figures: set[str], doc
     `answer_figures`) read as a row: its amount is that figure, and every place the document prints
     the figure is on the line of the row's first cell (`DI CUI IVA   4,45` under the items, with the
     answer's tax `4,45`; an item whose amount the total repeats is printed twice)."""
-    first, amount = row.get(names[0]), row.get(names[-1])
+    amount = row.get(names[-1])
     figure = last_figure(amount) if isinstance(amount, str) else None
-    if not isinstance(first, str) or figure is None or figure not in figures:
+    if figure is None or figure not in figures:
         return False
-    places = occurrences(first, document)
-    printed = [match.start() for match in re.finditer(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", document)]
-    return bool(places and printed) and all(
-        line_start(document, at) == line_start(document, places[0][0]) for at in printed
-    )
+    line = row_line(row.get(names[0]), document)
+    printed = [match.start() for match in whole_figures(figure, document)]
+    return line is not None and bool(printed) and all(line_start(document, at) == line for at in printed)
+
+
+def whole_figures(figure: str, text: str) -> Iterator[re.Match[str]]:
+    """The places `text` prints `figure` whole: no digit or decimal mark before it, no digit or
+    decimal after it (`4,45`, not the `4,45` of `14,45` or `4,456`)."""
+    return re.finditer(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", text)
 
 
 def decimal_amount(value: Any) -> Decimal | None:
@@ -357,6 +365,11 @@ def row_lines(document: str, place: tuple[int, int], count: int) -> str:
 def line_start(document: str, offset: int) -> int:
     """The offset of the start of the line that holds `offset`."""
     return document.rfind("\n", 0, offset) + 1
+
+
+def line_starts(document: str) -> list[int]:
+    """The offset of every line's start, in order."""
+    return [0] + [index + 1 for index, character in enumerate(document) if character == "\n"]
 
 
 def line_end(document: str, offset: int) -> int:
