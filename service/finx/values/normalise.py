@@ -166,13 +166,14 @@ def whole_party_name(name: str, document: str) -> str:
     """A party name (`canonical_party_name`) as the document writes it whole: without a possessive
     or an opening bracket it ran into, with the period of an abbreviated legal form (`Inc` ->
     `Inc.`) where the document writes the name with it, with the legal forms the document writes
-    right after one of the places it writes the name (`OTSUKA PHARMACEUTICAL CO.` -> `... CO. LTD.`), and without
-    a sentence's full stop after an acronym (`Beta LLC.` -> `Beta LLC`)."""
+    right after one of the places it writes the name (`OTSUKA PHARMACEUTICAL CO.` -> `... CO.
+    LTD.`), and without a sentence's full stop after an acronym (`Beta LLC.` -> `Beta LLC`); the
+    document is searched for the name once."""
     name = DANGLING_END.sub("", name) or name
-    written = written_name(name)
-    if LEGAL_FORM_END.search(name) and re.search(written + r"\.", document, re.IGNORECASE):
-        name, written = name + ".", written + r"\."
-    places = [place.end() for place in re.finditer(written, document, re.IGNORECASE)]
+    places = [place.end() for place in re.finditer(written_name(name), document, re.IGNORECASE)]
+    with_period = [end + 1 for end in places if document.startswith(".", end)]
+    if LEGAL_FORM_END.search(name) and with_period:
+        name, places = name + ".", with_period
     position = next((end for end in places if LEGAL_FORM_AFTER.match(document, end)), len(document))
     for _ in range(MAX_LEGAL_FORMS_AFTER):
         form = LEGAL_FORM_AFTER.match(document, position)
