@@ -70,9 +70,9 @@ def test_schemas_list_and_show():
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.decode().splitlines()] == [
         "entities@1",
-        "invoice@3",
+        "invoice@4",
         "nda@3",
-        "receipt@2",
+        "receipt@3",
     ]
     shown = finx("schemas", "show", "receipt")
     assert json.loads(shown.stdout)["required"] == ["company", "date", "address", "total"]

@@ -3,6 +3,7 @@
 backend can enforce is refused with the keyword and its place."""
 
 import json
+import re
 
 import llguidance
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from finx.engines.constraints import guidance_grammar, guidance_lark
 from finx.engines.copy_grammar import copy_grammar, whole_match
 from finx.errors import InvalidSchema
-from finx.schemas import custom_schema
+from finx.schemas import custom_schema, get_schema
 from finx.values.sources import normalise_values
 from tests.support.pydantic_models import KEYWORD_MODELS, Contact, Invoice, Transaction
 
@@ -157,3 +158,17 @@ def test_a_format_the_outlines_backend_cannot_enforce_is_an_invalid_schema_namin
     )
     with pytest.raises(InvalidSchema, match="the outlines backend cannot enforce 'format' on a bounded string"):
         outlines_regex(spec.json_schema)
+
+
+def test_the_outlines_backend_enforces_a_pattern_that_keeps_the_length_bound_itself():
+    from finx.engines.constraints import outlines_regex
+
+    regex = re.compile(outlines_regex(get_schema("receipt").json_schema))
+    answer = {"company": "KEDAI MAJU", "date": "04/03/2019", "address": None, "total": "30.30"}
+    assert regex.fullmatch(json.dumps(answer, separators=(",", ":")))
+    assert not regex.fullmatch(json.dumps(answer | {"date": "KEDAI MAJU"}, separators=(",", ":")))
+    unbounded = custom_schema(
+        {"type": "object", "properties": {"code": {"type": "string", "pattern": "^PO-\\d+$"}}, "required": ["code"]}
+    )
+    with pytest.raises(InvalidSchema, match="the outlines backend cannot enforce 'pattern' on a bounded string"):
+        outlines_regex(unbounded.json_schema)

@@ -69,8 +69,8 @@ def data_synth(
     version: Annotated[
         int,
         typer.Option(
-            help="Generator version: 1, 2 (line-item layouts), 3 (NDAs, term stated or not), 4 (supplier invoices) "
-            "or 5 (receipts in ten languages)."
+            help="Generator version: 1, 2 (line-item layouts), 3 (NDAs, term stated or not), 4 (supplier invoices), "
+            "5 (receipts in ten languages) or 6 (short invoices, the head packed in a line)."
         ),
     ] = 2,
 ) -> None:

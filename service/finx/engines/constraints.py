@@ -14,6 +14,8 @@ Copy-grounded decoding (`copy_grammar`, a Lark grammar per document chunk) runs 
 """
 
 import json
+import math
+import re._parser as re_parser
 
 from finx.engines.copy_grammar import copy_grammar
 from finx.errors import FinxError, InvalidSchema
@@ -39,17 +41,19 @@ def guidance_lark(grammar: str) -> str:
     return llguidance.grammar_from("lark", grammar)
 
 
-def string_keywords(schema: JsonSchema) -> set[str]:
-    """Every keyword used on a string node anywhere in a compiled schema."""
+def unenforced_keywords(schema: JsonSchema) -> set[str]:
+    """The string keywords outlines-core would leave unenforced anywhere in a compiled schema: every
+    `format`, and a `pattern` beside a `maxLength` (which overrides it)."""
     if schema.get("type") == "string":
-        return set(schema)
-    found: set[str] = set()
+        found = {"format"} & set(schema)
+        return found | ({"pattern"} if "pattern" in schema and "maxLength" in schema else set())
+    found = set()
     for option in schema.get("anyOf", []):
-        found |= string_keywords(option)
+        found |= unenforced_keywords(option)
     for child in schema.get("properties", {}).values():
-        found |= string_keywords(child)
+        found |= unenforced_keywords(child)
     if isinstance(schema.get("items"), dict):
-        found |= string_keywords(schema["items"])
+        found |= unenforced_keywords(schema["items"])
     return found
 
 
@@ -64,11 +68,14 @@ def require_copy_backend(backend: str) -> None:
 
 def outlines_regex(schema: JsonSchema) -> str:
     """The outlines-core regex of a schema, with no optional whitespace. outlines-core lets a
-    string's `maxLength` override its `pattern` and `format`, and finx bounds every string, so a
-    schema with either is refused (INVALID_ARGUMENT naming it) rather than silently unenforced."""
+    string's `maxLength` override its `pattern` and `format`, and finx bounds every string: a
+    pattern that cannot match more than the string's `maxLength` characters (a date's shape) keeps
+    the bound by itself and is enforced in its place; any other pattern, and every `format`, is
+    refused (INVALID_ARGUMENT naming it) rather than silently unenforced."""
     from outlines_core.json_schema import build_regex_from_schema
 
-    unenforced = sorted(string_keywords(schema) & {"pattern", "format"})
+    schema = with_bounded_patterns(schema)
+    unenforced = sorted(unenforced_keywords(schema))
     if unenforced:
         raise InvalidSchema(
             f"the outlines backend cannot enforce '{unenforced[0]}' on a bounded string",
@@ -78,3 +85,31 @@ def outlines_regex(schema: JsonSchema) -> str:
         return build_regex_from_schema(json.dumps(schema), whitespace_pattern="")
     except (ValueError, TypeError) as error:
         raise InvalidSchema(f"the outlines backend cannot compile this schema: {error}", hint="use guidance") from None
+
+
+def with_bounded_patterns(schema: JsonSchema) -> JsonSchema:
+    """`schema` with the length bounds dropped from strings whose `pattern` never matches more
+    characters than the bound (fully anchored, of bounded width), so that the pattern is what
+    outlines-core enforces."""
+    if schema.get("type") == "string":
+        pattern, bound = schema.get("pattern"), schema.get("maxLength")
+        if isinstance(pattern, str) and isinstance(bound, int) and pattern_width(pattern) <= bound:
+            return {key: value for key, value in schema.items() if key not in ("maxLength", "minLength")}
+        return schema
+    out = dict(schema)
+    if "anyOf" in schema:
+        out["anyOf"] = [with_bounded_patterns(option) for option in schema["anyOf"]]
+    if "properties" in schema:
+        out["properties"] = {name: with_bounded_patterns(child) for name, child in schema["properties"].items()}
+    if isinstance(schema.get("items"), dict):
+        out["items"] = with_bounded_patterns(schema["items"])
+    return out
+
+
+def pattern_width(pattern: str) -> float:
+    """The most characters a match of a fully anchored `pattern` (`^...$`) can hold; infinite for
+    an unanchored or unbounded one."""
+    if not (pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")):
+        return math.inf
+    longest = re_parser.parse(pattern).getwidth()[1]
+    return math.inf if longest >= re_parser.MAXREPEAT else longest

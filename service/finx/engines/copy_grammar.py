@@ -110,7 +110,7 @@ class _GrammarBuilder:
         matching = ""
         if pattern is not None:
             matching = f" & {whole_match(pattern)}"
-            name += "_P" + hashlib.sha256(pattern.encode()).hexdigest()[:10]
+            name += "_P" + hashlib.sha256(pattern.encode()).hexdigest()[:10].upper()  # terminal names are upper case
         # the length bound counts JSON-escaped characters: an escaped quote counts twice (stricter only)
         rule = f'{name}: "\\"" ({self._text()}{matching} & /(?s:.){{{low},{high}}}/) "\\""'
         self.terminals.setdefault(name, rule)

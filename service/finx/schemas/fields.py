@@ -7,6 +7,7 @@ or `date` / `duration` / `name` / `amount` (copied, then normalised by `finx.val
 Strings without it (`free`) are generated under the JSON constraint only.
 """
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue
@@ -43,16 +44,18 @@ def copied(
     description: str | None = None,
     cue: list[str] | None = None,
     other_roles: list[str] | None = None,
+    pattern: str | None = None,
 ) -> object:
     """A bounded string field whose value comes from the document (`mode` says how; `cue`: the words
     that state its role, `CUE_KEYWORD`; `other_roles`: the words of clauses that give its kind of
-    value another role, `OTHER_ROLES_KEYWORD`)."""
+    value another role, `OTHER_ROLES_KEYWORD`; `pattern`: the shape a value must have, enforced while
+    copying)."""
     extra: dict[str, JsonValue] = {SOURCE_KEYWORD: mode}
     if cue:
         extra[CUE_KEYWORD] = list(cue)
     if other_roles:
         extra[OTHER_ROLES_KEYWORD] = list(other_roles)
-    return Field(max_length=max_length, description=description, json_schema_extra=extra)
+    return Field(max_length=max_length, description=description, pattern=pattern, json_schema_extra=extra)
 
 
 ShortText = Annotated[str, copied(80)]
@@ -70,6 +73,39 @@ Quantity = Annotated[str, copied(16)]
 AccountNumber = Annotated[str, copied(34)]
 Iban = Annotated[str, copied(42)]
 WrittenDate = Annotated[str, copied(40, "date", "as written; returned as YYYY-MM-DD")]
+MONTH_STEMS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "mai", "mär", "okt", "dez", "fév", "avr", "aoû", "déc", "ene", "abr", "ago", "dic",
+    "mei", "agu", "des", "gen", "mag", "giu", "lug", "set", "ott",
+)  # fmt: skip
+"""How a month's name starts in English, German, French, Spanish, Indonesian and Italian."""
+
+
+def any_case(word: str) -> str:
+    """A pattern matching `word` in any case (`[Nn][Oo][Vv]`), for patterns without flags."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.upper() != c.lower() else re.escape(c) for c in word)
+
+
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:\d{4}|\d{2})"
+_MONTH = "(?:" + "|".join(any_case(stem) for stem in MONTH_STEMS) + r")[A-Za-zÀ-ÿ]{0,7}\.?"
+DATE_SHAPE = (
+    rf"^(?:{_DAY}[-/.]{_DAY}[-/.]{_YEAR}|\d{{4}}[-/.]{_DAY}[-/.]{_DAY}"
+    rf"|(?:{_DAY}{_ORDINAL}[-/. ]{{1,2}})?{_MONTH}(?: ?{_DAY}{_ORDINAL},?)?[-/., ]{{1,3}}{_YEAR}"
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
+    r"|\d{4}年\d{1,2}月\d{1,2}日)$"
+)
+"""The shapes a printed date takes: figures with `-` `/` `.` between them (`11/14/2024`, `2024-11-05`,
+`14.11.24`), a month's name with its day before or after it and a year (`14 Jul 2024`,
+`24-MAR-2018`, `02/JAN/2017`, `NOV 25, 2024`; a month and a year alone fit too), eight figures
+(`20180304`, `25032018`) and the Japanese form (`2024年11月18日`). Of 2,340 dates labelled in SROIE's
+626 receipts, finx's dev sets and 300 documents of each of generator versions 1, 2, 4, 5 and 6, one
+does not fit as it is: `(06/12/2016)`, whose brackets it leaves out."""
+PrintedDate = Annotated[str, copied(40, pattern=DATE_SHAPE)]
+"""A date kept as printed and copied only where the text prints one (`DATE_SHAPE`): where the model
+would write the address or a time into a receipt's date (`12 High Street, Leeds LS1 4AP`,
+`2024 7:48 PM`), decoding allows only a copy of a date the text prints, or null."""
 ContractTerm = Annotated[
     str,
     copied(

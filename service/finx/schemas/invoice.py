@@ -4,7 +4,8 @@ Version 2: up to 200 line items per document (version 1: 20, which cut long invo
 chunk's answer still holds at most `ExtractionPolicy.rows_per_answer` rows, and a chunk whose
 answer is full is read again in halves (`extraction.splitting`). Version 3: amounts and prices are
 figures (`x-finx-source: number`): kept as printed, null where what was read is no number, and a
-line item holding such a cell is withheld (`extraction.table_rows`).
+line item holding such a cell is withheld (`extraction.table_rows`). Version 4: the invoice's and the
+due date are copied only where the text prints a date (`fields.PrintedDate`).
 """
 
 import re
@@ -12,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, Quantity, ShortText, Text
+from finx.schemas.fields import AccountNumber, Amount, Currency, Iban, PrintedDate, Quantity, ShortText, Text
 
 PACK_SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:lbs?|oz|fl\s?oz|g|gr|kg|mg|ml|cl|dl|l|ltr|pt|gal|ct|pk|pack)", re.IGNORECASE)
 """A measure of weight, volume or pieces in a pack, its unit glued to the figure (`5LB`, `16OZ`,
@@ -28,7 +29,7 @@ NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
 (`extraction.row_mends.with_name_part`)."""
-VERSION = "3"
+VERSION = "4"
 MAX_LINE_ITEMS = 200
 DESCRIPTION = (
     "Invoice: seller (vendor), buyer (customer), number, issue and due dates, currency, amounts "
@@ -49,8 +50,8 @@ class Invoice(BaseModel):
     vendor: Text | None
     customer: Text | None
     invoice_number: ShortText | None
-    invoice_date: ShortText | None
-    due_date: ShortText | None
+    invoice_date: PrintedDate | None
+    due_date: PrintedDate | None
     currency: Currency | None
     subtotal: Amount | None
     tax: Amount | None

@@ -43,7 +43,7 @@ def test_the_actor_validates_answers_into_the_callers_pydantic_model(tmp_path: P
     answer = '{"company":"SHOP A","date":null,"address":null,"total":"9.00"}'
     actor._extractor = Extractor(ScriptedEngine(lambda prompt: answer))
     document = read_document(b"SHOP A\nTOTAL 9.00\n", "a.txt")
-    record = {"path": "a.txt", "schema": "receipt@2", "adapter": "base", "timings": {"read_s": 0.0, "extract_s": 0.0}}
+    record = {"path": "a.txt", "schema": "receipt@3", "adapter": "base", "timings": {"read_s": 0.0, "extract_s": 0.0}}
     [line] = actor({"record": [json.dumps(record)], "document": [json.dumps(asdict(document))]})["record"]
     written = json.loads(line)
     assert (written["status"], written["reason"]) == ("error", "invalid") and "no total accepted" in written["error"]

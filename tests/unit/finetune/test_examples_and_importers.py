@@ -23,12 +23,12 @@ def test_loader_keeps_good_lines_and_names_line_and_field_of_bad_ones():
     assert len(report.errors) == 5
     assert "examples.jsonl:2: line: Invalid JSON" in messages
     assert (
-        "examples.jsonl:3: bad-field: target does not match receipt@2: tip: Extra inputs are not permitted" in messages
+        "examples.jsonl:3: bad-field: target does not match receipt@3: tip: Extra inputs are not permitted" in messages
     )
     assert "examples.jsonl:4: schema: unknown schema 'payslip'" in messages
     assert "examples.jsonl:5: text: Field required" in messages
     assert (
-        "examples.jsonl:8: too-long: target does not match receipt@2: total: String should have at most 40" in messages
+        "examples.jsonl:8: too-long: target does not match receipt@3: total: String should have at most 40" in messages
     )
 
 
@@ -48,7 +48,7 @@ def test_unlabelled_fields_round_trip_and_must_be_null_fields_of_the_schema(tmp_
     write_examples([example], tmp_path / "out.jsonl")
     assert json.loads((tmp_path / "out.jsonl").read_text())["unlabelled"] == ["company"]
     assert load_examples(tmp_path / "out.jsonl").examples == [example]
-    with pytest.raises(ExampleError, match="unlabelled names fields receipt@2 does not have: vendor"):
+    with pytest.raises(ExampleError, match="unlabelled names fields receipt@3 does not have: vendor"):
         make_example("r", spec, "TOTAL 9.00", target, unlabelled=frozenset({"vendor"}))
     with pytest.raises(ExampleError, match="unlabelled fields hold values: total"):
         make_example("r", spec, "TOTAL 9.00", target, unlabelled=frozenset({"total"}))
@@ -215,5 +215,5 @@ def test_cord_receipt_with_more_items_than_the_schema_holds_is_reported(tmp_path
     report = import_examples("cord", tmp_path)
     assert report.examples == []
     assert report.errors == [
-        "cord/receipt_1: target does not match invoice@3: line_items: List should have at most 200 items after validation, not 201"
+        "cord/receipt_1: target does not match invoice@4: line_items: List should have at most 200 items after validation, not 201"
     ]

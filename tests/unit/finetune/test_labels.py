@@ -2,8 +2,8 @@
 
 import pytest
 
-from finx.schemas import get_schema
-from finx.training.examples import make_example
+from finx.schemas import custom_schema, get_schema
+from finx.training.examples import ExampleError, make_example
 from finx.training.labels import check_labels, issues_by_field, label_problem
 
 RECEIPT = "KEDAI MAJU\nNO 8, JALAN MAWAR 3,\n81750 MASAI, JOHOR.\nDATE : 04/03/2019\nTOTAL : 30.30\nCASH 50.00"
@@ -23,15 +23,34 @@ def test_correct_receipt_labels_raise_nothing():
     assert check_labels([receipt(GOOD)]) == []
 
 
+SHOP = custom_schema(
+    {
+        "type": "object",
+        "properties": {
+            name: {"type": ["string", "null"], "maxLength": 80, "x-finx-source": "copy"}
+            for name in ("company", "date", "address", "total")
+        },
+        "required": ["company", "date", "address", "total"],
+    }
+)
+"""The receipt's fields as plain copies (the built-in `receipt` refuses a date that has no date's
+shape before any label check)."""
+
+
+def test_a_built_in_date_without_a_dates_shape_is_refused_by_the_schema():
+    with pytest.raises(ExampleError, match="r1: target does not match receipt@3: date: String should match pattern"):
+        receipt(GOOD | {"date": GOOD["total"]})
+
+
 def test_swapped_fields_are_named_with_their_problem():
     scrambled = {"company": GOOD["address"], "date": GOOD["total"], "address": GOOD["company"], "total": GOOD["date"]}
-    issues = check_labels([receipt(scrambled)])
+    issues = check_labels([make_example("r1", SHOP, RECEIPT, scrambled)])
     assert [(issue.path, issue.problem) for issue in issues] == [
         ("date", "reads as an amount, not a date"),
         ("total", "reads as a date, not an amount"),
     ]
-    assert str(issues[0]) == "r1: receipt.date = '30.30': reads as an amount, not a date"
-    assert issues_by_field(issues) == {"receipt.date": 1, "receipt.total": 1}
+    assert str(issues[0]) == "r1: custom.date = '30.30': reads as an amount, not a date"
+    assert issues_by_field(issues) == {"custom.date": 1, "custom.total": 1}
 
 
 @pytest.mark.parametrize(

@@ -258,7 +258,7 @@ def write_receipts(path, targets):
 
 
 GOOD_RECEIPT = {"company": "KEDAI MAJU", "date": "04/03/2019", "address": None, "total": "30.30"}
-SCRAMBLED_RECEIPT = {"company": "KEDAI MAJU", "date": "30.30", "address": None, "total": "04/03/2019"}
+SCRAMBLED_RECEIPT = {"company": "KEDAI MAJU SDN BHD", "date": "04/03/2019", "address": None, "total": "04/03/2019"}
 
 
 def test_strict_labels_lists_the_suspicious_labels_and_trains_nothing(registry, isolated, monkeypatch, tmp_path):
@@ -270,9 +270,9 @@ def test_strict_labels_lists_the_suspicious_labels_and_trains_nothing(registry, 
     assert not outcome.promoted and outcome.version is None and trained == []
     assert outcome.reason == "2 suspicious labels (--strict-labels): nothing was trained"
     assert messages == [
-        "suspicious label: new-1: receipt.date = '30.30': reads as an amount, not a date",
+        "suspicious label: new-1: receipt.company = 'KEDAI MAJU SDN BHD': not in the document",
         "suspicious label: new-1: receipt.total = '04/03/2019': reads as a date, not an amount",
-        "2 suspicious labels in 2 new examples: receipt.date 1, receipt.total 1",
+        "2 suspicious labels in 2 new examples: receipt.company 1, receipt.total 1",
     ]
 
 
