@@ -38,6 +38,13 @@ def test_a_figure_is_kept_as_written_where_it_reads_as_one_number_and_is_null_wh
     assert (data["total"], changed) == (None, {"total": None})
 
 
+def test_a_copy_keeps_no_space_of_a_whitespace_run_at_its_ends() -> None:
+    written = {"company": " KEDAI MAJU", "date": None, "address": "NO 8, JALAN MAWAR ", "total": " 9.00"}
+    data, changed = normalise_values(get_schema("receipt").json_schema, written)
+    assert data == {"company": "KEDAI MAJU", "date": None, "address": "NO 8, JALAN MAWAR", "total": "9.00"}
+    assert changed == {"company": "KEDAI MAJU", "address": "NO 8, JALAN MAWAR", "total": "9.00"}
+
+
 def test_labels_are_written_as_the_document_writes_them() -> None:
     label = {
         "parties": ["Nike Inc.", "Eric Sprunk"],

@@ -5,8 +5,10 @@ walks those marks, knowing nothing about engines or prompts:
 - `copied_modes(schema)`: which source modes a schema uses (copy-grounding applies when any
   string is copied);
 - `normalise_values(schema, written, document)`: the model's written values -> canonical ones (ISO
-  dates, durations, party names, amounts), with the written form of every value that changed; a
-  party name ending in an abbreviated legal form gets the period the document writes after it;
+  dates, durations, party names, amounts; every copy without the space of a whitespace run at its
+  ends: copy-grounding lets a value start at one, ` Weber GmbH`), with the written form of every
+  value that changed; a party name ending in an abbreviated legal form gets the period the
+  document writes after it;
 - `written_form(schema, target, text)`: for training, a labeled (canonical) object -> the values
   as the document writes them, which is what the model is taught to copy;
 - `string_leaves(schema, data)`: every string value with its path and source mode.
@@ -110,14 +112,16 @@ def _normalise(schema: JsonSchema, value: Any, path: str, changed: dict[str, str
         return None
     mode = string_mode(inner)
     if mode is not None:
-        if mode in NORMALISERS and isinstance(value, str):
-            canonical = NORMALISERS[mode](value)
+        if mode == "free" or not isinstance(value, str):
+            return value
+        canonical: str | None = value.strip() or None  # a copy starting at a whitespace run keeps no space
+        if mode in NORMALISERS and canonical is not None:
+            canonical = NORMALISERS[mode](canonical)
             if mode == "name" and canonical is not None:
                 canonical = whole_party_name(canonical, document)
-            if canonical != value:
-                changed[path] = canonical
-            return canonical
-        return value
+        if canonical != value:
+            changed[path] = canonical
+        return canonical
     if inner.get("type") == "object" and isinstance(value, dict):
         return {
             name: _normalise(inner["properties"][name], item, child_path(path, name), changed, document)
