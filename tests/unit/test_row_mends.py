@@ -5,7 +5,7 @@ before its own takes its own, a pack size read apart from the name or left out g
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.table_rows import misread_rows
 from finx.schemas import custom_schema
-from finx.schemas.invoice import NAME_PARTS
+from finx.schemas.invoice import COUNT_CELLS, NAME_PARTS
 from tests.support.tables import INVOICE, extract, row
 
 
@@ -200,6 +200,34 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         "line_items[5].quantity": None,
     }
     assert mended_rows(data, INVOICE.json_schema, document)[0]["line_items"][:4] == data["line_items"][:4]
+
+
+def test_a_count_printed_before_the_name_goes_to_the_quantity_where_that_holds_none_or_another_cells_figure() -> None:
+    document = (
+        "4 SIAO MAI BABI  80,000\n2x Flat White  7.00\n1069- ROTI KEJU  8.500\n3 CEKER AYAM  60,000\n600ML AQUA  5.000"
+    )
+    data = answer(
+        row("4 SIAO MAI BABI", "80,000", quantity="80,000"),  # the amount read as the count
+        row("2x Flat White", "7.00"),  # no count read
+        row("1069- ROTI KEJU", "8.500"),  # an item code, not a count
+        row("3 CEKER AYAM", "60,000", quantity="2"),  # a count of its own: kept as read
+        row("600ML AQUA", "5.000"),  # a size
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
+    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
+        ("SIAO MAI BABI", "4"),
+        ("Flat White", "2x"),
+        ("1069- ROTI KEJU", None),
+        ("3 CEKER AYAM", "2"),
+        ("600ML AQUA", None),
+    ]
+    assert changed == {
+        "line_items[0].description": "SIAO MAI BABI",
+        "line_items[0].quantity": "4",
+        "line_items[1].description": "Flat White",
+        "line_items[1].quantity": "2x",
+    }
+    assert mended_rows(data, INVOICE.json_schema, document)[0] == data  # a table without a count cell
 
 
 def test_the_extractor_returns_an_invoice_item_with_its_pack_size_in_its_name_and_its_confidence() -> None:

@@ -7,7 +7,8 @@
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
    count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
-   count or left out put back into its name (`DECK SCREWS 5LB`), and a row that took another
+   count or left out put back into its name (`DECK SCREWS 5LB`), a count printed before its name
+   moved to its quantity (`4 SIAO MAI BABI` with the amount as the count), and a row that took another
    line's amount or the unit price before its own given the amount its description's line prints,
    in each chunk's answer (`row_mends.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
@@ -63,7 +64,7 @@ from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
-from finx.schemas.invoice import BELOW_TOTAL, NAME_PARTS
+from finx.schemas.invoice import BELOW_TOTAL, COUNT_CELLS, NAME_PARTS
 from finx.values.grounding import ValueSource, WithheldReason, ground
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
@@ -178,10 +179,11 @@ def mend_rows(
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with each table's rows mended (`row_mends.mended_rows`),
     so that a mended cell keeps the confidence the model gave the cell."""
-    name_parts = NAME_PARTS if built_in_name(spec) == "invoice" else {}
+    invoice = built_in_name(spec) == "invoice"
+    name_parts, count_cells = (NAME_PARTS, COUNT_CELLS) if invoice else ({}, {})
     mended_parts, mended_chunks = [], []
     for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, changed = mended_rows(part, spec.json_schema, document, name_parts)
+        kept, changed = mended_rows(part, spec.json_schema, document, name_parts, count_cells)
         mended_parts.append(kept)
         mended_chunks.append(({**values, **changed} if values else values, confidences))
     return mended_parts, mended_chunks

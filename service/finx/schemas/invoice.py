@@ -29,6 +29,9 @@ NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
 (`extraction.row_mends.with_name_part`)."""
+COUNT_CELLS = {"line_items": "quantity"}
+"""Per table, the cell that holds how many were bought: a count printed before the name and read
+into it (`4 SIAO MAI BABI  80,000`) belongs there (`extraction.row_mends.with_count_from_name`)."""
 VERSION = "4"
 MAX_LINE_ITEMS = 200
 DESCRIPTION = (
