@@ -135,7 +135,10 @@ def first_error(error: ValidationError) -> str:
     details = error.errors()[0]
     location = ".".join(str(part) for part in details["loc"]) or "line"
     more = f" (+{len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
-    return f"{location}: {details['msg']}{more}"
+    message = details["msg"]
+    if details["type"] == "string_pattern_mismatch":  # the value, not a pattern of many characters
+        message = f"{details['input']!r} does not have the field's shape (its pattern)"
+    return f"{location}: {message}{more}"
 
 
 def write_examples(examples: Iterable[Example], path: Path) -> int:
