@@ -254,6 +254,38 @@ def test_a_row_that_took_the_unit_price_before_its_amount_takes_the_amount_that_
     assert changed == {"line_items[0].amount": "5.90", "line_items[1].amount": "8,40"}
 
 
+def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_and_keeps_the_price() -> None:
+    document = "\n".join([
+        "5 HOT TEA 12,000  60,000",
+        "ES TEH TAWAR  8000  8,000",
+        "Deposit  500.00  1,250.00",
+        "COFFEE  2  3.50",
+        "2 NASI PUTIH 10,000 20,000",
+    ])  # fmt: skip
+    data = answer(
+        row("HOT TEA", "12,000", quantity="5"),
+        row("ES TEH TAWAR", "8000", quantity="1"),
+        row("Deposit", "500.00"),  # 1,250.00 is no whole multiple of it: a balance, not a total
+        row("COFFEE", "3.50", quantity="2"),  # the line's last figure taken: nothing to mend
+        row("NASI PUTIH", "10,000", unit_price="5,000"),  # a unit price of its own is kept
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document)
+    assert [(item["unit_price"], item["amount"]) for item in kept["line_items"]] == [
+        ("12,000", "60,000"),
+        ("8000", "8,000"),
+        (None, "500.00"),
+        (None, "3.50"),
+        ("5,000", "20,000"),
+    ]
+    assert changed == {
+        "line_items[0].unit_price": "12,000",
+        "line_items[0].amount": "60,000",
+        "line_items[1].unit_price": "8000",
+        "line_items[1].amount": "8,000",
+        "line_items[4].amount": "20,000",
+    }
+
+
 def test_a_pack_size_printed_after_the_name_but_read_in_no_cell_goes_back_into_the_name() -> None:
     document = (
         "AGUA CIEL 1L   14.00\nSABRITAS ORIGINAL 45G\t38.00\nArabica AA 60kg bags  8,200.00\nCOCA COLA  600ML  18.00"

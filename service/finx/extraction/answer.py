@@ -9,7 +9,8 @@
    count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
    count or left out put back into its name (`DECK SCREWS 5LB`), a count printed before its name
    moved to its quantity (`4 SIAO MAI BABI` with the amount as the count), and a row that took another
-   line's amount or the unit price before its own given the amount its description's line prints,
+   line's amount or the unit price before its own (after `@`, or before the line's total that is a
+   multiple of it) given the amount its description's line prints,
    in each chunk's answer (`row_mends.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
