@@ -44,8 +44,8 @@ def write_receipts(path: Path, scrambled: bool) -> Path:
     lines = []
     for index, (company, address, date, total) in enumerate(SHOPS):
         target = {"company": company, "date": date, "address": address, "total": total}
-        if scrambled:
-            target = {"company": address, "date": total, "address": company, "total": date}
+        if scrambled:  # the date stays: a total as the date no longer fits the schema (a date's shape)
+            target = {"company": address, "date": date, "address": company, "total": date}
         record = {"id": f"new/receipt/{index:02d}", "schema": "receipt", "target": target,
                   "text": receipt_text(company, address, date, total)}  # fmt: skip
         lines.append(json.dumps(record) + "\n")
