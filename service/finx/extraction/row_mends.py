@@ -95,7 +95,7 @@ ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
 """An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
 mark (none of CORD's 1,297 labelled items ends with one)."""
 MAX_TIMES_BOUGHT = 999
-"""The most items of one row a receipt's line total is taken to be the price of."""
+"""The largest count a line's total may be of the unit price before it (`60,000` = 5 x `12,000`)."""
 LEADING_COUNT = re.compile(r"(\d{1,3}[xX×]?)\s+(?=[^\W\d_])")
 """A count printed before an item's name (`4 SIAO MAI BABI`, `2x Flat White`); not an item code
 (`1069- ROTI KEJU`) or a size (`600ML AQUA`)."""
@@ -114,9 +114,10 @@ def mended_rows(
     `name_parts` names per table), a count printed before the name goes to the table's count cell
     (`with_count_from_name`, for the cell `count_cells` names per table), a figure loses the tax
     class letter glued to it (`GLUED_TAX_CODE`) and takes the minus its row's line prints it with
-    (`with_printed_sign`), and a row that took its amount from another line than its description's, which prints its own
-    amount, or the unit price printed before its own, takes that one (`with_own_line_amount`,
-    `with_amount_after_price`)."""
+    (`with_printed_sign`), and a row that took its amount from another line than its
+    description's, which prints its own amount, or the unit price printed before its own (after
+    `@`, or before the line's total), takes that one (`with_own_line_amount`,
+    `with_amount_after_price`, `with_line_total`)."""
     newlines = [index for index, character in enumerate(document) if character == "\n"]
     kept, changed = dict(data), dict[str, Any]()
     for name, rows, cells, _ in tables(data, schema):
