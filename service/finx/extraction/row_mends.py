@@ -227,11 +227,9 @@ def with_own_line_amount(
     return mended
 
 
-def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:
-    """The row with the amount that ends its first cell's line as its last cell, where it took the
-    unit price printed before that amount (`2 Iced Tea @ 2.95  5.90` read with `2.95`: a figure
-    right after `@`, `à`, `x` or `×`); only where the last cell is a figure (source mode `number`).
-    None where there is nothing to mend."""
+def amount_and_line_after_name(row: dict[str, Any], cells: dict[str, str], document: str) -> tuple[str, str] | None:
+    """(the row's last cell, the rest of the line its first cell is first printed on), where the last
+    cell is a written figure (source mode `number`) and the first cell is printed; None otherwise."""
     names = list(cells)
     if len(names) < 2 or cells[names[-1]] != "number":
         return None
@@ -242,7 +240,19 @@ def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document
     if not places:
         return None
     end = places[0][1]
-    rest = document[end : line_end(document, end)]
+    return last, document[end : line_end(document, end)]
+
+
+def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:
+    """The row with the amount that ends its first cell's line as its last cell, where it took the
+    unit price printed before that amount (`2 Iced Tea @ 2.95  5.90` read with `2.95`: a figure
+    right after `@`, `à`, `x` or `×`); only where the last cell is a figure (source mode `number`).
+    None where there is nothing to mend."""
+    names = list(cells)
+    read = amount_and_line_after_name(row, cells, document)
+    if read is None:
+        return None
+    last, rest = read
     price = re.search(rf"(?:@|à|×|(?<![^\W\d_])x)\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
     amount = AMOUNT_AT_LINE_END.search(rest, price.end()) if price else None
     if amount is None or not amount.group(1).strip():
@@ -257,15 +267,10 @@ def with_line_total(row: dict[str, Any], cells: dict[str, str], document: str) -
     becomes the unit price (the cell before the last, where that is a figure and null). Only where
     the last cell is a figure (source mode `number`). None where there is nothing to mend."""
     names = list(cells)
-    if len(names) < 2 or cells[names[-1]] != "number":
+    read = amount_and_line_after_name(row, cells, document)
+    if read is None:
         return None
-    first, last = row.get(names[0]), row.get(names[-1])
-    if not isinstance(first, str) or not isinstance(last, str) or not last.strip():
-        return None
-    places = occurrences(first, document)
-    if not places:
-        return None
-    rest = document[places[0][1] : line_end(document, places[0][1])]
+    last, rest = read
     taken = re.search(rf"(?<![\w.,]){re.escape(last.strip())}(?!\w|[.,]\d)", rest)
     total = AMOUNT_AT_LINE_END.search(rest, taken.end()) if taken else None
     if taken is None or total is None or rest[taken.end() : total.start(1)].strip() or total.group(1) == last.strip():
