@@ -77,6 +77,34 @@ def test_only_a_line_ending_with_a_figure_of_the_answer_ends_the_table() -> None
     ]
 
 
+DINER = "\n".join([
+    "Check #4471     10/05/2024 7:52 PM",
+    "1 Cheeseburger               13.95",
+    "   No Onions",
+    "   Side: Fries",
+    "1 Club Sandwich              12.50",
+    "1 Apple Pie a la Mode         7.25",
+    "Thank you, come again",
+    "1 Gift Card                  25.00",
+])  # fmt: skip
+
+
+def test_a_row_s_indented_details_without_a_figure_are_passed_over_and_a_line_of_words_ends_the_table() -> None:
+    data, added = with_skipped_rows(answer(None, row("Cheeseburger", "13.95", "1")), INVOICE.json_schema, DINER)
+    assert [(item["description"], item["amount"]) for item in data["line_items"]] == [
+        ("Cheeseburger", "13.95"),
+        ("Club Sandwich", "12.50"),
+        ("Apple Pie a la Mode", "7.25"),
+    ]  # not the gift card under `Thank you, come again`, which is not indented
+    assert added == ["line_items[1]", "line_items[2]"]
+
+
+def test_an_indented_line_of_words_over_the_rows_read_ends_the_table() -> None:
+    document = "\n".join(["1 Soup  4.50", "   Welcome back", "1 Bread  2.00", "1 Salad  6.00"])
+    data, _ = with_skipped_rows(answer(None, row("Salad", "6.00", "1")), INVOICE.json_schema, document)
+    assert [item["description"] for item in data["line_items"]] == ["Bread", "Salad"]
+
+
 def test_a_first_row_skipped_is_read_above_up_to_a_line_in_another_layout() -> None:
     document = "\n".join([
         "Table 7   Server: Amy",

@@ -20,8 +20,10 @@ prints a row, and the text shows which lines no row was read from.
   one of the answer's figures outside its tables (its subtotal, tax or total: source mode
   `number`) ends the table on that side; so does a line with a word that fits no layout, past the
   rows read (below the last, above the first). Lines that rows were read from are passed over, and
-  so are lines without a word (`  5 @ 0.19` under its row) and lines that end with a figure signed
-  as a deduction (`SIGNED_AMOUNT`: a discount).
+  so are lines without a word (`  5 @ 0.19` under its row), lines that end with a figure signed
+  as a deduction (`SIGNED_AMOUNT`: a discount) and, below the rows read, a row's details: lines
+  indented deeper than the rows' lines that print no figure (`   Side: Fries` under `1 Cheeseburger
+  13.95`, `is_modifier`).
 - A skipped row: a line of the table that fits a layout (the layout with the most cells first),
   whose description holds a word and neither starts with a figure (`5 ES TEH MANIS`: a count the
   layout has no place for) nor ends with a figure with a mark (`HOT TEA 12,000`) nor with a colon
@@ -253,7 +255,9 @@ def skipped_lines(
     if not read:
         return []
     offsets = line_starts(document)
-    lines = [(offset, document[offset : line_end(document, offset)].strip()) for offset in offsets]
+    printed = {offset: document[offset : line_end(document, offset)] for offset in offsets}
+    lines = [(offset, text.strip()) for offset, text in printed.items()]
+    row_indent = min(indentation(printed[offset]) for offset in read)
     first_read = offsets.index(min(read))
     below, above = lines[first_read:], lines[first_read - 1 :: -1] if first_read else []
     found: list[SkippedRow] = []
@@ -266,9 +270,22 @@ def skipped_lines(
             row = fitted_row(line, layouts, first, row_cells) if line else None
             if row is not None:
                 found.append((offset, row))
+            elif offset > max(read) and is_modifier(printed[offset], row_indent):
+                continue
             elif (offset > max(read) or offset < min(read)) and WORD.search(line):
                 break
     return found
+
+
+def indentation(line: str) -> int:
+    """How many blanks `line` starts with."""
+    return len(line) - len(line.lstrip())
+
+
+def is_modifier(line: str, row_indent: int) -> bool:
+    """Whether `line` is a detail of the row above it: indented deeper than the lines rows were read
+    from (`row_indent`) and printing no figure (`   Side: Fries` under `1 Cheeseburger  13.95`)."""
+    return indentation(line) > row_indent and FIGURE_RUN.search(line) is None
 
 
 def fitted_row(line: str, layouts: list[Layout], first: str, row_cells: list[str]) -> dict[str, Any] | None:
