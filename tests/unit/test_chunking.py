@@ -169,3 +169,17 @@ def test_a_row_repeats_at_most_as_often_as_the_document_writes_it():
     looped = empty | {"line_items": [tea, cake, cake, cake, tea, tea, tea, unseen, unseen]}
     # tea is written twice, cake once; a row none of whose cells is written is not bounded by them
     assert merge_results(schema, document, [looped])["line_items"] == [tea, cake, tea, unseen, unseen]
+
+
+def test_rows_that_read_one_printed_line_with_a_cell_apart_are_one_row_the_fullest():
+    schema = get_schema("invoice").json_schema
+    document = "TAIL STOMACH  1  64,000\nWHITE RICE  2  20,000\nWHITE RICE  2  20,000\nTotal  104,000"
+    stomach = {"description": "TAIL STOMACH", "quantity": None, "unit_price": None, "amount": "64,000"}
+    counted = stomach | {"quantity": "1"}
+    twice = stomach | {"quantity": "2"}
+    rice = {"description": "WHITE RICE", "quantity": "2", "unit_price": None, "amount": "20,000"}
+    rice_alone = rice | {"quantity": None}
+    empty = dict.fromkeys(schema["properties"]) | {"line_items": []}
+    read = empty | {"line_items": [stomach, rice, counted, twice, rice_alone]}
+    # the stomach is printed once: its fullest reading, the earliest of two; the rice twice: both kept
+    assert merge_results(schema, document, [read])["line_items"] == [rice, counted, rice_alone]

@@ -11,8 +11,11 @@ whose rows may repeat (two identical lines on one receipt): a row appears as man
 chunk that holds it most often, so rows read twice in the overlap of two chunks count once and
 repeated rows of one chunk are kept, but never more often than the document writes the row (its
 rarest cell that the document holds at all): a small model that loops on one line writes it up to
-the row bound, where the receipt prints it once. The halves of a chunk that was read again in two
-(`splitting.py`) are disjoint text, so their rows are joined as they come first. Any other value
+the row bound, where the receipt prints it once. Rows that agree on their first and last cells
+(description and amount) are at most as many as the lines that print the first: a line read twice
+with a cell apart (its count once and once not) is one row, the fullest reading. The halves of a
+chunk that was read again in two (`splitting.py`) are disjoint text, so their rows are joined as
+they come first. Any other value
 is taken from the chunk whose candidate is best grounded in the whole document (exact beats
 case-insensitive beats whitespace beats fuzzy beats not found), then from the chunk whose answer
 the model was most confident of, then from the earliest chunk; where the schema gives the value a
@@ -134,7 +137,28 @@ def merge_lists(lists: list[list[Any]], max_items: int, rows_of: str | None = No
             if kept.get(key, 0) < allowed and len(merged) < max_items:
                 kept[key] = kept.get(key, 0) + 1
                 merged.append(item)
-    return merged
+    return merged if rows_of is None else within_lines_printed(merged, rows_of)
+
+
+def within_lines_printed(rows: list[Any], document: str) -> list[Any]:
+    """`rows` where no more of them agree on their first and last cells (a table's description and
+    amount, in the order a printed row writes them) than `document` prints the first: of those that
+    do, the ones with the most cells written, the earliest on ties, in their order. A small model
+    reads one line twice with a cell apart (`TAIL STOMACH` with `1` and with `2` as its count, or
+    once with its count and once without), which the exact repeats that `merge_lists` drops do not
+    catch."""
+    groups: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        cells = list(row.values()) if isinstance(row, dict) else []
+        if len(cells) >= 2 and isinstance(cells[0], str) and cells[0].strip() and cells[-1] is not None:
+            groups.setdefault(normalised_key([cells[0], cells[-1]]), []).append(index)
+    dropped: set[int] = set()
+    for indexes in groups.values():
+        printed = len(occurrences(rows[indexes[0]][next(iter(rows[indexes[0]]))], document))
+        if 0 < printed < len(indexes):
+            by_cells = sorted(indexes, key=lambda index: -sum(cell is not None for cell in rows[index].values()))
+            dropped.update(by_cells[printed:])
+    return [row for index, row in enumerate(rows) if index not in dropped]
 
 
 def times_written(row: Any, document: str) -> int:
