@@ -293,24 +293,63 @@ def test_a_pack_size_printed_after_the_name_but_read_in_no_cell_goes_back_into_t
     data = answer(
         row("AGUA CIEL", "14.00"),
         row("SABRITAS ORIGINAL", "38.00"),
-        row("Arabica AA", "8,200.00"),  # the size is followed by more of the name: not joined
+        row("Arabica AA", "8,200.00"),  # the size and more of the name up to the column gap
         row("COCA COLA", "18.00"),  # the size in a column of its own: kept apart
     )
-    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
     assert [item["description"] for item in kept["line_items"]] == [
         "AGUA CIEL 1L",
         "SABRITAS ORIGINAL 45G",
-        "Arabica AA",
+        "Arabica AA 60kg bags",
         "COCA COLA",
     ]
     assert changed == {
         "line_items[0].description": "AGUA CIEL 1L",
         "line_items[1].description": "SABRITAS ORIGINAL 45G",
+        "line_items[2].description": "Arabica AA 60kg bags",
     }
     assert mended_rows(data, INVOICE.json_schema, document) == (data, {})  # a schema without name parts
     twice = "Spremuta 0,5L  4 pz  755,80\nSpremuta  4 n.  503,72"
     spremuta = answer(row("Spremuta", "503,72"))  # printed with and without a size: left as read
-    assert mended_rows(spremuta, INVOICE.json_schema, twice, NAME_PARTS) == (spremuta, {})
+    assert mended_rows(spremuta, INVOICE.json_schema, twice, NAME_PARTS, COUNT_CELLS) == (spremuta, {})
+
+
+def test_the_rest_of_a_name_up_to_the_column_gap_is_joined_and_a_count_after_it_goes_to_the_quantity() -> None:
+    document = "\n".join([
+        "FA-Cookies Mix 200 gr",
+        "1  80,000.00  80,000.00",
+        "SOSRO TEH BOTOL 350  2 3500  7.000",
+        "Cuka Apel Moringa 1",
+        "289000  289000",
+        "KERTAS KADO 1500  2  3,000",
+        "Copier paper A3 ream ...... 709,47",
+        "BUDS CREAM 30ML BU350003  200,000",
+        "Timber 2x4 3m 20 kg  85.00",
+    ])  # fmt: skip
+    data = answer(
+        row("FA-Cookies Mix", "80,000.00", quantity="1", unit_price="80,000.00"),
+        row("SOSRO TEH BOTOL", "7.000", quantity="2", unit_price="3500"),
+        row("Cuka Apel Moringa", "289000", quantity="289000"),  # the count: a copy of the amount
+        row("KERTAS KADO", "3,000", quantity="2"),  # four digits after the name: a price, not the name
+        row("Copier paper A3 ream", "709,47"),  # leader dots and a price
+        row("BUDS CREAM 30ML", "200,000"),  # an item code
+        row("Timber 2x4 3m", "85.00", quantity="20 kg"),  # a cell of the row
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
+    assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
+        ("FA-Cookies Mix 200 gr", "1"),
+        ("SOSRO TEH BOTOL 350", "2"),
+        ("Cuka Apel Moringa", "1"),
+        ("KERTAS KADO", "2"),
+        ("Copier paper A3 ream", None),
+        ("BUDS CREAM 30ML", None),
+        ("Timber 2x4 3m", "20 kg"),
+    ]
+    assert changed == {
+        "line_items[0].description": "FA-Cookies Mix 200 gr",
+        "line_items[1].description": "SOSRO TEH BOTOL 350",
+        "line_items[2].quantity": "1",
+    }
 
 
 def test_a_weight_bought_printed_apart_from_its_unit_is_a_quantity_not_part_of_the_name() -> None:

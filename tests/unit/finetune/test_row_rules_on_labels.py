@@ -9,7 +9,7 @@ import pytest
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.table_rows import misread_rows, total_rows
 from finx.schemas import get_schema
-from finx.schemas.invoice import NAME_PARTS
+from finx.schemas.invoice import COUNT_CELLS, NAME_PARTS
 from finx.training.data import synthetic_examples
 
 INVOICE = get_schema("invoice").json_schema
@@ -22,7 +22,9 @@ def test_no_row_rule_changes_a_labelled_row_of_the_generator(version: int) -> No
         target = example.target
         if not target.get("line_items") or not example.schema.name.startswith("invoice"):
             continue
-        changed += [(example.id, path) for path in mended_rows(target, INVOICE, example.text, NAME_PARTS)[1]]
+        changed += [
+            (example.id, path) for path in mended_rows(target, INVOICE, example.text, NAME_PARTS, COUNT_CELLS)[1]
+        ]
         withheld += [
             (example.id, path)
             for path in {**misread_rows(target, INVOICE, example.text, 2), **total_rows(target, INVOICE, example.text)}
