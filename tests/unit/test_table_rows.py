@@ -3,7 +3,8 @@ from its description, whose amount is no number or only part of a printed figure
 is a column's head, or that is the sum of the rows above it, is withheld, listed with the withheld
 values; rows printed together, over two lines or with a detail line between, stay."""
 
-from finx.extraction.table_rows import misread_rows, total_rows
+from finx.extraction.sum_rows import total_rows
+from finx.extraction.table_rows import misread_rows
 from finx.schemas import custom_schema, get_schema
 from tests.support.tables import INVOICE, extract, row
 
@@ -358,3 +359,25 @@ def test_an_invoice_s_tax_not_below_its_total_is_withheld_as_inconsistent() -> N
     below = document.replace("TUNAI  10,000", "PB1  500")
     assert extract(below, {**written, "tax": "500"}).data["tax"] == "500"
     assert extract(document, {**written, "tax": "10,000", "total": None}).data["tax"] == "10,000"  # nothing to judge by
+
+
+def test_rows_that_sum_groups_of_items_to_the_subtotal_are_total_rows() -> None:
+    document = ""  # judged on the figures alone
+    ocha, food = [row("HOT OCHA", "10,000"), row("OCHA", "30,000")], [row("WAKI SALAD", "45,000")]
+    interleaved = {
+        "subtotal": "562,000",
+        "line_items": [*ocha, row("BEVERAGE", "40,000"), *food, row("STEAK", "477,000"), row("FOOD", "522,000")],
+    }
+    assert total_rows(interleaved, INVOICE.json_schema, document) == {
+        "line_items[2]": "total_row",
+        "line_items[5]": "total_row",
+    }
+    after = {"subtotal": "562,000", "line_items": [*ocha, *food, row("STEAK", "477,000"), row("FOOD", "522,000"),
+             row("BEVERAGES", "40,000")]}  # fmt: skip
+    assert total_rows(after, INVOICE.json_schema, document) == {
+        "line_items[4]": "total_row",
+        "line_items[5]": "total_row",
+    }
+    assert total_rows({**interleaved, "subtotal": "600,000"}, INVOICE.json_schema, document) == {}  # not twice it
+    bought_twice = {"subtotal": "80,000", "line_items": [*ocha, row("OCHA", "40,000")]}  # 80,000: once, not twice
+    assert total_rows(bought_twice, INVOICE.json_schema, document) == {}

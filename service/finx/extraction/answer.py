@@ -60,7 +60,8 @@ from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.extraction.table_rows import decimal_amount, misread_rows, total_rows
+from finx.extraction.sum_rows import total_rows
+from finx.extraction.table_rows import decimal_amount, misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
@@ -282,7 +283,7 @@ def withhold_misread_rows(
 
 def withhold_total_rows(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without a table's row that is the sum of the rows above it and the rows after it
-    (`table_rows.total_rows`), their cells listed as withheld; after `add_skipped_rows`, which reads
+    (`sum_rows.total_rows`), their cells listed as withheld; after `add_skipped_rows`, which reads
     the rows the sum needs."""
     return withhold_rows(answer, total_rows(answer.written, spec.json_schema, document), document, chunks)
 

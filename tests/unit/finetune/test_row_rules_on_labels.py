@@ -7,7 +7,8 @@ cancels, which the generator leaves unlabelled.)"""
 import pytest
 
 from finx.extraction.row_mends import mended_rows
-from finx.extraction.table_rows import misread_rows, total_rows
+from finx.extraction.sum_rows import total_rows
+from finx.extraction.table_rows import misread_rows
 from finx.schemas import get_schema
 from finx.schemas.invoice import COUNT_CELLS, NAME_PARTS
 from finx.training.data import synthetic_examples
