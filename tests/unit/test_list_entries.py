@@ -12,7 +12,7 @@ from finx.config import ExtractionPolicy
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.list_entries import (
     is_cased,
-    is_lower_case,
+    is_common_words,
     mended_money,
     one_type_per_name,
     trimmed_items,
@@ -124,9 +124,21 @@ def test_a_document_typed_in_lower_case_keeps_its_lower_case_names() -> None:
 
 
 def test_names_without_cased_letters_are_not_lower_case() -> None:
-    assert [is_lower_case(name) for name in ["bank", "1907", "三菱商事", "eBay", "IBM", 7]] == [
+    assert [is_common_words(name) for name in ["bank", "1907", "三菱商事", "eBay", "IBM", 7]] == [
         True, False, False, False, False, False
     ]  # fmt: skip
+
+
+def test_a_name_with_a_lower_case_word_that_is_no_particle_is_common_words() -> None:
+    common = ["Iron ore", "Chinese stocks", "Hong Kong - based", "An elated Gupta", "Forbes magazine"]
+    names = ["Bank of America", "Rio de Janeiro", "HSBC Holdings plc", "Prince Abdulaziz bin Salman", "Amazon.com",
+             "iShares Nasdaq Biotech", "55th Street", "Henri d'Estienne", "Newcastle upon Tyne", "Smith & Co.,"]  # fmt: skip
+    assert [name for name in common + names if is_common_words(name)] == common
+    lists = {"org": ["Iron ore", "Bank of America"], "person": []}
+    assert without_artefacts(lists, {}, NEWS, frozenset({"org", "person"}), {}) == {
+        "org": ["Bank of America"],
+        "person": [],
+    }
 
 
 def test_a_long_document_read_in_windows_comes_out_without_the_artefacts() -> None:
