@@ -406,3 +406,33 @@ def test_a_figure_takes_the_minus_its_row_s_line_prints_it_with() -> None:
     mended, changed = mended_rows(data, INVOICE.json_schema, document)
     assert [item["amount"] for item in mended["line_items"]] == ["5.49", "1.50-", "-3,50", "1.50"]
     assert changed == {"line_items[1].amount": "1.50-", "line_items[2].amount": "-3,50"}
+
+
+def test_a_rate_read_as_the_amount_or_count_gives_way_to_the_line_s_amount_and_a_pack_size_as_price_to_the_name() -> (
+    None
+):
+    document = "\n".join([
+        "TORTELLINI IN BRODO          10%     14,00",
+        "1 SALAD BAR 50%  17,273",
+        "ADVIL TABLETS 200MG 24CT        8.49T",
+    ])  # fmt: skip
+    data = answer(
+        row("TORTELLINI IN BRODO", "10%", quantity="10%", unit_price="13,00"),  # the VAT column
+        row("SALAD BAR", "50%", quantity="1"),  # the rate is the name's
+        row("ADVIL TABLETS 200MG", "8.49", unit_price="24CT"),
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
+    assert kept["line_items"] == [
+        row("TORTELLINI IN BRODO", "14,00"),
+        row("SALAD BAR 50%", "17,273", quantity="1"),
+        row("ADVIL TABLETS 200MG 24CT", "8.49"),
+    ]
+    assert changed == {
+        "line_items[0].quantity": None,
+        "line_items[0].unit_price": None,
+        "line_items[0].amount": "14,00",
+        "line_items[1].amount": "17,273",
+        "line_items[1].description": "SALAD BAR 50%",
+        "line_items[2].description": "ADVIL TABLETS 200MG 24CT",
+        "line_items[2].unit_price": None,
+    }

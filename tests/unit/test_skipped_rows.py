@@ -181,7 +181,7 @@ def test_a_custom_table_with_a_cell_that_cannot_be_null_outside_the_layout_gets_
 
 def test_a_row_withheld_as_misread_is_read_again_in_the_layout_of_its_line() -> None:
     document = "MILCH 1,5%     1,09 B\nBROETCHEN      1,50 B\nKAFFEE GOLD    5,99 B\nSUMME  EUR  8,58"
-    misread = row("MILCH", "1,5%", "1,09")  # the amount no number: withheld (`table_rows`)
+    misread = row("MILCH 1,5%", "09", "1")  # the amount a part of a printed figure: withheld (`table_rows`)
     rows = answer("8,58", misread, row("BROETCHEN", "1,50"), row("KAFFEE GOLD", "5,99"))
     result = extract(document, dict.fromkeys(INVOICE.json_schema["properties"]) | rows)
     assert result.data["line_items"][0] == row("MILCH 1,5%", "1,09")

@@ -66,10 +66,10 @@ mark (none of CORD's 1,297 labelled items ends with one)."""
 NAME_REST = re.compile(r" (\S+(?: \S+)*?)(?: {2,}|\t|[ \t]*$)")
 """Words printed right after an item's name on its line: one space before them, single spaces
 between, a column gap or the line's end after them."""
-NOT_NAME_WORD = re.compile(r"\d{5,}|[^\W\d_].*\d{4}|\.{2,}|^\W*\d[\d.,]*[.,]\d+\W*$|[^\w\s()/&'.,+#%-]")
+NOT_NAME_WORD = re.compile(r"\d{5,}|[^\W\d_].*\d{4}|\.{2,}|^[^\w%]*\d[\d.,]*[.,]\d+[^\w%]*$|[^\w\s()/&'.,+#%-]")
 """A word that is no part of an item's name: a run of five digits or more, a code of four digits
 after a letter (`19BC1054`, `GL-5521`; not a size, `1500ML`), leader dots, a figure with
-decimals, a mark a name does not hold (`<A>`)."""
+decimals (a price; not a rate, `1,5%`), a mark a name does not hold (`<A>`)."""
 BARE_COUNT = re.compile(r"\d{1,3}")
 """A count printed after an item's name (`Shampo Aloevera 1`), or a size printed bare (`SOSRO TEH
 BOTOL 350`) where the row holds its count."""

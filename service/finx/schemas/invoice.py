@@ -25,9 +25,10 @@ to or above the total is mostly the total's line (or a payment's) read as the ta
 where the total is the wrong one (the tax read as the total too, 2 of the dev run's 4), a right
 tax is withheld with it (`extraction.answer.withhold_inconsistent`). Judging by the rows' sum
 which of the two is wrong withheld 2 right totals of CORD's instead (receipts with discounts)."""
-NAME_PARTS = {"line_items": {"quantity": PACK_SIZE}}
+NAME_PARTS = {"line_items": {"quantity": PACK_SIZE, "unit_price": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
-on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`), not the count bought
+on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`, `ADVIL TABLETS 200MG
+24CT` read with `24CT` as the unit price), not the count bought
 (`extraction.row_mends.with_name_part`)."""
 COUNT_CELLS = {"line_items": "quantity"}
 """Per table, the cell that holds how many were bought: a count printed before the name and read
