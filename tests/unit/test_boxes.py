@@ -87,6 +87,35 @@ def test_tesseract_words_become_text_and_character_boxes():
     assert page.char_boxes[11] == (85, 20, 90, 30)  # the last character of RM6.40
 
 
+def tsv_of(*words: tuple[int, int, int, int, int, str]) -> str:
+    """Tesseract's TSV of one 600x400 page: each word as (block, paragraph, line, left, top, text)."""
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        f"5\t1\t{b}\t{p}\t{n}\t1\t{left}\t{top}\t{8 * len(text)}\t10\t95\t{text}" for b, p, n, left, top, text in words
+    ]
+    return "\n".join([head, "1\t1\t0\t0\t0\t0\t0\t0\t600\t400\t-1\t", *rows])
+
+
+def test_a_figure_column_read_as_a_block_of_its_own_joins_the_lines_it_is_printed_beside():
+    names = [
+        (1, 1, 1, 10, 20, "HAKAU"),
+        (1, 1, 1, 60, 20, "UDANG"),
+        (1, 1, 2, 10, 40, "CEKER"),
+        (1, 1, 3, 10, 60, "Total"),
+    ]
+    amounts = [(2, 1, 1, 300, 21, "92,000"), (2, 1, 2, 300, 41, "60,000"), (2, 1, 3, 300, 61, "152,000")]
+    (page,) = pages_of_tsv(tsv_of(*names, *amounts))
+    assert page.text == "HAKAU UDANG  92,000\nCEKER  60,000\nTotal  152,000"
+    assert len(page.char_boxes) == len(page.text)
+    assert page.char_boxes[page.text.index("92,000")] == (300, 21, 308, 31)  # each character keeps its box
+    prose = [(2, 1, 1, 300, 21, "Shares"), (2, 1, 2, 300, 41, "rose"), (2, 1, 3, 300, 61, "sharply")]
+    (page,) = pages_of_tsv(tsv_of(*names, *prose))  # a column of words (a page in two columns) stays apart
+    assert page.text == "HAKAU UDANG\nCEKER\nTotal\n\nShares\nrose\nsharply"
+    below = [(2, 1, 1, 300, 90, "5.00")]  # figures at no line's height stay where they are read
+    (page,) = pages_of_tsv(tsv_of(*names, *below))
+    assert page.text == "HAKAU UDANG\nCEKER\nTotal\n\n5.00"
+
+
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed (make ocr)")
 def test_a_scans_value_box_crops_to_the_value():
     from PIL import Image
@@ -108,3 +137,26 @@ def test_a_scans_value_box_crops_to_the_value():
         crop.save(buffer, format="PNG")
     (page,) = ocr_image(buffer.getvalue(), "crop")
     assert page.text.split() == ["TOTAL", "ROUNDED"]
+
+
+MONO_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed (make ocr)")
+@pytest.mark.skipif(not MONO_FONT.exists(), reason="no DejaVu Sans Mono to print the receipt with (fonts-dejavu-core)")
+def test_a_scanned_receipts_items_come_out_with_their_amounts_on_their_lines():
+    """Printed so, Tesseract reads the amounts as a block of their own, after all the names."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows = [("2 NASI GORENG", "54,000"), ("1 ES TEH MANIS", "8,000"), ("3 AYAM BAKAR", "105,000"), ("1 KERUPUK", "5,000"),
+            ("TOTAL", "172,000")]  # fmt: skip
+    image = Image.new("L", (800, 60 + 50 * len(rows)), 255)
+    draw, font = ImageDraw.Draw(image), ImageFont.truetype(str(MONO_FONT), 26)
+    for index, (name, amount) in enumerate(rows):  # names left, amounts right-aligned far from them
+        draw.text((30, 30 + 50 * index), name, fill=0, font=font)
+        draw.text((770 - draw.textlength(amount, font=font), 30 + 50 * index), amount, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    document = read_document(buffer.getvalue(), "receipt.png")
+    lines = [line for line in document.text.splitlines() if line.strip()]
+    assert lines == [f"{name}  {amount}" for name, amount in rows]
