@@ -99,6 +99,19 @@ def test_a_row_s_indented_details_without_a_figure_are_passed_over_and_a_line_of
     assert added == ["line_items[1]", "line_items[2]"]
 
 
+def test_an_item_printed_without_a_price_is_passed_over_where_the_rows_print_a_count_first() -> None:
+    document = "\n".join([
+        "1 Kailan hongkong  15,800", "1 Kuah Kaldu Ayam", "1 Kue Macok  22,800", "2 Udon  39,600", "SUBTOTAL  78,200",
+    ])  # fmt: skip
+    read = answer(None, row("Kailan hongkong", "15,800", "1"), subtotal="78,200")
+    data, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert [item["description"] for item in data["line_items"]] == ["Kailan hongkong", "Kue Macok", "Udon"]
+    assert added == ["line_items[1]", "line_items[2]"]
+    bare = "\n".join(["Kailan hongkong  15,800", "Kuah Kaldu Ayam", "Kue Macok  22,800"])  # no count: nothing to go by
+    data, _ = with_skipped_rows(answer(None, row("Kailan hongkong", "15,800")), INVOICE.json_schema, bare)
+    assert [item["description"] for item in data["line_items"]] == ["Kailan hongkong"]
+
+
 def test_an_indented_line_of_words_over_the_rows_read_ends_the_table() -> None:
     document = "\n".join(["1 Soup  4.50", "   Welcome back", "1 Bread  2.00", "1 Salad  6.00"])
     data, _ = with_skipped_rows(answer(None, row("Salad", "6.00", "1")), INVOICE.json_schema, document)
