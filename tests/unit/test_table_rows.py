@@ -379,5 +379,10 @@ def test_rows_that_sum_groups_of_items_to_the_subtotal_are_total_rows() -> None:
         "line_items[5]": "total_row",
     }
     assert total_rows({**interleaved, "subtotal": "600,000"}, INVOICE.json_schema, document) == {}  # not twice it
+    missed = {**after, "line_items": after["line_items"][1:]}  # an item not read: the sums after the items still are
+    assert total_rows(missed, INVOICE.json_schema, document) == {
+        "line_items[3]": "total_row",
+        "line_items[4]": "total_row",
+    }
     bought_twice = {"subtotal": "80,000", "line_items": [*ocha, row("OCHA", "40,000")]}  # 80,000: once, not twice
     assert total_rows(bought_twice, INVOICE.json_schema, document) == {}
