@@ -19,8 +19,9 @@ table's amounts add up to twice one of the answer's figures (its subtotal), the 
 rows since the last such row (each after its group) are the groups' sums where they too add up to
 that figure; so are the last two rows or more, fewer than the rows before them, that add up to one
 of the answer's figures (whatever the items read add up to: an item missed or misread). On
-finx-lora-v11's answers to CORD's 500 receipts 10 rows, none right; of 7,419 labelled rows (CORD, generator versions 2, 4-6,
-the hand-made sets) one, which CORD labels so (`MDSE ST`, a receipt's merchandise subtotal).
+finx-lora-v11's answers to CORD's 500 receipts 10 rows, none right; of 7,419 labelled rows (CORD,
+generator versions 2, 4-6, the hand-made sets) one, which CORD labels so (`MDSE ST`, a receipt's
+merchandise subtotal).
 
 Knows values, the document text, the shape of a table and the source modes of its cells; not what
 the cells mean.
