@@ -386,3 +386,17 @@ def test_rows_that_sum_groups_of_items_to_the_subtotal_are_total_rows() -> None:
     }
     bought_twice = {"subtotal": "80,000", "line_items": [*ocha, row("OCHA", "40,000")]}  # 80,000: once, not twice
     assert total_rows(bought_twice, INVOICE.json_schema, document) == {}
+
+
+def test_a_row_whose_amount_is_the_count_printed_before_its_description_is_unreadable() -> None:
+    document = "5 Crunchy Wings(5) Luisiana  190910\n25 Louisiana Rub\n3 1oz Honey mustard\n4 Steam Rice  29092"
+    data = answer(
+        row("Crunchy Wings(5) Luisiana", "190910", "5"),
+        row("Louisiana Rub", "25"),  # a part of the wings, priced with them
+        row("1oz Honey mustard", "3"),
+        row("Steam Rice", "4", "4"),  # its line prints its amount after the name: judged on that
+    )
+    assert misread_rows(data, INVOICE.json_schema, document, reach=2) == {
+        "line_items[1]": "unreadable_row",
+        "line_items[2]": "unreadable_row",
+    }

@@ -37,6 +37,9 @@ detail line between them). A small model sometimes reads a row that is not one o
   `-`), of generator versions 2-6's none; on finx-lora-v11's CORD dev answers 5 rows, none right.
   So is a row whose first cell, the description, holds no letter (`2` / `1`): 3 of CORD's 1,297
   labelled rows (`)`, `>`), 16 rows of finx-lora-v11's answers to its 500 receipts, none right.
+  So is a row whose amount is the count printed before its description on a line with no figure
+  after it (`25 Louisiana Rub` read as `Louisiana Rub` / `25`, an unpriced part of the item
+  above): 8 rows of finx-lora-v11's answers to CORD's 500 receipts, none right, no labelled row.
   So is a figure copied from only a part of a printed one (`10` of `CORNETTO CREMA  10%  1,40`,
   `40` of `£1.40`, `30.000` of a discount's `-30.000%`), judged on the row's lines where they print
   it at all (`0` of `6001-Plastic Bag` is whole on the `0 x1  0` under it): on finx-lora-v11's
@@ -100,7 +103,11 @@ def misread_rows(
     newlines = [index for index, character in enumerate(document) if character == "\n"]
     misread: dict[str, WithheldReason] = {}
     for name, rows, cells, min_rows in tables(data, schema):
-        unreadable = {index for index, row in enumerate(rows) if not is_readable(row, cells, document)}
+        unreadable = {
+            index
+            for index, row in enumerate(rows)
+            if not is_readable(row, cells, document) or is_count_read_as_amount(row, list(cells), document)
+        }
         heads = {index for index, row in enumerate(rows) if is_column_head(row.get(next(iter(cells), "")), document)}
         misplaced, beside_own_amount = set(), set()
         if reach is not None:
@@ -208,6 +215,22 @@ def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bo
         all(is_figure_part(written[cell], text) for text in printing_texts(written[cell], windows, document))
         for cell, mode in cells.items()
         if mode == "number" and cell in written
+    )
+
+
+def is_count_read_as_amount(row: dict[str, Any], names: list[str], document: str) -> bool:
+    """Whether the row's amount (its last cell) is the count printed before its description on every
+    line that prints the description, lines without a figure after it (`25 Louisiana Rub` read as
+    `Louisiana Rub` / `25`: a part of the item above, printed with no price)."""
+    first, amount = row.get(names[0]), row.get(names[-1])
+    if not isinstance(first, str) or not isinstance(amount, str) or not first.strip() or not amount.strip():
+        return False
+    places = occurrences(first, document)
+    count = re.compile(rf"\s*{re.escape(amount.strip())}[xX×]?\s+")
+    return bool(places) and all(
+        count.fullmatch(document[line_start(document, start) : start]) is not None
+        and not re.search(r"\d", document[end : line_end(document, end)])
+        for start, end in places
     )
 
 
