@@ -415,17 +415,20 @@ def test_a_rate_read_as_the_amount_or_count_gives_way_to_the_line_s_amount_and_a
         "TORTELLINI IN BRODO          10%     14,00",
         "1 SALAD BAR 50%  17,273",
         "ADVIL TABLETS 200MG 24CT        8.49T",
+        "  ExtraCare Card savings 20%    1.70-",
     ])  # fmt: skip
     data = answer(
         row("TORTELLINI IN BRODO", "10%", quantity="10%", unit_price="13,00"),  # the VAT column
         row("SALAD BAR", "50%", quantity="1"),  # the rate is the name's
         row("ADVIL TABLETS 200MG", "8.49", unit_price="24CT"),
+        row("ExtraCare Card savings", "20%"),  # the line's amount with the minus printed after it
     )
     kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
     assert kept["line_items"] == [
         row("TORTELLINI IN BRODO", "14,00"),
         row("SALAD BAR 50%", "17,273", quantity="1"),
         row("ADVIL TABLETS 200MG 24CT", "8.49"),
+        row("ExtraCare Card savings 20%", "1.70-"),
     ]
     assert changed == {
         "line_items[0].quantity": None,
@@ -435,4 +438,6 @@ def test_a_rate_read_as_the_amount_or_count_gives_way_to_the_line_s_amount_and_a
         "line_items[1].description": "SALAD BAR 50%",
         "line_items[2].description": "ADVIL TABLETS 200MG 24CT",
         "line_items[2].unit_price": None,
+        "line_items[3].amount": "1.70-",
+        "line_items[3].description": "ExtraCare Card savings 20%",
     }

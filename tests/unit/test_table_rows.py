@@ -400,3 +400,17 @@ def test_a_row_whose_amount_is_the_count_printed_before_its_description_is_unrea
         "line_items[1]": "unreadable_row",
         "line_items[2]": "unreadable_row",
     }
+
+
+def test_a_row_that_costs_the_whole_total_beside_other_items_is_a_total_row() -> None:
+    document = ""  # judged on the figures alone
+    items = [row("COPERTO", "4,00"), row("TAGLIATELLE AL RAGU", "13,00"), row("VINO ROSSO CALICE", "12,00")]
+    data = {"tax": "4,45", "total": "49,00", "line_items": [*items, row("TOTALE COMPLESSIVO", "49,00")]}
+    assert total_rows(data, INVOICE.json_schema, document) == {"line_items[3]": "total_row"}
+    token = {
+        "total": "3,100",
+        "line_items": [row("LE MINERALE 600ML", "3,100"), row("PLASTIK SDG", "1"), row("X", "1")],
+    }
+    assert total_rows(token, INVOICE.json_schema, document) == {}  # the others a rounding of it: an item
+    taxed = {"tax": "13,00", "total": "49,00", "line_items": items}  # a smaller figure, an item's amount as the tax
+    assert total_rows(taxed, INVOICE.json_schema, document) == {}

@@ -126,6 +126,9 @@ def mended_rows(
                 or with_line_total(row, cells, document)
             )
             if mended is not None:
+                last = mended.get(names[-1])
+                if isinstance(last, str):  # the amount its line prints, with the minus printed after it
+                    mended = {**mended, names[-1]: with_printed_sign(last, mended.get(names[0]), document)}
                 changed |= {
                     f"{item_path(name, index)}.{cell}": mended[cell]
                     for cell in names
