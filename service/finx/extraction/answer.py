@@ -29,8 +29,9 @@
    the rows it read, put in (`skipped_rows.py`);
 1e. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
    item), and the rows after it, removed and listed as withheld (`table_rows.py`);
-1f. `withhold_inconsistent`: an invoice's tax not below its total (the total's line read as the
-   tax) made null and listed as withheld;
+1f. `with_stated_tax`: an invoice's tax the model left null taken from the one line that states
+   it (`schemas.invoice.TAX_LINE`), and `withhold_inconsistent`: an invoice's tax not below its
+   total (the total's line read as the tax) made null and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -66,7 +67,7 @@ from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
-from finx.schemas.invoice import BELOW_TOTAL, COUNT_CELLS, NAME_PARTS
+from finx.schemas.invoice import BELOW_TOTAL, COUNT_CELLS, NAME_PARTS, TAX_LINE
 from finx.values.grounding import ValueSource, WithheldReason, ground
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
@@ -214,6 +215,23 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
     return withhold_fields(answer, removed, "other_role", document, chunks)
 
 
+def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` with the tax the document states on a line of its own (`invoice.TAX_LINE`), one
+    amount below the total where it has one, where the model wrote none; other schemas' answers
+    and answers with a tax are returned as they are. The value carries no confidence of the model's."""
+    if built_in_name(spec) != "invoice" or answer.written.get("tax") is not None:
+        return answer
+    stated = {match.group("amount") for match in TAX_LINE.finditer(document)}
+    total = decimal_amount(answer.written.get("total"))
+    if len({decimal_amount(amount) for amount in stated}) != 1:
+        return answer
+    tax = stated.pop()
+    if total is not None and not 0 < (decimal_amount(tax) or 0) < total:
+        return answer
+    written = {**answer.written, "tax": tax}
+    return replace(answer, written=written, confidence=merged_confidences(chunks, written))
+
+
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without the invoice's figures that contradict its total (`invoice.BELOW_TOTAL`: a
     tax not below a total above zero); they are listed as withheld (`inconsistent`). Other schemas'
@@ -349,6 +367,7 @@ def final_answer(
     answer = withhold_misread_rows(answer, spec, document, row_line_reach, chunks)
     answer = add_skipped_rows(answer, spec, document, chunks)
     answer = withhold_total_rows(answer, spec, document, chunks)
+    answer = with_stated_tax(answer, spec, document, chunks)
     answer = withhold_inconsistent(answer, spec, document, chunks)
     if threshold is not None:
         answer = withhold_unsure(answer, spec, document, threshold, chunks)
