@@ -4,7 +4,7 @@ is a column's head, or that is the sum of the rows above it, is withheld, listed
 values; rows printed together, over two lines or with a detail line between, stay."""
 
 from finx.extraction.sum_rows import total_rows
-from finx.extraction.table_rows import misread_rows
+from finx.extraction.table_rows import is_count_read_as_amount, misread_rows
 from finx.schemas import custom_schema, get_schema
 from tests.support.tables import INVOICE, extract, row
 
@@ -400,6 +400,9 @@ def test_a_row_whose_amount_is_the_count_printed_before_its_description_is_unrea
         "line_items[1]": "unreadable_row",
         "line_items[2]": "unreadable_row",
     }
+    row_of_words = {"description": "Louisiana Rub", "quantity": "25"}
+    assert not is_count_read_as_amount(row_of_words, {}, document)  # a table without copied cells: nothing to judge
+    assert not is_count_read_as_amount(row_of_words, {"description": "copy", "quantity": "copy"}, document)  # no amount
 
 
 def test_a_row_that_costs_the_whole_total_beside_other_items_is_a_total_row() -> None:

@@ -106,7 +106,7 @@ def misread_rows(
         unreadable = {
             index
             for index, row in enumerate(rows)
-            if not is_readable(row, cells, document) or is_count_read_as_amount(row, list(cells), document)
+            if not is_readable(row, cells, document) or is_count_read_as_amount(row, cells, document)
         }
         heads = {index for index, row in enumerate(rows) if is_column_head(row.get(next(iter(cells), "")), document)}
         misplaced, beside_own_amount = set(), set()
@@ -218,10 +218,13 @@ def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bo
     )
 
 
-def is_count_read_as_amount(row: dict[str, Any], names: list[str], document: str) -> bool:
-    """Whether the row's amount (its last cell) is the count printed before its description on every
-    line that prints the description, lines without a figure after it (`25 Louisiana Rub` read as
-    `Louisiana Rub` / `25`: a part of the item above, printed with no price)."""
+def is_count_read_as_amount(row: dict[str, Any], cells: dict[str, str], document: str) -> bool:
+    """Whether the row's amount (its last cell, source mode `number`) is the count printed before its
+    description on every line that prints the description, lines without a figure after it (`25
+    Louisiana Rub` read as `Louisiana Rub` / `25`: a part of the item above, printed with no price)."""
+    names = list(cells)
+    if len(names) < 2 or cells[names[-1]] != "number":
+        return False
     first, amount = row.get(names[0]), row.get(names[-1])
     if not isinstance(first, str) or not isinstance(amount, str) or not first.strip() or not amount.strip():
         return False
