@@ -17,9 +17,12 @@ pytestmark = [
         reason="this CPU has no bf16 units: `auto` is float32 here, bf16 would be ~5x slower",
     ),
 ]
-SAME_ANSWER_SHARE = 0.5
+SAME_ANSWER_SHARE = 0.4
 """Share of corpus documents whose bf16 answer must equal the other run's, token for token (the
-untrained base model, whose answers are near ties, matched float32 on 60% of the corpus)."""
+untrained base model, whose answers are near ties, matched float32 on 60% of the corpus on an Intel
+Xeon with AMX, on 48% on an AMD EPYC with avx512_bf16 and no AMX: other bf16 kernels, other
+roundings; measured in session 28 with that session's code and the one before it alike). A bf16
+path computing something else would match on next to none."""
 CONFIDENCE_TOLERANCE = 0.1
 """Largest difference of a value's confidence between the bf16 engines, where their answers agree,
 for `WITHIN_TOLERANCE_SHARE` of the values: a near tie of the untrained model moves more (in
