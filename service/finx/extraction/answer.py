@@ -8,7 +8,8 @@
 0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
    count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
    count or left out put back into its name (`DECK SCREWS 5LB`), a count printed before its name
-   moved to its quantity (`4 SIAO MAI BABI` with the amount as the count), and a row that took another
+   moved to its quantity (`4 SIAO MAI BABI` with the amount as the count), the rest of a name its
+   line prints after it joined to it (`FA-Cookies Mix 200 gr`, `row_names.py`), and a row that took another
    line's amount or the unit price before its own (after `@`, or before the line's total that is a
    multiple of it) given the amount its description's line prints,
    in each chunk's answer (`row_mends.py`);
@@ -28,7 +29,8 @@
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
 1e. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
-   item), and the rows after it, removed and listed as withheld (`table_rows.py`);
+   item), and the rows after it, the sums of groups of items and a row that costs the whole total,
+   removed and listed as withheld (`sum_rows.py`);
 1f. `with_stated_tax`: an invoice's tax the model left null taken from the one line that states
    it (`schemas.invoice.TAX_LINE`), and `withhold_inconsistent`: an invoice's tax not below its
    total (the total's line read as the tax) made null and listed as withheld;
