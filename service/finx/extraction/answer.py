@@ -224,10 +224,9 @@ def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: Chu
     if built_in_name(spec) != "invoice" or answer.written.get("tax") is not None:
         return answer
     stated = {match.group("amount") for match in TAX_LINE.finditer(document)}
-    total = decimal_amount(answer.written.get("total"))
     if len({decimal_amount(amount) for amount in stated}) != 1:
         return answer
-    tax = stated.pop()
+    tax, total = stated.pop(), decimal_amount(answer.written.get("total"))
     if total is not None and not 0 < (decimal_amount(tax) or 0) < total:
         return answer
     written = {**answer.written, "tax": tax}

@@ -143,11 +143,11 @@ def whole_sums(amounts: list[Decimal], figures: set[Decimal]) -> set[int]:
     costs the whole bill beside others (`TOTALE COMPLESSIVO  49,00` read as a sixth item under
     five). The largest, since a smaller figure of the answer may be an item's amount read as its
     tax."""
-    whole = max(figures, default=Decimal(0))
+    whole, table = max(figures, default=Decimal(0)), sum(amounts, Decimal(0))
     return {
         index
         for index, amount in enumerate(amounts)
-        if amount > 0 and amount == whole and sum(amounts, Decimal(0)) - amount > whole * ROUNDING_SHARE
+        if amount > 0 and amount == whole and table - amount > whole * ROUNDING_SHARE
     }
 
 
