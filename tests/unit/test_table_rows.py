@@ -295,10 +295,21 @@ def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_
     }
 
 
-def test_a_row_whose_description_holds_no_letter_is_unreadable() -> None:
+def test_a_row_whose_description_holds_fewer_than_two_letters_is_unreadable() -> None:
     document = "3 Steam Rice  1  29,092\n2 FF SoftDrink (M)  1  30,910\nTotal  60,002"
     data = answer(row("3", "1"), row("Steam Rice", "29,092"), row("2", "30,910"), row("FF SoftDrink (M)", "30,910"))
     assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {
+        "line_items[0]": "unreadable_row",
+        "line_items[2]": "unreadable_row",
+    }
+    shop = "Mountain View #423\nE  1447  KS AA BATTERY 48   16.99 A\n   14.000 x1   14.000\n1 8o1t M8x40  135.91"
+    letters = answer(
+        row("A", "423"),  # a tax class letter with a store number
+        row("KS AA BATTERY 48", "16.99"),
+        row("14.000 x1", "14.000"),  # a unit price and a count
+        row("8o1t M8x40", "135.91"),  # a name with letters misread as figures
+    )
+    assert misread_rows(letters, INVOICE.json_schema, shop, reach=None) == {
         "line_items[0]": "unreadable_row",
         "line_items[2]": "unreadable_row",
     }

@@ -35,8 +35,10 @@ detail line between them). A small model sometimes reads a row that is not one o
   amount that is no number (`GARLIC BREAD` / `DILMAH ENGLISH TEA`, `3 TELUR 72,000`): the cells
   were read across columns or rows. Of CORD's 1,297 gold rows 3 hold such a cell (`TOTAL 47,499`,
   `-`), of generator versions 2-6's none; on finx-lora-v11's CORD dev answers 5 rows, none right.
-  So is a row whose first cell, the description, holds no letter (`2` / `1`): 3 of CORD's 1,297
-  labelled rows (`)`, `>`), 16 rows of finx-lora-v11's answers to its 500 receipts, none right.
+  So is a row whose first cell, the description, holds fewer than two letters (`2` / `1`, `A` of
+  a tax class, `x1`, `0.354X`): 3 of 7,479 labelled rows (CORD's `)`, `>`; generator versions 2,
+  4-6 and the shops none; `8o1t M8x40` has four); of finx-lora-v11's answers to CORD's 500
+  receipts 16 rows with no letter and 4 with one, none right (and `A` / `423` of a shop's).
   So is a row whose amount is the count printed before its description on a line with no figure
   after it (`25 Louisiana Rub` read as `Louisiana Rub` / `25`, an unpriced part of the item
   above): 8 rows of finx-lora-v11's answers to CORD's 500 receipts, none right, no labelled row.
@@ -198,14 +200,14 @@ def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dic
 
 def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bool:
     """Whether the first cell (the description, in a table whose last cell is an amount: source
-    mode `number`) holds a letter where it is written, every written cell of a normalised source
+    mode `number`) holds two letters or more where it is written, every written cell of a normalised source
     mode has a reading (`COLD FRAPE` as an amount has none) and no
     written figure (source mode `number`) is only part of a longer one (`is_figure_part`)."""
     written = {cell: row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()}
     first = written.get(next(iter(cells), ""))
     amounts = list(cells.values())[-1:] == ["number"]  # a table of items: a description, ..., an amount
-    if amounts and first is not None and not any(character.isalpha() for character in first):
-        return False  # a description without a letter (`2` read as an item) names nothing
+    if amounts and first is not None and sum(character.isalpha() for character in first) < 2:
+        return False  # a description without two letters (`2`, `A` read as an item) names nothing
     windows = [row_lines(document, place, ROW_LINES) for place in occurrences(first, document)] if first else []
     return all(
         NORMALISERS[mode](written[cell]) is not None
