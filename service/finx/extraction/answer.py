@@ -28,12 +28,13 @@
    whose first cell is a column's head (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
-1e. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
-   item), and the rows after it, the sums of groups of items and a row that costs the whole total,
-   removed and listed as withheld (`sum_rows.py`);
-1f. `with_stated_tax`: an invoice's tax the model left null taken from the one line that states
-   it (`schemas.invoice.TAX_LINE`), and `withhold_inconsistent`: an invoice's tax not below its
-   total (the total's line read as the tax) made null and listed as withheld;
+1e. `with_stated_tax`: an invoice's tax the model left null (or wrote as a rate) taken from the
+   one line that states it (`schemas.invoice.TAX_LINE`);
+1f. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
+   item), and the rows after it, the sums of groups of items, a row that costs the whole total and
+   a figure's line under the items, removed and listed as withheld (`sum_rows.py`), and
+   `withhold_inconsistent`: an invoice's tax not below its total (the total's line read as the
+   tax), or a figure that is an item's amount, made null and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -63,7 +64,7 @@ from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.extraction.sum_rows import total_rows
+from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.extraction.table_rows import decimal_amount, misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
@@ -71,6 +72,7 @@ from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
 from finx.schemas.invoice import BELOW_TOTAL, COUNT_CELLS, NAME_PARTS, TAX_LINE
 from finx.values.grounding import ValueSource, WithheldReason, ground
+from finx.values.normalise import written_number
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
 
@@ -219,9 +221,10 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
 
 def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` with the tax the document states on a line of its own (`invoice.TAX_LINE`), one
-    amount below the total where it has one, where the model wrote none; other schemas' answers
-    and answers with a tax are returned as they are. The value carries no confidence of the model's."""
-    if built_in_name(spec) != "invoice" or answer.written.get("tax") is not None:
+    amount below the total where it has one, where the model wrote none or no amount (the rate,
+    `20%`); other schemas' answers and answers with a tax are returned as they are. The value
+    carries no confidence of the model's."""
+    if built_in_name(spec) != "invoice" or written_number(answer.written.get("tax") or ""):
         return answer
     stated = {match.group("amount") for match in TAX_LINE.finditer(document)}
     if len({decimal_amount(amount) for amount in stated}) != 1:
@@ -235,8 +238,8 @@ def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: Chu
 
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without the invoice's figures that contradict its total (`invoice.BELOW_TOTAL`: a
-    tax not below a total above zero); they are listed as withheld (`inconsistent`). Other schemas'
-    answers are returned as they are."""
+    tax not below a total above zero) or are an item's amount (`sum_rows.item_line_figures`); they
+    are listed as withheld (`inconsistent`). Other schemas' answers are returned as they are."""
     if built_in_name(spec) != "invoice":
         return answer
     total = decimal_amount(answer.written.get("total"))
@@ -246,6 +249,7 @@ def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunk
         if total is not None and total > 0 and (part := decimal_amount(answer.written.get(name))) is not None
         if part >= total
     ]
+    removed += [name for name in item_line_figures(answer.written, spec.json_schema, document) if name not in removed]
     return withhold_fields(answer, removed, "inconsistent", document, chunks)
 
 
@@ -367,8 +371,8 @@ def final_answer(
     answer = drop_list_artefacts(answer, spec, document, chunks)
     answer = withhold_misread_rows(answer, spec, document, row_line_reach, chunks)
     answer = add_skipped_rows(answer, spec, document, chunks)
-    answer = withhold_total_rows(answer, spec, document, chunks)
     answer = with_stated_tax(answer, spec, document, chunks)
+    answer = withhold_total_rows(answer, spec, document, chunks)
     answer = withhold_inconsistent(answer, spec, document, chunks)
     if threshold is not None:
         answer = withhold_unsure(answer, spec, document, threshold, chunks)

@@ -50,6 +50,7 @@ from finx.extraction.table_rows import (
 from finx.schemas.compile import JsonSchema
 from finx.values.grounding import WithheldReason
 from finx.values.paths import item_path
+from finx.values.sources import string_mode
 
 ROUNDING_SHARE = Decimal("0.01")
 """Other rows adding up to no more than this share of the total, beside a row that is the total,
@@ -90,8 +91,7 @@ def total_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> dict[
         if len(rows) >= 2:
             found |= {
                 item_path(name, index): "total_row"
-                for index, row in enumerate(rows)
-                if is_figure_line(row, list(cells), written_figures, document)
+                for index in figure_lines(data, rows, cells, written_figures, document)
             }
         found |= {item_path(name, index): "total_row" for index in rows_after_total(data, rows, cells, document)}
     return found
@@ -100,27 +100,89 @@ def total_rows(data: dict[str, Any], schema: JsonSchema, document: str) -> dict[
 def rows_after_total(
     data: dict[str, Any], rows: list[dict[str, Any]], cells: dict[str, str], document: str
 ) -> list[int]:
-    """The rows (indices) whose first cell is printed below the line of the answer's total: the first
-    line under the lines of two rows, itself no row's line, whose last figure is the answer's
-    `total` (`TOTALE COMPLESSIVO  49,00` with `DI CUI IVA  4,45` under it)."""
+    """The rows (indices) whose first cell is printed below the line of the answer's total
+    (`total_line`: `TOTALE COMPLESSIVO  49,00` with `DI CUI IVA  4,45` under it)."""
+    lines = row_lines_of(rows, cells, document)
+    below = total_line(data, lines, document)
+    return [] if below is None else [index for index, line in enumerate(lines) if line is not None and line > below]
+
+
+def row_lines_of(rows: list[dict[str, Any]], cells: dict[str, str], document: str) -> list[int | None]:
+    """Where the line of each row's first cell starts (`row_line`)."""
+    first = next(iter(cells), "")
+    return [row_line(row.get(first), document) for row in rows]
+
+
+def total_line(data: dict[str, Any], lines: list[int | None], document: str) -> int | None:
+    """Where the line of the answer's `total` starts: the first line under the lines of two rows
+    (`lines`), itself no row's line, whose last figure is the total; None where there is none."""
     total = data.get("total")
     figure = last_figure(total) if isinstance(total, str) else None
-    if figure is None or len(rows) < 2:
-        return []
-    first = next(iter(cells), "")
-    lines = [row_line(row.get(first), document) for row in rows]
     read = sorted(line for line in lines if line is not None)
-    if len(read) < 2:
-        return []
+    if figure is None or len(read) < 2:
+        return None
     below = (
         start
         for start in line_starts(document)
         if start > read[1] and start not in read and last_figure(document[start : line_end(document, start)]) == figure
     )
-    total_line = next(below, None)
-    if total_line is None:
-        return []
-    return [index for index, line in enumerate(lines) if line is not None and line > total_line]
+    return next(below, None)
+
+
+def figure_lines(
+    data: dict[str, Any], rows: list[dict[str, Any]], cells: dict[str, str], figures: set[str], document: str
+) -> list[int]:
+    """The rows (indices) that are the lines of the answer's `figures` (`is_figure_line`) printed
+    below the table's items (every other row whose line is known and above the total's line,
+    `total_line`): a tax line read as an item under them. One printed above an item is an item
+    whose figure the answer took in error (`Bananen  1,29 A` over five items, the answer's subtotal
+    `1,29`: `item_line_figures`)."""
+    names, lines = list(cells), row_lines_of(rows, cells, document)
+    candidates = {index for index, row in enumerate(rows) if is_figure_line(row, names, figures, document)}
+    items = items_above_total(data, lines, candidates, document)
+    return sorted(index for index in candidates if (line := lines[index]) is not None and line > max(items, default=-1))
+
+
+def items_above_total(data: dict[str, Any], lines: list[int | None], others: set[int], document: str) -> list[int]:
+    """The lines of the rows (not `others`) printed above the total's line (`total_line`; all of
+    them where it is not found): the table's items, not a payment line read as a row."""
+    below = total_line(data, lines, document)
+    return [
+        line
+        for index, line in enumerate(lines)
+        if index not in others and line is not None and (below is None or line < below)
+    ]
+
+
+def item_line_figures(data: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
+    """The answer's figures outside its tables (source mode `number`: subtotal, tax, total; names)
+    that are an item's amount: the document prints the figure only on the line of a table row
+    printed above another of the table's items (`items_above_total`; `Bananen  1,29 A` over
+    `Vollkornbrot  1,49 A` with the answer's subtotal `1,29`, on a receipt that prints no
+    subtotal). The answer took an item's figure for one of the bill's."""
+    properties = schema.get("properties", {})
+    taken: list[str] = []
+    for _, rows, cells, _ in tables(data, schema):
+        names = list(cells)
+        if len(rows) < 2 or cells.get(names[-1]) != "number":
+            continue
+        lines = row_lines_of(rows, cells, document)
+        for field, value in data.items():
+            mode = string_mode(properties.get(field, {}))
+            figure = last_figure(value) if isinstance(value, str) and mode == "number" else None
+            if figure is None or field in taken:
+                continue
+            for index, row in enumerate(rows):
+                line = lines[index]
+                items = items_above_total(data, lines, {index}, document)
+                if (
+                    line is not None
+                    and any(item > line for item in items)
+                    and is_figure_line(row, names, {figure}, document)
+                ):
+                    taken.append(field)
+                    break
+    return taken
 
 
 def is_figure_line(row: dict[str, Any], names: list[str], figures: set[str], document: str) -> bool:

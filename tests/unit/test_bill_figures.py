@@ -1,0 +1,65 @@
+"""The bill's figures (subtotal, tax, total) against the rows of its table: a figure's own line read
+as an item is withheld as a total row only below the items; an item's amount taken for one of the
+bill's figures is withheld from the figure instead; a tax the model wrote as its rate is taken from
+the line that states it, before the rows are judged."""
+
+from finx.extraction.sum_rows import item_line_figures, total_rows
+from tests.support.tables import INVOICE, extract, row
+
+SHOP = "\n".join([
+    "LIDL",
+    "Bananen                         1,29 A",
+    "Vollkornbrot                    1,49 A",
+    "Chips Paprika                   1,19 B",
+    "zu zahlen                       3,97",
+    "Karte                           3,97",
+])  # fmt: skip
+ITEMS = [row("Bananen", "1,29"), row("Vollkornbrot", "1,49"), row("Chips Paprika", "1,19")]
+
+
+def test_an_item_whose_amount_the_answer_took_for_its_subtotal_stays_and_the_subtotal_goes() -> None:
+    data = dict.fromkeys(INVOICE.json_schema["properties"]) | {"subtotal": "1,29", "total": "3,97", "line_items": ITEMS}
+    assert total_rows(data, INVOICE.json_schema, SHOP) == {}
+    assert item_line_figures(data, INVOICE.json_schema, SHOP) == ["subtotal"]
+    result = extract(SHOP, data)
+    assert (result.data["subtotal"], result.data["total"]) == (None, "3,97")
+    assert result.data["line_items"] == ITEMS
+    assert [(source.path, source.value, source.reason) for source in result.withheld] == [
+        ("subtotal", "1,29", "inconsistent")
+    ]
+    last = {**data, "subtotal": "1,19"}  # the last item's: no item under it, so no judging it
+    assert item_line_figures(last, INVOICE.json_schema, SHOP) == []
+
+
+def test_a_tax_line_over_a_payment_line_read_as_rows_is_still_under_the_items() -> None:
+    document = "ES TEH  2  10,000\nNASI GORENG  1  45,000\nPB1 10%  5,500\nTOTAL  60,500\nTUNAI  100,000"
+    items = [row("ES TEH", "10,000", "2"), row("NASI GORENG", "45,000", "1")]
+    read = [*items, row("PB1 10%", "5,500"), row("TUNAI", "100,000")]
+    data = dict.fromkeys(INVOICE.json_schema["properties"]) | {"tax": "5,500", "total": "60,500", "line_items": read}
+    assert total_rows(data, INVOICE.json_schema, document) == {
+        "line_items[2]": "total_row",
+        "line_items[3]": "total_row",
+    }
+    assert item_line_figures({**data, "line_items": items}, INVOICE.json_schema, document) == []
+
+
+def test_a_tax_written_as_its_rate_is_taken_from_its_line_and_that_line_read_as_a_row_withheld() -> None:
+    document = "\n".join([
+        "KIND BAR DK CHOC NUTS     2.49 S",
+        "LACROIX LIME 8PK          5.99 S",
+        "  TAX                     0.72",
+        "**** BALANCE              9.20",
+    ])  # fmt: skip
+    items = [row("KIND BAR DK CHOC NUTS", "2.49 S"), row("LACROIX LIME 8PK", "5.99 S")]
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "total": "9.20",
+        "line_items": [*items, row("TAX", "0.72")],
+    }
+    for tax in (None, "8.625%"):
+        result = extract(document, {**written, "tax": tax})
+        assert (result.data["tax"], result.data["total"]) == ("0.72", "9.20")
+        assert result.data["line_items"] == [row("KIND BAR DK CHOC NUTS", "2.49"), row("LACROIX LIME 8PK", "5.99")]
+        assert {(source.path, source.reason) for source in result.withheld} == {
+            ("line_items[2].description", "total_row"),
+            ("line_items[2].amount", "total_row"),
+        }
