@@ -242,6 +242,19 @@ def test_a_code_column_of_capitals_between_the_cells_fits_any_such_code() -> Non
     assert with_skipped_rows(worded, INVOICE.json_schema, document) == (worded, [])
 
 
+def test_a_tax_class_printed_apart_at_the_line_s_end_fits_any_class() -> None:
+    document = "\n".join([
+        " 819264 Milk Semi Skim 2.27L     1.45 A",
+        " 604718 Free Range Eggs 12s      2.79 A",
+        " 730021 Dishwasher Tabs 30s      3.99 B",
+        " TOTAL                           8.23",
+    ])  # fmt: skip
+    read = answer("8.23", row("Milk Semi Skim 2.27L", "1.45"), row("Free Range Eggs 12s", "2.79"))
+    kept, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert kept["line_items"][-1] == row("Dishwasher Tabs 30s", "3.99")
+    assert added == ["line_items[2]"]
+
+
 def test_a_price_printed_before_the_amount_that_the_layout_has_no_place_for_is_the_unit_price() -> None:
     document = "\n".join([
         "     1 AH HALFVOLLE MELK         1,19",

@@ -11,7 +11,9 @@ prints a row, and the text shows which lines no row was read from.
   `3.20` an amount with cents, `x2` an `x` and a count; the description by any text) and the text
   between and around cells kept, its figures generalised the same way (`@`, spaces, an item code
   `012871200443`) and so are codes of one to four capitals in a column of their own (`MRJ` of
-  `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column) and a tax class letter
+  `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column), one capital at the line's
+  end (`A` of `Free Range Eggs 12s  2.79 A` for `B`; shop-e's receipts 2 rows right more, CORD's
+  500 and the label check unchanged) and a tax class letter
   glued to a figure (`T` of `KLEENEX TISSUE 3PK   6.99T` for any letter or none). A cell the row wrote that
   its line does not print (it is on a detail line) is left out of the layout. Text between cells
   that holds a word (`1 WAKI PLATTER FOR 4-5  389,000` read as `WAKI PLATTER`) gives no layout:
@@ -86,9 +88,10 @@ FIGURE_AT_START = re.compile(r"^\d[\d.,]*\s")
 """A figure starting a description (`5 ES TEH MANIS`): a count the layout has no place for."""
 LABEL_END = re.compile(r":\s*$")
 """A description ending with a colon is a label (`Total Item:  3`), not an item."""
-CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
+CODE = re.compile(r"(?:(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)|(?<=\s)[A-Z](?=\s*$))")
 """A code of one to four capitals between column gaps (`MRJ`, `HMRJ` of `PC ORANGE JUICE 2.5L
-HMRJ  5.99`): a tax or department code column, not a word of the description."""
+HMRJ  5.99`), or one capital at the line's end (`B` of `Dishwasher Tabs 30s  3.99 B`): a tax or
+department code column, not a word of the description."""
 FIGURE_END = rf"(?:(?![\w]|[.,]\d)|(?={GLUED_CODE.pattern}))"
 """Where a figure printed whole ends: not before a letter, digit or decimal, but before a glued tax
 class letter (`GLUED_CODE`)."""
