@@ -254,6 +254,21 @@ def test_a_row_that_took_the_unit_price_before_its_amount_takes_the_amount_that_
     assert changed == {"line_items[0].amount": "5.90", "line_items[1].amount": "8,40"}
 
 
+def test_a_row_whose_line_ends_with_its_unit_price_takes_the_amount_printed_alone_under_it() -> None:
+    document = "\n".join([
+        "9312345678901",
+        "SANDPAPER ASSORTED 10PK        2 @ $6.45",
+        "                                      $12.90",
+        "SEALANT CLEAR 300G                     $8.96",
+    ])  # fmt: skip
+    took_price = answer(row("SANDPAPER ASSORTED 10PK 2 @", "6.45"), row("SEALANT CLEAR 300G", "8.96"))
+    kept, changed = mended_rows(took_price, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
+    assert kept["line_items"] == [row("SANDPAPER ASSORTED 10PK", "12.90"), row("SEALANT CLEAR 300G", "8.96")]
+    assert changed == {"line_items[0].description": "SANDPAPER ASSORTED 10PK", "line_items[0].amount": "12.90"}
+    right = answer(row("SANDPAPER ASSORTED 10PK", "12.90", "2", "6.45"), row("SEALANT CLEAR 300G", "8.96"))
+    assert mended_rows(right, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS) == (right, {})  # not shifted
+
+
 def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_and_keeps_the_price() -> None:
     document = "\n".join([
         "5 HOT TEA 12,000  60,000",

@@ -65,6 +65,9 @@ from finx.values.paths import item_path
 GLUED_TAX_CODE = re.compile(rf"(.*\d[.,]\d+){GLUED_CODE.pattern}")
 """A figure with a tax class letter glued to it (`6,98C` of a Polish receipt's `2 x3,49  6,98C`):
 the figure is the cell, the letter a column of its own."""
+LONE_AMOUNT = re.compile(r"\s*[^\w\s]{0,2}(-?\d[\d.,]*[.,]\d+)[^\S\n]*(?:[A-Z]\b)?\s*")
+"""A line that prints an amount and nothing else (`                $12.90` under `SANDPAPER 10PK
+2 @ $6.45`), perhaps with a currency mark before it and a tax class after it."""
 MAX_TIMES_BOUGHT = 999
 """The largest count a line's total may be of the unit price before it (`60,000` = 5 x `12,000`)."""
 
@@ -190,6 +193,7 @@ def with_own_line_amount(
         match.group(1)
         for _, end in places
         if (match := AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)))
+        if not re.search(r"(?:@|à|×)\s*[^\w\s]?\s*$", document[end : match.start(1)])  # a unit price: `2 @ $6.45`
     }
     if len(amounts) != 1:
         return None
@@ -229,18 +233,31 @@ def amount_and_line_after_name(row: dict[str, Any], cells: dict[str, str], docum
 def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:
     """The row with the amount that ends its first cell's line as its last cell, where it took the
     unit price printed before that amount (`2 Iced Tea @ 2.95  5.90` read with `2.95`: a figure
-    right after `@`, `à`, `x` or `×`); only where the last cell is a figure (source mode `number`).
-    None where there is nothing to mend."""
+    right after `@`, `à`, `x` or `×`), or, where the line ends with that price, the amount printed
+    alone on the line under it (`SANDPAPER ASSORTED 10PK  2 @ $6.45` over `$12.90`); only where the
+    last cell is a figure (source mode `number`). None where there is nothing to mend."""
     names = list(cells)
     read = amount_and_line_after_name(row, cells, document)
     if read is None:
         return None
     last, rest = read
-    price = re.search(rf"(?:@|à|×|(?<![^\W\d_])x)\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
-    amount = AMOUNT_AT_LINE_END.search(rest, price.end()) if price else None
+    mark = r"(?:@|à|×|(?<![^\W\d_])x)\s*[^\w\s]?"
+    price = re.search(rf"{mark}\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
+    if price is None:
+        return None
+    amount = AMOUNT_AT_LINE_END.search(rest, price.end())
+    if not rest[price.end() :].strip():  # the line ends with the price: its amount printed alone under it
+        amount = LONE_AMOUNT.fullmatch(line_below(row.get(names[0]), document))
     if amount is None or not amount.group(1).strip():
         return None
     return {**row, names[-1]: amount.group(1)}
+
+
+def line_below(first: Any, document: str) -> str:
+    """The line under the one that first prints `first` (empty where there is none)."""
+    places = occurrences(first, document) if isinstance(first, str) and first.strip() else []
+    below = line_end(document, places[0][1]) + 1 if places else len(document)
+    return document[below : line_end(document, below)] if below < len(document) else ""
 
 
 def with_line_total(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:

@@ -57,9 +57,11 @@ from typing import Any
 from finx.extraction.table_rows import line_end, line_start
 from finx.values.grounding import occurrences
 
-PRICE_TAIL = re.compile(r"\s+(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*$", re.IGNORECASE)
-"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`
-(not a size: `Tiles 30x30`)."""
+PRICE_TAIL = re.compile(
+    r"\s+(?:(?:\d+(?:[.,]\d+)?\s*[^\W\d_]{0,5}\.?\s+)?(?:x|×|@|à)\s*\d[\d.,]*|\d+\s*(?:@|à))$", re.IGNORECASE
+)
+"""A count and unit price printed after an item's name: ` x200`, ` @ 0.45`, ` 8 Std à 95,00`, or
+a count and `@` whose price was left out of the name (` 2 @`); not a size: `Tiles 30x30`."""
 ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
 """An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
 mark (none of CORD's 1,297 labelled items ends with one)."""
