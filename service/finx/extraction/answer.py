@@ -5,14 +5,10 @@
 0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
    removed from each chunk's answer, and `mend_money`: in the entities schema's money lists, the
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
-0c. `mend_rows`: in tables, a row's first cell that took in another cell (`Menus x200` with the
-   count `x200`, `4 HAKAU UDANG` with the count `4`) cut, an invoice item's pack size read as its
-   count or left out put back into its name (`DECK SCREWS 5LB`), a count printed before its name
-   moved to its quantity (`4 SIAO MAI BABI` with the amount as the count), the rest of a name its
-   line prints after it joined to it (`FA-Cookies Mix 200 gr`, `row_names.py`), and a row that took another
-   line's amount or the unit price before its own (after `@`, or before the line's total that is a
-   multiple of it) given the amount its description's line prints,
-   in each chunk's answer (`row_mends.py`);
+0c. `mend_rows`: in tables, a row's cells read from beside it mended in each chunk's answer (a
+   name that took in a count or left its rest on the line, a pack size, the amount of another
+   line or the unit price before its own: `row_mends.py`, `row_names.py`), and `mend_address`: a
+   receipt's address without the seller's name and number over it (`header_values.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1a. `withhold_other_roles`: a single value the document writes only in clauses that give its kind
@@ -29,12 +25,11 @@
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
 1e. `with_stated_tax`: an invoice's tax the model left null (or wrote as a rate) taken from the
-   one line that states it (`schemas.invoice.TAX_LINE`);
-1f. `withhold_total_rows`: a table's row that is the sum of the rows above it (a total read as an
-   item), and the rows after it, the sums of groups of items, a row that costs the whole total and
-   a figure's line under the items, removed and listed as withheld (`sum_rows.py`), and
-   `withhold_inconsistent`: an invoice's tax not below its total (the total's line read as the
-   tax), or a figure that is an item's amount, made null and listed as withheld;
+   one line that states it (`header_values.py`);
+1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
+   groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
+   and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an
+   item's amount (`header_values.py`), removed and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -59,20 +54,20 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
+from finx.extraction.header_values import address_without_seller, inconsistent_figures, stated_tax
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
 from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
-from finx.extraction.sum_rows import item_line_figures, total_rows
-from finx.extraction.table_rows import decimal_amount, misread_rows
+from finx.extraction.sum_rows import total_rows
+from finx.extraction.table_rows import misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
 from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
-from finx.schemas.invoice import BELOW_TOTAL, COUNT_CELLS, NAME_PARTS, TAX_LINE
+from finx.schemas.invoice import COUNT_CELLS, NAME_PARTS
 from finx.values.grounding import ValueSource, WithheldReason, ground
-from finx.values.normalise import written_number
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
 
@@ -196,6 +191,23 @@ def mend_rows(
     return mended_parts, mended_chunks
 
 
+def mend_address(
+    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
+) -> tuple[list[dict[str, Any]], ChunkLeaves]:
+    """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
+    name and registration number (`header_values.address_without_seller`), so that it keeps its
+    confidence; other schemas' answers are returned as they are."""
+    if built_in_name(spec) != "receipt":
+        return parts, chunks
+    cut = [address_without_seller(part.get("address")) for part in parts]
+    return [
+        part if address is None else {**part, "address": address} for part, address in zip(parts, cut, strict=True)
+    ], [
+        (values if address is None or not values else {**values, "address": address}, confidences)
+        for (values, confidences), address in zip(chunks, cut, strict=True)
+    ]
+
+
 def merge_answers(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves, groups: list[int] | None = None
 ) -> Answer:
@@ -220,36 +232,23 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
 
 
 def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` with the tax the document states on a line of its own (`invoice.TAX_LINE`), one
-    amount below the total where it has one, where the model wrote none or no amount (the rate,
-    `20%`); other schemas' answers and answers with a tax are returned as they are. The value
-    carries no confidence of the model's."""
-    if built_in_name(spec) != "invoice" or written_number(answer.written.get("tax") or ""):
-        return answer
-    stated = {match.group("amount") for match in TAX_LINE.finditer(document)}
-    if len({decimal_amount(amount) for amount in stated}) != 1:
-        return answer
-    tax, total = stated.pop(), decimal_amount(answer.written.get("total"))
-    if total is not None and not 0 < (decimal_amount(tax) or 0) < total:
+    """`answer` with the tax the document states on a line of its own where the model wrote none or
+    no amount (`header_values.stated_tax`); other schemas' answers are returned as they are. The
+    value carries no confidence of the model's."""
+    tax = stated_tax(answer.written, document) if built_in_name(spec) == "invoice" else None
+    if tax is None:
         return answer
     written = {**answer.written, "tax": tax}
     return replace(answer, written=written, confidence=merged_confidences(chunks, written))
 
 
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` without the invoice's figures that contradict its total (`invoice.BELOW_TOTAL`: a
-    tax not below a total above zero) or are an item's amount (`sum_rows.item_line_figures`); they
-    are listed as withheld (`inconsistent`). Other schemas' answers are returned as they are."""
+    """`answer` without the invoice's figures that contradict its total or are an item's amount
+    (`header_values.inconsistent_figures`), listed as withheld (`inconsistent`). Other schemas'
+    answers are returned as they are."""
     if built_in_name(spec) != "invoice":
         return answer
-    total = decimal_amount(answer.written.get("total"))
-    removed = [
-        name
-        for name in BELOW_TOTAL
-        if total is not None and total > 0 and (part := decimal_amount(answer.written.get(name))) is not None
-        if part >= total
-    ]
-    removed += [name for name in item_line_figures(answer.written, spec.json_schema, document) if name not in removed]
+    removed = inconsistent_figures(answer.written, spec.json_schema, document)
     return withhold_fields(answer, removed, "inconsistent", document, chunks)
 
 
@@ -366,6 +365,7 @@ def final_answer(
     parts, chunks = trim_list_entries(spec, parts, chunks)
     parts, chunks = mend_money(spec, parts, chunks)
     parts, chunks = mend_rows(spec, document, parts, chunks)
+    parts, chunks = mend_address(spec, parts, chunks)
     answer = merge_answers(spec, document, parts, chunks, groups)
     answer = withhold_other_roles(answer, spec, document, chunks)
     answer = drop_list_artefacts(answer, spec, document, chunks)

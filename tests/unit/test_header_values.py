@@ -1,9 +1,18 @@
-"""The bill's figures (subtotal, tax, total) against the rows of its table: a figure's own line read
-as an item is withheld as a total row only below the items; an item's amount taken for one of the
-bill's figures is withheld from the figure instead; a tax the model wrote as its rate is taken from
-the line that states it, before the rows are judged."""
+"""An invoice's or receipt's single values against the document and the rest of the answer: a
+figure's own line read as an item is withheld as a total row only below the items; an item's amount
+taken for one of the bill's figures is withheld from the figure instead; a tax the model wrote as
+its rate is taken from the line that states it, before the rows are judged; a receipt's address
+read from the seller's name or registration number over it starts after them."""
 
+import json
+
+import pytest
+
+from finx.extraction.extractor import ExtractionTask, Extractor
+from finx.extraction.header_values import address_without_seller
 from finx.extraction.sum_rows import item_line_figures, total_rows
+from finx.schemas import get_schema
+from tests.support.scripted_engine import ScriptedEngine
 from tests.support.tables import INVOICE, extract, row
 
 SHOP = "\n".join([
@@ -63,3 +72,36 @@ def test_a_tax_written_as_its_rate_is_taken_from_its_line_and_that_line_read_as_
             ("line_items[2].description", "total_row"),
             ("line_items[2].amount", "total_row"),
         }
+
+
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        ("148481-U 425, JALAN PAHANG, SETAPAK", "425, JALAN PAHANG, SETAPAK"),
+        ("URBAN IDEA SDN BHD (417940-M), A-G-06, DATARAN GLOMAC", "A-G-06, DATARAN GLOMAC"),
+        ("WAHIN HARDWARE SDN BHD 148481-U 425, JALAN PAHANG", "425, JALAN PAHANG"),
+        ("412 Main Street, Boulder CO 80302", None),
+        ("Ye Olde Co Shop, 12 Main Rd", None),  # a legal form's word inside a name: no comma or number after it
+        ("LOT 22, JALAN PANTAI BARU, 59200 KUALA LUMPUR", None),
+        ("148481-U", None),  # nothing would be left
+    ],
+)
+def test_an_address_starts_after_the_seller_s_name_and_registration_number(address: str, kept: str | None) -> None:
+    assert address_without_seller(address) == kept
+
+
+def test_the_extractor_returns_a_receipt_s_address_without_the_registration_number_over_it() -> None:
+    document = "WAHIN HARDWARE SDN BHD\n148481-U\n425, JALAN PAHANG,\nSETAPAK, 53000 KUALA LUMPUR.\nTOTAL 12.00"
+    written = {
+        "company": "WAHIN HARDWARE SDN BHD",
+        "date": None,
+        "address": "148481-U 425, JALAN PAHANG,",
+        "total": "12.00",
+    }
+    engine = ScriptedEngine(lambda prompt: json.dumps(written))
+    try:
+        result = Extractor(engine).extract(ExtractionTask(document, get_schema("receipt")))
+    finally:
+        engine.close()
+    assert result.data["address"] == "425, JALAN PAHANG,"
+    assert result.confidence["address"] > 0  # the model's confidence in the address kept
