@@ -2,14 +2,15 @@
 figure's own line read as an item is withheld as a total row only below the items; an item's amount
 taken for one of the bill's figures is withheld from the figure instead; a tax the model wrote as
 its rate is taken from the line that states it, before the rows are judged; a receipt's address
-read from the seller's name or registration number over it starts after them."""
+read from the seller's name or registration number over it starts after them; a seller's name
+holds no branch number."""
 
 import json
 
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import address_without_seller
+from finx.extraction.header_values import address_without_seller, name_without_branch
 from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
@@ -90,8 +91,8 @@ def test_an_address_starts_after_the_seller_s_name_and_registration_number(addre
     assert address_without_seller(address) == kept
 
 
-def test_the_extractor_returns_a_receipt_s_address_without_the_registration_number_over_it() -> None:
-    document = "WAHIN HARDWARE SDN BHD\n148481-U\n425, JALAN PAHANG,\nSETAPAK, 53000 KUALA LUMPUR.\nTOTAL 12.00"
+def test_the_extractor_returns_a_receipt_s_seller_without_its_branch_and_address_without_the_seller() -> None:
+    document = "WAHIN HARDWARE SDN BHD 1432\n148481-U\n425, JALAN PAHANG,\nSETAPAK, 53000 KUALA LUMPUR.\nTOTAL 12.00"
     written = {
         "company": "WAHIN HARDWARE SDN BHD",
         "date": None,
@@ -103,5 +104,20 @@ def test_the_extractor_returns_a_receipt_s_address_without_the_registration_numb
         result = Extractor(engine).extract(ExtractionTask(document, get_schema("receipt")))
     finally:
         engine.close()
-    assert result.data["address"] == "425, JALAN PAHANG,"
-    assert result.confidence["address"] > 0  # the model's confidence in the address kept
+    assert (result.data["company"], result.data["address"]) == ("WAHIN HARDWARE SDN BHD", "425, JALAN PAHANG,")
+    assert result.confidence["address"] > 0 and result.confidence["company"] > 0  # the model's confidence kept
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("TRADER JOE'S #552", "TRADER JOE'S"),
+        ("STARBUCKS Store #10442", "STARBUCKS"),
+        ("Albert Heijn 1432", "Albert Heijn"),
+        ("TRIPLE SIX POINT ENTERPRISE 666", None),  # three digits: part of the name
+        ("Forever 21", None),
+        ("#552", None),
+    ],
+)
+def test_a_seller_s_name_holds_no_branch_number(name: str, kept: str | None) -> None:
+    assert name_without_branch(name) == kept

@@ -7,8 +7,9 @@
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's cells read from beside it mended in each chunk's answer (a
    name that took in a count or left its rest on the line, a pack size, the amount of another
-   line or the unit price before its own: `row_mends.py`, `row_names.py`), and `mend_address`: a
-   receipt's address without the seller's name and number over it (`header_values.py`);
+   line or the unit price before its own: `row_mends.py`, `row_names.py`), and `mend_seller`: a
+   receipt's address without the seller's name and number over it, a seller without its branch
+   number (`header_values.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1a. `withhold_other_roles`: a single value the document writes only in clauses that give its kind
@@ -54,7 +55,7 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import address_without_seller, inconsistent_figures, stated_tax
+from finx.extraction.header_values import inconsistent_figures, seller_values, stated_tax
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
@@ -191,20 +192,16 @@ def mend_rows(
     return mended_parts, mended_chunks
 
 
-def mend_address(
+def mend_seller(
     spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
-    name and registration number (`header_values.address_without_seller`), so that it keeps its
-    confidence; other schemas' answers are returned as they are."""
-    if built_in_name(spec) != "receipt":
-        return parts, chunks
-    cut = [address_without_seller(part.get("address")) for part in parts]
-    return [
-        part if address is None else {**part, "address": address} for part, address in zip(parts, cut, strict=True)
-    ], [
-        (values if address is None or not values else {**values, "address": address}, confidences)
-        for (values, confidences), address in zip(chunks, cut, strict=True)
+    name and registration number, and the seller's name without its branch number
+    (`header_values.seller_values`), so that they keep their confidence."""
+    mended = [seller_values(part, built_in_name(spec)) for part in parts]
+    return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], [
+        ({**values, **changed} if values else values, confidences)
+        for (values, confidences), changed in zip(chunks, mended, strict=True)
     ]
 
 
@@ -365,7 +362,7 @@ def final_answer(
     parts, chunks = trim_list_entries(spec, parts, chunks)
     parts, chunks = mend_money(spec, parts, chunks)
     parts, chunks = mend_rows(spec, document, parts, chunks)
-    parts, chunks = mend_address(spec, parts, chunks)
+    parts, chunks = mend_seller(spec, parts, chunks)
     answer = merge_answers(spec, document, parts, chunks, groups)
     answer = withhold_other_roles(answer, spec, document, chunks)
     answer = drop_list_artefacts(answer, spec, document, chunks)
