@@ -340,6 +340,7 @@ def test_the_rest_of_a_name_up_to_the_column_gap_is_joined_and_a_count_after_it_
         "Copier paper A3 ream ...... 709,47",
         "BUDS CREAM 30ML BU350003  200,000",
         "Timber 2x4 3m 20 kg  85.00",
+        "Cloud hosting, monthly       3     £180.00    £540.00",
     ])  # fmt: skip
     data = answer(
         row("FA-Cookies Mix", "80,000.00", quantity="1", unit_price="80,000.00"),
@@ -349,6 +350,7 @@ def test_the_rest_of_a_name_up_to_the_column_gap_is_joined_and_a_count_after_it_
         row("Copier paper A3 ream", "709,47"),  # leader dots and a price
         row("BUDS CREAM 30ML", "200,000"),  # an item code
         row("Timber 2x4 3m", "85.00", quantity="20 kg"),  # a cell of the row
+        row("Cloud hosting", "540.00", quantity="3", unit_price="180.00"),  # after a comma
     )
     kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
     assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
@@ -359,11 +361,13 @@ def test_the_rest_of_a_name_up_to_the_column_gap_is_joined_and_a_count_after_it_
         ("Copier paper A3 ream", None),
         ("BUDS CREAM 30ML", None),
         ("Timber 2x4 3m", "20 kg"),
+        ("Cloud hosting, monthly", "3"),
     ]
     assert changed == {
         "line_items[0].description": "FA-Cookies Mix 200 gr",
         "line_items[1].description": "SOSRO TEH BOTOL 350",
         "line_items[2].quantity": "1",
+        "line_items[7].description": "Cloud hosting, monthly",
     }
 
 

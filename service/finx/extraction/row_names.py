@@ -34,8 +34,8 @@ weight printed apart (`2.449 kg`, `20 kg`) is the quantity bought and stays a qu
 
 
 The rest of a name: in a table whose count cell the schema declares (`count_cells`), the words
-printed right after the description on its line, one space before them and a column gap or the
-line's end after them, that no cell holds (`FA-Cookies Mix 200 gr` read as `FA-Cookies Mix`, `TAIL
+printed right after the description on its line, one space (or a comma and a space: `Cloud
+hosting, monthly`) before them and a column gap or the line's end after them, that no cell holds (`FA-Cookies Mix 200 gr` read as `FA-Cookies Mix`, `TAIL
 STOMACH (S)`, `AGUA CIEL 1L   14.00`, `SOSRO TEH BOTOL 350  2 3500  7.000`), are joined to it
 where every place of the name prints them (not `Spremuta` of a receipt that also sells `Spremuta
 0,5L`) and they are words of a name: no price, barcode, item code or leader dots
@@ -65,9 +65,9 @@ a count and `@` whose price was left out of the name (` 2 @`); not a size: `Tile
 ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
 """An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
 mark (none of CORD's 1,297 labelled items ends with one)."""
-NAME_REST = re.compile(r" (\S+(?: \S+)*?)(?: {2,}|\t|[ \t]*$)")
-"""Words printed right after an item's name on its line: one space before them, single spaces
-between, a column gap or the line's end after them."""
+NAME_REST = re.compile(r"(,? \S+(?: \S+)*?)(?: {2,}|\t|[ \t]*$)")
+"""Words printed right after an item's name on its line: one space before them (or a comma and a
+space: `Cloud hosting, monthly`), single spaces between, a column gap or the line's end after them."""
 NOT_NAME_WORD = re.compile(r"\d{5,}|[^\W\d_].*\d{4}|\.{2,}|^[^\w%]*\d[\d.,]*[.,]\d+[^\w%]*$|[^\w\s()/&'.,+#%-]")
 """A word that is no part of an item's name: a run of five digits or more, a code of four digits
 after a letter (`19BC1054`, `GL-5521`; not a size, `1500ML`), leader dots, a figure with
@@ -128,7 +128,7 @@ def with_rest_of_name(row: dict[str, Any], cells: list[str], count: str, documen
     rests = set()
     for _, end in occurrences(first, document):
         after = NAME_REST.match(document[end : line_end(document, end)])
-        rests.add(after.group(1) if after is not None else None)
+        rests.add(after.group(1).removeprefix(" ") if after is not None else None)
     rest = rests.pop() if len(rests) == 1 else None
     others = {value.strip() for cell in cells[1:] if isinstance(value := row.get(cell), str) and value.strip()}
     if rest is None or not is_name_rest(rest) or rest in others or others & set(rest.split()):
@@ -138,7 +138,7 @@ def with_rest_of_name(row: dict[str, Any], cells: list[str], count: str, documen
             return {**row, count: rest}
     elif rest.isdigit():
         return None  # a bare figure of four digits or more is a price, not part of the name
-    return {**row, cells[0]: f"{first.strip()} {rest}"}
+    return {**row, cells[0]: f"{first.strip()}{'' if rest.startswith(',') else ' '}{rest}"}
 
 
 def is_name_rest(words: str) -> bool:
