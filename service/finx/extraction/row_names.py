@@ -35,17 +35,17 @@ weight printed apart (`2.449 kg`, `20 kg`) is the quantity bought and stays a qu
 
 The rest of a name: in a table whose count cell the schema declares (`count_cells`), the words
 printed right after the description on its line, one space (or a comma and a space: `Cloud
-hosting, monthly`) before them and a column gap or the line's end after them, that no cell holds (`FA-Cookies Mix 200 gr` read as `FA-Cookies Mix`, `TAIL
-STOMACH (S)`, `AGUA CIEL 1L   14.00`, `SOSRO TEH BOTOL 350  2 3500  7.000`), are joined to it
-where every place of the name prints them (not `Spremuta` of a receipt that also sells `Spremuta
-0,5L`) and they are words of a name: no price, barcode, item code or leader dots
-(`with_rest_of_name`). A bare count of one to three digits there goes to the count cell where that
-is null or a copy of another cell (`Cuka Apel Moringa 1` over `289000  289000`); four digits or
-more are a price. On finx-lora-v11's answers to CORD's 500 receipts 13 rows turn right, none wrong
-(row F1 0.816 -> 0.826; session 24's size-only version of it turned 5 right); of 7,419 labelled
-rows (CORD, generator versions 2, 4-6, the hand-made sets) it changes 2 (`Ocha Hot` of a line
-`Ocha Hot Cold`, and a row CORD labels `)`) and mends one that a price tail cut (`YAOURT NATURE
-X4`).
+hosting, monthly`) before them and a column gap or the line's end after them, that no cell holds
+(`FA-Cookies Mix 200 gr` read as `FA-Cookies Mix`, `TAIL STOMACH (S)`, `AGUA CIEL 1L   14.00`,
+`SOSRO TEH BOTOL 350  2 3500  7.000`), are joined to it where every place of the name prints them
+(not `Spremuta` of a receipt that also sells `Spremuta 0,5L`) and they are words of a name: no
+price, barcode, item code or leader dots (`with_rest_of_name`). A bare count of one to three digits
+there goes to the count cell where that is null or a copy of another cell (`Cuka Apel Moringa 1`
+over `289000  289000`); four digits or more are a price. On finx-lora-v11's answers to CORD's 500
+receipts 13 rows turn right, none wrong (row F1 0.816 -> 0.826; session 24's size-only version of
+it turned 5 right); of 7,419 labelled rows (CORD, generator versions 2, 4-6, the hand-made sets) it
+changes 2 (`Ocha Hot` of a line `Ocha Hot Cold`, and a row CORD labels `)`) and mends one that a
+price tail cut (`YAOURT NATURE X4`).
 
 
 Knows values, the document text and the shape of a table; not what the cells mean.
