@@ -121,3 +121,17 @@ def test_the_extractor_returns_a_receipt_s_seller_without_its_branch_and_address
 )
 def test_a_seller_s_name_holds_no_branch_number(name: str, kept: str | None) -> None:
     assert name_without_branch(name) == kept
+
+
+def test_a_date_left_null_is_the_one_date_the_document_prints() -> None:
+    document = "LIDL\nBananen   1,29 A\nzu zahlen   1,29\n05.12.24 17:43  Filiale 1234  Kasse 3\nDatum: 05.12.24"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "total": "1,29",
+        "line_items": [row("Bananen", "1,29")],
+    }
+    result = extract(document, written)
+    assert result.data["invoice_date"] == "05.12.24" and "invoice_date" not in result.confidence
+    assert result.data["due_date"] is None  # the document's own date only
+    two = document.replace("Datum: 05.12.24", "Gueltig bis 31.12.24")  # two dates: which is it?
+    assert extract(two, written).data["invoice_date"] is None
+    assert extract(two, {**written, "invoice_date": "31.12.24"}).data["invoice_date"] == "31.12.24"  # the model's stays

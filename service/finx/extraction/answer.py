@@ -25,8 +25,8 @@
    whose first cell is a column's head (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
-1e. `with_stated_tax`: an invoice's tax the model left null (or wrote as a rate) taken from the
-   one line that states it (`header_values.py`);
+1e. `with_stated_values`: an invoice's tax the model left null (or wrote as a rate) taken from the
+   one line that states it, a date it left null from the one date printed (`header_values.py`);
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
    and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an
@@ -55,7 +55,7 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import inconsistent_figures, seller_values, stated_tax
+from finx.extraction.header_values import inconsistent_figures, seller_values, stated_values
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
@@ -228,14 +228,14 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
     return withhold_fields(answer, removed, "other_role", document, chunks)
 
 
-def with_stated_tax(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` with the tax the document states on a line of its own where the model wrote none or
-    no amount (`header_values.stated_tax`); other schemas' answers are returned as they are. The
-    value carries no confidence of the model's."""
-    tax = stated_tax(answer.written, document) if built_in_name(spec) == "invoice" else None
-    if tax is None:
+def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
+    """`answer` with the values the model left out that the document states once (an invoice's tax,
+    an invoice's or receipt's date: `header_values.stated_values`). They carry no confidence of the
+    model's."""
+    stated = stated_values(answer.written, built_in_name(spec), document)
+    if not stated:
         return answer
-    written = {**answer.written, "tax": tax}
+    written = {**answer.written, **stated}
     return replace(answer, written=written, confidence=merged_confidences(chunks, written))
 
 
@@ -368,7 +368,7 @@ def final_answer(
     answer = drop_list_artefacts(answer, spec, document, chunks)
     answer = withhold_misread_rows(answer, spec, document, row_line_reach, chunks)
     answer = add_skipped_rows(answer, spec, document, chunks)
-    answer = with_stated_tax(answer, spec, document, chunks)
+    answer = with_stated_values(answer, spec, document, chunks)
     answer = withhold_total_rows(answer, spec, document, chunks)
     answer = withhold_inconsistent(answer, spec, document, chunks)
     if threshold is not None:

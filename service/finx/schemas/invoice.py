@@ -34,7 +34,7 @@ TAX_LINE = re.compile(
 `PB1`, `MwSt`, `TVA`, `IVA`, `BTW`, `PTU`), perhaps its rate, and one amount with a decimal or
 group mark at its end (`PB1 10%  22,048`; not `VAT No: 775340434`). Where the model wrote no tax
 and the document states one amount so, below the total, that is the tax
-(`extraction.answer.with_stated_tax`): on finx-lora-v11's answers to CORD's 500 receipts and the
+(`extraction.header_values.stated_tax`): on finx-lora-v11's answers to CORD's 500 receipts and the
 dev invoices 12 taxes turn right, 1 is a tax CORD leaves unlabelled (`Pajak Resto  9,818`); of the
 labelled invoices (CORD, generator versions 2, 4-6, the hand-made sets) with the tax taken out, 842
 get their labelled tax back so, 2 another (`10% 4,818` labelled with its rate, the unlabelled one)."""
