@@ -10,7 +10,7 @@ import json
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import address_without_seller, name_without_branch
+from finx.extraction.header_values import address_without_seller, seller_name
 from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
@@ -117,10 +117,14 @@ def test_the_extractor_returns_a_receipt_s_seller_without_its_branch_and_address
         ("TRIPLE SIX POINT ENTERPRISE 666", None),  # three digits: part of the name
         ("Forever 21", None),
         ("#552", None),
+        ("INV#0099 Northbeam Consulting Pty Ltd", "Northbeam Consulting Pty Ltd"),
+        ("PRO FORMA / INVOICE 22-0456 Kenya Coffee Exporters Ltd", "Kenya Coffee Exporters Ltd"),
+        ("7-ELEVEN", None),
+        ("Invoice Ninja Ltd", None),  # no number after the word
     ],
 )
-def test_a_seller_s_name_holds_no_branch_number(name: str, kept: str | None) -> None:
-    assert name_without_branch(name) == kept
+def test_a_seller_s_name_holds_no_branch_or_document_number(name: str, kept: str | None) -> None:
+    assert seller_name(name) == kept
 
 
 def test_a_date_left_null_is_the_one_date_the_document_prints() -> None:
@@ -135,3 +139,16 @@ def test_a_date_left_null_is_the_one_date_the_document_prints() -> None:
     two = document.replace("Datum: 05.12.24", "Gueltig bis 31.12.24")  # two dates: which is it?
     assert extract(two, written).data["invoice_date"] is None
     assert extract(two, {**written, "invoice_date": "31.12.24"}).data["invoice_date"] == "31.12.24"  # the model's stays
+
+
+def test_a_date_read_as_the_invoice_s_number_is_withheld() -> None:
+    document = "INV#0099 Northbeam Consulting Pty Ltd\nDate: 15 Jul 2024\nConsulting  3,600\nTotal  3,600"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "invoice_number": "15 Jul 2024",
+        "total": "3,600",
+        "line_items": [row("Consulting", "3,600")],
+    }
+    result = extract(document, written)
+    assert result.data["invoice_number"] is None
+    assert [(source.path, source.reason) for source in result.withheld] == [("invoice_number", "inconsistent")]
+    assert extract(document, {**written, "invoice_number": "0099"}).data["invoice_number"] == "0099"

@@ -55,7 +55,7 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import inconsistent_figures, seller_values, stated_values
+from finx.extraction.header_values import inconsistent_values, seller_values, stated_values
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
@@ -240,12 +240,12 @@ def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: 
 
 
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` without the invoice's figures that contradict its total or are an item's amount
-    (`header_values.inconsistent_figures`), listed as withheld (`inconsistent`). Other schemas'
-    answers are returned as they are."""
+    """`answer` without the invoice's values that contradict its total, are an item's amount or a
+    date read as its number (`header_values.inconsistent_values`), listed as withheld
+    (`inconsistent`). Other schemas' answers are returned as they are."""
     if built_in_name(spec) != "invoice":
         return answer
-    removed = inconsistent_figures(answer.written, spec.json_schema, document)
+    removed = inconsistent_values(answer.written, spec.json_schema, document)
     return withhold_fields(answer, removed, "inconsistent", document, chunks)
 
 

@@ -6,16 +6,19 @@ and an address that starts with the seller's name or registration number.
   `20%`), the one amount the document states on a tax's line (`schemas.invoice.TAX_LINE`), below
   the total; where it wrote no date, the one date the document prints (`05.12.24` on a discounter's
   last line: on finx-lora-v11's dev answers 5 dates left null, each the one the document prints).
-- Inconsistent figures (`inconsistent_figures`): a tax not below a total above zero
-  (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), and a figure
-  that is an item's amount (`sum_rows.item_line_figures`).
+- Inconsistent values (`inconsistent_values`): a tax not below a total above zero
+  (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
+  is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
+  (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers).
 - An address without the seller (`address_without_seller`): a receipt prints the seller's legal
   name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` / `425,
   JALAN PAHANG,`); an address read from a line above its first keeps neither
   (`SELLER_BEFORE_ADDRESS`).
-- A seller without its branch (`name_without_branch`): a shop's name is printed with the number of
-  its branch (`TRADER JOE'S #552`, `STARBUCKS Store #10442`, `Albert Heijn 1432`), which names the
-  branch, not the seller (`BRANCH_NUMBER`).
+- A seller without its branch or the document's number (`seller_name`): a shop's name is printed
+  with the number of its branch (`TRADER JOE'S #552`, `STARBUCKS Store #10442`, `Albert Heijn
+  1432`), which names the branch, not the seller (`BRANCH_NUMBER`), and an invoice's head line may
+  start with the invoice's number (`INV#0099 Northbeam Consulting Pty Ltd`, `PRO FORMA / INVOICE
+  22-0456 Kenya Coffee Exporters Ltd`: `NUMBER_BEFORE_NAME`).
 
 Knows the built-in schemas' names for these values (`tax`, `total`, `address`, `company`,
 `vendor`: `SELLER_NAMES`, `date`, `invoice_date`: `DATE_FIELDS`) and the document
@@ -49,6 +52,13 @@ BRANCH_NUMBER = re.compile(r"\s+(?:(?:store|filiale|branch|no\.?)\s*)?(?:#\s*\d+
 `Store`, `Filiale`, `Branch`, `No.` (not the `666` of `TRIPLE SIX POINT ENTERPRISE 666`). None of
 1,752 labelled sellers (SROIE, finx's dev sets, generator versions 2, 4-6) ends so; finx-lora-v11
 read 2 of the dev run's shops so."""
+NUMBER_BEFORE_NAME = re.compile(
+    r"^(?:[^\W\d_]+#\s*\d[\w/-]*|(?:\S+\s+){0,3}?(?:invoice|inv|factura|rechnung|facture|fattura|faktura|receipt|bill)"
+    r"\.?\s*(?:no\.?|nr\.?|#)?\s*:?\s*\d[\w/-]*)\s+(?=\S)",
+    re.IGNORECASE,
+)
+"""A document's number a seller's name was read with (`INV#0099 `, `PRO FORMA / INVOICE 22-0456 `):
+none of 2,412 labelled sellers and buyers starts so; finx-lora-v11 read 2 of the dev invoices' so."""
 SELLER_NAMES = {"receipt": "company", "invoice": "vendor"}
 """Per built-in schema, the field that names the seller."""
 DATE_FIELDS = {"receipt": "date", "invoice": "invoice_date"}
@@ -93,9 +103,9 @@ def stated_date(document: str) -> str | None:
     return dates[0] if len(dates) == 1 and len({normalise_date(date) for date in printed}) == 1 else None
 
 
-def inconsistent_figures(written: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
-    """The answer's figures (names) that contradict its total (`BELOW_TOTAL`: not below a total above
-    zero) or are an item's amount (`item_line_figures`)."""
+def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
+    """The answer's values (names) that contradict its total (`BELOW_TOTAL`: not below a total above
+    zero), are an item's amount (`item_line_figures`), or are a date read as the invoice's number."""
     total = decimal_amount(written.get("total"))
     below = [
         name
@@ -103,27 +113,33 @@ def inconsistent_figures(written: dict[str, Any], schema: JsonSchema, document: 
         if total is not None and total > 0 and (part := decimal_amount(written.get(name))) is not None
         if part >= total
     ]
-    return below + [name for name in item_line_figures(written, schema, document) if name not in below]
+    dated = ["invoice_number"] if re.fullmatch(DATE_SHAPE, written.get("invoice_number") or "") else []
+    return below + [name for name in item_line_figures(written, schema, document) if name not in below] + dated
 
 
 def seller_values(part: dict[str, Any], schema_name: str) -> dict[str, str]:
     """{field: value} of one answer's seller values that change: a receipt's address without the
-    seller over it (`address_without_seller`), the seller's name without its branch
-    (`name_without_branch`)."""
+    seller over it (`address_without_seller`), the seller's name without the document's or the
+    branch's number (`seller_name`)."""
     mended = {}
     if schema_name == "receipt" and (address := address_without_seller(part.get("address"))) is not None:
         mended["address"] = address
     field = SELLER_NAMES.get(schema_name)
-    if field is not None and (name := name_without_branch(part.get(field))) is not None:
+    if field is not None and (name := seller_name(part.get(field))) is not None:
         mended[field] = name
     return mended
 
 
-def name_without_branch(name: Any) -> str | None:
-    """A seller's `name` without the branch number after it (`BRANCH_NUMBER`); None where it has none
-    or nothing would be left."""
-    branch = BRANCH_NUMBER.search(name) if isinstance(name, str) else None
-    return name[: branch.start()] if branch is not None and name[: branch.start()].strip() else None
+def seller_name(name: Any) -> str | None:
+    """A seller's `name` without the document's number before it (`NUMBER_BEFORE_NAME`) and the
+    branch number after it (`BRANCH_NUMBER`); None where it has neither or nothing would be left."""
+    if not isinstance(name, str):
+        return None
+    number = NUMBER_BEFORE_NAME.match(name)
+    kept = name[number.end() :] if number is not None else name
+    branch = BRANCH_NUMBER.search(kept)
+    kept = kept[: branch.start()] if branch is not None else kept
+    return kept if kept != name and kept.strip() else None
 
 
 def address_without_seller(address: Any) -> str | None:
