@@ -276,6 +276,8 @@ def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_a
         "Deposit  500.00  1,250.00",
         "COFFEE  2  3.50",
         "2 NASI PUTIH 10,000 20,000",
+        "Arabica AA 60kg bags  20  USD 410.00  USD 8,200.00",
+        "Table lamp  29.00 plus shade 58.00",
     ])  # fmt: skip
     data = answer(
         row("HOT TEA", "12,000", quantity="5"),
@@ -283,6 +285,8 @@ def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_a
         row("Deposit", "500.00"),  # 1,250.00 is no whole multiple of it: a balance, not a total
         row("COFFEE", "3.50", quantity="2"),  # the line's last figure taken: nothing to mend
         row("NASI PUTIH", "10,000", unit_price="5,000"),  # a unit price of its own is kept
+        row("Arabica AA 60kg bags", "410.00", quantity="20"),  # a currency mark between the two
+        row("Table lamp", "29.00"),  # words between: another figure, not this row's total
     )
     kept, changed = mended_rows(data, INVOICE.json_schema, document)
     assert [(item["unit_price"], item["amount"]) for item in kept["line_items"]] == [
@@ -291,6 +295,8 @@ def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_a
         (None, "500.00"),
         (None, "3.50"),
         ("5,000", "20,000"),
+        ("410.00", "8,200.00"),
+        (None, "29.00"),
     ]
     assert changed == {
         "line_items[0].unit_price": "12,000",
@@ -298,6 +304,8 @@ def test_a_row_that_took_the_unit_price_before_the_lines_total_takes_the_total_a
         "line_items[1].unit_price": "8000",
         "line_items[1].amount": "8,000",
         "line_items[4].amount": "20,000",
+        "line_items[5].unit_price": "410.00",
+        "line_items[5].amount": "8,200.00",
     }
 
 

@@ -68,6 +68,8 @@ the figure is the cell, the letter a column of its own."""
 LONE_AMOUNT = re.compile(r"\s*[^\w\s]{0,2}(-?\d[\d.,]*[.,]\d+)[^\S\n]*(?:[A-Z]\b)?\s*")
 """A line that prints an amount and nothing else (`                $12.90` under `SANDPAPER 10PK
 2 @ $6.45`), perhaps with a currency mark before it and a tax class after it."""
+CURRENCY_BETWEEN = re.compile(r"\s*(?:[^\W\d_]{1,3}\.?|[$€£¥₹])?\s*")
+"""What may stand between a unit price and the line's total: spaces and a currency mark (`USD`)."""
 MAX_TIMES_BOUGHT = 999
 """The largest count a line's total may be of the unit price before it (`60,000` = 5 x `12,000`)."""
 
@@ -262,8 +264,9 @@ def line_below(first: Any, document: str) -> str:
 
 def with_line_total(row: dict[str, Any], cells: dict[str, str], document: str) -> dict[str, Any] | None:
     """The row with the figure that ends its first cell's line as its last cell, where it took the
-    figure printed right before that one and the line's last figure is a whole multiple of it
-    (`HOT TEA 12,000  60,000` read with `12,000`: the unit price, five bought); the figure it took
+    figure printed right before that one (perhaps with a currency mark between: `CURRENCY_BETWEEN`)
+    and the line's last figure is a whole multiple of it (`HOT TEA 12,000  60,000` read with
+    `12,000`: the unit price, five bought; `20  USD 410.00  USD 8,200.00`); the figure it took
     becomes the unit price (the cell before the last, where that is a figure and null). Only where
     the last cell is a figure (source mode `number`). None where there is nothing to mend."""
     names = list(cells)
@@ -273,7 +276,8 @@ def with_line_total(row: dict[str, Any], cells: dict[str, str], document: str) -
     last, rest = read
     taken = re.search(rf"(?<![\w.,]){re.escape(last.strip())}(?!\w|[.,]\d)", rest)
     total = AMOUNT_AT_LINE_END.search(rest, taken.end()) if taken else None
-    if taken is None or total is None or rest[taken.end() : total.start(1)].strip() or total.group(1) == last.strip():
+    between = rest[taken.end() : total.start(1)] if taken and total else ""
+    if taken is None or total is None or not CURRENCY_BETWEEN.fullmatch(between) or total.group(1) == last.strip():
         return None
     price, amount = normalise_amount(last), normalise_amount(total.group(1))
     if price is None or amount is None or float(price) <= 0:
