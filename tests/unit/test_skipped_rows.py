@@ -253,6 +253,15 @@ def test_a_tax_class_printed_apart_at_the_line_s_end_fits_any_class() -> None:
     kept, added = with_skipped_rows(read, INVOICE.json_schema, document)
     assert kept["line_items"][-1] == row("Dishwasher Tabs 30s", "3.99")
     assert added == ["line_items[2]"]
+    walmart = "\n".join([
+        "PAPER TOWEL   003700083541 F    15.97 X",
+        "GV MILK GAL   007874235186 F     3.58 N",
+        "GV EGGS 18CT  007874207263 F     4.27 N",
+        "              SUBTOTAL          23.82",
+    ])  # fmt: skip
+    milk = answer("23.82", row("GV MILK GAL", "3.58"))  # a one-letter code column mid-line, a class at the end
+    kept, added = with_skipped_rows(milk, INVOICE.json_schema, walmart)
+    assert [item["description"] for item in kept["line_items"]] == ["PAPER TOWEL", "GV MILK GAL", "GV EGGS 18CT"]
 
 
 def test_a_price_printed_before_the_amount_that_the_layout_has_no_place_for_is_the_unit_price() -> None:

@@ -12,8 +12,8 @@ prints a row, and the text shows which lines no row was read from.
   between and around cells kept, its figures generalised the same way (`@`, spaces, an item code
   `012871200443`) and so are codes of one to four capitals in a column of their own (`MRJ` of
   `ROMAINE HEARTS 3PK      MRJ     4.99` for `HMRJ`: a tax code column), one capital at the line's
-  end (`A` of `Free Range Eggs 12s  2.79 A` for `B`; shop-e's receipts 2 rows right more, CORD's
-  500 and the label check unchanged) and a tax class letter
+  end after its last cell (`A` of `Free Range Eggs 12s  2.79 A` for `B`, `CLASS_AT_END`; shop-e's
+  receipts 2 rows right more, CORD's 500 and the label check unchanged) and a tax class letter
   glued to a figure (`T` of `KLEENEX TISSUE 3PK   6.99T` for any letter or none). A cell the row wrote that
   its line does not print (it is on a detail line) is left out of the layout. Text between cells
   that holds a word (`1 WAKI PLATTER FOR 4-5  389,000` read as `WAKI PLATTER`) gives no layout:
@@ -88,10 +88,12 @@ FIGURE_AT_START = re.compile(r"^\d[\d.,]*\s")
 """A figure starting a description (`5 ES TEH MANIS`): a count the layout has no place for."""
 LABEL_END = re.compile(r":\s*$")
 """A description ending with a colon is a label (`Total Item:  3`), not an item."""
-CODE = re.compile(r"(?:(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)|(?<=\s)[A-Z](?=\s*$))")
+CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
 """A code of one to four capitals between column gaps (`MRJ`, `HMRJ` of `PC ORANGE JUICE 2.5L
-HMRJ  5.99`), or one capital at the line's end (`B` of `Dishwasher Tabs 30s  3.99 B`): a tax or
-department code column, not a word of the description."""
+HMRJ  5.99`): a tax or department code column, not a word of the description."""
+CLASS_AT_END = re.compile(r"\s+[A-Z]")
+"""One capital printed apart at the end of a row's line, after its last cell (`B` of `Dishwasher
+Tabs 30s  3.99 B`): a tax class, standing for any such class."""
 FIGURE_END = rf"(?:(?![\w]|[.,]\d)|(?={GLUED_CODE.pattern}))"
 """Where a figure printed whole ends: not before a letter, digit or decimal, but before a glued tax
 class letter (`GLUED_CODE`)."""
@@ -212,7 +214,10 @@ def row_layout(row: dict[str, Any], names: list[str], document: str) -> RowLayou
         after = between[index + 1]
         glued = cell != names[0] and GLUED_CODE.match(after) is not None
         pattern += f"({'.+?' if cell == names[0] else shape(line[a:b])})"
-        pattern += f"(?:{GLUED_CODE.pattern})?{shape(after[1:])}" if glued else shape(after)
+        if index == len(spans) - 1 and CLASS_AT_END.fullmatch(after):
+            pattern += CLASS_AT_END.pattern
+        else:
+            pattern += f"(?:{GLUED_CODE.pattern})?{shape(after[1:])}" if glued else shape(after)
     return pattern, [cell for _, _, cell in spans], unpriced
 
 
