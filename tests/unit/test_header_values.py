@@ -10,7 +10,7 @@ import json
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import address_without_seller, seller_name
+from finx.extraction.header_values import seller_address, seller_name
 from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
@@ -85,10 +85,15 @@ def test_a_tax_written_as_its_rate_is_taken_from_its_line_and_that_line_read_as_
         ("Ye Olde Co Shop, 12 Main Rd", None),  # a legal form's word inside a name: no comma or number after it
         ("LOT 22, JALAN PANTAI BARU, 59200 KUALA LUMPUR", None),
         ("148481-U", None),  # nothing would be left
+        ("75, JALAN SS 22/19, DAMANSARA JAYA, 47400 PJ, TEL", "75, JALAN SS 22/19, DAMANSARA JAYA, 47400 PJ"),
+        ("NO. 1, JALAN RAJA UDA, PULAU PINANG GST REG NO: 000987654321", "NO. 1, JALAN RAJA UDA, PULAU PINANG"),
+        ("LOT 5, JALAN TELOK GADONG, KLANG", None),  # a word starting with the letters of a label
     ],
 )
-def test_an_address_starts_after_the_seller_s_name_and_registration_number(address: str, kept: str | None) -> None:
-    assert address_without_seller(address) == kept
+def test_an_address_starts_after_the_seller_s_name_and_number_and_ends_before_its_contacts(
+    address: str, kept: str | None
+) -> None:
+    assert seller_address(address) == kept
 
 
 def test_the_extractor_returns_a_receipt_s_seller_without_its_branch_and_address_without_the_seller() -> None:

@@ -10,10 +10,11 @@ and an address that starts with the seller's name or registration number.
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
   (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers).
-- An address without the seller (`address_without_seller`): a receipt prints the seller's legal
-  name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` / `425,
-  JALAN PAHANG,`); an address read from a line above its first keeps neither
-  (`SELLER_BEFORE_ADDRESS`).
+- An address without the seller or its contacts (`seller_address`): a receipt prints the seller's
+  legal name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` /
+  `425, JALAN PAHANG,`) and its phone or tax number under it; an address read from a line above
+  its first keeps neither (`SELLER_BEFORE_ADDRESS`), nor the label of a line under its last
+  (`..., 47400 PJ, TEL`, `... PULAU PINANG GST REG NO: 000987654321`: `CONTACT_AFTER_ADDRESS`).
 - A seller without its branch or the document's number (`seller_name`): a shop's name is printed
   with the number of its branch (`TRADER JOE'S #552`, `STARBUCKS Store #10442`, `Albert Heijn
   1432`), which names the branch, not the seller (`BRANCH_NUMBER`), and an invoice's head line may
@@ -47,6 +48,11 @@ SELLER_BEFORE_ADDRESS = re.compile(
 name followed by a comma or that number (`148481-U`, `URBAN IDEA SDN BHD (417940-M),`), printed
 over the address. None of SROIE's 624 labelled addresses does; finx-lora-v11 read 2 of SROIE's 70
 dev addresses so."""
+CONTACT_AFTER_ADDRESS = re.compile(
+    r"[,\s]*\(?\b(?:tel|telephone|phone|fax|gst|h/p|e-?mail|co\.?\s*reg|company\s+reg)\b.*$", re.IGNORECASE | re.DOTALL
+)
+"""A seller's phone, fax, e-mail or tax number, or their label, after its address: none of SROIE's
+624 labelled addresses holds one; finx-lora-v11 read 3 of the dev run's 82 receipts' addresses so."""
 BRANCH_NUMBER = re.compile(r"\s+(?:(?:store|filiale|branch|no\.?)\s*)?(?:#\s*\d+|\d{4,})$", re.IGNORECASE)
 """A branch's number after a seller's name: `#` and digits, or four digits or more, perhaps after
 `Store`, `Filiale`, `Branch`, `No.` (not the `666` of `TRIPLE SIX POINT ENTERPRISE 666`). None of
@@ -119,10 +125,10 @@ def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: s
 
 def seller_values(part: dict[str, Any], schema_name: str) -> dict[str, str]:
     """{field: value} of one answer's seller values that change: a receipt's address without the
-    seller over it (`address_without_seller`), the seller's name without the document's or the
+    seller over it or the contacts under it (`seller_address`), the seller's name without the document's or the
     branch's number (`seller_name`)."""
     mended = {}
-    if schema_name == "receipt" and (address := address_without_seller(part.get("address"))) is not None:
+    if schema_name == "receipt" and (address := seller_address(part.get("address"))) is not None:
         mended["address"] = address
     field = SELLER_NAMES.get(schema_name)
     if field is not None and (name := seller_name(part.get(field))) is not None:
@@ -142,13 +148,17 @@ def seller_name(name: Any) -> str | None:
     return kept if kept != name and kept.strip() else None
 
 
-def address_without_seller(address: Any) -> str | None:
+def seller_address(address: Any) -> str | None:
     """`address` without the seller's name and registration number it starts with
-    (`SELLER_BEFORE_ADDRESS`: `148481-U 425, JALAN PAHANG` -> `425, JALAN PAHANG`); None where it
-    starts with neither or nothing would be left."""
+    (`SELLER_BEFORE_ADDRESS`: `148481-U 425, JALAN PAHANG` -> `425, JALAN PAHANG`) and the contact
+    it runs into (`CONTACT_AFTER_ADDRESS`: `47400 PJ, TEL` -> `47400 PJ`); None where it has
+    neither or nothing would be left."""
     if not isinstance(address, str):
         return None
     rest = address
     while (seller := SELLER_BEFORE_ADDRESS.match(rest)) is not None and rest[seller.end() :].strip():
         rest = rest[seller.end() :]
+    contact = CONTACT_AFTER_ADDRESS.search(rest)
+    if contact is not None and rest[: contact.start()].strip():
+        rest = rest[: contact.start()]
     return rest if rest != address else None
