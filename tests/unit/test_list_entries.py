@@ -207,15 +207,24 @@ def test_entries_not_of_their_list_s_kind_are_dropped() -> None:
     lists = {
         "date": ["Q3 2024", "31.1 billion", "May 15"],
         "percent": ["1.8%", "2024", "25 basis points"],
-        "org": ["2024"],
-        "person": ["Paul Sagan", "Akamai Technologies", "BANK HEREBY SUBMITS", "LLP", "Nancy E. Funkhouser"],
+        "org": ["2024", "Australian", "The West Australian", "Swiss Re"],
+        "person": [
+            "Paul Sagan",
+            "Akamai Technologies",
+            "BANK HEREBY SUBMITS",
+            "LLP",
+            "Nancy E. Funkhouser",
+            "Italians",
+        ],
+        "location": ["Italian", "Italy", "Chinese"],
     }
     kept = without_artefacts(lists, {}, "news", frozenset(), ENTRY_CHECKS)
     assert kept == {
         "date": ["Q3 2024", "May 15"],
         "percent": ["1.8%", "25 basis points"],
-        "org": ["2024"],
+        "org": ["2024", "The West Australian", "Swiss Re"],  # a nationality alone is no name
         "person": ["Paul Sagan", "Nancy E. Funkhouser"],
+        "location": ["Italy"],
     }
 
 

@@ -40,7 +40,8 @@ After they are merged:
   (`31.1 billion`); on finx-lora-v11's answers to finx's dev news items 3 entries, all wrong. A
   `person` entry holds no word of an organisation's name (`Akamai Technologies`, `BANK HEREBY
   SUBMITS`, `LLP`): on the same answers to the FIN5 filing 4 entries, all wrong (0.518 -> 0.560),
-  none of FiNER-ORD's dev answers.
+  none of FiNER-ORD's dev answers. No person, organisation or place is a nationality alone
+  (`Australian`, `Italian`: 4 of the FiNER-ORD dev answers' entries, all wrong).
 
 In money lists (the caller says which lists hold amounts with their currency), per window:
 
