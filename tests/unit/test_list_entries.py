@@ -60,6 +60,9 @@ def test_a_name_under_two_types_stays_where_the_model_was_surest(confidence, exp
         ("Smith (left)", "Smith (left)"),
         ("-5%", "-5%"),
         ("(5.2)", "(5.2)"),
+        ("GOP ’s", "GOP"),  # a possessive printed apart
+        ("Hungerford Nichols ’", "Hungerford Nichols"),
+        ("Macy's", "Macy's"),
         (" , ", ""),
         ("- ", ""),
     ],
