@@ -91,6 +91,6 @@ def test_installed_finx_has_its_dev_set_and_sample_references(
         "print(sorted(p.name for p in DEFAULT_DEV.glob('*.jsonl')), SAMPLE_REFERENCES.is_file(), DEFAULT_DEV)"
     )
     out = run(venv / "bin" / "python", "-c", probe, cwd=tmp_path, env=env)
-    listed = "['entities.jsonl', 'invoice.jsonl', 'nda.jsonl', 'receipt.jsonl', 'shop-b.jsonl', 'shop-c.jsonl', 'shop-d.jsonl', 'shop-e.jsonl', 'shop.jsonl'] True"
+    listed = "['entities.jsonl', 'invoice.jsonl', 'nda.jsonl', 'receipt.jsonl', 'shop-b.jsonl', 'shop-c.jsonl', 'shop-d.jsonl', 'shop-e.jsonl', 'shop-f.jsonl', 'shop.jsonl'] True"
     assert out.startswith(listed), out
     assert str(venv) in out, out
