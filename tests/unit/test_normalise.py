@@ -108,6 +108,8 @@ NUMBERS = [
     ("1.5 kg", False),
     ("500G", False),
     ("12PCS", False),
+    ("6P", False),  # a pack of six
+    ("48+", False),  # a cheese's fat grade
     ("200gr", False),
     ("$7.50/kg", True),
     ("TOTAL 47,499", False),

@@ -177,6 +177,7 @@ def test_a_figure_copied_from_part_of_a_printed_one_is_unreadable_where_the_row_
         "CAPPUCCINO      10%     1,60",
         "CORNETTO CREMA  10%     1,40",
         "HOVIS BREAD 800G       £1.40",
+        "SPA BLAUW 1,5L    3   0,89   2,67",
         "6001-Plastic Bag Small",
         "0 x1  0",
         "TOTALE                  3,00",
@@ -187,6 +188,7 @@ def test_a_figure_copied_from_part_of_a_printed_one_is_unreadable_where_the_row_
     data = answer(
         row("CORNETTO CREMA", "10"),  # of 10% on its lines, though 10:47 prints it whole further down
         row("HOVIS BREAD 800G", "40"),  # of £1.40
+        row("SPA BLAUW 1,5L", "1,5"),  # of the size 1,5L
         row("CAPPUCCINO", "1,60"),
         row("6001-Plastic Bag Small", "0"),  # part of 6001 on its line, whole on the line under it
         row("CORNETTO CREMA", "1,40"),
@@ -196,6 +198,7 @@ def test_a_figure_copied_from_part_of_a_printed_one_is_unreadable_where_the_row_
     assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {
         "line_items[0]": "unreadable_row",
         "line_items[1]": "unreadable_row",
+        "line_items[2]": "unreadable_row",
     }
 
 

@@ -68,7 +68,7 @@ from typing import Any, Literal
 
 from finx.schemas.compile import JsonSchema
 from finx.values.grounding import WithheldReason, occurrences
-from finx.values.normalise import NORMALISERS, normalise_amount
+from finx.values.normalise import GLUED_UNIT, NORMALISERS, normalise_amount
 from finx.values.paths import item_path
 from finx.values.sources import string_mode
 
@@ -247,14 +247,14 @@ def printing_texts(value: str, windows: list[str], document: str) -> list[str]:
 
 def is_figure_part(value: str, text: str) -> bool:
     """Whether `value` is printed in `text`, but only inside a longer figure: with a digit, or a
-    digit and a decimal or group mark, before or after it, or a percent sign after it (`10` of
-    `10%`, `40` of `£1.40`). The row's lines (`ROW_LINES` from each place of its first cell) decide
-    where they print the value at all (`10` of `10%` there, though `10:47` prints it whole further
-    down); a figure is a part only where each of them that prints it prints it so (`Birra ... 75,50`
-    printed twice, once in `275,50`)."""
+    digit and a decimal or group mark, before or after it, or a percent sign or a unit of measure
+    glued after it (`10` of `10%`, `40` of `£1.40`, `1,5` of `SPA BLAUW 1,5L`). The row's lines
+    (`ROW_LINES` from each place of its first cell) decide where they print the value at all (`10`
+    of `10%` there, though `10:47` prints it whole further down); a figure is a part only where each
+    of them that prints it prints it so (`Birra ... 75,50` printed twice, once in `275,50`)."""
     if not occurrences(value, text):
         return False
-    whole = rf"(?<!\d)(?<!\d[.,]){re.escape(value.strip())}(?!\d|[.,]\d|\s?%)"
+    whole = rf"(?<!\d)(?<!\d[.,]){re.escape(value.strip())}(?!\d|[.,]\d|\s?%|{GLUED_UNIT})"
     return re.search(whole, text) is None
 
 

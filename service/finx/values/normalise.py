@@ -198,10 +198,14 @@ CURRENCY_MARK_LETTERS = 3
 `RM`, `EUR`, `円`) or a sign (`CR`)."""
 
 
-MEASURE = re.compile(r"\d(?:\s?(?:ml|cl|dl|kg|mg|gr|lbs?|oz|ct|pk|pcs?)|g|l)\b", re.IGNORECASE)
-"""A figure with a unit of measure after it (`600ML`, `5LB`, `1.5 kg`, `500G`, `12PCS`): a size, a
-weight or a count of pieces, not an amount (a one-letter unit only where it is glued to the figure:
-`1,09 B` is a tax code)."""
+MEASURE_UNITS = r"ml|cl|dl|kg|mg|gr|lbs?|oz|ct|pk|pcs?"
+GLUED_UNIT = rf"(?i:(?:{MEASURE_UNITS}|g|l|p)\b)"
+"""A unit of measure glued to the figure before it (`600ML`, `500G`, `1,5L`, `6P`)."""
+MEASURE = re.compile(rf"\d(?:\s(?:{MEASURE_UNITS})\b|{GLUED_UNIT})|\d\+$", re.IGNORECASE)
+"""A figure with a unit of measure after it (`600ML`, `5LB`, `1.5 kg`, `500G`, `12PCS`, `6P`) or a
+plus (`48+`, a cheese's fat): a size, a weight, a count of pieces or a grade, not an amount (a
+one-letter unit only where it is glued to the figure: `1,09 B` is a tax code). None of 22,749
+labelled amounts, prices and counts has a glued `P` or a plus after it."""
 
 
 SPACED_MARK = re.compile(r"^(?:[^\W\d_]{1,3}\.?|[$€£¥₹₩฿])\s+(?=[-(+]?\d)")
