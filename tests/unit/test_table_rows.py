@@ -433,7 +433,7 @@ def test_a_row_that_costs_the_whole_total_beside_other_items_is_a_total_row() ->
     assert total_rows(taxed, INVOICE.json_schema, document) == {}
 
 
-def test_an_invoice_s_tax_left_null_is_taken_from_the_one_line_that_states_it() -> None:
+def test_an_invoice_s_tax_left_null_or_read_from_another_line_is_taken_from_the_one_line_that_states_it() -> None:
     document = (
         "NASI GORENG  1  45,000\nES TEH  2  10,000\nSUBTOTAL  55,000\nPB1 10%  5,500\nTOTAL  60,500\nVAT No: 775340434"
     )
@@ -441,7 +441,9 @@ def test_an_invoice_s_tax_left_null_is_taken_from_the_one_line_that_states_it() 
     written = dict.fromkeys(INVOICE.json_schema["properties"]) | {"total": "60,500", "line_items": items}
     result = extract(document, written)
     assert result.data["tax"] == "5,500" and "tax" not in result.confidence  # the model never wrote it
-    assert extract(document, {**written, "tax": "55,000"}).data["tax"] == "55,000"  # what the model wrote stays
+    assert extract(document, {**written, "tax": "55,000"}).data["tax"] == "5,500"  # the subtotal's line gives way
+    stated_twice = document.replace("TOTAL  60,500", "PPN  5,000\nTOTAL  60,500")
+    assert extract(stated_twice, {**written, "tax": "5,000"}).data["tax"] == "5,000"  # a tax's line: it stays
     two = document.replace("TOTAL  60,500", "Tax  4,000\nTOTAL  60,500")  # two taxes stated: which is the one?
     assert extract(two, written).data["tax"] is None
     assert extract(document, {**written, "total": "5,000"}).data["tax"] is None  # not below the total

@@ -2,10 +2,13 @@
 other values: the tax a line states, figures that contradict the total or are an item's amount,
 and an address that starts with the seller's name or registration number.
 
-- Stated values (`stated_values`): where the model wrote no tax, or no amount for it (the rate,
-  `20%`), the one amount the document states on a tax's line (`schemas.invoice.TAX_LINE`), below
-  the total; where it wrote no date, the one date the document prints (`05.12.24` on a discounter's
-  last line: on finx-lora-v11's dev answers 5 dates left null, each the one the document prints).
+- Stated values (`stated_values`): where the model wrote no tax, no amount for it (the rate,
+  `20%`) or one read from another line (a service charge, the subtotal, the change), the one amount
+  the document states on a tax's line (`schemas.invoice.TAX_LINE`), below the total (another line's
+  figure read as the tax: on finx-lora-v11's answers to CORD's 500 receipts 6, all turn right; no
+  labelled tax of 1,098 would change); where it wrote no date, the one date the document prints
+  (`05.12.24` on a discounter's last line: on finx-lora-v11's dev answers 5 dates left null, each
+  the one the document prints).
 - Inconsistent values (`inconsistent_values`): a tax not below a total above zero
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
@@ -30,7 +33,7 @@ import re
 from typing import Any
 
 from finx.extraction.sum_rows import item_line_figures
-from finx.extraction.table_rows import decimal_amount
+from finx.extraction.table_rows import decimal_amount, last_figure, line_end, line_start, whole_figures
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import DATE_SHAPE
 from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE
@@ -88,9 +91,12 @@ def stated_values(written: dict[str, Any], schema_name: str, document: str) -> d
 
 def stated_tax(written: dict[str, Any], document: str) -> str | None:
     """The tax the document states on a line of its own (`TAX_LINE`): one amount, below the answer's
-    total where it has one; None where the answer has a tax that reads as an amount, or the
-    document states none or several."""
-    if written_number(written.get("tax") or ""):
+    total where it has one; None where the answer has a tax that reads as an amount printed on a
+    tax's line, or the document states none or several. A tax the model read from another line (a
+    service charge, the subtotal, the change: `SVC CHG 6%  12,480` beside `PB1 10%  22,048`) gives
+    way to the stated one."""
+    tax = written.get("tax") or ""
+    if written_number(tax) and is_on_tax_line(tax, document):
         return None
     stated = {match.group("amount") for match in TAX_LINE.finditer(document)}
     if len({decimal_amount(amount) for amount in stated}) != 1:
@@ -99,6 +105,15 @@ def stated_tax(written: dict[str, Any], document: str) -> str | None:
     if total is not None and not 0 < (decimal_amount(tax) or 0) < total:
         return None
     return tax
+
+
+def is_on_tax_line(tax: str, document: str) -> bool:
+    """Whether a line that states a tax (`TAX_LINE`) prints the figure of `tax` whole."""
+    figure = last_figure(tax)
+    return figure is not None and any(
+        TAX_LINE.search(document[line_start(document, place.start()) : line_end(document, place.start())])
+        for place in whole_figures(figure, document)
+    )
 
 
 def stated_date(document: str) -> str | None:
