@@ -264,6 +264,24 @@ def test_a_tax_class_printed_apart_at_the_line_s_end_fits_any_class() -> None:
     assert [item["description"] for item in kept["line_items"]] == ["PAPER TOWEL", "GV MILK GAL", "GV EGGS 18CT"]
 
 
+def test_a_section_head_over_rows_of_the_layout_does_not_end_the_table() -> None:
+    document = "\n".join([
+        "GROCERY",
+        "212030414  GOOD & GATHER 2% MILK   NF  $3.49",
+        "212100083  GG LARGE EGGS 12CT      NF  $2.99",
+        "HOME",
+        "054060207  UP&UP PAPER TOWELS 6PK  T   $11.99",
+        "THANK YOU",
+        "SUBTOTAL                              $18.47",
+    ])  # fmt: skip
+    read = answer("18.47", row("GOOD & GATHER 2% MILK", "3.49"), row("GG LARGE EGGS 12CT", "2.99"))
+    kept, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert kept["line_items"][-1] == row("UP&UP PAPER TOWELS 6PK", "11.99")
+    assert added == ["line_items[2]"]
+    unheaded = document.replace("HOME", "Home delivery available")  # no head: the table ends there
+    assert with_skipped_rows(read, INVOICE.json_schema, unheaded) == (read, [])
+
+
 def test_a_price_printed_before_the_amount_that_the_layout_has_no_place_for_is_the_unit_price() -> None:
     document = "\n".join([
         "     1 AH HALFVOLLE MELK         1,19",

@@ -298,7 +298,7 @@ def test_the_extractor_withholds_a_total_read_as_the_last_row_after_reading_the_
     }
 
 
-def test_a_row_whose_description_holds_fewer_than_two_letters_is_unreadable() -> None:
+def test_a_row_whose_description_holds_fewer_than_two_letters_or_whose_amount_is_an_item_number_is_unreadable() -> None:
     document = "3 Steam Rice  1  29,092\n2 FF SoftDrink (M)  1  30,910\nTotal  60,002"
     data = answer(row("3", "1"), row("Steam Rice", "29,092"), row("2", "30,910"), row("FF SoftDrink (M)", "30,910"))
     assert misread_rows(data, INVOICE.json_schema, document, reach=None) == {
@@ -316,6 +316,9 @@ def test_a_row_whose_description_holds_fewer_than_two_letters_is_unreadable() ->
         "line_items[0]": "unreadable_row",
         "line_items[2]": "unreadable_row",
     }
+    target = "GROCERY\n212030414  GOOD & GATHER 2% MILK   NF  $3.49\n212100083  GG LARGE EGGS 12CT  NF  $2.99"
+    coded = answer(row("GROCERY", "212030414"), row("GG LARGE EGGS 12CT", "2.99"))  # an item number as the amount
+    assert misread_rows(coded, INVOICE.json_schema, target, reach=None) == {"line_items[0]": "unreadable_row"}
     # a list of objects whose last cell is no amount is no table of items: its first cell may be a figure
     money = {"money": [{"amount": "2,450.00", "currency": "CHF"}]}
     assert misread_rows(money, get_schema("entities").json_schema, "paid CHF 2,450.00", reach=2) == {}

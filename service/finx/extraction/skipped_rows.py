@@ -86,6 +86,8 @@ FIGURE_AT_END = re.compile(r"(?<![^\W\d_])\d[\d.,]*[.,]\d+$")
 12,000`, `Flat White  @3.20`)."""
 FIGURE_AT_START = re.compile(r"^\d[\d.,]*\s")
 """A figure starting a description (`5 ES TEH MANIS`): a count the layout has no place for."""
+SECTION_HEAD = re.compile(r"[A-Z][A-Z&/-]*(?: [A-Z&/-]+)?")
+"""A section's head in a receipt's table: a word or two in capitals (`HOME`, `REFRIG/FROZEN`)."""
 LABEL_END = re.compile(r":\s*$")
 """A description ending with a colon is a label (`Total Item:  3`), not an item."""
 CODE = re.compile(r"(?<=\s\s)[A-Z]{1,4}(?=\s\s|$)")
@@ -285,7 +287,7 @@ def skipped_lines(
     below, above = lines[first_read:], lines[first_read - 1 :: -1] if first_read else []
     found: list[SkippedRow] = []
     for side in (below, above):
-        for offset, line in side:
+        for index, (offset, line) in enumerate(side):
             if last_figure(line) in figures:
                 break
             if offset in read or SIGNED_AMOUNT.search(line):
@@ -294,7 +296,9 @@ def skipped_lines(
             if row is not None:
                 found.append((offset, row))
             elif offset > max(read) and (
-                is_modifier(printed[offset], row_indent) or is_unpriced(line, layouts, first, row_cells)
+                is_modifier(printed[offset], row_indent)
+                or is_unpriced(line, layouts, first, row_cells)
+                or is_section_head(line, side[index + 1 : index + 2], layouts, first, row_cells)
             ):
                 continue
             elif (offset > max(read) or offset < min(read)) and WORD.search(line):
@@ -312,6 +316,18 @@ def is_unpriced(line: str, layouts: list[Layout], first: str, row_cells: list[st
         if description is not None and WORD.search(description) and not FIGURE_AT_END.search(description):
             return True
     return False
+
+
+def is_section_head(
+    line: str, after: list[tuple[int, str]], layouts: list[Layout], first: str, row_cells: list[str]
+) -> bool:
+    """Whether `line` heads a section of the table: a word or two in capitals, no figure, over a
+    line (`after`) that fits a layout (`HOME` over `054060207  UP&UP PAPER TOWELS 6PK  T  $11.99`)."""
+    return (
+        SECTION_HEAD.fullmatch(line) is not None
+        and bool(after)
+        and fitted_row(after[0][1], layouts, first, row_cells) is not None
+    )
 
 
 def indentation(line: str) -> int:

@@ -77,6 +77,9 @@ AMOUNT_AT_LINE_END = re.compile(r"(-?\d[\d.,]*[.,]\d+)\s*[^\w\s]{0,2}(?:\s+[A-Z]
 with a tax code or currency after it (`1,09 B`, `3.49 F`, `2.75 EUR`, `6,98C`): a printed row's
 amount (a bare `1` or an item code is not taken for one); its first group is the amount as printed
 (`-1.00`)."""
+CODE_AS_AMOUNT = re.compile(r"\d{7,}")
+"""Seven digits or more without a mark: an item number or barcode (`212030414`), not an amount. None
+of 7,520 labelled amounts (CORD, SROIE, finx's dev sets, generator versions 2, 4-6) is one."""
 WORD = re.compile(r"[^\W\d_]{2,}")
 """Two letters or more: a word of a name (a line without one, `  5 @ 0.19`, details the row above)."""
 ROW_LINES = 2
@@ -200,7 +203,8 @@ def tables(data: dict[str, Any], schema: JsonSchema) -> list[tuple[str, list[dic
 
 def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bool:
     """Whether the first cell (the description, in a table whose last cell is an amount: source
-    mode `number`) holds two letters or more where it is written, every written cell of a normalised source
+    mode `number`) holds two letters or more where it is written, the amount is no item number
+    (`CODE_AS_AMOUNT`), every written cell of a normalised source
     mode has a reading (`COLD FRAPE` as an amount has none) and no
     written figure (source mode `number`) is only part of a longer one (`is_figure_part`)."""
     written = {cell: row[cell] for cell in cells if isinstance(row.get(cell), str) and row[cell].strip()}
@@ -208,6 +212,9 @@ def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bo
     amounts = list(cells.values())[-1:] == ["number"]  # a table of items: a description, ..., an amount
     if amounts and first is not None and sum(character.isalpha() for character in first) < 2:
         return False  # a description without two letters (`2`, `A` read as an item) names nothing
+    amount = written.get(list(cells)[-1])
+    if amounts and amount is not None and CODE_AS_AMOUNT.fullmatch(amount.strip()):
+        return False  # an item number (`212030414`) read as the amount
     windows = [row_lines(document, place, ROW_LINES) for place in occurrences(first, document)] if first else []
     return all(
         NORMALISERS[mode](written[cell]) is not None
