@@ -88,6 +88,8 @@ def test_a_tax_written_as_its_rate_is_taken_from_its_line_and_that_line_read_as_
         ("75, JALAN SS 22/19, DAMANSARA JAYA, 47400 PJ, TEL", "75, JALAN SS 22/19, DAMANSARA JAYA, 47400 PJ"),
         ("NO. 1, JALAN RAJA UDA, PULAU PINANG GST REG NO: 000987654321", "NO. 1, JALAN RAJA UDA, PULAU PINANG"),
         ("LOT 5, JALAN TELOK GADONG, KLANG", None),  # a word starting with the letters of a label
+        ("12 Rothschild Blvd, Tel Aviv 6688101", None),  # a place's name, no label
+        ("THE TUBE, 47301 PETALING JAYA (GST ID NO : 001656262656", "THE TUBE, 47301 PETALING JAYA"),
     ],
 )
 def test_an_address_starts_after_the_seller_s_name_and_number_and_ends_before_its_contacts(

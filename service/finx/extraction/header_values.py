@@ -1,6 +1,7 @@
 """The single values of an invoice or a receipt judged against the document and the answer's
-other values: the tax a line states, figures that contradict the total or are an item's amount,
-and an address that starts with the seller's name or registration number.
+other values: a tax or date the document states once, figures that contradict the total or are an
+item's amount, a date read as the invoice's number, and a seller's name or address read with
+another line's text (a branch's or the document's number, a registration number, a phone line).
 
 - Stated values (`stated_values`): where the model wrote no tax, no amount for it (the rate,
   `20%`) or one read from another line (a service charge, the subtotal, the change), the one amount
@@ -52,9 +53,12 @@ name followed by a comma or that number (`148481-U`, `URBAN IDEA SDN BHD (417940
 over the address. None of SROIE's 624 labelled addresses does; finx-lora-v11 read 2 of SROIE's 70
 dev addresses so."""
 CONTACT_AFTER_ADDRESS = re.compile(
-    r"[,\s]*\(?\b(?:tel|telephone|phone|fax|gst|h/p|e-?mail|co\.?\s*reg|company\s+reg)\b.*$", re.IGNORECASE | re.DOTALL
+    r"[,\s]*\(?\b(?:tel|telephone|phone|fax|gst|h/p|e-?mail|co\.?\s*reg|company\s+reg)\b"
+    r"(?:(?:\s*(?:no|id|reg|number)\b\.?){0,3}\s*[:#.]?\s*[\d(+].*|\W*)$",
+    re.IGNORECASE | re.DOTALL,
 )
-"""A seller's phone, fax, e-mail or tax number, or their label, after its address: none of SROIE's
+"""A seller's phone, fax, e-mail or tax number after its address, or their label at its end (`TEL
+: 03-7731 8169`, `GST REG NO: 000987654321`, `, TEL`; not the `Tel` of `Tel Aviv`): none of SROIE's
 624 labelled addresses holds one; finx-lora-v11 read 3 of the dev run's 82 receipts' addresses so."""
 BRANCH_NUMBER = re.compile(r"\s+(?:(?:store|filiale|branch|no\.?)\s*)?(?:#\s*\d+|\d{4,})$", re.IGNORECASE)
 """A branch's number after a seller's name: `#` and digits, or four digits or more, perhaps after
@@ -140,8 +144,8 @@ def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: s
 
 def seller_values(part: dict[str, Any], schema_name: str) -> dict[str, str]:
     """{field: value} of one answer's seller values that change: a receipt's address without the
-    seller over it or the contacts under it (`seller_address`), the seller's name without the document's or the
-    branch's number (`seller_name`)."""
+    seller over it or the contacts under it (`seller_address`), the seller's name without the
+    document's or the branch's number (`seller_name`)."""
     mended = {}
     if schema_name == "receipt" and (address := seller_address(part.get("address"))) is not None:
         mended["address"] = address
