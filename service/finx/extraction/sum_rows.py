@@ -164,24 +164,20 @@ def item_line_figures(data: dict[str, Any], schema: JsonSchema, document: str) -
     taken: list[str] = []
     for _, rows, cells, _ in tables(data, schema):
         names = list(cells)
-        if len(rows) < 2 or cells.get(names[-1]) != "number":
+        if len(rows) < 2 or not names or cells[names[-1]] != "number":
             continue
         lines = row_lines_of(rows, cells, document)
+        last_item = max(items_above_total(data, lines, set(), document), default=-1)
         for field, value in data.items():
             mode = string_mode(properties.get(field, {}))
             figure = last_figure(value) if isinstance(value, str) and mode == "number" else None
             if figure is None or field in taken:
                 continue
-            for index, row in enumerate(rows):
-                line = lines[index]
-                items = items_above_total(data, lines, {index}, document)
-                if (
-                    line is not None
-                    and any(item > line for item in items)
-                    and is_figure_line(row, names, {figure}, document)
-                ):
-                    taken.append(field)
-                    break
+            if any(
+                line is not None and line < last_item and is_figure_line(row, names, {figure}, document)
+                for row, line in zip(rows, lines, strict=True)
+            ):
+                taken.append(field)
     return taken
 
 
