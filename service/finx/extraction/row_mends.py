@@ -65,6 +65,9 @@ from finx.values.paths import item_path
 GLUED_TAX_CODE = re.compile(rf"(.*\d[.,]\d+){GLUED_CODE.pattern}")
 """A figure with a tax class letter glued to it (`6,98C` of a Polish receipt's `2 x3,49  6,98C`):
 the figure is the cell, the letter a column of its own."""
+PRICE_MARK = r"(?:@|à|×|(?<![^\W\d_])x)\s*[^\w\s]?"
+"""What a unit price is printed after: `@`, `à`, `×` or an `x` not ending a word, perhaps with a
+currency mark (`2 @ $6.45`, `2 x 15,000`)."""
 LONE_AMOUNT = re.compile(r"\s*[^\w\s]{0,2}(-?\d[\d.,]*[.,]\d+)[^\S\n]*(?:[A-Z]\b)?\s*")
 """A line that prints an amount and nothing else (`                $12.90` under `SANDPAPER 10PK
 2 @ $6.45`), perhaps with a currency mark before it and a tax class after it."""
@@ -195,7 +198,9 @@ def with_own_line_amount(
         match.group(1)
         for _, end in places
         if (match := AMOUNT_AT_LINE_END.search(document, end, line_end(document, end)))
-        if not re.search(r"(?:@|à|×)\s*[^\w\s]?\s*$", document[end : match.start(1)])  # a unit price: `2 @ $6.45`
+        if not re.search(
+            rf"{PRICE_MARK}\s*$", document[end : match.start(1)], re.IGNORECASE
+        )  # a unit price: `2 @ $6.45`
     }
     if len(amounts) != 1:
         return None
@@ -243,8 +248,7 @@ def with_amount_after_price(row: dict[str, Any], cells: dict[str, str], document
     if read is None:
         return None
     last, rest = read
-    mark = r"(?:@|à|×|(?<![^\W\d_])x)\s*[^\w\s]?"
-    price = re.search(rf"{mark}\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
+    price = re.search(rf"{PRICE_MARK}\s*{re.escape(last.strip())}(?!\d|[.,]\d)", rest, re.IGNORECASE)
     if price is None:
         return None
     amount = AMOUNT_AT_LINE_END.search(rest, price.end())

@@ -25,8 +25,10 @@ prints a row, and the text shows which lines no row was read from.
   so are lines without a word (`  5 @ 0.19` under its row), lines that end with a figure signed
   as a deduction (`SIGNED_AMOUNT`: a discount) and, below the rows read, a row's details: lines
   indented deeper than the rows' lines that print no figure (`   Side: Fries` under `1 Cheeseburger
-  13.95`, `is_modifier`), and an item printed without a price in a layout that prints a cell
-  before the description (`1 Kuah Kaldu Ayam` among `1 Kailan hongkong  15,800`, `is_unpriced`):
+  13.95`, `is_modifier`), a section's head in capitals over a line of a layout (`HOME` over
+  `054060207  UP&UP PAPER TOWELS 6PK  T  $11.99`, `is_section_head`), and an item printed without
+  a price in a layout that prints a cell before the description (`1 Kuah Kaldu Ayam` among `1
+  Kailan hongkong  15,800`, `is_unpriced`):
   on finx-lora-v11's answers to CORD's 500 receipts 12 rows right more, none wrong (row F1 0.831
   -> 0.836); gold rows cut to the first one or two and read back: 45 and 71 right more, 1 wrong.
 - A skipped row: a line of the table that fits a layout (the layout with the most cells first),
