@@ -3,7 +3,7 @@ from its description, whose amount is no number or only part of a printed figure
 is a column's head, or that is the sum of the rows above it, is withheld, listed with the withheld
 values; rows printed together, over two lines or with a detail line between, stay."""
 
-from finx.extraction.sum_rows import total_rows
+from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.extraction.table_rows import is_count_read_as_amount, misread_rows
 from finx.schemas import custom_schema, get_schema
 from tests.support.tables import INVOICE, extract, row
@@ -144,6 +144,22 @@ def test_a_row_whose_amount_is_no_number_is_misread_wherever_it_is_printed() -> 
     unreadable = {"line_items[0]": "unreadable_row", "line_items[2]": "unreadable_row"}
     assert misread_rows(data, INVOICE.json_schema, document, reach=None) == unreadable
     assert misread_rows(data, INVOICE.json_schema, document, reach=2) == unreadable
+
+
+def test_a_table_without_copied_cells_is_not_judged() -> None:
+    schema = custom_schema({
+        "type": "object",
+        "properties": {"rows": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"count": {"type": "integer"}, "paid": {"type": "boolean"}},
+            "required": ["count", "paid"],
+        }}},
+        "required": ["rows"],
+    })  # fmt: skip
+    data = {"rows": [{"count": 1, "paid": True}, {"count": 2, "paid": False}, {"count": 3, "paid": True}]}
+    assert misread_rows(data, schema.json_schema, "1 2 3", reach=2) == {}
+    assert total_rows(data, schema.json_schema, "1 2 3") == {}
+    assert item_line_figures(data, schema.json_schema, "1 2 3") == []
 
 
 def test_a_table_is_kept_as_read_where_withholding_would_leave_fewer_rows_than_its_schema_asks() -> None:

@@ -38,7 +38,9 @@ detail line between them). A small model sometimes reads a row that is not one o
   So is a row whose first cell, the description, holds fewer than two letters (`2` / `1`, `A` of
   a tax class, `x1`, `0.354X`): 3 of 7,479 labelled rows (CORD's `)`, `>`; generator versions 2,
   4-6 and the shops none; `8o1t M8x40` has four); of finx-lora-v11's answers to CORD's 500
-  receipts 16 rows with no letter and 4 with one, none right (and `A` / `423` of a shop's).
+  receipts 16 rows with no letter and 4 with one, none right (and `A` / `423` of a shop's). So is
+  a row whose amount is an item number (seven digits or more without a mark, `GROCERY` /
+  `212030414`: `CODE_AS_AMOUNT`).
   So is a row whose amount is the count printed before its description on a line with no figure
   after it (`25 Louisiana Rub` read as `Louisiana Rub` / `25`, an unpriced part of the item
   above): 8 rows of finx-lora-v11's answers to CORD's 500 receipts, none right, no labelled row.
@@ -212,8 +214,8 @@ def is_readable(row: dict[str, Any], cells: dict[str, str], document: str) -> bo
     amounts = list(cells.values())[-1:] == ["number"]  # a table of items: a description, ..., an amount
     if amounts and first is not None and sum(character.isalpha() for character in first) < 2:
         return False  # a description without two letters (`2`, `A` read as an item) names nothing
-    amount = written.get(list(cells)[-1])
-    if amounts and amount is not None and CODE_AS_AMOUNT.fullmatch(amount.strip()):
+    amount = written.get(list(cells)[-1]) if amounts else None
+    if amount is not None and CODE_AS_AMOUNT.fullmatch(amount.strip()):
         return False  # an item number (`212030414`) read as the amount
     windows = [row_lines(document, place, ROW_LINES) for place in occurrences(first, document)] if first else []
     return all(
