@@ -159,3 +159,27 @@ def test_a_date_read_as_the_invoice_s_number_is_withheld() -> None:
     assert result.data["invoice_number"] is None
     assert [(source.path, source.reason) for source in result.withheld] == [("invoice_number", "inconsistent")]
     assert extract(document, {**written, "invoice_number": "0099"}).data["invoice_number"] == "0099"
+
+
+def extract_nda(document: str, written: dict[str, object]) -> dict[str, object]:
+    engine = ScriptedEngine(lambda prompt: json.dumps(written))
+    try:
+        return Extractor(engine).extract(ExtractionTask(document, get_schema("nda"))).data
+    finally:
+        engine.close()
+
+
+def test_a_term_left_null_is_the_one_period_the_agreement_states_on_lasting() -> None:
+    document = (
+        "MUTUAL NONDISCLOSURE AGREEMENT\nThis Agreement is made on March 3, 2021 between Alder Labs Inc. and "
+        "Birch Freight LLC. For one (1) year after the termination of employment, Employee shall not solicit "
+        "any customer. This agreement terminates eighteen (18) months from the date first written above.\n"
+        "Either party may terminate this Agreement upon thirty (30) days written notice."
+    )
+    written = {"parties": ["Alder Labs Inc.", "Birch Freight LLC"], "jurisdiction": None, "effective_date": None}
+    assert extract_nda(document, {**written, "term": None})["term"] == "18 months"  # not the covenant's, nor days
+    assert extract_nda(document, {**written, "term": "thirty (30) days"})["term"] == "30 days"  # the model's stays
+    covenant_only = document.replace("This agreement terminates eighteen (18) months", "It was signed")
+    assert extract_nda(covenant_only, {**written, "term": None})["term"] is None
+    two = document.replace("written notice.", "written notice. Its obligations survive for two (2) years.")
+    assert extract_nda(two, {**written, "term": None})["term"] is None  # two lengths: which is it?

@@ -26,7 +26,8 @@
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
 1e. `with_stated_values`: an invoice's tax the model left null (or wrote as a rate) taken from the
-   one line that states it, a date it left null from the one date printed (`header_values.py`);
+   one line that states it, a date it left null from the one date printed, an agreement's term
+   from the one period it states on lasting (`header_values.py`);
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
    and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an
@@ -230,8 +231,8 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
 
 def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` with the values the model left out that the document states once (an invoice's tax,
-    an invoice's or receipt's date: `header_values.stated_values`). They carry no confidence of the
-    model's."""
+    an invoice's or receipt's date, an agreement's term: `header_values.stated_values`). They carry
+    no confidence of the model's."""
     stated = stated_values(answer.written, built_in_name(spec), document)
     if not stated:
         return answer

@@ -106,13 +106,16 @@ PrintedDate = Annotated[str, copied(40, pattern=DATE_SHAPE)]
 """A date kept as printed and copied only where the text prints one (`DATE_SHAPE`): where the model
 would write the address or a time into a receipt's date (`12 High Street, Leeds LS1 4AP`,
 `2024 7:48 PM`), decoding allows only a copy of a date the text prints, or null."""
+COVENANT_WORDS = ("employ", "solicit", "compet", "hire", "standstill")
+"""The words of a covenant's clause, whose period is no term of the agreement (`ContractTerm`'s
+other roles)."""
 ContractTerm = Annotated[
     str,
     copied(
         40,
         "duration",
         "as written; returned as 'N years|months|weeks|days'",
-        other_roles=["employ", "solicit", "compet", "hire", "standstill"],
+        other_roles=list(COVENANT_WORDS),
     ),
 ]
 """How long a contract lasts (`This Agreement shall remain in effect for a period of three (3) years`),
