@@ -187,9 +187,23 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
         pytest.param(
             "Tyco Healthcare Group L.P",
             "Tyco Healthcare Group L.P. hereby",
-            "Tyco Healthcare Group L.P.",
-            id="dotted-form",
+            "Tyco Healthcare Group LP",
+            id="dotted-form-as-its-acronym",
         ),
+        pytest.param(
+            "One Equity Partners IV L",
+            "and One Equity Partners IV, L.P., a Delaware limited partnership",
+            "One Equity Partners IV LP",
+            id="cut-in-a-dotted-form",
+        ),
+        pytest.param(
+            "Z Capital Partners L.L",
+            "Z Capital Partners L.L.C ., a Delaware company; Z Capital Partners L.L .C .",
+            "Z Capital Partners LLC",
+            id="cut-in-a-spaced-dotted-form",
+        ),
+        pytest.param("Lone Star U", "Lone Star U.S. Acquisitions", "Lone Star U.S.", id="cut-in-an-abbreviation"),
+        pytest.param("Nancy E", "signed by Nancy E. Funkhouser", "Nancy E", id="an-initial-is-no-cut"),
         pytest.param("Acme Inc", "Acme Inc shall", "Acme Inc", id="document-has-no-period"),
         pytest.param(
             "Calpine Corporation", "Calpine Corporation. The", "Calpine Corporation", id="not-an-abbreviation"
@@ -204,7 +218,7 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
         pytest.param(
             "Leonard Green and Partners",
             "LEONARD GREEN & PARTNERS\nSigned for Leonard Green & Partners, L.P., a Limited Partnership",
-            "Leonard Green and Partners L.P.",
+            "Leonard Green and Partners LP",
             id="after-one-of-its-places-and-for-&",
         ),
         pytest.param("Acme Holdings", "Acme Holdings Limited-Liability", "Acme Holdings", id="a-word-not-a-form"),

@@ -161,6 +161,13 @@ DANGLING_END = re.compile(r"(?:['’]s\s*[(\[{“\"‘])?[\s(\[{“\"‘'-]*$")
 """Opening brackets or quotes a copied name runs into, with a possessive before them (`J.F. Lehman &
 Company's (`); a name that ends in `'s` alone (`Macy's`) keeps it."""
 MAX_LEGAL_FORMS_AFTER = 2
+CUT_ABBREVIATION = re.compile(r"(?: ?\.[^\W\d_])+(?: ?\.)?")
+"""The rest of a dotted abbreviation a copied name stopped in (`L` of `L.P.`, `L.L` of `L.L.C.`, `U`
+of `U.S.`; a tokenised text may space its periods: `L.L .C .`): a small model trained on such cut
+copies writes them."""
+DOTTED_ACRONYM_FORM = re.compile(r"\b(?:L\.P|L\.L\.C)\.?$", re.IGNORECASE)
+"""`L.P.` and `L.L.C.` at a name's end, labelled as the acronyms `LP` and `LLC`: Kleister-NDA's
+training agreements write 7 labelled parties' form so, 6 labelled without the periods."""
 
 
 def whole_party_name(name: str, document: str) -> str:
@@ -169,9 +176,15 @@ def whole_party_name(name: str, document: str) -> str:
     `Inc.`) where the document writes the name with it, with the legal forms the document writes
     right after one of the places it writes the name (`OTSUKA PHARMACEUTICAL CO.` -> `... CO.
     LTD.`), and without a sentence's full stop after an acronym (`Beta LLC.` -> `Beta LLC`); the
-    document is searched for the name once."""
+    document is searched for the name once. A name cut in a dotted abbreviation everywhere the
+    document writes it is completed (`CUT_ABBREVIATION`), and `L.P.` or `L.L.C.` ending it written as
+    `LP` or `LLC` (`DOTTED_ACRONYM_FORM`)."""
     name = DANGLING_END.sub("", name) or name
     places = [place.end() for place in re.finditer(written_name(name), document, re.IGNORECASE)]
+    rests = [CUT_ABBREVIATION.match(document, end) for end in places]
+    unspaced = {rest.group().replace(" ", "") for rest in rests if rest is not None}
+    if re.search(r"\b[^\W\d_]$", name) and places and all(rests) and len(unspaced) == 1:
+        name, places = name + unspaced.pop(), [rest.end() for rest in rests if rest is not None]
     with_period = [end + 1 for end in places if document.startswith(".", end)]
     if LEGAL_FORM_END.search(name) and with_period:
         name, places = name + ".", with_period
@@ -181,7 +194,8 @@ def whole_party_name(name: str, document: str) -> str:
         if form is None or name.casefold().endswith(form.group(1).casefold()):
             break
         name, position = f"{name} {form.group(1)}", form.end()
-    return TRAILING_ACRONYM_PERIOD.sub(r"\1", name)
+    name = TRAILING_ACRONYM_PERIOD.sub(r"\1", name)
+    return DOTTED_ACRONYM_FORM.sub(lambda form: form.group().replace(".", ""), name)
 
 
 def written_name(name: str) -> str:
