@@ -183,3 +183,20 @@ def test_a_term_left_null_is_the_one_period_the_agreement_states_on_lasting() ->
     assert extract_nda(covenant_only, {**written, "term": None})["term"] is None
     two = document.replace("written notice.", "written notice. Its obligations survive for two (2) years.")
     assert extract_nda(two, {**written, "term": None})["term"] is None  # two lengths: which is it?
+
+
+def test_a_party_the_opening_names_with_its_short_name_is_added_after_the_model_s() -> None:
+    document = (
+        "CONFIDENTIALITY AGREEMENT\nThis Agreement is made on April 2, 2019, by and between Quarry Ridge Mining "
+        'Corporation, a Nevada corporation (the "Company"), and Teresa Valdez (the "Employee"), a resident of '
+        "The Netherlands (“Home State”).\nSigned: Mark Olsen, Chief Executive Officer"
+    )
+    written = {"jurisdiction": None, "effective_date": None, "term": None}
+    assert extract_nda(document, {**written, "parties": ["Quarry Ridge Mining Corporation"]})["parties"] == [
+        "Quarry Ridge Mining Corporation",
+        "Teresa Valdez",
+    ]
+    both = ["TERESA VALDEZ", "Quarry Ridge Mining Corporation"]  # named already, in other case
+    assert extract_nda(document, {**written, "parties": both})["parties"] == both
+    eight = [f"Holder {number} LLC" for number in range(8)]  # the schema allows eight
+    assert extract_nda(document, {**written, "parties": eight})["parties"] == eight

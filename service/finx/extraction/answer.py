@@ -27,7 +27,7 @@
    the rows it read, put in (`skipped_rows.py`);
 1e. `with_stated_values`: an invoice's tax the model left null (or wrote as a rate) taken from the
    one line that states it, a date it left null from the one date printed, an agreement's term
-   from the one period it states on lasting (`header_values.py`);
+   from the one period it states on lasting, parties its opening names (`header_values.py`);
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
    and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an
@@ -231,9 +231,9 @@ def withhold_other_roles(answer: Answer, spec: SchemaSpec, document: str, chunks
 
 def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` with the values the model left out that the document states once (an invoice's tax,
-    an invoice's or receipt's date, an agreement's term: `header_values.stated_values`). They carry
-    no confidence of the model's."""
-    stated = stated_values(answer.written, built_in_name(spec), document)
+    an invoice's or receipt's date, an agreement's term and parties: `header_values.stated_values`).
+    They carry no confidence of the model's."""
+    stated = stated_values(answer.written, built_in_name(spec), spec.json_schema, document)
     if not stated:
         return answer
     written = {**answer.written, **stated}
