@@ -200,3 +200,28 @@ def test_a_party_the_opening_names_with_its_short_name_is_added_after_the_model_
     assert extract_nda(document, {**written, "parties": both})["parties"] == both
     eight = [f"Holder {number} LLC" for number in range(8)]  # the schema allows eight
     assert extract_nda(document, {**written, "parties": eight})["parties"] == eight
+
+
+def test_an_agreement_s_party_written_twice_in_two_forms_is_one_party() -> None:
+    document = (
+        "Ardent Equity Fund III, L.P. (“you”) has requested information concerning Kestrel Semiconductor "
+        "Corporation (the “Company”).\nAGREED: ARDENT EQUITY FUND III, L.P.\nBy: /s/ Victor Ramos"
+    )
+    written = {"jurisdiction": None, "effective_date": None, "term": None}
+    parties = ["Ardent Equity Fund III, L.P.", "Kestrel Semiconductor Corporation", "ARDENT EQUITY FUND III, L"]
+    assert extract_nda(document, {**written, "parties": parties})["parties"] == [
+        "Ardent Equity Fund III LP",
+        "Kestrel Semiconductor Corporation",
+    ]
+
+
+def test_a_term_after_a_form_s_label_is_the_agreement_s() -> None:
+    document = (
+        "ONE-WAY NONDISCLOSURE AGREEMENT\nDisclosing Party:  Oakridge Bank, N.A.\nRecipient:  Summit Data "
+        "Services Inc.\nTerm:  3 years from the Effective Date\nGoverning Law:  Ohio\n"
+        "1. The Recipient will return all Confidential Information within 30 days of a request."
+    )
+    written = {"parties": ["Oakridge Bank, N.A.", "Summit Data Services Inc."], "jurisdiction": "Ohio"}
+    assert extract_nda(document, {**written, "effective_date": None, "term": None})["term"] == "3 years"
+    unlabelled = document.replace("Term:  3 years", "Renewal:  3 years")
+    assert extract_nda(unlabelled, {**written, "effective_date": None, "term": None})["term"] is None

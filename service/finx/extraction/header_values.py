@@ -21,8 +21,9 @@ registration number, a phone line).
   (`schemas.fields.COVENANT_WORDS`). Of Kleister-NDA's 254 agreements and finx's 8 dev NDAs, 74
   state one such period: 52 are the labelled term, 18 are labelled null (Kleister leaves many
   stated terms unlabelled), 4 another; of finx-lora-v11's dev answers, 4 left null: 3 filled right.
-- An agreement's parties (`opening_parties`): a party the model left out that the agreement's
-  opening names with the short name it defines for it (`and Teresa Valdez (the "Employee")`).
+- An agreement's parties (`agreement_parties`): each once, however the model wrote its copies, and
+  a party it left out that the agreement's opening names with the short name it defines for it (`and
+  Teresa Valdez (the "Employee")`).
 - An address without the seller or its contacts (`seller_address`): a receipt prints the seller's
   legal name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` /
   `425, JALAN PAHANG,`) and its phone or tax number under it; an address read from a line above
@@ -54,8 +55,10 @@ from finx.values.normalise import (
     DATE_SEARCH,
     DURATION_SEARCH,
     PERIOD_FORMS,
+    canonical_party_name,
     normalise_date,
     normalise_duration,
+    whole_party_name,
     written_number,
 )
 
@@ -113,6 +116,9 @@ LASTING = re.compile(
 continues, remains in force or in effect."""
 THE_AGREEMENT = re.compile(r"\b(?:this|the)\s+agreement\b|\bobligations\b", re.IGNORECASE)
 """What lasts in such a clause: the agreement or the obligations under it."""
+TERM_LABEL = re.compile(r"\bterm\s*:\s*$", re.IGNORECASE)
+"""A form's label of the term, on the line before the period (`Term:   3 years from the Effective
+Date` on a short-form agreement's cover)."""
 
 PARTY_FIELDS = {"nda": "parties"}
 """Per built-in schema, the list of the parties an agreement is made between."""
@@ -134,8 +140,8 @@ party; finx-lora-v11 left 2 of them out of its dev answers (an employee, each ti
 def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema, document: str) -> dict[str, Any]:
     """{field: value} of the values the model left out that the document states once: an invoice's
     tax (`stated_tax`), an invoice's or a receipt's date (`stated_date`), an agreement's term
-    (`stated_term`) and the parties its opening names (`opening_parties`, after the model's, as many
-    as the schema allows)."""
+    (`stated_term`) and its parties, each once, with those its opening names (`agreement_parties`, as
+    many as the schema allows)."""
     stated: dict[str, Any] = {}
     if schema_name == "invoice" and (tax := stated_tax(written, document)) is not None:
         stated["tax"] = tax
@@ -146,8 +152,8 @@ def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema,
     if field is not None and written.get(field) is None and (term := stated_term(document)) is not None:
         stated[field] = term
     field = PARTY_FIELDS.get(schema_name)
-    if field is not None and (named := opening_parties(written.get(field) or [], document)):
-        stated[field] = [*(written.get(field) or []), *named][: schema["properties"][field].get("maxItems")]
+    if field is not None and (parties := agreement_parties(written.get(field) or [], document)) is not None:
+        stated[field] = parties[: schema["properties"][field].get("maxItems")]
     return stated
 
 
@@ -189,8 +195,8 @@ def stated_date(document: str) -> str | None:
 def stated_term(document: str) -> str | None:
     """The period of months or years (`TERM_UNITS`) the document states in clauses on the agreement
     or its obligations (`THE_AGREEMENT`) lasting (`LASTING`) and on no covenant (`COVENANT_WORDS`),
-    as first written there (`eighteen (18) months`); None where it states none or periods of two
-    lengths."""
+    or after a form's label (`TERM_LABEL`), as first written there (`eighteen (18) months`); None
+    where it states none or periods of two lengths."""
     covenant = phrase_pattern(list(COVENANT_WORDS))
     stated: dict[str, str] = {}
     for period in DURATION_SEARCH.finditer(document):
@@ -198,30 +204,43 @@ def stated_term(document: str) -> str | None:
         if length is None or not length.rstrip("s").endswith(TERM_UNITS):
             continue
         clause = clause_around(document, period.start(), period.end())
-        if LASTING.search(clause) and THE_AGREEMENT.search(clause) and not covenant.search(clause):
+        on_lasting = LASTING.search(clause) and THE_AGREEMENT.search(clause) and not covenant.search(clause)
+        if on_lasting or TERM_LABEL.search(document, line_start(document, period.start()), period.start()):
             stated.setdefault(length, " ".join(period.group().rstrip(".").split()))
     return next(iter(stated.values())) if len(stated) == 1 else None
 
 
-def opening_parties(parties: list[Any], document: str) -> list[str]:
-    """The parties the agreement's opening names (`DEFINING_PARTY`) that are not among `parties`
-    (case, spacing and punctuation aside), in the order it names them."""
+def agreement_parties(parties: list[str], document: str) -> list[str] | None:
+    """`parties` each once, as the document writes it whole (two copies the model wrote apart, `Ardent
+    Equity Fund III, L.P.` and `ARDENT EQUITY FUND III, L`, are one party: the first stays), then the
+    parties the opening names that are not among them (`opening_parties`); None where that changes
+    nothing."""
+    distinct: dict[str, str] = {}
+    for party in parties:
+        distinct.setdefault(party_key(party, document), party)
+    kept = [*distinct.values(), *opening_parties(set(distinct), document)]
+    return kept if kept != parties else None
+
+
+def opening_parties(known: set[str], document: str) -> list[str]:
+    """The parties the agreement's opening names (`DEFINING_PARTY`) whose `party_key` is not `known`,
+    in the order it names them."""
     opening = AGREEMENT_OPENING.search(document, 0, OPENING_REACH[0])
     if opening is None:
         return []
-    known = {party_key(party) for party in parties if isinstance(party, str)}
-    named = []
+    named: dict[str, str] = {}
     for party in DEFINING_PARTY.finditer(document[opening.start() : opening.end() + OPENING_REACH[1]]):
         name = " ".join(party.group("name").split())
-        if party_key(name) not in known:
-            known.add(party_key(name))
-            named.append(name)
-    return named
+        if (key := party_key(name, document)) not in known:
+            named.setdefault(key, name)
+    return list(named.values())
 
 
-def party_key(name: str) -> str:
-    """A party's name without case, spacing and punctuation (`James C. Lee` and `JAMES C LEE` alike)."""
-    return re.sub(r"[\W_]+", "", name.casefold())
+def party_key(name: str, document: str) -> str:
+    """A party's name as the document writes it whole (`values.normalise.whole_party_name`), without
+    case, spacing and punctuation: `James C. Lee` and `JAMES C LEE (` alike."""
+    whole = whole_party_name(canonical_party_name(name) or name, document)
+    return re.sub(r"[\W_]+", "", whole.casefold())
 
 
 def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
