@@ -225,3 +225,23 @@ def test_a_term_after_a_form_s_label_is_the_agreement_s() -> None:
     assert extract_nda(document, {**written, "effective_date": None, "term": None})["term"] == "3 years"
     unlabelled = document.replace("Term:  3 years", "Renewal:  3 years")
     assert extract_nda(unlabelled, {**written, "effective_date": None, "term": None})["term"] is None
+
+
+def test_an_invoice_s_figures_lose_a_glued_currency_symbol_and_a_receipt_s_total_keeps_it() -> None:
+    document = "SORIANA\n2  LECHE LALA 1L   $57.00\n1  PAN BIMBO      -$2.50\nIVA    $7.55\nTOTAL  $54.50"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "vendor": "SORIANA",
+        "tax": "$7.55",
+        "total": "$54.50",
+        "line_items": [row("LECHE LALA 1L", "$57.00", "2"), row("PAN BIMBO", "-$2.50", "1")],
+    }
+    data = extract(document, written).data
+    assert (data["tax"], data["total"]) == ("7.55", "54.50")
+    assert [item["amount"] for item in data["line_items"]] == ["57.00", "-2.50"]
+    receipt = {"company": "SORIANA", "date": None, "address": None, "total": "$54.50"}
+    engine = ScriptedEngine(lambda prompt: json.dumps(receipt))
+    try:
+        kept = Extractor(engine).extract(ExtractionTask(document, get_schema("receipt"))).data
+    finally:
+        engine.close()
+    assert kept["total"] == "$54.50"  # as SROIE labels a receipt's total

@@ -7,9 +7,9 @@
    currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
 0c. `mend_rows`: in tables, a row's cells read from beside it mended in each chunk's answer (a
    name that took in a count or left its rest on the line, a pack size, the amount of another
-   line or the unit price before its own: `row_mends.py`, `row_names.py`), and `mend_seller`: a
-   receipt's address without the seller's name and number over it, a seller without its branch
-   number (`header_values.py`);
+   line or the unit price before its own, a glued currency symbol: `row_mends.py`, `row_names.py`),
+   and `mend_header`: a receipt's address without the seller's name and number over it, a seller
+   without its branch number, an invoice's figures without a glued symbol (`header_values.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1a. `withhold_other_roles`: a single value the document writes only in clauses that give its kind
@@ -56,7 +56,7 @@ from pydantic import BaseModel, ValidationError
 from finx.config import is_list_only
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import inconsistent_values, seller_values, stated_values
+from finx.extraction.header_values import header_mends, inconsistent_values, stated_values
 from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
@@ -193,13 +193,14 @@ def mend_rows(
     return mended_parts, mended_chunks
 
 
-def mend_seller(
+def mend_header(
     spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
-    name and registration number, and the seller's name without its branch number
-    (`header_values.seller_values`), so that they keep their confidence."""
-    mended = [seller_values(part, built_in_name(spec)) for part in parts]
+    name and registration number, the seller's name without its branch number and an invoice's
+    figures without a glued currency symbol (`header_values.header_mends`), so that they keep their
+    confidence."""
+    mended = [header_mends(part, built_in_name(spec)) for part in parts]
     return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], [
         ({**values, **changed} if values else values, confidences)
         for (values, confidences), changed in zip(chunks, mended, strict=True)
@@ -363,7 +364,7 @@ def final_answer(
     parts, chunks = trim_list_entries(spec, parts, chunks)
     parts, chunks = mend_money(spec, parts, chunks)
     parts, chunks = mend_rows(spec, document, parts, chunks)
-    parts, chunks = mend_seller(spec, parts, chunks)
+    parts, chunks = mend_header(spec, parts, chunks)
     answer = merge_answers(spec, document, parts, chunks, groups)
     answer = withhold_other_roles(answer, spec, document, chunks)
     answer = drop_list_artefacts(answer, spec, document, chunks)

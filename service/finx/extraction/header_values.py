@@ -59,6 +59,7 @@ from finx.values.normalise import (
     normalise_date,
     normalise_duration,
     whole_party_name,
+    without_glued_symbol,
     written_number,
 )
 
@@ -94,6 +95,9 @@ NUMBER_BEFORE_NAME = re.compile(
 )
 """A document's number a seller's name was read with (`INV#0099 `, `PRO FORMA / INVOICE 22-0456 `):
 none of 2,412 labelled sellers and buyers starts so; finx-lora-v11 read 2 of the dev invoices' so."""
+BILL_FIGURES = {"invoice": ("subtotal", "tax", "total")}
+"""Per built-in schema, the bill's figures written without the currency (the receipt's total keeps
+the symbol SROIE labels it with: `values.normalise.GLUED_SYMBOL`)."""
 SELLER_NAMES = {"receipt": "company", "invoice": "vendor"}
 """Per built-in schema, the field that names the seller."""
 DATE_FIELDS = {"receipt": "date", "invoice": "invoice_date"}
@@ -257,11 +261,16 @@ def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: s
     return below + [name for name in item_line_figures(written, schema, document) if name not in below] + dated
 
 
-def seller_values(part: dict[str, Any], schema_name: str) -> dict[str, str]:
-    """{field: value} of one answer's seller values that change: a receipt's address without the
+def header_mends(part: dict[str, Any], schema_name: str) -> dict[str, str]:
+    """{field: value} of one answer's header values that change: a receipt's address without the
     seller over it or the contacts under it (`seller_address`), the seller's name without the
-    document's or the branch's number (`seller_name`)."""
-    mended = {}
+    document's or the branch's number (`seller_name`); and an invoice's figures without a currency
+    symbol glued before them (`BILL_FIGURES`, `values.normalise.GLUED_SYMBOL`)."""
+    mended = {
+        name: bare
+        for name in BILL_FIGURES.get(schema_name, ())
+        if isinstance(figure := part.get(name), str) and (bare := without_glued_symbol(figure)) != figure
+    }
     if schema_name == "receipt" and (address := seller_address(part.get("address"))) is not None:
         mended["address"] = address
     field = SELLER_NAMES.get(schema_name)

@@ -59,7 +59,7 @@ from finx.extraction.table_rows import (
 )
 from finx.schemas.compile import JsonSchema
 from finx.values.grounding import occurrences
-from finx.values.normalise import NORMALISERS, normalise_amount
+from finx.values.normalise import NORMALISERS, normalise_amount, without_glued_symbol
 from finx.values.paths import item_path
 
 GLUED_TAX_CODE = re.compile(rf"(.*\d[.,]\d+){GLUED_CODE.pattern}")
@@ -91,7 +91,8 @@ def mended_rows(
     (`with_count_from_name`, for the cell `count_cells` names per table), or else the rest of the
     name printed after it goes into it (`with_rest_of_name`, once the amount is mended), a count
     that is a rate becomes null, a figure loses the tax
-    class letter glued to it (`GLUED_TAX_CODE`) and takes the minus its row's line prints it with
+    class letter glued to it (`GLUED_TAX_CODE`) and the currency symbol glued before it
+    (`values.normalise.GLUED_SYMBOL`), and takes the minus its row's line prints it with
     (`with_printed_sign`), and a row that took its amount from another line than its
     description's, which prints its own amount, or the unit price printed before its own (after
     `@`, or before the line's total), takes that one (`with_own_line_amount`,
@@ -120,7 +121,8 @@ def mended_rows(
                 if mode != "number" or not isinstance(figure, str):
                     continue
                 code = GLUED_TAX_CODE.fullmatch(figure)
-                whole = with_printed_sign(code.group(1) if code else figure, row.get(names[0]), document)
+                bare = without_glued_symbol(code.group(1) if code else figure)
+                whole = with_printed_sign(bare, row.get(names[0]), document)
                 if whole != figure:
                     row = {**row, cell: whole}
                     changed[f"{item_path(name, index)}.{cell}"] = whole

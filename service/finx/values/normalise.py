@@ -227,6 +227,19 @@ SPACED_MARK = re.compile(r"^(?:[^\W\d_]{1,3}\.?|[$€£¥₹₩฿])\s+(?=[-(+]?
 part of the figure. Of SROIE's 626 receipts' totals printed so, 92 are labelled without it and 18
 with; of CORD's amounts, 53 without and 25 with. One glued to the figure (`RM9.00`) is copied
 with it, as SROIE labels 68 of 72 such totals."""
+GLUED_SYMBOL = re.compile(r"^(-?)[$€£¥₹₩฿](?=-?\d)")
+"""A currency symbol glued before a figure (`$57.00`, `-£0.50`): an invoice's amounts are written
+without the currency (`schemas.fields.Amount`; its `currency` holds it). Of the labelled invoices and
+receipts' line items and bill figures that print one so (finx's hand-made sets, generator versions
+4 and 6), 97 are labelled without it; SROIE's receipts label their totals with it (32 of 626), so
+the receipt's total keeps it."""
+
+
+def without_glued_symbol(figure: str) -> str:
+    """`figure` without a currency symbol glued before it (`GLUED_SYMBOL`): `$57.00` -> `57.00`."""
+    return GLUED_SYMBOL.sub(r"\1", figure)
+
+
 SPACED_CLASS = re.compile(r"(?<=[\d)-])\s+(?:[A-Z]|\*)$")
 """A tax class printed apart after the figure (`1,29 A`, `5.99 S`, `26.00 *`): a column of its
 own, not part of the amount. Of 15,914 labelled amounts (CORD, SROIE's dev receipts, finx's dev
