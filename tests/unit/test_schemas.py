@@ -1,6 +1,7 @@
 """Schema registry, the supported JSON Schema subset, and the bounds every compiled schema carries."""
 
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -8,6 +9,7 @@ from pydantic import ValidationError
 from finx.errors import InvalidSchema, UnknownSchema
 from finx.schemas import custom_schema, get_schema, list_schemas, load_schema
 from finx.schemas.compile import DEFAULT_MAX_ITEMS, compile_schema
+from finx.schemas.fields import DATE_SHAPE
 from finx.schemas.strings import DEFAULT_MAX_STRING
 
 
@@ -160,3 +162,24 @@ def test_load_schema_reads_a_file_and_reports_bad_files(tmp_path):
         load_schema(str(tmp_path / "broken.json"))
     with pytest.raises(InvalidSchema, match="schema file not found"):
         load_schema(str(tmp_path / "absent.json"))
+
+
+@pytest.mark.parametrize(
+    ("printed", "is_date"),
+    [
+        ("11/14/2024", True),
+        ("2024-11-05", True),
+        ("14.11.24", True),
+        ("14 Jul 2024", True),
+        ("NOV 25, 2024", True),
+        ("24-MAR-2018", True),
+        ("Dec 01 '24", True),  # a restaurant check's year
+        ("DEC01'24", True),
+        ("2024年11月18日", True),
+        ("12 High Street", False),
+        ("2024 7:48 PM", False),
+        ("Chk 5581", False),
+    ],
+)
+def test_a_printed_date_has_one_of_the_shapes_dates_are_printed_in(printed: str, is_date: bool) -> None:
+    assert bool(re.fullmatch(DATE_SHAPE, printed)) is is_date

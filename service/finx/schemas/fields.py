@@ -92,12 +92,12 @@ _YEAR = r"(?:\d{4}|\d{2})"
 _MONTH = "(?:" + "|".join(any_case(stem) for stem in MONTH_STEMS) + r")[A-Za-zÀ-ÿ]{0,7}\.?"
 DATE_SHAPE = (
     rf"^(?:{_DAY}[-/.]{_DAY}[-/.]{_YEAR}|\d{{4}}[-/.]{_DAY}[-/.]{_DAY}"
-    rf"|(?:{_DAY}{_ORDINAL}[-/. ]{{1,2}})?{_MONTH}(?: ?{_DAY}{_ORDINAL},?)?[-/., ]{{1,3}}{_YEAR}"
+    rf"|(?:{_DAY}{_ORDINAL}[-/. ]{{1,2}})?{_MONTH}(?: ?{_DAY}{_ORDINAL},?)?[-/., ']{{1,3}}{_YEAR}"
     r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
     r"|\d{4}年\d{1,2}月\d{1,2}日)$"
 )
 """The shapes a printed date takes: figures with `-` `/` `.` between them (`11/14/2024`, `2024-11-05`,
-`14.11.24`), a month's name with its day before or after it and a year (`14 Jul 2024`,
+`14.11.24`), a month's name with its day before or after it and a year (`14 Jul 2024`, `Dec 01 '24`,
 `24-MAR-2018`, `02/JAN/2017`, `NOV 25, 2024`; a month and a year alone fit too), eight figures
 (`20180304`, `25032018`) and the Japanese form (`2024年11月18日`). Of 2,340 dates labelled in SROIE's
 626 receipts, finx's dev sets and 300 documents of each of generator versions 1, 2, 4, 5 and 6, one

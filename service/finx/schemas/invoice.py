@@ -38,10 +38,15 @@ and the document states one amount so, below the total, that is the tax
 dev invoices 12 taxes turn right, 1 is a tax CORD leaves unlabelled (`Pajak Resto  9,818`); of the
 labelled invoices (CORD, generator versions 2, 4-6, the hand-made sets) with the tax taken out, 842
 get their labelled tax back so, 2 another (`10% 4,818` labelled with its rate, the unlabelled one)."""
-NAME_PARTS = {"line_items": {"quantity": PACK_SIZE, "unit_price": PACK_SIZE}}
+DIMENSIONS = re.compile(r"\d{1,4}\s?[x×]\s?\d{1,4}(?:\s?(?:mm|cm|m|in|ft))?", re.IGNORECASE)
+"""A size printed as its two measures (`33x80`, `30 x 30 cm`): part of a name (94 labelled rows'
+names hold one; no labelled quantity is one)."""
+PACK_OR_SIZE = re.compile(f"{PACK_SIZE.pattern}|{DIMENSIONS.pattern}", re.IGNORECASE)
+NAME_PARTS = {"line_items": {"quantity": PACK_OR_SIZE, "unit_price": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`, `ADVIL TABLETS 200MG
-24CT` read with `24CT` as the unit price), not the count bought
+24CT` read with `24CT` as the unit price) or a size (`Roll-up banner 33x80` read with `33x80` as the
+quantity: `DIMENSIONS`), not the count bought
 (`extraction.row_mends.with_name_part`)."""
 COUNT_CELLS = {"line_items": "quantity"}
 """Per table, the cell that holds how many were bought: a count printed before the name and read
