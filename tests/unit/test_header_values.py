@@ -148,7 +148,7 @@ def test_a_date_left_null_is_the_one_date_the_document_prints() -> None:
     assert extract(two, {**written, "invoice_date": "31.12.24"}).data["invoice_date"] == "31.12.24"  # the model's stays
 
 
-def test_a_date_or_an_amount_read_as_the_invoice_s_number_is_withheld() -> None:
+def test_a_date_an_amount_or_words_read_as_the_invoice_s_number_and_its_number_as_the_seller_are_withheld() -> None:
     document = "INV#0099 Northbeam Consulting Pty Ltd\nDate: 15 Jul 2024\nConsulting  3,600\nTotal  3,600"
     written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
         "invoice_number": "15 Jul 2024",
@@ -159,7 +159,12 @@ def test_a_date_or_an_amount_read_as_the_invoice_s_number_is_withheld() -> None:
     assert result.data["invoice_number"] is None
     assert [(source.path, source.reason) for source in result.withheld] == [("invoice_number", "inconsistent")]
     assert extract(document, {**written, "invoice_number": "0099"}).data["invoice_number"] == "0099"
-    assert extract(document, {**written, "invoice_number": "$8.00"}).data["invoice_number"] is None  # an amount
+    for no_number in ("$8.00", "Order Summary", "0412 PLAZA UNIVERSIDAD"):  # an amount, words
+        assert extract(document, {**written, "invoice_number": no_number}).data["invoice_number"] is None
+    titled = extract(document, {**written, "invoice_number": "0099", "vendor": "INV#0099"})
+    assert titled.data["vendor"] is None and [(source.path, source.reason) for source in titled.withheld] == [
+        ("vendor", "inconsistent")
+    ]
 
 
 def extract_nda(document: str, written: dict[str, object]) -> dict[str, object]:

@@ -14,8 +14,9 @@ number, a registration number, a phone line).
 - Inconsistent values (`inconsistent_values`): a tax not below a total above zero
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
-  (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers) or
-  an amount's (`MONEY_SHAPE`).
+  (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers), an
+  amount's or words (`is_no_document_number`), and a seller that is the document's title and number
+  (`DOCUMENT_TITLE`).
 - An agreement's term (`stated_term`): where the model wrote none, the one period of months or
   years the agreement states in a clause on itself or its obligations lasting (`This agreement
   terminates eighteen (18) months from the date first written above`), not in a covenant's
@@ -102,6 +103,13 @@ this shape; finx-lora-v11 read a Kmart receipt's unit price `$8.00` as its numbe
 BILL_FIGURES = {"invoice": ("subtotal", "tax", "total")}
 """Per built-in schema, the bill's figures written without the currency (the receipt's total keeps
 the symbol SROIE labels it with: `values.normalise.GLUED_SYMBOL`)."""
+DOCUMENT_TITLE = re.compile(
+    r"(?:\S+\s+){0,3}?(?:invoice|inv|factura|rechnung|facture|fattura|faktura|receipt|bill|order)\.?"
+    r"\s*(?:no\.?|nr\.?|#|number)?\s*:?\s*[\w/-]*\d[\w/-]*",
+    re.IGNORECASE,
+)
+"""A document's title and number alone (`Rechnung Nr. RE-2024-1187`, `INVOICE # 3094`), read as the
+seller: none of 1,135 labelled sellers starts with such a title."""
 SELLER_NAMES = {"receipt": "company", "invoice": "vendor"}
 """Per built-in schema, the field that names the seller."""
 DATE_FIELDS = {"receipt": "date", "invoice": "invoice_date"}
@@ -253,8 +261,8 @@ def party_key(name: str, document: str) -> str:
 
 def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
     """The answer's values (names) that contradict its total (`BELOW_TOTAL`: not below a total above
-    zero), are an item's amount (`item_line_figures`), or are a date or an amount read as the
-    invoice's number (`MONEY_SHAPE`)."""
+    zero), are an item's amount (`item_line_figures`), are no invoice number (`is_no_document_number`)
+    or a seller that is the document's title and number (`DOCUMENT_TITLE`)."""
     total = decimal_amount(written.get("total"))
     below = [
         name
@@ -262,9 +270,21 @@ def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: s
         if total is not None and total > 0 and (part := decimal_amount(written.get(name))) is not None
         if part >= total
     ]
-    number = written.get("invoice_number") or ""
-    misread = ["invoice_number"] if re.fullmatch(DATE_SHAPE, number) or MONEY_SHAPE.fullmatch(number) else []
+    misread = ["invoice_number"] if is_no_document_number(written.get("invoice_number")) else []
+    if isinstance(vendor := written.get("vendor"), str) and DOCUMENT_TITLE.fullmatch(vendor.strip()):
+        misread.append("vendor")
     return below + [name for name in item_line_figures(written, schema, document) if name not in below] + misread
+
+
+def is_no_document_number(number: Any) -> bool:
+    """Whether a written invoice number is something else: a date or an amount (`DATE_SHAPE`,
+    `MONEY_SHAPE`), words (`Order Summary`, `0412 PLAZA UNIVERSIDAD`: no digit, or two words of three
+    letters or more; none of 1,078 labelled invoice numbers is either)."""
+    if not isinstance(number, str) or not number.strip():
+        return False
+    words = re.search(r"[^\W\d_]{3,}\s+[^\W\d_]{3,}", number) is not None
+    shaped = re.fullmatch(DATE_SHAPE, number) is not None or MONEY_SHAPE.fullmatch(number) is not None
+    return shaped or words or not re.search(r"\d", number)
 
 
 def header_mends(part: dict[str, Any], schema_name: str) -> dict[str, str]:
