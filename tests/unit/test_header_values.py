@@ -251,3 +251,24 @@ def test_an_invoice_s_figures_lose_a_glued_currency_symbol_and_a_receipt_s_total
     finally:
         engine.close()
     assert kept["total"] == "$54.50"  # as SROIE labels a receipt's total
+
+
+def test_a_total_read_from_a_line_that_names_the_tax_is_the_one_a_total_s_line_states() -> None:
+    document = "\n".join([
+        "Woolworths",
+        "Vegemite Spread 380g             8.00",
+        "Finish Dishwasher Tabs 46pk     22.00",
+        "SUBTOTAL                        30.00",
+        "TOTAL                          $30.00",
+        "Total includes GST              $2.73",
+    ])  # fmt: skip
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "vendor": "Woolworths",
+        "total": "$2.73",
+        "line_items": [row("Vegemite Spread 380g", "8.00"), row("Finish Dishwasher Tabs 46pk", "22.00")],
+    }
+    data = extract(document, written).data
+    assert (data["total"], data["tax"]) == ("30.00", None)  # no tax's line: `Total includes GST` names one
+    assert extract(document, {**written, "total": "30.00"}).data["total"] == "30.00"
+    two = document.replace("TOTAL                          $30.00", "TOTAL  30.00\nTOTAL DUE  25.00")
+    assert extract(two, written).data["total"] == "2.73"  # two totals stated: which is it? the model's stays

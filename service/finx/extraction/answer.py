@@ -25,9 +25,9 @@
    whose first cell is a column's head (`table_rows.py`), removed and listed as withheld;
 1d. `add_skipped_rows`: table rows the model left out or misread, lines printed in the layout of
    the rows it read, put in (`skipped_rows.py`);
-1e. `with_stated_values`: an invoice's tax the model left null (or wrote as a rate) taken from the
-   one line that states it, a date it left null from the one date printed, an agreement's term
-   from the one period it states on lasting, parties its opening names (`header_values.py`);
+1e. `with_stated_values`: a total read from a tax's line, and an invoice's tax left null (or written
+   as a rate), taken from the one line that states it, a date left null from the one date printed,
+   an agreement's term from the one period it states on lasting, parties its opening names;
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
    and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an

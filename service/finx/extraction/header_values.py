@@ -10,7 +10,8 @@ number, a registration number, a phone line).
   figure read as the tax: on finx-lora-v11's answers to CORD's 500 receipts 6, all turn right; no
   labelled tax of 1,098 would change); where it wrote no date, the one date the document prints
   (`05.12.24` on a discounter's last line: on finx-lora-v11's dev answers 5 dates left null, each
-  the one the document prints).
+  the one the document prints); where it read the total from a line that names a tax (`Total
+  includes GST  $2.73`), the one amount stated on a total's line (`schemas.invoice.TOTAL_LINE`).
 - Inconsistent values (`inconsistent_values`): a tax not below a total above zero
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
@@ -51,7 +52,7 @@ from finx.extraction.sum_rows import item_line_figures
 from finx.extraction.table_rows import decimal_amount, last_figure, line_end, line_start, whole_figures
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import COVENANT_WORDS, DATE_SHAPE
-from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE
+from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE, TAX_MENTION, TOTAL_LINE
 from finx.values.normalise import (
     ACRONYM_FORMS,
     DATE_SEARCH,
@@ -100,6 +101,8 @@ none of 2,412 labelled sellers and buyers starts so; finx-lora-v11 read 2 of the
 MONEY_SHAPE = re.compile(r"-?[$€£¥₹₩฿]?\s?\d{1,3}(?:[.,]\d{3})*[.,]\d{2}")
 """An amount of money as printed (`$8.00`, `1,234.50`): none of 1,078 labelled invoice numbers has
 this shape; finx-lora-v11 read a Kmart receipt's unit price `$8.00` as its number."""
+TOTAL_SCHEMAS = ("invoice", "receipt")
+"""The built-in schemas with a `total`."""
 BILL_FIGURES = {"invoice": ("subtotal", "tax", "total")}
 """Per built-in schema, the bill's figures written without the currency (the receipt's total keeps
 the symbol SROIE labels it with: `values.normalise.GLUED_SYMBOL`)."""
@@ -154,12 +157,14 @@ party; finx-lora-v11 left 2 of them out of its dev answers (an employee, each ti
 
 
 def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema, document: str) -> dict[str, Any]:
-    """{field: value} of the values the model left out that the document states once: an invoice's
-    tax (`stated_tax`), an invoice's or a receipt's date (`stated_date`), an agreement's term
-    (`stated_term`) and its parties, each once, with those its opening names (`agreement_parties`, as
-    many as the schema allows)."""
+    """{field: value} of the values the model left out (or read from another line) that the document
+    states once: a total (`stated_total`), an invoice's tax (`stated_tax`), an invoice's or a
+    receipt's date (`stated_date`), an agreement's term (`stated_term`) and its parties, each once,
+    with those its opening names (`agreement_parties`, as many as the schema allows)."""
     stated: dict[str, Any] = {}
-    if schema_name == "invoice" and (tax := stated_tax(written, document)) is not None:
+    if schema_name in TOTAL_SCHEMAS and (total := stated_total(written.get("total"), document)) is not None:
+        stated["total"] = total
+    if schema_name == "invoice" and (tax := stated_tax(written | stated, document)) is not None:
         stated["tax"] = tax
     field = DATE_FIELDS.get(schema_name)
     if field is not None and written.get(field) is None and (date := stated_date(document)) is not None:
@@ -171,6 +176,26 @@ def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema,
     if field is not None and (parties := agreement_parties(written.get(field) or [], document)) is not None:
         stated[field] = parties[: schema["properties"][field].get("maxItems")]
     return stated
+
+
+def stated_total(total: Any, document: str) -> str | None:
+    """The total the document states on a total's line (`TOTAL_LINE`) that names no tax, where every
+    line that prints the figure of `total` names one (`TAX_MENTION`: the tax read as the total) and
+    those total's lines state one amount; None otherwise."""
+    figure = last_figure(total) if isinstance(total, str) else None
+    lines = [line_around(document, place.start()) for place in whole_figures(figure, document)] if figure else []
+    if not lines or not all(TAX_MENTION.search(line) for line in lines):
+        return None
+    stated = {line.group("amount") for line in TOTAL_LINE.finditer(document) if not TAX_MENTION.search(line.group())}
+    if len({decimal_amount(amount) for amount in stated}) != 1:
+        return None
+    amount = stated.pop()
+    return amount if decimal_amount(amount) != decimal_amount(total) else None
+
+
+def line_around(document: str, offset: int) -> str:
+    """The line of `document` that holds `offset`."""
+    return document[line_start(document, offset) : line_end(document, offset)]
 
 
 def stated_tax(written: dict[str, Any], document: str) -> str | None:
