@@ -172,6 +172,7 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         "WIDGET  5LB   9.00",
         "TESCO SEMI SKIMMED MILK 4PT      £1.45",
         "  2   Roll-up banner 33x80     298.00",
+        "2     Silicone spatula, 3-piece     800    1.35    1,080.00",
         "Total 165.90",
     ])  # fmt: skip
     data = answer(
@@ -182,6 +183,7 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         row("WOOD GLUE 16OZ", "5.48", quantity="16OZ"),  # read twice: the count is no count
         row("TESCO SEMI SKIMMED MILK", "1.45", quantity="4PT"),  # four pints
         row("Roll-up banner", "298.00", quantity="33x80"),  # a size in two measures
+        row("Silicone spatula", "1,080.00", quantity="3-piece"),  # a set's pieces, after a comma
     )
     kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS)
     assert [(item["description"], item["quantity"]) for item in kept["line_items"]] == [
@@ -192,6 +194,7 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         ("WOOD GLUE 16OZ", None),
         ("TESCO SEMI SKIMMED MILK 4PT", None),
         ("Roll-up banner 33x80", None),
+        ("Silicone spatula, 3-piece", None),
     ]
     assert changed == {
         "line_items[0].description": "DECK SCREWS 5LB",
@@ -203,6 +206,8 @@ def test_a_pack_size_read_as_the_count_goes_back_into_the_invoice_item_s_name() 
         "line_items[5].quantity": None,
         "line_items[6].description": "Roll-up banner 33x80",
         "line_items[6].quantity": None,
+        "line_items[7].description": "Silicone spatula, 3-piece",
+        "line_items[7].quantity": None,
     }
     assert mended_rows(data, INVOICE.json_schema, document)[0]["line_items"][:4] == data["line_items"][:4]
 

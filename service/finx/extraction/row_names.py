@@ -98,9 +98,9 @@ def with_name_part(
     row: dict[str, Any], first: str, cell: str, pattern: re.Pattern[str], document: str
 ) -> dict[str, Any] | None:
     """The row with `cell` joined to its first cell and null, where `cell`'s value fits `pattern`
-    whole and is printed right after the first cell (one space between, on its line: `DECK SCREWS
-    5LB` read as `DECK SCREWS` / `5LB`), or only null where the first cell already ends with it
-    (`WOOD GLUE 16OZ` / `16OZ`); None otherwise."""
+    whole and is printed right after the first cell (one space or a comma and a space between, on
+    its line: `DECK SCREWS 5LB` read as `DECK SCREWS` / `5LB`, `Silicone spatula, 3-piece`), or only
+    null where the first cell already ends with it (`WOOD GLUE 16OZ` / `16OZ`); None otherwise."""
     name, part = row.get(first), row.get(cell)
     if not isinstance(name, str) or not name.strip():
         return None
@@ -108,10 +108,12 @@ def with_name_part(
         return None
     if re.search(rf"(?<!\S){re.escape(part.strip())}$", name.strip(), re.IGNORECASE):
         return {**row, cell: None}
-    joined = f"{name.strip()} {part.strip()}"
-    if not re.search(rf"(?<!\S){re.escape(joined)}(?!\S)", document, re.IGNORECASE):
+    printed = re.search(
+        rf"(?<!\S){re.escape(name.strip())}(,? )(?:{re.escape(part.strip())})(?!\S)", document, re.IGNORECASE
+    )
+    if printed is None:
         return None
-    return {**row, first: joined, cell: None}
+    return {**row, first: f"{name.strip()}{printed.group(1)}{part.strip()}", cell: None}
 
 
 def with_rest_of_name(row: dict[str, Any], cells: list[str], count: str, document: str) -> dict[str, Any] | None:

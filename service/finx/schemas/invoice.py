@@ -51,15 +51,17 @@ TOTAL_LINE = re.compile(
 the total (`extraction.header_values.stated_total`): of 1,704 labelled totals (CORD, SROIE's dev
 receipts, generator versions 2, 4-6, the hand-made sets) none would change; of finx-lora-v11's dev
 answers 2 turn right."""
-DIMENSIONS = re.compile(r"\d{1,4}\s?[x×]\s?\d{1,4}(?:\s?(?:mm|cm|m|in|ft))?", re.IGNORECASE)
-"""A size printed as its two measures (`33x80`, `30 x 30 cm`): part of a name (94 labelled rows'
-names hold one; no labelled quantity is one)."""
+DIMENSIONS = re.compile(
+    r"\d{1,4}\s?[x×]\s?\d{1,4}(?:\s?(?:mm|cm|m|in|ft))?|\d{1,3}-(?:piece|pack|count|pcs?)", re.IGNORECASE
+)
+"""A size printed as its two measures (`33x80`, `30 x 30 cm`) or a set's count of pieces (`3-piece`):
+part of a name (94 and 2 labelled rows' names hold one; no labelled quantity is one)."""
 PACK_OR_SIZE = re.compile(f"{PACK_SIZE.pattern}|{DIMENSIONS.pattern}", re.IGNORECASE)
 NAME_PARTS = {"line_items": {"quantity": PACK_OR_SIZE, "unit_price": PACK_SIZE}}
 """Per table, the cells whose value (fitting the pattern) printed right after the row's description,
 on its line, is part of the item's name: a pack size (`DECK SCREWS 5LB`, `ADVIL TABLETS 200MG
 24CT` read with `24CT` as the unit price) or a size (`Roll-up banner 33x80` read with `33x80` as the
-quantity: `DIMENSIONS`), not the count bought
+quantity, `Silicone spatula, 3-piece`: `DIMENSIONS`), not the count bought
 (`extraction.row_mends.with_name_part`)."""
 COUNT_CELLS = {"line_items": "quantity"}
 """Per table, the cell that holds how many were bought: a count printed before the name and read
