@@ -206,3 +206,12 @@ def test_a_total_read_from_a_line_that_names_the_tax_is_the_one_a_total_s_line_s
     assert extract(document, {**written, "total": "30.00"}).data["total"] == "30.00"
     two = document.replace("TOTAL                          $30.00", "TOTAL  30.00\nTOTAL DUE  25.00")
     assert extract(two, written).data["total"] == "2.73"  # two totals stated: which is it? the model's stays
+
+
+def test_a_seller_s_legal_form_keeps_the_period_the_document_prints_it_with() -> None:
+    document = "PROFORMA INVOICE  No. PF-24-077\nNingbo Brightway Trading Co., Ltd.\nTotal  4,350.00"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {"total": "4,350.00", "line_items": []}
+    cut = {**written, "vendor": "Ningbo Brightway Trading Co., Ltd"}
+    assert extract(document, cut).data["vendor"] == "Ningbo Brightway Trading Co., Ltd."
+    bare = document.replace("Ltd.", "Ltd")  # printed without it: kept as printed
+    assert extract(bare, cut).data["vendor"] == "Ningbo Brightway Trading Co., Ltd"

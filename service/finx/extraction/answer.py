@@ -194,13 +194,13 @@ def mend_rows(
 
 
 def mend_header(
-    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
+    spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
-    name and registration number, the seller's name without its branch number and an invoice's
-    figures without a glued currency symbol (`header_values.header_mends`), so that they keep their
-    confidence."""
-    mended = [header_mends(part, built_in_name(spec)) for part in parts]
+    name and registration number, the seller's name without its branch number and with its legal
+    form's period, an invoice's figures without a glued currency symbol (`header_values.
+    header_mends`), so that they keep their confidence."""
+    mended = [header_mends(part, built_in_name(spec), document) for part in parts]
     return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], [
         ({**values, **changed} if values else values, confidences)
         for (values, confidences), changed in zip(chunks, mended, strict=True)
@@ -364,7 +364,7 @@ def final_answer(
     parts, chunks = trim_list_entries(spec, parts, chunks)
     parts, chunks = mend_money(spec, parts, chunks)
     parts, chunks = mend_rows(spec, document, parts, chunks)
-    parts, chunks = mend_header(spec, parts, chunks)
+    parts, chunks = mend_header(spec, document, parts, chunks)
     answer = merge_answers(spec, document, parts, chunks, groups)
     answer = withhold_other_roles(answer, spec, document, chunks)
     answer = drop_list_artefacts(answer, spec, document, chunks)
