@@ -17,7 +17,8 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
     document = (
         "Menus x200 @ 0.45 = 90.00\nInstallation 1 @ 800.00 = 800.00\n1 Combo 1  30.000\n"
         "Beratung 8 Std à 95,00 = 760,00\nTiles 30x30  4  12.00\nWidget A  9.00\nTEH PANAS 5,455\n4 HAKAU UDANG  92,000\n"
-        "JOIE KUBBIE(BABY BOX) 901800109  1,100,000\nKAPAS COTTON BALL 120  21,000\nTotal 2,822,701.00"
+        "JOIE KUBBIE(BABY BOX) 901800109  1,100,000\nKAPAS COTTON BALL 120  21,000\n"
+        "TAGLIATELLE AL RAGU          10%     13,00\nSALAD BAR 50%  9,00\nTotal 2,822,723.00"
     )
     data = answer(
         row("Menus x200", "90.00", quantity="x200"),
@@ -32,6 +33,8 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         row("4 HAKAU UDANG", "92,000", quantity="4"),  # took in the count printed before it
         row("JOIE KUBBIE(BABY BOX) 901800109", "1,100,000"),  # an item code at its end
         row("KAPAS COTTON BALL 120", "21,000"),  # three digits: part of the name, kept
+        row("TAGLIATELLE AL RAGU          10%", "13,00"),  # the VAT column copied with it
+        row("SALAD BAR 50%", "9,00"),  # one space before the rate: part of the name, kept
     )
     kept, cut = mended_rows(data, INVOICE.json_schema, document)
     assert [item["description"] for item in kept["line_items"]] == [
@@ -47,6 +50,8 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         "HAKAU UDANG",
         "JOIE KUBBIE(BABY BOX)",
         "KAPAS COTTON BALL 120",
+        "TAGLIATELLE AL RAGU",
+        "SALAD BAR 50%",
     ]
     assert cut == {
         "line_items[0].description": "Menus",
@@ -55,6 +60,7 @@ def test_a_description_that_took_in_another_cell_loses_it_unless_the_line_prints
         "line_items[8].description": "TEH PANAS",
         "line_items[9].description": "HAKAU UDANG",
         "line_items[10].description": "JOIE KUBBIE(BABY BOX)",
+        "line_items[12].description": "TAGLIATELLE AL RAGU",
     }
     assert data["line_items"][0]["description"] == "Menus x200"  # the answer given is not changed
 

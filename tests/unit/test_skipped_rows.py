@@ -332,3 +332,21 @@ def test_a_tax_class_letter_glued_to_the_amount_fits_any_such_letter_and_a_row_r
         ("KLEENEX TISSUE 3PK", "6.99"),
         ("HALLS COUGH DROP 30CT", "2.79"),
     ]
+
+
+def test_a_skipped_row_s_name_leaves_out_a_rate_printed_in_a_column_of_its_own() -> None:
+    document = "\n".join([
+        "DESCRIZIONE                IVA   Prezzo(€)",
+        "TAGLIATELLE AL RAGU          10%     13,00",
+        "TORTELLINI IN BRODO          10%     14,00",
+        "SALAD BAR 50%                10%      3,00",
+        "TOTALE COMPLESSIVO                   30,00",
+    ])  # fmt: skip
+    read = answer("30,00", row("TORTELLINI IN BRODO", "14,00"))
+    written, added = with_skipped_rows(read, INVOICE.json_schema, document)
+    assert [(item["description"], item["amount"]) for item in written["line_items"]] == [
+        ("TAGLIATELLE AL RAGU", "13,00"),
+        ("TORTELLINI IN BRODO", "14,00"),
+        ("SALAD BAR 50%", "3,00"),  # one space before it: part of the name
+    ]
+    assert added == ["line_items[0]", "line_items[2]"]

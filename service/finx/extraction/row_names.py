@@ -65,6 +65,9 @@ a count and `@` whose price was left out of the name (` 2 @`); not a size: `Tile
 ITEM_CODE_TAIL = re.compile(r"\s+\d{7,}$")
 """An item code or barcode printed after an item's name (` 1000600098`): seven digits or more, no
 mark (none of CORD's 1,297 labelled items ends with one)."""
+RATE_TAIL = re.compile(r"\s{2,}\d{1,2}(?:[.,]\d+)?\s?%$")
+"""A rate in a column of its own copied with the name (`TAGLIATELLE AL RAGU          10%`, the VAT
+column of an Italian receipt): not part of it (one space before it is: `SALAD BAR 50%`)."""
 NAME_REST = re.compile(r"(,? \S+(?: \S+)*?)(?: {2,}|\t|[ \t]*$)")
 """Words printed right after an item's name on its line: one space before them (or a comma and a
 space: `Cloud hosting, monthly`), single spaces between, a column gap or the line's end after them."""
@@ -159,10 +162,10 @@ def first_cell_cut(row: dict[str, Any], cells: list[str], document: str) -> str 
 
 
 def without_tail(first: str) -> str | None:
-    """`first` without a trailing count and unit price (`PRICE_TAIL`) or item code
-    (`ITEM_CODE_TAIL`), where a name with a letter is left (`Beratung 8 Std à 95,00` -> `Beratung`,
+    """`first` without a trailing count and unit price (`PRICE_TAIL`), item code (`ITEM_CODE_TAIL`)
+    or rate column (`RATE_TAIL`), where a name with a letter is left (`Beratung 8 Std à 95,00` -> `Beratung`,
     `JOIE KUBBIE(BABY BOX) 901800109` -> `JOIE KUBBIE(BABY BOX)`); None where it has no such tail."""
-    tail = PRICE_TAIL.search(first) or ITEM_CODE_TAIL.search(first)
+    tail = PRICE_TAIL.search(first) or ITEM_CODE_TAIL.search(first) or RATE_TAIL.search(first)
     if tail is None or not any(character.isalpha() for character in first[: tail.start()]):
         return None
     return first[: tail.start()].rstrip()
