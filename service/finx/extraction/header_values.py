@@ -29,10 +29,10 @@ amount read as the invoice's number, and a seller's name or address read with an
   start with the invoice's number (`INV#0099 Northbeam Consulting Pty Ltd`, `PRO FORMA / INVOICE
   22-0456 Kenya Coffee Exporters Ltd`: `NUMBER_BEFORE_NAME`).
 
-Knows the built-in schemas' names for these values (`tax`, `total`, `address`, `company`,
-`vendor`: `SELLER_NAMES`, `date`, `invoice_date`: `DATE_FIELDS`, `term`: `TERM_FIELDS`, `parties`:
-`PARTY_FIELDS`) and the document
-text; not chunks, confidences or engines (the caller, `answer`, applies and records the changes).
+Knows the built-in schemas' names for these values (`tax`, `total`: `TOTAL_SCHEMAS`, `BILL_FIGURES`,
+`address`, `company`, `vendor`: `SELLER_NAMES`, `date`, `invoice_date`: `DATE_FIELDS`; an
+agreement's: `agreement_values`) and the document text; not chunks, confidences or engines (the
+caller, `answer`, applies and records the changes).
 """
 
 import re
