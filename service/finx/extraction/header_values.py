@@ -174,8 +174,7 @@ def is_on_tax_line(tax: str, document: str) -> bool:
     """Whether a line that states a tax (`TAX_LINE`) prints the figure of `tax` whole."""
     figure = last_figure(tax)
     return figure is not None and any(
-        TAX_LINE.search(line_around(document, place.start()))
-        for place in whole_figures(figure, document)
+        TAX_LINE.search(line_around(document, place.start())) for place in whole_figures(figure, document)
     )
 
 
