@@ -11,7 +11,7 @@ import pytest
 
 from finx.adapters.resolve import ResolvedAdapter
 from finx.errors import AdapterNotFound, FinxError, InvalidDocument
-from finx.extraction.answer import mend_money, mend_rows
+from finx.extraction.chunk_mends import mend_money, mend_rows
 from finx.extraction.chunking import merge_results
 from finx.extraction.extractor import ExtractionTask, Extractor
 from finx.extraction.options import ExtractOptions

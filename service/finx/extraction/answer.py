@@ -2,14 +2,9 @@
 
 0. `check_answer`: one chunk's generated text validated (or why not), `chunk_status` the
    document's status from its chunks';
-0b. `trim_list_entries`: in entity lists, separators and unclosed brackets at a name's ends
-   removed from each chunk's answer, and `mend_money`: in the entities schema's money lists, the
-   currency cut from an amount's ends and percentages read as money dropped (`list_entries.py`);
-0c. `mend_rows`: in tables, a row's cells read from beside it mended in each chunk's answer (a
-   name that took in a count or left its rest on the line, a pack size, the amount of another
-   line or the unit price before its own, a glued currency symbol: `row_mends.py`, `row_names.py`),
-   and `mend_header`: a receipt's address without the seller's name and number over it, a seller
-   without its branch number, an invoice's figures without a glued symbol (`header_values.py`);
+0b. `mend_chunks`: each chunk's answer mended before the merge, so that a mended value keeps its
+   confidence (entity names trimmed, money amounts cut to their figure, table rows' cells read
+   from beside them, a receipt's seller and address and an invoice's figures: `chunk_mends.py`);
 1. `merge_answers`: the chunks' answers merged into one (`chunking.merge_results`), with the
    confidence of every merged value (`confidence.merged_confidences`);
 1a. `withhold_other_roles`: a single value the document writes only in clauses that give its kind
@@ -46,37 +41,29 @@ leaf values and confidences).
 """
 
 import json
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from finx.config import is_list_only
+from finx.extraction.chunk_mends import ChunkLeaves, mend_chunks
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import header_mends, inconsistent_values, stated_values
-from finx.extraction.list_entries import mended_money, trimmed_items, trimmed_name, without_artefacts
+from finx.extraction.header_values import inconsistent_values, stated_values
+from finx.extraction.list_entries import without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
-from finx.extraction.row_mends import mended_rows
 from finx.extraction.skipped_rows import with_skipped_rows
 from finx.extraction.sum_rows import total_rows
 from finx.extraction.table_rows import misread_rows
 from finx.schemas.base import SchemaSpec
 from finx.schemas.compile import is_nullable
-from finx.schemas.entities import ENTRY_CHECKS, MONEY_LISTS, PROPER_NAME_LISTS
+from finx.schemas.entities import ENTRY_CHECKS, PROPER_NAME_LISTS
 from finx.schemas.fields import OTHER_ROLES_KEYWORD
-from finx.schemas.invoice import COUNT_CELLS, NAME_PARTS
 from finx.values.grounding import ValueSource, WithheldReason, ground
 from finx.values.paths import item_path, non_null
 from finx.values.sources import normalise_values
-
-ChunkLeaves = Sequence[tuple[dict[str, Any], dict[str, float]]]
-"""Per chunk answer: (leaf values, leaf confidences) by path; both empty without log-probabilities."""
-LIST_ITEM_PATH = re.compile(r"[^.\[\]]+\[\d+\]")
-"""The path of a list's item at the top of the answer (`org[3]`)."""
 
 
 @dataclass(frozen=True)
@@ -122,91 +109,6 @@ class Answer:
     """Why `validate` refused them."""
 
 
-def built_in_name(spec: SchemaSpec) -> str:
-    """The built-in schema a spec is, or is restricted from (`entities` of `entities:ORG,PERSON`);
-    a custom schema's own name otherwise."""
-    return spec.name.split(":")[0]
-
-
-def trim_list_entries(
-    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
-) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with entity-list names trimmed (`list_entries.trimmed_name`),
-    so that a trimmed name keeps its confidence; other schemas' answers are returned as they are."""
-    if not is_list_only(spec.json_schema):
-        return parts, chunks
-    trimmed_parts = [
-        {name: trimmed_items(value) if isinstance(value, list) else value for name, value in part.items()}
-        for part in parts
-    ]
-    trimmed_chunks = [
-        (
-            {
-                path: trimmed_name(value) if isinstance(value, str) and LIST_ITEM_PATH.fullmatch(path) else value
-                for path, value in values.items()
-            },
-            confidences,
-        )
-        for values, confidences in chunks
-    ]
-    return trimmed_parts, trimmed_chunks
-
-
-def mend_money(
-    spec: SchemaSpec, parts: list[dict[str, Any]], chunks: ChunkLeaves
-) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with the entities schema's money entries mended
-    (`list_entries.mended_money`), so that a cut amount keeps its confidence; other schemas'
-    answers are returned as they are."""
-    if built_in_name(spec) != "entities":
-        return parts, chunks
-    mended_parts, mended_chunks = [], []
-    for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, changed = dict(part), {}
-        for name in MONEY_LISTS & part.keys():
-            if not isinstance(part[name], list):
-                continue
-            kept[name] = []
-            for index, entry in enumerate(part[name]):
-                mended = mended_money(entry)
-                if mended is not None and mended is not entry:
-                    changed[f"{item_path(name, index)}.amount"] = mended["amount"]
-                if mended is not None:
-                    kept[name].append(mended)
-        mended_parts.append(kept)
-        mended_chunks.append(({**values, **changed} if values else values, confidences))
-    return mended_parts, mended_chunks
-
-
-def mend_rows(
-    spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
-) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with each table's rows mended (`row_mends.mended_rows`),
-    so that a mended cell keeps the confidence the model gave the cell."""
-    invoice = built_in_name(spec) == "invoice"
-    name_parts, count_cells = (NAME_PARTS, COUNT_CELLS) if invoice else ({}, {})
-    mended_parts, mended_chunks = [], []
-    for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, changed = mended_rows(part, spec.json_schema, document, name_parts, count_cells)
-        mended_parts.append(kept)
-        mended_chunks.append(({**values, **changed} if values else values, confidences))
-    return mended_parts, mended_chunks
-
-
-def mend_header(
-    spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
-) -> tuple[list[dict[str, Any]], ChunkLeaves]:
-    """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
-    name and registration number, the seller's name without its branch number and with its legal
-    form's period, an invoice's figures without a glued currency symbol (`header_values.
-    header_mends`), so that they keep their confidence."""
-    mended = [header_mends(part, built_in_name(spec), document) for part in parts]
-    return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], [
-        ({**values, **changed} if values else values, confidences)
-        for (values, confidences), changed in zip(chunks, mended, strict=True)
-    ]
-
-
 def merge_answers(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves, groups: list[int] | None = None
 ) -> Answer:
@@ -234,7 +136,7 @@ def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: 
     """`answer` with the values the model left out that the document states once (an invoice's tax,
     an invoice's or receipt's date, an agreement's term and parties: `header_values.stated_values`).
     They carry no confidence of the model's."""
-    stated = stated_values(answer.written, built_in_name(spec), spec.json_schema, document)
+    stated = stated_values(answer.written, spec.built_in, spec.json_schema, document)
     if not stated:
         return answer
     written = {**answer.written, **stated}
@@ -245,7 +147,7 @@ def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunk
     """`answer` without the invoice's values that contradict its total, are an item's amount or a
     date read as its number (`header_values.inconsistent_values`), listed as withheld
     (`inconsistent`). Other schemas' answers are returned as they are."""
-    if built_in_name(spec) != "invoice":
+    if spec.built_in != "invoice":
         return answer
     removed = inconsistent_values(answer.written, spec.json_schema, document)
     return withhold_fields(answer, removed, "inconsistent", document, chunks)
@@ -273,7 +175,7 @@ def drop_list_artefacts(answer: Answer, spec: SchemaSpec, document: str, chunks:
     are returned as they are."""
     if not is_list_only(spec.json_schema):
         return answer
-    entities = built_in_name(spec) == "entities"
+    entities = spec.built_in == "entities"
     proper_names = PROPER_NAME_LISTS if entities else frozenset()
     kept = without_artefacts(
         answer.written, answer.confidence, document, proper_names, ENTRY_CHECKS if entities else {}
@@ -361,10 +263,7 @@ def final_answer(
     """Steps 0b to 3 in order: the chunks' valid answers (`parts`, with their leaves `chunks` and
     `groups` as in `merge_answers`) to one validated answer; values below `threshold` withheld
     (none when it is None), rows read from lines further apart than `row_line_reach` withheld."""
-    parts, chunks = trim_list_entries(spec, parts, chunks)
-    parts, chunks = mend_money(spec, parts, chunks)
-    parts, chunks = mend_rows(spec, document, parts, chunks)
-    parts, chunks = mend_header(spec, document, parts, chunks)
+    parts, chunks = mend_chunks(spec, document, parts, chunks)
     answer = merge_answers(spec, document, parts, chunks, groups)
     answer = withhold_other_roles(answer, spec, document, chunks)
     answer = drop_list_artefacts(answer, spec, document, chunks)

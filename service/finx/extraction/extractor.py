@@ -31,7 +31,8 @@ from finx.config import ExtractionPolicy, RetrievalConfig
 from finx.engines.base import Engine, Generation, GenerationRequest
 from finx.engines.constraints import COPY_GROUNDING_BACKEND, copy_grammar, require_copy_backend
 from finx.errors import FinxError, InvalidDocument, RetrievalUnavailable
-from finx.extraction.answer import ChunkLeaves, ChunkOutcome, check_answer, chunk_status, final_answer, ground_answer
+from finx.extraction.answer import ChunkOutcome, check_answer, chunk_status, final_answer, ground_answer
+from finx.extraction.chunk_mends import ChunkLeaves
 from finx.extraction.chunking import Chunk, chunk_document
 from finx.extraction.confidence import leaf_confidences, leaf_values, token_ends
 from finx.extraction.options import ExtractOptions

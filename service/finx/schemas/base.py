@@ -46,6 +46,12 @@ class SchemaSpec:
         return self.source_schema or self.name
 
     @property
+    def built_in(self) -> str:
+        """The built-in schema this spec is, or is restricted from (`entities` of
+        `entities:ORG,PERSON`); a custom schema's own name otherwise."""
+        return self.name.split(":")[0]
+
+    @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
