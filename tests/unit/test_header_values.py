@@ -10,7 +10,7 @@ import json
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import seller_address, seller_name
+from finx.extraction.header_values import is_place_or_contact, seller_address, seller_before_place, seller_name
 from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
@@ -215,3 +215,54 @@ def test_a_seller_s_legal_form_keeps_the_period_the_document_prints_it_with() ->
     assert extract(document, cut).data["vendor"] == "Ningbo Brightway Trading Co., Ltd."
     bare = document.replace("Ltd.", "Ltd")  # printed without it: kept as printed
     assert extract(bare, cut).data["vendor"] == "Ningbo Brightway Trading Co., Ltd"
+
+
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("Brighton Road, Crawley", True),
+        ("RR 2 Box 118, Stowe VT", True),
+        ("Sunnyvale - 1 (408) 555-0167", True),
+        ("SUBWAY#42210-0 PHONE 03-78870693", True),
+        ("GREEN LANE PHARMACY SDN BHD", False),  # a legal form: a name
+        ("COUNTRY FARM STORE", False),
+        ("Carphone Warehouse", False),
+        ("Box Bakmie", False),  # no number after the box
+    ],
+)
+def test_a_seller_that_holds_a_street_or_a_phone_and_no_legal_form_is_a_place_or_contact_line(
+    name: str, place: bool
+) -> None:
+    assert is_place_or_contact(name) is place
+
+
+def test_a_seller_read_on_into_its_address_is_cut_and_a_seller_that_is_a_contact_line_withheld() -> None:
+    document = "\n".join([
+        "PETRONAS STESEN MINYAK",
+        "SRI KEMBANGAN JAYA",
+        "BATU 12, JALAN PUCHONG,",
+        "43300 SERI KEMBANGAN, SELANGOR",
+        "TOTAL (RM) 43.44",
+    ])  # fmt: skip
+    written = {
+        "company": "PETRONAS STESEN MINYAK SRI KEMBANGAN JAYA BATU 12, JALAN PUCHONG, 43300 SERI KEMBANGAN, SELANGOR",
+        "date": None,
+        "address": "BATU 12, JALAN PUCHONG, 43300 SERI KEMBANGAN, SELANGOR",
+        "total": "43.44",
+    }
+    engine = ScriptedEngine(lambda prompt: json.dumps(written), probability=0.999)  # one per character
+    try:
+        extractor = Extractor(engine)
+        result = extractor.extract(ExtractionTask(document, get_schema("receipt")))
+        assert result.data["company"] == "PETRONAS STESEN MINYAK SRI KEMBANGAN JAYA"
+        assert result.confidence["company"] > 0 and result.withheld == []
+        written["company"] = "BATU 12, JALAN PUCHONG,"  # an address line as the seller
+        result = extractor.extract(ExtractionTask(document, get_schema("receipt")))
+    finally:
+        engine.close()
+    assert result.data["company"] is None
+    assert [(source.path, source.value, source.reason) for source in result.withheld] == [
+        ("company", "BATU 12, JALAN PUCHONG,", "inconsistent")
+    ]
+    branch = "CHECKERS HYPERMARKET SDN BHD\n(JALAN KLANG LAMA)\nTOTAL 9.00"  # a branch in brackets stays
+    assert seller_before_place("CHECKERS HYPERMARKET SDN BHD (JALAN KLANG LAMA)", branch) is None

@@ -25,8 +25,9 @@
    an agreement's term from the one period it states on lasting, parties its opening names;
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
-   and `withhold_inconsistent`: an invoice's tax not below its total, or a figure that is an
-   item's amount (`header_values.py`), removed and listed as withheld;
+   and `withhold_inconsistent`: an invoice's tax not below its total, a figure that is an item's
+   amount, a seller that is a place or contact line (`header_values.py`), removed and listed as
+   withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -50,7 +51,7 @@ from finx.config import is_list_only
 from finx.extraction.chunk_mends import ChunkLeaves, mend_chunks
 from finx.extraction.chunking import merge_results
 from finx.extraction.confidence import leaf_values, merged_confidences, withhold
-from finx.extraction.header_values import inconsistent_values, stated_values
+from finx.extraction.header_values import SELLER_NAMES, inconsistent_values, stated_values
 from finx.extraction.list_entries import without_artefacts
 from finx.extraction.result import Status
 from finx.extraction.roles import only_in_other_roles
@@ -144,12 +145,13 @@ def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: 
 
 
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
-    """`answer` without the invoice's values that contradict its total, are an item's amount or a
-    date read as its number (`header_values.inconsistent_values`), listed as withheld
-    (`inconsistent`). Other schemas' answers are returned as they are."""
-    if spec.built_in != "invoice":
+    """`answer` without an invoice's or a receipt's values that contradict its total, are an item's
+    amount, a date read as its number or a place read as its seller (`header_values.
+    inconsistent_values`), listed as withheld (`inconsistent`). Other schemas' answers are returned
+    as they are."""
+    if spec.built_in not in SELLER_NAMES:
         return answer
-    removed = inconsistent_values(answer.written, spec.json_schema, document)
+    removed = inconsistent_values(answer.written, spec.built_in, spec.json_schema, document)
     return withhold_fields(answer, removed, "inconsistent", document, chunks)
 
 

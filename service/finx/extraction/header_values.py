@@ -17,7 +17,8 @@ amount read as the invoice's number, and a seller's name or address read with an
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
   (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers), an
   amount's or words (`is_no_document_number`), and a seller that is the document's title and number
-  (`DOCUMENT_TITLE`).
+  (`DOCUMENT_TITLE`) or a place or contact line (`is_place_or_contact`: `Brighton Road, Crawley`
+  under `ALDI` / `Stores Limited`; finx-lora-v11 read 4 of the dev run's 177 sellers so, none right).
 - An address without the seller or its contacts (`seller_address`): a receipt prints the seller's
   legal name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` /
   `425, JALAN PAHANG,`) and its phone or tax number under it; an address read from a line above
@@ -27,7 +28,8 @@ amount read as the invoice's number, and a seller's name or address read with an
   with the number of its branch (`TRADER JOE'S #552`, `STARBUCKS Store #10442`, `Albert Heijn
   1432`), which names the branch, not the seller (`BRANCH_NUMBER`), and an invoice's head line may
   start with the invoice's number (`INV#0099 Northbeam Consulting Pty Ltd`, `PRO FORMA / INVOICE
-  22-0456 Kenya Coffee Exporters Ltd`: `NUMBER_BEFORE_NAME`).
+  22-0456 Kenya Coffee Exporters Ltd`: `NUMBER_BEFORE_NAME`), nor the address it was read on into
+  (`seller_before_place`: 2 of the 177, one right once cut).
 
 Knows the built-in schemas' names for these values (`tax`, `total`: `TOTAL_SCHEMAS`, `BILL_FIGURES`,
 `address`, `company`, `vendor`: `SELLER_NAMES`, `date`, `invoice_date`: `DATE_FIELDS`; an
@@ -44,6 +46,7 @@ from finx.extraction.table_rows import decimal_amount, last_figure, line_end, li
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import DATE_SHAPE
 from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE, TAX_MENTION, TOTAL_LINE
+from finx.values.grounding import occurrences
 from finx.values.normalise import (
     ACRONYM_FORMS,
     DATE_SEARCH,
@@ -54,11 +57,13 @@ from finx.values.normalise import (
     written_number,
 )
 
+LEGAL_FORMS = rf"sdn\.?\s*bhd|berhad|limited|{PERIOD_FORMS}|{ACRONYM_FORMS}"
+"""A company's legal form, as a seller's name may end or hold it (`SDN BHD`, `Ltd`, `GmbH`)."""
 REGISTRATION = r"\(?\d{3,}-[A-Z]\)?"
 """A company registration number as receipts print it under the name (`148481-U`, `(417940-M)`)."""
 SELLER_BEFORE_ADDRESS = re.compile(
     rf"{REGISTRATION}[\s,.]+"
-    rf"|[^\d,\n]*?\b(?:sdn\.?\s*bhd|berhad|limited|{PERIOD_FORMS}|{ACRONYM_FORMS})\b\.?(?:\s*\(\d[\w-]*\))?"
+    rf"|[^\d,\n]*?\b(?:{LEGAL_FORMS})\b\.?(?:\s*\(\d[\w-]*\))?"
     rf"\s*(?:,\s*|\s+(?={REGISTRATION}[\s,.]))",
     re.IGNORECASE,
 )
@@ -101,6 +106,15 @@ DOCUMENT_TITLE = re.compile(
 )
 """A document's title and number alone (`Rechnung Nr. RE-2024-1187`, `INVOICE # 3094`), read as the
 seller: none of 1,135 labelled sellers starts with such a title."""
+PLACE_OR_CONTACT = re.compile(
+    r"\b(?:tel|phone|fax)\b|\(\d{3}\)\s*\d{3}[-.\s]\d{4}|\b\d{2,4}[-\s]\d{3,4}[-\s]?\d{4}\b|\bbox\s+\d"
+    r"|\b(?:road|rd|street|avenue|ave|blvd|boulevard|lane|drive|highway|hwy|jalan|jln|lorong|lrg|calle|rue|stra(?:ss|ß)e)\b",
+    re.IGNORECASE,
+)
+"""What a line that gives a place or a contact holds and a name does not: a phone number or its
+label, a street, road or box (`Brighton Road, Crawley`, `RR 2 Box 118, Stowe VT`, `Sunnyvale - 1
+(408) 555-0167`). Of 1,782 labelled sellers (SROIE, generator versions 2, 4-6, the hand-made sets)
+3 hold one, each with a legal form (`GREEN LANE PHARMACY SDN BHD`), none without."""
 SELLER_NAMES = {"receipt": "company", "invoice": "vendor"}
 """Per built-in schema, the field that names the seller."""
 DATE_FIELDS = {"receipt": "date", "invoice": "invoice_date"}
@@ -186,10 +200,11 @@ def stated_date(document: str) -> str | None:
     return dates[0] if len(dates) == 1 and len({normalise_date(date) for date in printed}) == 1 else None
 
 
-def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: str) -> list[str]:
+def inconsistent_values(written: dict[str, Any], schema_name: str, schema: JsonSchema, document: str) -> list[str]:
     """The answer's values (names) that contradict its total (`BELOW_TOTAL`: not below a total above
     zero), are an item's amount (`item_line_figures`), are no invoice number (`is_no_document_number`)
-    or a seller that is the document's title and number (`DOCUMENT_TITLE`)."""
+    or a seller that is the document's title and number (`DOCUMENT_TITLE`) or a place or contact
+    line (`is_place_or_contact`)."""
     total = decimal_amount(written.get("total"))
     below = [
         name
@@ -198,8 +213,11 @@ def inconsistent_values(written: dict[str, Any], schema: JsonSchema, document: s
         if part >= total
     ]
     misread = ["invoice_number"] if is_no_document_number(written.get("invoice_number")) else []
-    if isinstance(vendor := written.get("vendor"), str) and DOCUMENT_TITLE.fullmatch(vendor.strip()):
-        misread.append("vendor")
+    seller = SELLER_NAMES.get(schema_name, "")
+    if isinstance(name := written.get(seller), str) and (
+        DOCUMENT_TITLE.fullmatch(name.strip()) or is_place_or_contact(name)
+    ):
+        misread.append(seller)
     return below + [name for name in item_line_figures(written, schema, document) if name not in below] + misread
 
 
@@ -230,6 +248,8 @@ def header_mends(part: dict[str, Any], schema_name: str, document: str) -> dict[
     field = SELLER_NAMES.get(schema_name)
     if field is not None and (name := seller_name(part.get(field))) is not None:
         mended[field] = name
+    if field is not None and (name := seller_before_place(mended.get(field, part.get(field)), document)) is not None:
+        mended[field] = name
     if field is not None and (whole := with_form_period(mended.get(field, part.get(field)), document)) is not None:
         mended[field] = whole
     return mended
@@ -244,6 +264,33 @@ def with_form_period(name: Any, document: str) -> str | None:
         return None
     places = [place.end() for place in re.finditer(re.escape(name.strip()), document)]
     return f"{name.strip()}." if places and all(document.startswith(".", end) for end in places) else None
+
+
+def is_place_or_contact(name: Any) -> bool:
+    """Whether a seller's `name` holds what a place or contact line does (`PLACE_OR_CONTACT`) and no
+    legal form (`LEGAL_FORMS`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
+    return (
+        isinstance(name, str)
+        and PLACE_OR_CONTACT.search(name) is not None
+        and re.search(rf"\b(?:{LEGAL_FORMS})\b", name, re.IGNORECASE) is None
+    )
+
+
+def seller_before_place(name: Any, document: str) -> str | None:
+    """A seller's `name` without the lines the document prints it over from its first place or
+    contact line on (`is_place_or_contact`: `PETRONAS STESEN MINYAK` / `SRI KEMBANGAN JAYA` / `BATU
+    12, JALAN PUCHONG,`, the name read on into its address; a line in brackets names a branch:
+    `CHECKERS HYPERMARKET SDN BHD` / `(JALAN KLANG LAMA)` as SROIE labels it); None where it runs into
+    none, or the document does not write it."""
+    if not isinstance(name, str) or not (places := occurrences(name, document)):
+        return None
+    start, end = places[0]
+    lines = document[start:end].split("\n")
+    places_from = [index for index, line in enumerate(lines) if is_place_or_contact(line) and line.lstrip()[:1] != "("]
+    place = next((index for index in places_from if index > 0), None)
+    if place is None:
+        return None
+    return " ".join(name.split()[: len(" ".join(lines[:place]).split())])
 
 
 def seller_name(name: Any) -> str | None:
