@@ -140,6 +140,22 @@ def test_a_scalar_comes_from_the_earliest_chunk_unless_a_later_one_is_more_confi
     assert merge_results(schema, document, parts, confidences)["effective_date"] == expected
 
 
+def test_a_value_copied_across_a_line_break_is_as_well_grounded_as_one_on_one_line():
+    document = (
+        "MYDIN MART\n4-20, JALAN RIA 25/62\nSEKSYEN 25, 40400 SHAH ALAM\n...\nANY REQUEST FOR PRODUCTION OF FULL TAX"
+    )
+    schema = get_schema("receipt").json_schema
+    address = "4-20, JALAN RIA 25/62 SEKSYEN 25, 40400 SHAH ALAM"
+    parts = [
+        {"company": None, "date": None, "address": address, "total": None},
+        {"company": None, "date": None, "address": "ANY REQUEST FOR PRODUCTION OF FULL TAX", "total": None},
+    ]
+    assert merge_results(schema, document, parts, [{"address": 0.83}, {"address": 0.6}])["address"] == address
+    assert merge_results(schema, document, parts, [{"address": 0.5}, {"address": 0.6}])["address"] != address
+    lower = [{**parts[0], "address": address.lower()}, parts[1]]  # not as written: case changed
+    assert merge_results(schema, document, lower, [{"address": 0.83}, {"address": 0.6}])["address"] != address.lower()
+
+
 def test_a_badly_grounded_scalar_loses_even_when_confident():
     schema = get_schema("receipt").json_schema
     parts = [

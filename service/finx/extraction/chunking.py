@@ -35,10 +35,12 @@ from finx.extraction.roles import is_cued, only_in_other_roles
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import CUE_KEYWORD, OTHER_ROLES_KEYWORD
 from finx.schemas.strings import MERGE_KEYWORD
-from finx.values.grounding import ground, occurrences
+from finx.values.grounding import ValueSource, ground, occurrences
 from finx.values.paths import non_null
 
 MATCH_RANK = {"exact": 4, "case_insensitive": 3, "whitespace": 2, "fuzzy": 1, "not_found": 0}
+"""How well a candidate for a single value is copied from the document, by its match; a value copied
+with its case across a line break ranks as `exact` (`copy_rank`)."""
 LINE_BREAK_SEARCH = 0.25
 """Look for a line break in the last quarter of a window to end the chunk there."""
 
@@ -199,7 +201,7 @@ def best_candidate(
         sources = ground(document, {"v": candidate})
         if not sources:
             return 0.0
-        return sum(MATCH_RANK[source.match] + source.score for source in sources) / len(sources)
+        return sum(copy_rank(source, document) + source.score for source in sources) / len(sources)
 
     ranks = [
         (
@@ -211,6 +213,17 @@ def best_candidate(
         for candidate, sure in zip(candidates, confidences, strict=True)
     ]
     return candidates[ranks.index(max(ranks))]
+
+
+def copy_rank(source: ValueSource, document: str) -> int:
+    """`MATCH_RANK` of a value's match, where a `whitespace` match the document writes in the value's
+    case counts as `exact`: a copy that crosses a line break (a receipt's address on three lines) is
+    as much a copy as one on one line, and must not lose to a one-line candidate the model was less
+    sure of (`ANY REQUEST FOR PRODUCTION OF FULL TAX` from a receipt's footer)."""
+    written = document[source.start : source.end] if source.start is not None else ""
+    if source.match == "whitespace" and written.split() == source.value.split():
+        return MATCH_RANK["exact"]
+    return MATCH_RANK[source.match]
 
 
 def normalised_key(value: Any) -> str:
