@@ -266,3 +266,26 @@ def test_a_seller_read_on_into_its_address_is_cut_and_a_seller_that_is_a_contact
     ]
     branch = "CHECKERS HYPERMARKET SDN BHD\n(JALAN KLANG LAMA)\nTOTAL 9.00"  # a branch in brackets stays
     assert seller_before_place("CHECKERS HYPERMARKET SDN BHD (JALAN KLANG LAMA)", branch) is None
+
+
+def test_a_receipt_s_address_read_from_the_line_with_its_date_and_time_is_withheld() -> None:
+    document = (
+        "RELAIS TOTAL OULMES\nAUTOROUTE RABAT MEKNES\n15000 KHEMISSET\nLE 30/03/2018 A 12:36 CAISSIER 1\nTOTAL 56.00 DH"
+    )
+    written = {"company": "RELAIS TOTAL OULMES", "date": "30/03/2018", "address": None, "total": "56.00"}
+    engine = ScriptedEngine(lambda prompt: json.dumps(written), probability=0.999)
+    try:
+        extractor = Extractor(engine)
+        for address, kept in [
+            ("LE 30/03/2018 A 12:36 CAISSIER 1", False),
+            ("15000 KHEMISSET LE 30/03/2018", False),
+            ("AUTOROUTE RABAT MEKNES 15000 KHEMISSET", True),
+        ]:
+            written["address"] = address
+            result = extractor.extract(ExtractionTask(document, get_schema("receipt")))
+            assert result.data["address"] == (address if kept else None)
+            assert [(source.path, source.reason) for source in result.withheld] == (
+                [] if kept else [("address", "inconsistent")]
+            )
+    finally:
+        engine.close()

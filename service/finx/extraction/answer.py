@@ -26,8 +26,8 @@
 1f. `withhold_total_rows`: table rows that are sums read as items (a total and the rows after it,
    groups' sums, a row that costs the whole total, a figure's line under the items: `sum_rows.py`),
    and `withhold_inconsistent`: an invoice's tax not below its total, a figure that is an item's
-   amount, a seller that is a place or contact line (`header_values.py`), removed and listed as
-   withheld;
+   amount, a seller that is a place or contact line, an address that holds a date or time
+   (`header_values.py`), removed and listed as withheld;
 2. `withhold_unsure`: values below the caller's `min_confidence` made null or dropped, and where
    they were in the document;
 3. `validate`: written values made canonical (`values.sources.normalise_values`: ISO dates,
@@ -146,9 +146,9 @@ def with_stated_values(answer: Answer, spec: SchemaSpec, document: str, chunks: 
 
 def withhold_inconsistent(answer: Answer, spec: SchemaSpec, document: str, chunks: ChunkLeaves) -> Answer:
     """`answer` without an invoice's or a receipt's values that contradict its total, are an item's
-    amount, a date read as its number or a place read as its seller (`header_values.
-    inconsistent_values`), listed as withheld (`inconsistent`). Other schemas' answers are returned
-    as they are."""
+    amount, a date read as its number, a place read as its seller or a date line as its address
+    (`header_values.inconsistent_values`), listed as withheld (`inconsistent`). Other schemas'
+    answers are returned as they are."""
     if spec.built_in not in SELLER_NAMES:
         return answer
     removed = inconsistent_values(answer.written, spec.built_in, spec.json_schema, document)

@@ -18,7 +18,8 @@ amount read as the invoice's number, and a seller's name or address read with an
   (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers), an
   amount's or words (`is_no_document_number`), and a seller that is the document's title and number
   (`DOCUMENT_TITLE`) or a place or contact line (`is_place_or_contact`: `Brighton Road, Crawley`
-  under `ALDI` / `Stores Limited`; finx-lora-v11 read 4 of the dev run's 177 sellers so, none right).
+  under `ALDI` / `Stores Limited`; finx-lora-v11 read 4 of the dev run's 177 sellers so, none right),
+  and a receipt's address that holds a date or a time of day (`DATE_OR_TIME`).
 - An address without the seller or its contacts (`seller_address`): a receipt prints the seller's
   legal name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` /
   `425, JALAN PAHANG,`) and its phone or tax number under it; an address read from a line above
@@ -115,6 +116,12 @@ PLACE_OR_CONTACT = re.compile(
 label, a street, road or box (`Brighton Road, Crawley`, `RR 2 Box 118, Stowe VT`, `Sunnyvale - 1
 (408) 555-0167`). Of 1,782 labelled sellers (SROIE, generator versions 2, 4-6, the hand-made sets)
 3 hold one, each with a legal form (`GREEN LANE PHARMACY SDN BHD`), none without."""
+DATE_OR_TIME = re.compile(rf"{DATE_SEARCH.pattern}|\b\d{{1,2}}:\d{{2}}\b", re.IGNORECASE)
+"""A date or a time of day: what a receipt's address does not hold (none of 636 labelled addresses,
+SROIE's and the hand-made sets', does), and the line under it does (`LE 30/03/2018 A 12:36
+V201855892CAISSIER 1`: finx-lora-v11 read 1 of the dev run's 82 receipt addresses so)."""
+ADDRESS_FIELDS = {"receipt": "address"}
+"""Per built-in schema, the field that holds the seller's address."""
 SELLER_NAMES = {"receipt": "company", "invoice": "vendor"}
 """Per built-in schema, the field that names the seller."""
 DATE_FIELDS = {"receipt": "date", "invoice": "invoice_date"}
@@ -204,7 +211,7 @@ def inconsistent_values(written: dict[str, Any], schema_name: str, schema: JsonS
     """The answer's values (names) that contradict its total (`BELOW_TOTAL`: not below a total above
     zero), are an item's amount (`item_line_figures`), are no invoice number (`is_no_document_number`)
     or a seller that is the document's title and number (`DOCUMENT_TITLE`) or a place or contact
-    line (`is_place_or_contact`)."""
+    line (`is_place_or_contact`), or an address that holds a date or a time (`DATE_OR_TIME`)."""
     total = decimal_amount(written.get("total"))
     below = [
         name
@@ -213,6 +220,9 @@ def inconsistent_values(written: dict[str, Any], schema_name: str, schema: JsonS
         if part >= total
     ]
     misread = ["invoice_number"] if is_no_document_number(written.get("invoice_number")) else []
+    address = ADDRESS_FIELDS.get(schema_name, "")
+    if isinstance(written.get(address), str) and DATE_OR_TIME.search(written[address]):
+        misread.append(address)
     seller = SELLER_NAMES.get(schema_name, "")
     if isinstance(name := written.get(seller), str) and (
         DOCUMENT_TITLE.fullmatch(name.strip()) or is_place_or_contact(name)
