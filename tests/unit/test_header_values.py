@@ -289,3 +289,19 @@ def test_a_receipt_s_address_read_from_the_line_with_its_date_and_time_is_withhe
             )
     finally:
         engine.close()
+
+
+def test_a_subtotal_that_is_the_total_s_line_read_twice_is_withheld() -> None:
+    document = "THE CROWN & ANCHOR\n2 Coffee  6.40\n1 Fish & Chips  16.50\nTOTAL  22.90\nCard  22.90"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "subtotal": "22.90",
+        "total": "22.90",
+        "line_items": [row("Coffee", "6.40"), row("Fish & Chips", "16.50")],
+    }
+    result = extract(document, written)
+    assert (result.data["subtotal"], result.data["total"]) == (None, "22.90")
+    assert [(source.path, source.reason) for source in result.withheld] == [("subtotal", "inconsistent")]
+    printed = document.replace("TOTAL  22.90", "SUBTOTAL  22.90\nTOTAL  22.90")  # a subtotal's own line first
+    assert extract(printed, written).data["subtotal"] == "22.90"
+    net = document.replace("TOTAL  22.90", "Total net  22.90")  # a total's line that names the net
+    assert extract(net, written).data["subtotal"] == "22.90"
