@@ -228,6 +228,11 @@ def test_a_seller_s_legal_form_keeps_the_period_the_document_prints_it_with() ->
         ("COUNTRY FARM STORE", False),
         ("Carphone Warehouse", False),
         ("Box Bakmie", False),  # no number after the box
+        ("Gohliser Str. 22, 04155 Leipzig", True),
+        ("9 Elm Close, Oxford OX2 6JT", True),
+        ("Kaiserstrasse 5", True),
+        ("Studio 54 Nightclub", False),
+        ("B2 3rd Floor Partners", False),  # no British postcode: its letters are not capitals
     ],
 )
 def test_a_seller_that_holds_a_street_or_a_phone_and_no_legal_form_is_a_place_or_contact_line(
@@ -305,3 +310,17 @@ def test_a_subtotal_that_is_the_total_s_line_read_twice_is_withheld() -> None:
     assert extract(printed, written).data["subtotal"] == "22.90"
     net = document.replace("TOTAL  22.90", "Total net  22.90")  # a total's line that names the net
     assert extract(net, written).data["subtotal"] == "22.90"
+
+
+def test_a_buyer_that_is_its_address_line_is_withheld() -> None:
+    document = "Malerbetrieb Krüger GmbH\nHerrn Thomas Weber\nGohliser Str. 22, 04155 Leipzig\nDecke streichen  181,30\nTotal  181,30"
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "vendor": "Malerbetrieb Krüger GmbH",
+        "customer": "Gohliser Str. 22, 04155 Leipzig",
+        "total": "181,30",
+        "line_items": [row("Decke streichen", "181,30")],
+    }
+    result = extract(document, written)
+    assert result.data["customer"] is None and result.data["vendor"] == "Malerbetrieb Krüger GmbH"
+    assert [(source.path, source.reason) for source in result.withheld] == [("customer", "inconsistent")]
+    assert extract(document, {**written, "customer": "Herrn Thomas Weber"}).data["customer"] == "Herrn Thomas Weber"
