@@ -10,7 +10,13 @@ import json
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import is_place_or_contact, seller_address, seller_before_place, seller_name
+from finx.extraction.header_values import (
+    is_place_or_contact,
+    seller_address,
+    seller_before_place,
+    seller_name,
+    with_form_rest,
+)
 from finx.extraction.sum_rows import item_line_figures, total_rows
 from finx.schemas import get_schema
 from tests.support.scripted_engine import ScriptedEngine
@@ -324,3 +330,20 @@ def test_a_buyer_that_is_its_address_line_is_withheld() -> None:
     assert result.data["customer"] is None and result.data["vendor"] == "Malerbetrieb Krüger GmbH"
     assert [(source.path, source.reason) for source in result.withheld] == [("customer", "inconsistent")]
     assert extract(document, {**written, "customer": "Herrn Thomas Weber"}).data["customer"] == "Herrn Thomas Weber"
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "whole"),
+    [
+        ("Kowalski Sp.", "Sprzedawca: Kowalski Sp. z o.o.\nNabywca: Nowak", "Kowalski Sp. z o.o."),
+        ("TIENDAS SORIANA S.A.", "TIENDAS SORIANA S.A. DE C.V.\nSUC. 0412", "TIENDAS SORIANA S.A. DE C.V."),
+        ("Brandt GmbH", "Brandt GmbH & Co. KG, Bremen", "Brandt GmbH & Co. KG"),
+        ("TIENDAS SORIANA S.A.", "TIENDAS SORIANA S.A. DE C.V.\nTIENDAS SORIANA S.A.", None),  # not everywhere
+        ("Kowalski Sp. z o.o.", "Kowalski Sp. z o.o.\n", None),  # already whole
+        ("Maple S.A.", "Maple S.A. de calidad\n", None),  # words, not a form
+    ],
+)
+def test_a_seller_stopped_inside_a_legal_form_of_several_words_gets_its_rest(
+    name: str, document: str, whole: str | None
+) -> None:
+    assert with_form_rest(name, document) == whole
