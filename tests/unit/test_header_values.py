@@ -10,7 +10,7 @@ import json
 import pytest
 
 from finx.extraction.extractor import ExtractionTask, Extractor
-from finx.extraction.header_values import (
+from finx.extraction.party_names import (
     is_place_or_contact,
     seller_address,
     seller_before_place,

@@ -16,22 +16,14 @@ amount read as the invoice's number, and a seller's name or address read with an
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
   (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers), an
-  amount's or words (`is_no_document_number`), and a seller that is the document's title and number
-  (`DOCUMENT_TITLE`) or a place or contact line (`is_place_or_contact`: `Brighton Road, Crawley`
-  under `ALDI` / `Stores Limited`; finx-lora-v11 read 4 of the dev run's 177 sellers so, none right),
-  and a receipt's address that holds a date or a time of day (`DATE_OR_TIME`), and a subtotal that
-  is the total's line read twice on a receipt that prints no subtotal (`is_total_read_as_subtotal`).
-- An address without the seller or its contacts (`seller_address`): a receipt prints the seller's
-  legal name and registration number over its address (`WAHIN HARDWARE SDN BHD` / `148481-U` /
-  `425, JALAN PAHANG,`) and its phone or tax number under it; an address read from a line above
-  its first keeps neither (`SELLER_BEFORE_ADDRESS`), nor the label of a line under its last
-  (`..., 47400 PJ, TEL`, `... PULAU PINANG GST REG NO: 000987654321`: `CONTACT_AFTER_ADDRESS`).
-- A seller without its branch or the document's number (`seller_name`): a shop's name is printed
-  with the number of its branch (`TRADER JOE'S #552`, `STARBUCKS Store #10442`, `Albert Heijn
-  1432`), which names the branch, not the seller (`BRANCH_NUMBER`), and an invoice's head line may
-  start with the invoice's number (`INV#0099 Northbeam Consulting Pty Ltd`, `PRO FORMA / INVOICE
-  22-0456 Kenya Coffee Exporters Ltd`: `NUMBER_BEFORE_NAME`), nor the address it was read on into
-  (`seller_before_place`: 2 of the 177, one right once cut).
+  amount's or words (`is_no_document_number`), a seller that is the document's title and number
+  (`DOCUMENT_TITLE`), a seller or buyer that is a place or contact line
+  (`party_names.is_place_or_contact`), a receipt's address that holds a date or a time of day
+  (`DATE_OR_TIME`), and a subtotal that is the total's line read twice on a receipt that prints no
+  subtotal (`is_total_read_as_subtotal`).
+- Names and addresses as the document writes them (`party_names`): a receipt's address without the
+  seller over it or the contacts under it, a seller without a branch's or the document's number,
+  with its whole legal form, not read on into its address.
 
 Knows the built-in schemas' names for these values (`tax`, `total`: `TOTAL_SCHEMAS`, `BILL_FIGURES`,
 `address`, `company`, `vendor`: `SELLER_NAMES`, `date`, `invoice_date`: `DATE_FIELDS`; an
@@ -43,56 +35,26 @@ import re
 from typing import Any
 
 from finx.extraction.agreement_values import PARTY_FIELDS, TERM_FIELDS, agreement_parties, stated_term
+from finx.extraction.party_names import (
+    is_place_or_contact,
+    seller_address,
+    seller_before_place,
+    seller_name,
+    with_form_period,
+    with_form_rest,
+)
 from finx.extraction.sum_rows import item_line_figures
 from finx.extraction.table_rows import decimal_amount, last_figure, line_end, line_start, whole_figures
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import DATE_SHAPE
 from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE, TAX_MENTION, TOTAL_LINE
-from finx.values.grounding import occurrences
 from finx.values.normalise import (
-    ACRONYM_FORMS,
     DATE_SEARCH,
-    LEGAL_FORM_END,
-    PERIOD_FORMS,
     normalise_date,
     without_glued_symbol,
     written_number,
 )
 
-LEGAL_FORMS = rf"sdn\.?\s*bhd|berhad|limited|{PERIOD_FORMS}|{ACRONYM_FORMS}"
-"""A company's legal form, as a seller's name may end or hold it (`SDN BHD`, `Ltd`, `GmbH`)."""
-REGISTRATION = r"\(?\d{3,}-[A-Z]\)?"
-"""A company registration number as receipts print it under the name (`148481-U`, `(417940-M)`)."""
-SELLER_BEFORE_ADDRESS = re.compile(
-    rf"{REGISTRATION}[\s,.]+"
-    rf"|[^\d,\n]*?\b(?:{LEGAL_FORMS})\b\.?(?:\s*\(\d[\w-]*\))?"
-    rf"\s*(?:,\s*|\s+(?={REGISTRATION}[\s,.]))",
-    re.IGNORECASE,
-)
-"""What a seller's address does not start with: the seller's registration number, or its legal
-name followed by a comma or that number (`148481-U`, `URBAN IDEA SDN BHD (417940-M),`), printed
-over the address. None of SROIE's 624 labelled addresses does; finx-lora-v11 read 2 of SROIE's 70
-dev addresses so."""
-CONTACT_AFTER_ADDRESS = re.compile(
-    r"[,\s]*\(?\b(?:tel|telephone|phone|fax|gst|h/p|e-?mail|co\.?\s*reg|company\s+reg)\b"
-    r"(?:(?:\s*(?:no|id|reg|number)\b\.?){0,3}\s*[:#.]?\s*[\d(+].*|\W*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-"""A seller's phone, fax, e-mail or tax number after its address, or their label at its end (`TEL
-: 03-7731 8169`, `GST REG NO: 000987654321`, `, TEL`; not the `Tel` of `Tel Aviv`): none of SROIE's
-624 labelled addresses holds one; finx-lora-v11 read 3 of the dev run's 82 receipts' addresses so."""
-BRANCH_NUMBER = re.compile(r"\s+(?:(?:store|filiale|branch|no\.?)\s*)?(?:#\s*\d+|\d{4,})$", re.IGNORECASE)
-"""A branch's number after a seller's name: `#` and digits, or four digits or more, perhaps after
-`Store`, `Filiale`, `Branch`, `No.` (not the `666` of `TRIPLE SIX POINT ENTERPRISE 666`). None of
-1,752 labelled sellers (SROIE, finx's dev sets, generator versions 2, 4-6) ends so; finx-lora-v11
-read 2 of the dev run's shops so."""
-NUMBER_BEFORE_NAME = re.compile(
-    r"^(?:[^\W\d_]+#\s*\d[\w/-]*|(?:\S+\s+){0,3}?(?:invoice|inv|factura|rechnung|facture|fattura|faktura|receipt|bill)"
-    r"\.?\s*(?:no\.?|nr\.?|#)?\s*:?\s*\d[\w/-]*)\s+(?=\S)",
-    re.IGNORECASE,
-)
-"""A document's number a seller's name was read with (`INV#0099 `, `PRO FORMA / INVOICE 22-0456 `):
-none of 2,412 labelled sellers and buyers starts so; finx-lora-v11 read 2 of the dev invoices' so."""
 MONEY_SHAPE = re.compile(r"-?[$€£¥₹₩฿]?\s?\d{1,3}(?:[.,]\d{3})*[.,]\d{2}")
 """An amount of money as printed (`$8.00`, `1,234.50`): none of 1,078 labelled invoice numbers has
 this shape; finx-lora-v11 read a Kmart receipt's unit price `$8.00` as its number."""
@@ -108,27 +70,8 @@ DOCUMENT_TITLE = re.compile(
 )
 """A document's title and number alone (`Rechnung Nr. RE-2024-1187`, `INVOICE # 3094`), read as the
 seller: none of 1,135 labelled sellers starts with such a title."""
-PLACE_OR_CONTACT = re.compile(
-    r"\b(?:tel|phone|fax)\b|\(\d{3}\)\s*\d{3}[-.\s]\d{4}|\b\d{2,4}[-\s]\d{3,4}[-\s]?\d{4}\b|\bbox\s+\d"
-    r"|\b(?:road|rd|street|avenue|ave|blvd|boulevard|lane|drive|highway|hwy|jalan|jln|lorong|lrg|calle|rue)\b"
-    r"|\b\w*(?:stra(?:ss|ß)e|straat|laan)\b|\bstr\.|(?-i:\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}\s+[A-Z][^\W\d_]+)",
-    re.IGNORECASE,
-)
-"""What a line that gives a place or a contact holds and a name does not: a phone number or its
-label, a street, road or box, a postcode before a town or a British one (`Brighton Road, Crawley`,
-`RR 2 Box 118, Stowe VT`, `Sunnyvale - 1 (408) 555-0167`, `Gohliser Str. 22, 04155 Leipzig`). Of
-1,782 labelled sellers (SROIE, generator versions 2, 4-6, the hand-made sets) 3 hold one, each with
-a legal form (`GREEN LANE PHARMACY SDN BHD`), none without; of 671 labelled buyers none."""
 BUYER_NAMES = {"invoice": "customer"}
 """Per built-in schema, the field that names the buyer."""
-FORM_REST = re.compile(
-    r"[^\S\n]+(z[^\S\n]?o\.[^\S\n]?o\.|de[^\S\n]+c\.[^\S\n]?v\.|de[^\S\n]+r\.[^\S\n]?l\.(?:[^\S\n]+de[^\S\n]+c\.[^\S\n]?v\.)?"
-    r"|&[^\S\n]?co\.?[^\S\n]+kg)(?=[^\S\n]*(?:,|$))",
-    re.IGNORECASE | re.MULTILINE,
-)
-"""The rest of a legal form of several words after its first (`Sp.` `z o.o.`, `S.A.` `DE C.V.`, `S.
-de R.L.`, `GmbH` `& Co. KG`), ending its line or followed by a comma: a small model stops a name at
-the first period of such a form."""
 NET_MENTION = re.compile(r"\b(?:net+o?|sub\w*|excl\w*|before)\b", re.IGNORECASE)
 """A net amount named on a total's line (`Total net  16,005,000`, `Total excl. VAT`)."""
 DATE_OR_TIME = re.compile(rf"{DATE_SEARCH.pattern}|\b\d{{1,2}}:\d{{2}}\b", re.IGNORECASE)
@@ -300,81 +243,3 @@ def header_mends(part: dict[str, Any], schema_name: str, document: str) -> dict[
     if field is not None and (whole := with_form_rest(mended.get(field, part.get(field)), document)) is not None:
         mended[field] = whole
     return mended
-
-
-def with_form_period(name: Any, document: str) -> str | None:
-    """`name` with the period of the abbreviated legal form it ends with (`Co., Ltd` -> `Co., Ltd.`:
-    `values.normalise.LEGAL_FORM_END`) where every place the document writes it has one after it; None
-    otherwise. None of 1,782 labelled sellers (SROIE, CORD, generator versions 2, 4-6, the hand-made
-    sets) changes so; 169 end with the period."""
-    if not isinstance(name, str) or not LEGAL_FORM_END.search(name.strip()):
-        return None
-    places = [place.end() for place in re.finditer(re.escape(name.strip()), document)]
-    return f"{name.strip()}." if places and all(document.startswith(".", end) for end in places) else None
-
-
-def with_form_rest(name: Any, document: str) -> str | None:
-    """`name` with the rest of the legal form of several words it stops inside (`Kowalski Sp.` ->
-    `Kowalski Sp. z o.o.`, `TIENDAS SORIANA S.A.` -> `... S.A. DE C.V.`: `FORM_REST`), where every
-    place the document writes it is followed by that rest; None otherwise. None of 1,792 labelled
-    sellers changes so; finx-lora-v11 stopped 2 of the dev run's sellers so."""
-    if not isinstance(name, str) or not name.strip():
-        return None
-    rests = [FORM_REST.match(document, place.end()) for place in re.finditer(re.escape(name.strip()), document)]
-    found = {rest.group(1) for rest in rests if rest is not None}
-    return f"{name.strip()} {found.pop()}" if rests and all(rests) and len(found) == 1 else None
-
-
-def is_place_or_contact(name: Any) -> bool:
-    """Whether a seller's `name` holds what a place or contact line does (`PLACE_OR_CONTACT`) and no
-    legal form (`LEGAL_FORMS`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
-    return (
-        isinstance(name, str)
-        and PLACE_OR_CONTACT.search(name) is not None
-        and re.search(rf"\b(?:{LEGAL_FORMS})\b", name, re.IGNORECASE) is None
-    )
-
-
-def seller_before_place(name: Any, document: str) -> str | None:
-    """A seller's `name` without the lines the document prints it over from its first place or
-    contact line on (`is_place_or_contact`: `PETRONAS STESEN MINYAK` / `SRI KEMBANGAN JAYA` / `BATU
-    12, JALAN PUCHONG,`, the name read on into its address; a line in brackets names a branch:
-    `CHECKERS HYPERMARKET SDN BHD` / `(JALAN KLANG LAMA)` as SROIE labels it); None where it runs into
-    none, or the document does not write it."""
-    if not isinstance(name, str) or not (places := occurrences(name, document)):
-        return None
-    start, end = places[0]
-    lines = document[start:end].split("\n")
-    places_from = [index for index, line in enumerate(lines) if is_place_or_contact(line) and line.lstrip()[:1] != "("]
-    place = next((index for index in places_from if index > 0), None)
-    if place is None:
-        return None
-    return " ".join(name.split()[: len(" ".join(lines[:place]).split())])
-
-
-def seller_name(name: Any) -> str | None:
-    """A seller's `name` without the document's number before it (`NUMBER_BEFORE_NAME`) and the
-    branch number after it (`BRANCH_NUMBER`); None where it has neither or nothing would be left."""
-    if not isinstance(name, str):
-        return None
-    number = NUMBER_BEFORE_NAME.match(name)
-    kept = name[number.end() :] if number is not None else name
-    branch = BRANCH_NUMBER.search(kept)
-    kept = kept[: branch.start()] if branch is not None else kept
-    return kept if kept != name and kept.strip() else None
-
-
-def seller_address(address: Any) -> str | None:
-    """`address` without the seller's name and registration number it starts with
-    (`SELLER_BEFORE_ADDRESS`: `148481-U 425, JALAN PAHANG` -> `425, JALAN PAHANG`) and the contact
-    it runs into (`CONTACT_AFTER_ADDRESS`: `47400 PJ, TEL` -> `47400 PJ`); None where it has
-    neither or nothing would be left."""
-    if not isinstance(address, str):
-        return None
-    rest = address
-    while (seller := SELLER_BEFORE_ADDRESS.match(rest)) is not None and rest[seller.end() :].strip():
-        rest = rest[seller.end() :]
-    contact = CONTACT_AFTER_ADDRESS.search(rest)
-    if contact is not None and rest[: contact.start()].strip():
-        rest = rest[: contact.start()]
-    return rest if rest != address else None
