@@ -201,7 +201,9 @@ def is_total_read_as_subtotal(written: dict[str, Any], document: str) -> bool:
     1,310 labelled subtotals is so; of finx-lora-v11's subtotals on the dev run and CORD's 500
     receipts 17 are, none right."""
     subtotal = written.get("subtotal")
-    if decimal_amount(subtotal) is None or decimal_amount(subtotal) != decimal_amount(written.get("total")):
+    if not isinstance(subtotal, str) or decimal_amount(subtotal) is None:
+        return False
+    if decimal_amount(subtotal) != decimal_amount(written.get("total")):
         return False
     figure = last_figure(subtotal)
     first = next(whole_figures(figure, document), None) if figure is not None else None
