@@ -347,3 +347,24 @@ def test_a_seller_stopped_inside_a_legal_form_of_several_words_gets_its_rest(
     name: str, document: str, whole: str | None
 ) -> None:
     assert with_form_rest(name, document) == whole
+
+
+def test_a_tax_printed_in_parts_is_the_line_of_their_sum_and_never_one_part() -> None:
+    lines = ["SPICE ROUTE KITCHEN", "Paneer Tikka   1   320.00   320.00", "Sub Total   320.00"]
+    parts = ["CGST @ 2.5%   8.00", "SGST @ 2.5%   8.00"]
+    document = "\n".join([*lines, *parts, "Total Tax   16.00", "Grand Total   336.00"])
+    written = dict.fromkeys(INVOICE.json_schema["properties"]) | {
+        "subtotal": "320.00",
+        "tax": "8.00",
+        "total": "336.00",
+        "line_items": [row("Paneer Tikka", "320.00")],
+    }
+    assert extract(document, written).data["tax"] == "16.00"  # one part read: the sum's line instead
+    assert extract(document, {**written, "tax": None}).data["tax"] == "16.00"
+    unsummed = "\n".join([*lines, *parts, "Grand Total   336.00"])  # no line states the sum
+    result = extract(unsummed, written)
+    assert result.data["tax"] is None
+    assert [(source.path, source.reason) for source in result.withheld] == [("tax", "inconsistent")]
+    assert extract(unsummed, {**written, "tax": None}).data["tax"] is None
+    one_rate = "\n".join([*lines, "GST @ 5%   16.00", "Grand Total   336.00"])  # a tax in one part stays
+    assert extract(one_rate, {**written, "tax": "16.00"}).data["tax"] == "16.00"

@@ -11,13 +11,17 @@ amount read as the invoice's number, and a seller's name or address read with an
   labelled tax of 1,098 would change); where it wrote no date, the one date the document prints
   (`05.12.24` on a discounter's last line: on finx-lora-v11's dev answers 5 dates left null, each
   the one the document prints); where it read the total from a line that names a tax (`Total
-  includes GST  $2.73`), the one amount stated on a total's line (`schemas.invoice.TOTAL_LINE`).
+  includes GST  $2.73`), the one amount stated on a total's line (`schemas.invoice.TOTAL_LINE`);
+  where the document prints the tax in parts (`CGST @ 2.5%` and `SGST @ 2.5%`, `PTU A 23%` and
+  `PTU C 5%`) and the model wrote none or one part, the line of their sum (`Total Tax  73.50`,
+  `SUMA PTU  2,41`: `tax_of_parts`; on finx-lora-v11's dev answers 2 turn right).
 - Inconsistent values (`inconsistent_values`): a tax not below a total above zero
   (`schemas.invoice.BELOW_TOTAL`: the total's or a payment's line read as the tax), a figure that
   is an item's amount (`sum_rows.item_line_figures`), and an invoice number in a date's shape
   (`15 Jul 2024`: none of 1,067 labelled invoice numbers is; 2 of finx-lora-v11's dev answers), an
-  amount's or words (`is_no_document_number`), a seller that is the document's title and number
-  (`DOCUMENT_TITLE`), a seller or buyer that is a place or contact line
+  amount's or words (`is_no_document_number`), a tax that is one part of a tax printed in parts
+  (`is_tax_part`: 2 of finx-lora-v11's dev answers, none right), a seller that is the document's
+  title and number (`DOCUMENT_TITLE`), a seller or buyer that is a place or contact line
   (`party_names.is_place_or_contact`), a receipt's address that holds a date or a time of day
   (`DATE_OR_TIME`), and a subtotal that is the total's line read twice on a receipt that prints no
   subtotal (`is_total_read_as_subtotal`).
@@ -32,6 +36,7 @@ caller, `answer`, applies and records the changes).
 """
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from finx.extraction.agreement_values import PARTY_FIELDS, TERM_FIELDS, agreement_parties, stated_term
@@ -47,7 +52,7 @@ from finx.extraction.sum_rows import item_line_figures
 from finx.extraction.table_rows import decimal_amount, last_figure, line_end, line_start, whole_figures
 from finx.schemas.compile import JsonSchema
 from finx.schemas.fields import DATE_SHAPE
-from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE, TAX_MENTION, TOTAL_LINE
+from finx.schemas.invoice import BELOW_TOTAL, TAX_LINE, TAX_MENTION, TAX_PART_LINE, TAX_SUM_LINE, TOTAL_LINE
 from finx.values.normalise import (
     DATE_SEARCH,
     normalise_date,
@@ -91,13 +96,15 @@ that prints one date leaves it unlabelled."""
 
 def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema, document: str) -> dict[str, Any]:
     """{field: value} of the values the model left out (or read from another line) that the document
-    states once: a total (`stated_total`), an invoice's tax (`stated_tax`), an invoice's or a
-    receipt's date (`stated_date`), an agreement's term (`stated_term`) and its parties, each once,
-    with those its opening names (`agreement_parties`, as many as the schema allows)."""
+    states once: a total (`stated_total`), an invoice's tax (the line of its parts' sum,
+    `tax_of_parts`, or `stated_tax`), an invoice's or a receipt's date (`stated_date`), an
+    agreement's term (`stated_term`) and its parties, each once, with those its opening names
+    (`agreement_parties`, as many as the schema allows)."""
     stated: dict[str, Any] = {}
     if schema_name in TOTAL_SCHEMAS and (total := stated_total(written.get("total"), document)) is not None:
         stated["total"] = total
-    if schema_name == "invoice" and (tax := stated_tax(written | stated, document)) is not None:
+    tax = tax_of_parts(written.get("tax"), document) if schema_name == "invoice" else None
+    if schema_name == "invoice" and (tax := tax or stated_tax(written | stated, document)) is not None:
         stated["tax"] = tax
     field = DATE_FIELDS.get(schema_name)
     if field is not None and written.get(field) is None and (date := stated_date(document)) is not None:
@@ -109,6 +116,31 @@ def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema,
     if field is not None and (parties := agreement_parties(written.get(field) or [], document)) is not None:
         stated[field] = parties[: schema["properties"][field].get("maxItems")]
     return stated
+
+
+def tax_parts(document: str) -> list[Decimal]:
+    """The amounts of the lines that state a part of the tax at its rate (`schemas.invoice.
+    TAX_PART_LINE`), where the document prints two or more; none otherwise."""
+    amounts = [decimal_amount(line.group("amount")) for line in TAX_PART_LINE.finditer(document)]
+    return [amount for amount in amounts if amount is not None] if len(amounts) >= 2 else []
+
+
+def is_tax_part(tax: Any, document: str) -> bool:
+    """Whether `tax` is one of the parts the document prints the tax in (`tax_parts`), not their sum."""
+    parts, amount = tax_parts(document), decimal_amount(tax) if isinstance(tax, str) else None
+    return amount is not None and amount in parts and amount != sum(parts)
+
+
+def tax_of_parts(tax: Any, document: str) -> str | None:
+    """Where the document prints the tax in parts (`tax_parts`) and the model wrote no tax or one of
+    them (`CGST @ 2.5%  36.75` of a bill whose `Total Tax` is `73.50`), the amount of the one line
+    that states their sum (`schemas.invoice.TAX_SUM_LINE`); None otherwise."""
+    parts = tax_parts(document)
+    if not parts or not (tax is None or is_tax_part(tax, document)):
+        return None
+    sums = {line.group("amount") for line in TAX_SUM_LINE.finditer(document)}
+    whole = [amount for amount in sums if decimal_amount(amount) == sum(parts)]
+    return whole[0] if len(whole) == 1 else None
 
 
 def stated_total(total: Any, document: str) -> str | None:
@@ -167,10 +199,11 @@ def stated_date(document: str) -> str | None:
 
 def inconsistent_values(written: dict[str, Any], schema_name: str, schema: JsonSchema, document: str) -> list[str]:
     """The answer's values (names) that contradict its total (`BELOW_TOTAL`: not below a total above
-    zero), are an item's amount (`item_line_figures`), are no invoice number (`is_no_document_number`)
-    or a seller that is the document's title and number (`DOCUMENT_TITLE`), a seller or buyer that is
-    a place or contact line (`is_place_or_contact`), an address that holds a date or a time (`DATE_OR_TIME`), or a
-    subtotal that is the total read twice (`is_total_read_as_subtotal`)."""
+    zero), are an item's amount (`item_line_figures`), are no invoice number (`is_no_document_number`),
+    a tax that is one of its parts (`is_tax_part`), a seller that is the document's title and number
+    (`DOCUMENT_TITLE`), a seller or buyer that is a place or contact line (`is_place_or_contact`), an
+    address that holds a date or a time (`DATE_OR_TIME`), or a subtotal that is the total read twice
+    (`is_total_read_as_subtotal`)."""
     total = decimal_amount(written.get("total"))
     below = [
         name
@@ -179,6 +212,8 @@ def inconsistent_values(written: dict[str, Any], schema_name: str, schema: JsonS
         if part >= total
     ]
     misread = ["invoice_number"] if is_no_document_number(written.get("invoice_number")) else []
+    if schema_name == "invoice" and is_tax_part(written.get("tax"), document):
+        misread.append("tax")
     if is_total_read_as_subtotal(written, document):
         misread.append("subtotal")
     address = ADDRESS_FIELDS.get(schema_name, "")
