@@ -239,6 +239,9 @@ def test_a_seller_s_legal_form_keeps_the_period_the_document_prints_it_with() ->
         ("Kaiserstrasse 5", True),
         ("Studio 54 Nightclub", False),
         ("B2 3rd Floor Partners", False),  # no British postcode: its letters are not capitals
+        ("Lamar - Austin TX", True),
+        ("Orion Retail NV", False),  # a legal form, not Nevada
+        ("Hotel Austin TX Group", False),  # the state's code does not end it
     ],
 )
 def test_a_seller_that_holds_a_street_or_a_phone_and_no_legal_form_is_a_place_or_contact_line(

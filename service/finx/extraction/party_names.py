@@ -68,15 +68,22 @@ NUMBER_BEFORE_NAME = re.compile(
 """A document's number a seller's name was read with (`INV#0099 `, `PRO FORMA / INVOICE 22-0456 `):
 none of 2,412 labelled sellers and buyers starts so; finx-lora-v11 read 2 of the dev invoices' so."""
 
+US_STATES = (
+    r"(?:A[LKZR]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]"
+    r"|W[AIVY])"
+)
+"""The two-letter codes of the states of the United States (and DC), as a town's line ends with one."""
 PLACE_OR_CONTACT = re.compile(
     r"\b(?:tel|phone|fax)\b|\(\d{3}\)\s*\d{3}[-.\s]\d{4}|\b\d{2,4}[-\s]\d{3,4}[-\s]?\d{4}\b|\bbox\s+\d"
     r"|\b(?:road|rd|street|avenue|ave|blvd|boulevard|lane|drive|highway|hwy|jalan|jln|lorong|lrg|calle|rue)\b"
-    r"|\b\w*(?:stra(?:ss|ß)e|straat|laan)\b|\bstr\.|(?-i:\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}\s+[A-Z][^\W\d_]+)",
+    r"|\b\w*(?:stra(?:ss|ß)e|straat|laan)\b|\bstr\.|(?-i:\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}\s+[A-Z][^\W\d_]+)"
+    rf"|(?-i:\b[A-Z][a-z]+,?\s+{US_STATES}(?:\s+\d{{5}})?\s*$)",
     re.IGNORECASE,
 )
 """What a line that gives a place or a contact holds and a name does not: a phone number or its
-label, a street, road or box, a postcode before a town or a British one (`Brighton Road, Crawley`,
-`RR 2 Box 118, Stowe VT`, `Sunnyvale - 1 (408) 555-0167`, `Gohliser Str. 22, 04155 Leipzig`). Of
+label, a street, road or box, a postcode before a town or a British one, a town and its state's
+code ending the line (`Brighton Road, Crawley`, `RR 2 Box 118, Stowe VT`, `Sunnyvale - 1 (408)
+555-0167`, `Gohliser Str. 22, 04155 Leipzig`, `Lamar - Austin TX`). Of
 1,782 labelled sellers (SROIE, generator versions 2, 4-6, the hand-made sets) 3 hold one, each with
 a legal form (`GREEN LANE PHARMACY SDN BHD`), none without; of 671 labelled buyers none."""
 
