@@ -484,3 +484,23 @@ def test_a_rate_read_as_the_amount_or_count_gives_way_to_the_line_s_amount_and_a
         "line_items[3].amount": "1.70-",
         "line_items[3].description": "ExtraCare Card savings 20%",
     }
+
+
+def test_a_count_written_with_its_unit_price_is_split_into_the_two_cells() -> None:
+    document = "Minyak Goreng 2L\n   2 x 36.900                 73.800\nGula Pasir 1kg\n   3 X 17.500    52.500\nKopi 1 @ 9.000  9.000"
+    data = answer(
+        row("Minyak Goreng 2L", "73.800", quantity="2 x 36.900"),
+        row("Gula Pasir 1kg", "52.500", quantity="3 X 17.500", unit_price="17.500"),  # the same price: kept
+        row("Kopi", "9.000", quantity="1 @ 9.000", unit_price="8.000"),  # another price written: not split
+    )
+    kept, changed = mended_rows(data, INVOICE.json_schema, document, NAME_PARTS, COUNT_CELLS)
+    assert [(item["quantity"], item["unit_price"]) for item in kept["line_items"]] == [
+        ("2", "36.900"),
+        ("3", "17.500"),
+        ("1 @ 9.000", "8.000"),
+    ]
+    assert changed == {
+        "line_items[0].quantity": "2",
+        "line_items[0].unit_price": "36.900",
+        "line_items[1].quantity": "3",
+    }

@@ -71,6 +71,8 @@ currency mark (`2 @ $6.45`, `2 x 15,000`)."""
 LONE_AMOUNT = re.compile(r"\s*[^\w\s]{0,2}(-?\d[\d.,]*[.,]\d+)[^\S\n]*(?:[A-Z]\b)?\s*")
 """A line that prints an amount and nothing else (`                $12.90` under `SANDPAPER 10PK
 2 @ $6.45`), perhaps with a currency mark before it and a tax class after it."""
+COUNT_AT_PRICE = re.compile(r"\s*(?P<count>\d+(?:[.,]\d+)?)\s*[xX@×]\s*(?P<price>\d[\d.,]*[.,]\d+)\s*")
+"""A count and a unit price written together (`2 x 36.900`, `3 @ 2.19`)."""
 CURRENCY_BETWEEN = re.compile(r"\s*(?:[^\W\d_]{1,3}\.?|[$€£¥₹])?\s*")
 """What may stand between a unit price and the line's total: spaces and a currency mark (`USD`)."""
 MAX_TIMES_BOUGHT = 999
@@ -90,7 +92,8 @@ def mended_rows(
     `name_parts` names per table), a count printed before the name goes to the table's count cell
     (`with_count_from_name`, for the cell `count_cells` names per table), or else the rest of the
     name printed after it goes into it (`with_rest_of_name`, once the amount is mended), a count
-    that is a rate becomes null, a figure loses the tax
+    that is a rate becomes null, one written with its unit price is split (`count_and_price`), a
+    figure loses the tax
     class letter glued to it (`GLUED_TAX_CODE`) and the currency symbol glued before it
     (`values.normalise.GLUED_SYMBOL`), and takes the minus its row's line prints it with
     (`with_printed_sign`), and a row that took its amount from another line than its
@@ -130,6 +133,12 @@ def mended_rows(
             if count is not None and isinstance(row.get(count), str) and "%" in row[count]:
                 row = {**row, count: None}  # a rate (`10%`, the VAT column) is no count
                 changed[f"{item_path(name, index)}.{count}"] = None
+            split = count_and_price(row, count, cells) if count is not None else None
+            if split is not None:
+                changed |= {
+                    f"{item_path(name, index)}.{cell}": value for cell, value in split.items() if row.get(cell) != value
+                }
+                row = {**row, **split}
             mended = (
                 with_own_line_amount(row, cells, document, newlines)
                 or with_amount_after_price(row, cells, document)
@@ -158,6 +167,20 @@ def mended_rows(
                     row = counted
             kept[name].append(row)
     return kept, changed
+
+
+def count_and_price(row: dict[str, Any], count: str, cells: dict[str, str]) -> dict[str, str] | None:
+    """{cell: value} of a row whose count cell holds the count and the unit price together (`2 x
+    36.900` of `Minyak Goreng 2L` / `   2 x 36.900   73.800`, `3 @ 2.19`): the count stays in the
+    count cell, the price goes to the unit price (the number cell before the amount) where that is
+    null or the same price; None otherwise. No labelled count of CORD, the generators or the
+    hand-made sets holds a price."""
+    written = COUNT_AT_PRICE.fullmatch(row.get(count) or "")
+    names = list(cells)
+    price = next((cell for cell in reversed(names[1:-1]) if cells[cell] == "number" and cell != count), None)
+    if written is None or price is None or row.get(price) not in (None, written.group("price")):
+        return None
+    return {count: written.group("count"), price: written.group("price")}
 
 
 def with_printed_sign(figure: str, first: Any, document: str) -> str:
