@@ -204,7 +204,14 @@ def test_find_written_returns_the_span_that_normalises_to_the_label() -> None:
         ),
         pytest.param("Lone Star U", "Lone Star U.S. Acquisitions", "Lone Star U.S.", id="cut-in-an-abbreviation"),
         pytest.param("Nancy E", "signed by Nancy E. Funkhouser", "Nancy E", id="an-initial-is-no-cut"),
-        pytest.param("Acme Inc", "Acme Inc shall", "Acme Inc", id="document-has-no-period"),
+        pytest.param("Acme Inc", "Acme Inc shall", "Acme Inc.", id="a-bare-form-takes-its-period"),
+        pytest.param(
+            "VistaPrint USA Incorporated",
+            "VistaPrint USA, Incorporated",
+            "VistaPrint USA Inc.",
+            id="a-form-written-out-is-abbreviated",
+        ),
+        pytest.param("XYRATEX LIMITED", "XYRATEX LIMITED", "XYRATEX LTD.", id="in-the-case-it-was-written"),
         pytest.param(
             "Calpine Corporation", "Calpine Corporation. The", "Calpine Corporation", id="not-an-abbreviation"
         ),
