@@ -1,7 +1,9 @@
 """Value sources: written values made canonical after generation, labels made written for training."""
 
+import pytest
+
 from finx.schemas import custom_schema, get_schema
-from finx.values.sources import copied_modes, normalise_values, string_mode, written_form
+from finx.values.sources import copied_modes, normalise_values, starts_inside_initials, string_mode, written_form
 
 NDA_TEXT = "Agreement made April 18 , 2001 between NIKE, Inc. and\nEric  Sprunk, for two (2) years, under Oregon law."
 
@@ -62,6 +64,19 @@ def test_labels_are_written_as_the_document_writes_them() -> None:
         "term": "two (2) years",
     }
     assert normalise_values(get_schema("nda").json_schema, written)[0]["effective_date"] == label["effective_date"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "inside"),
+    [
+        ("Exhibit (d)(2)\nP.F. CHANG’S CHINA BISTRO", 16, True),  # `.F.`: the initial `P` left out
+        ("between L. B . FOSTER COMPANY", 9, True),
+        ("between P.F. CHANG’S", 8, False),  # starts at the initial itself
+        ("the Inc. Board", 7, False),  # a period after a word, not an initial
+    ],
+)
+def test_a_fuzzy_span_that_starts_at_an_initial_s_period_takes_the_initial(text: str, start: int, inside: bool) -> None:
+    assert starts_inside_initials(text, start) is inside
 
 
 def test_labels_not_in_the_document_stay_as_labeled() -> None:
