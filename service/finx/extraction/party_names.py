@@ -121,8 +121,8 @@ def with_form_rest(name: Any, document: str) -> str | None:
 
 
 def is_place_or_contact(name: Any) -> bool:
-    """Whether a seller's `name` holds what a place or contact line does (`PLACE_OR_CONTACT`) and no
-    legal form (`LEGAL_FORMS`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
+    """Whether a seller's or buyer's `name` holds what a place or contact line does
+    (`PLACE_OR_CONTACT`) and no legal form (`LEGAL_FORMS`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
     return (
         isinstance(name, str)
         and PLACE_OR_CONTACT.search(name) is not None
@@ -140,8 +140,8 @@ def seller_before_place(name: Any, document: str) -> str | None:
         return None
     start, end = places[0]
     lines = document[start:end].split("\n")
-    places_from = [index for index, line in enumerate(lines) if is_place_or_contact(line) and line.lstrip()[:1] != "("]
-    place = next((index for index in places_from if index > 0), None)
+    place_lines = [index for index, line in enumerate(lines) if is_place_or_contact(line) and line.lstrip()[:1] != "("]
+    place = next((index for index in place_lines if index > 0), None)
     if place is None:
         return None
     return " ".join(name.split()[: len(" ".join(lines[:place]).split())])
