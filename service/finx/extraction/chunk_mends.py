@@ -68,8 +68,8 @@ def mend_money(
     answers are returned as they are."""
     if spec.built_in != "entities":
         return parts, chunks
-    mended_parts, mended_chunks = [], []
-    for part, (values, confidences) in zip(parts, chunks, strict=True):
+    mended_parts, changes = [], []
+    for part in parts:
         kept, changed = dict(part), {}
         for name in MONEY_LISTS & part.keys():
             if not isinstance(part[name], list):
@@ -82,8 +82,8 @@ def mend_money(
                 if mended is not None:
                     kept[name].append(mended)
         mended_parts.append(kept)
-        mended_chunks.append(({**values, **changed} if values else values, confidences))
-    return mended_parts, mended_chunks
+        changes.append(changed)
+    return mended_parts, with_changed_leaves(chunks, changes)
 
 
 def mend_rows(
@@ -93,25 +93,30 @@ def mend_rows(
     so that a mended cell keeps the confidence the model gave the cell."""
     invoice = spec.built_in == "invoice"
     name_parts, count_cells = (NAME_PARTS, COUNT_CELLS) if invoice else ({}, {})
-    mended_parts, mended_chunks = [], []
-    for part, (values, confidences) in zip(parts, chunks, strict=True):
-        kept, changed = mended_rows(part, spec.json_schema, document, name_parts, count_cells)
-        mended_parts.append(kept)
-        mended_chunks.append(({**values, **changed} if values else values, confidences))
-    return mended_parts, mended_chunks
+    mended = [mended_rows(part, spec.json_schema, document, name_parts, count_cells) for part in parts]
+    return [kept for kept, _ in mended], with_changed_leaves(chunks, [changed for _, changed in mended])
 
 
 def mend_header(
     spec: SchemaSpec, document: str, parts: list[dict[str, Any]], chunks: ChunkLeaves
 ) -> tuple[list[dict[str, Any]], ChunkLeaves]:
     """The chunks' answers and leaf values with a receipt's address cut to start after the seller's
-    name and registration number, the seller's name without its branch number and with its legal
-    form's period, an invoice's figures without a glued currency symbol (`header_values.
-    header_mends`), so that they keep their confidence."""
+    name and registration number, the seller's name without its branch number or the address it ran
+    into and with its whole legal form, an invoice's figures without a glued currency symbol
+    (`header_values.header_mends`), so that they keep their confidence."""
     mended = [header_mends(part, spec.built_in, document) for part in parts]
-    return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], [
+    return [{**part, **changed} for part, changed in zip(parts, mended, strict=True)], with_changed_leaves(
+        chunks, mended
+    )
+
+
+def with_changed_leaves(chunks: ChunkLeaves, changes: list[dict[str, Any]]) -> ChunkLeaves:
+    """Each chunk's leaf values with the values a mend changed, by path (so the changed value keeps
+    the confidence the model gave its leaf); a chunk without leaf values (no log-probabilities) has
+    none to change."""
+    return [
         ({**values, **changed} if values else values, confidences)
-        for (values, confidences), changed in zip(chunks, mended, strict=True)
+        for (values, confidences), changed in zip(chunks, changes, strict=True)
     ]
 
 

@@ -103,9 +103,10 @@ def stated_values(written: dict[str, Any], schema_name: str, schema: JsonSchema,
     stated: dict[str, Any] = {}
     if schema_name in TOTAL_SCHEMAS and (total := stated_total(written.get("total"), document)) is not None:
         stated["total"] = total
-    tax = tax_of_parts(written.get("tax"), document) if schema_name == "invoice" else None
-    if schema_name == "invoice" and (tax := tax or stated_tax(written | stated, document)) is not None:
-        stated["tax"] = tax
+    if schema_name == "invoice":
+        tax = tax_of_parts(written.get("tax"), document) or stated_tax(written | stated, document)
+        if tax is not None:
+            stated["tax"] = tax
     field = DATE_FIELDS.get(schema_name)
     if field is not None and written.get(field) is None and (date := stated_date(document)) is not None:
         stated[field] = date
@@ -125,9 +126,11 @@ def tax_parts(document: str) -> list[Decimal]:
     return [amount for amount in amounts if amount is not None] if len(amounts) >= 2 else []
 
 
-def is_tax_part(tax: Any, document: str) -> bool:
-    """Whether `tax` is one of the parts the document prints the tax in (`tax_parts`), not their sum."""
-    parts, amount = tax_parts(document), decimal_amount(tax) if isinstance(tax, str) else None
+def is_tax_part(tax: Any, document: str, parts: list[Decimal] | None = None) -> bool:
+    """Whether `tax` is one of the parts the document prints the tax in (`tax_parts`, unless given),
+    not their sum."""
+    parts = tax_parts(document) if parts is None else parts
+    amount = decimal_amount(tax) if isinstance(tax, str) else None
     return amount is not None and amount in parts and amount != sum(parts)
 
 
@@ -136,7 +139,7 @@ def tax_of_parts(tax: Any, document: str) -> str | None:
     them (`CGST @ 2.5%  36.75` of a bill whose `Total Tax` is `73.50`), the amount of the one line
     that states their sum (`schemas.invoice.TAX_SUM_LINE`); None otherwise."""
     parts = tax_parts(document)
-    if not parts or not (tax is None or is_tax_part(tax, document)):
+    if not parts or not (tax is None or is_tax_part(tax, document, parts)):
         return None
     sums = {line.group("amount") for line in TAX_SUM_LINE.finditer(document)}
     whole = [amount for amount in sums if decimal_amount(amount) == sum(parts)]
@@ -236,9 +239,9 @@ def is_total_read_as_subtotal(written: dict[str, Any], document: str) -> bool:
     1,310 labelled subtotals is so; of finx-lora-v11's subtotals on the dev run and CORD's 500
     receipts 17 are, none right."""
     subtotal = written.get("subtotal")
-    if not isinstance(subtotal, str) or decimal_amount(subtotal) is None:
+    if not isinstance(subtotal, str) or (amount := decimal_amount(subtotal)) is None:
         return False
-    if decimal_amount(subtotal) != decimal_amount(written.get("total")):
+    if amount != decimal_amount(written.get("total")):
         return False
     figure = last_figure(subtotal)
     first = next(whole_figures(figure, document), None) if figure is not None else None

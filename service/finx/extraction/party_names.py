@@ -30,6 +30,7 @@ from finx.values.normalise import ACRONYM_FORMS, LEGAL_FORM_END, PERIOD_FORMS
 
 LEGAL_FORMS = rf"sdn\.?\s*bhd|berhad|limited|{PERIOD_FORMS}|{ACRONYM_FORMS}"
 """A company's legal form, as a seller's name may end or hold it (`SDN BHD`, `Ltd`, `GmbH`)."""
+LEGAL_FORM = re.compile(rf"\b(?:{LEGAL_FORMS})\b", re.IGNORECASE)
 
 REGISTRATION = r"\(?\d{3,}-[A-Z]\)?"
 """A company registration number as receipts print it under the name (`148481-U`, `(417940-M)`)."""
@@ -122,12 +123,8 @@ def with_form_rest(name: Any, document: str) -> str | None:
 
 def is_place_or_contact(name: Any) -> bool:
     """Whether a seller's or buyer's `name` holds what a place or contact line does
-    (`PLACE_OR_CONTACT`) and no legal form (`LEGAL_FORMS`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
-    return (
-        isinstance(name, str)
-        and PLACE_OR_CONTACT.search(name) is not None
-        and re.search(rf"\b(?:{LEGAL_FORMS})\b", name, re.IGNORECASE) is None
-    )
+    (`PLACE_OR_CONTACT`) and no legal form (`LEGAL_FORM`: `GREEN LANE PHARMACY SDN BHD` is a name)."""
+    return isinstance(name, str) and PLACE_OR_CONTACT.search(name) is not None and LEGAL_FORM.search(name) is None
 
 
 def seller_before_place(name: Any, document: str) -> str | None:
